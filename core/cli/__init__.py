@@ -1,0 +1,24 @@
+"""The ``directcrm`` command line. Commands are thin: they parse, call services, print."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from core.cli import brands, modules  # noqa: F401  (registers commands)
+from core.cli.common import cli
+
+
+def main() -> None:
+    """Entry point of the ``directcrm`` console script."""
+    from core.cli.common import load_plugin_commands
+
+    load_plugin_commands()
+    try:
+        cli(standalone_mode=True)
+    except click.exceptions.Exit as exc:  # pragma: no cover
+        sys.exit(exc.exit_code)
+
+
+__all__ = ["cli", "main"]

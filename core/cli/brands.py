@@ -1,0 +1,64 @@
+"""``directcrm init``, ``brand create`` and ``brand list``."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from core.cli.common import cli, handles_domain_errors, runtime
+from core.i18n import _
+from core.services.brands import create_brand, list_brands
+
+
+@cli.command()
+@handles_domain_errors
+def init() -> None:
+    """Create or upgrade the database."""
+    from core.migrate import upgrade
+
+    rt = runtime()
+    upgrade(rt.engine)
+    click.echo(_("Database ready: %(url)s", url=rt.engine.url.render_as_string(
+        hide_password=True)))
+
+
+@cli.group()
+def brand() -> None:
+    """Manage brands."""
+
+
+@brand.command("create")
+@click.argument("code")
+@click.option("--name", required=True, help="Display name of the brand.")
+@click.option("--currency", default="CNY", show_default=True, help="ISO 4217 code.")
+@click.option("--timezone", default="Asia/Shanghai", show_default=True, help="IANA timezone.")
+@click.option("--jurisdiction", default="CN", show_default=True,
+              type=click.Choice(["CN", "TW", "US", "EU"]), help="Compliance profile.")
+@click.option("--locale", default="zh_Hans_CN", show_default=True,
+              help="Default language: en, zh_Hans_CN or zh_Hant_TW.")
+@handles_domain_errors
+def brand_create(code: str, name: str, currency: str, timezone: str, jurisdiction: str,
+                 locale: str) -> None:
+    """Create brand CODE."""
+    ctx = runtime().ctx()
+    b = create_brand(ctx, {"code": code, "name": name, "currency": currency,
+                           "timezone": timezone, "jurisdiction": jurisdiction, "locale": locale})
+    click.echo(_("Created brand %(code)s (%(name)s).", code=b.code, name=b.name))
+
+
+@brand.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def brand_list(as_json: bool) -> None:
+    """List brands."""
+    ctx = runtime().ctx()
+    brands = list_brands(ctx)
+    if as_json:
+        click.echo(json.dumps([{"code": b.code, "name": b.name, "currency": b.currency,
+                                "timezone": b.timezone, "jurisdiction": b.jurisdiction.value,
+                                "locale": b.default_locale} for b in brands],
+                              ensure_ascii=False, indent=2))
+        return
+    for b in brands:
+        click.echo(f"{b.code}\t{b.name}\t{b.currency}\t{b.timezone}\t{b.jurisdiction.value}"
+                   f"\t{b.default_locale}")

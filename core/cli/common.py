@@ -1,0 +1,99 @@
+"""Shared CLI plumbing: the root group, the runtime, error display and output formats."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from functools import wraps
+from typing import Any
+
+import click
+
+from core.errors import DomainError, ValidationFailed
+from core.i18n import _, set_locale
+from core.runtime import Runtime, start
+
+_runtime: Runtime | None = None
+
+
+def runtime() -> Runtime:
+    """The process runtime (settings, engine, modules), started on first use."""
+    global _runtime
+    if _runtime is None:
+        _runtime = start()
+    return _runtime
+
+
+def reset_runtime() -> None:
+    """Forget the runtime (tests switch databases between runs)."""
+    global _runtime
+    if _runtime is not None and "engine" in _runtime.__dict__:
+        _runtime.engine.dispose()
+    _runtime = None
+
+
+@click.group()
+@click.option("--locale", envvar="DIRECTCRM_LOCALE", default=None,
+              help="Language of messages: en, zh_Hans_CN or zh_Hant_TW.")
+def cli(locale: str | None) -> None:
+    """directcrm: customer management for direct-selling brands."""
+    set_locale(locale or "en")
+
+
+def handles_domain_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Print domain and validation errors as clear messages and exit with status 1."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ValidationFailed as exc:
+            click.echo(_("Error: the input is not valid."), err=True)
+            for field, messages in exc.errors.items():
+                for message in messages:
+                    click.echo(f"  {field}: {message}", err=True)
+            sys.exit(1)
+        except DomainError as exc:
+            click.echo(_("Error: %(message)s", message=exc.message), err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def emit_rows(header: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str) -> None:
+    """Print rows as CSV (with a header) or as a JSON list of objects."""
+    if fmt == "json":
+        data = [dict(zip(header, (_jsonable(v) for v in row), strict=True)) for row in rows]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else _jsonable(v) for v in row])
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(["csv", "json"]),
+                             default="csv", show_default=True, help="Output format.")
+
+
+def load_plugin_commands() -> None:
+    """Add the commands that modules contribute through ``crm_cli_commands``."""
+    rt = runtime()
+    ctx = rt.ctx()
+    try:
+        for commands in rt.registry.all_hooks().crm_cli_commands(ctx=ctx):
+            for command in commands or []:
+                if command.name not in cli.commands:
+                    cli.add_command(command)
+    finally:
+        ctx.session.close()

@@ -1,0 +1,72 @@
+"""``directcrm module ...`` and ``directcrm plugins``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import click
+
+from core.cli.common import cli, handles_domain_errors, runtime
+from core.i18n import _
+from core.services.modules import disable_modules, enable_modules, module_statuses
+
+
+@cli.group()
+def module() -> None:
+    """Enable and disable modules per brand."""
+
+
+@module.command("list")
+@click.argument("brand", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handles_domain_errors
+def module_list(brand: str | None, as_json: bool) -> None:
+    """List modules, and with BRAND whether each is enabled for it."""
+    _print_statuses(brand, as_json)
+
+
+@module.command("enable")
+@click.argument("brand")
+@click.argument("names", nargs=-1, required=True)
+@handles_domain_errors
+def module_enable(brand: str, names: tuple[str, ...]) -> None:
+    """Enable modules NAMES for BRAND (runs their install step)."""
+    ctx = runtime().ctx(brand)
+    done = enable_modules(ctx, list(names))
+    click.echo(_("Enabled for %(brand)s: %(names)s", brand=brand,
+                 names=", ".join(done) or _("nothing (already enabled)")))
+
+
+@module.command("disable")
+@click.argument("brand")
+@click.argument("names", nargs=-1, required=True)
+@handles_domain_errors
+def module_disable(brand: str, names: tuple[str, ...]) -> None:
+    """Disable modules NAMES for BRAND (their data is kept)."""
+    ctx = runtime().ctx(brand)
+    done = disable_modules(ctx, list(names))
+    click.echo(_("Disabled for %(brand)s: %(names)s", brand=brand,
+                 names=", ".join(done) or _("nothing (already disabled)")))
+
+
+@cli.command()
+@click.option("--brand", default=None, help="Also show whether each is enabled for BRAND.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handles_domain_errors
+def plugins(brand: str | None, as_json: bool) -> None:
+    """List every discovered module with version, depends and implemented hooks."""
+    _print_statuses(brand, as_json)
+
+
+def _print_statuses(brand: str | None, as_json: bool) -> None:
+    ctx = runtime().ctx(brand)
+    statuses = module_statuses(ctx)
+    if as_json:
+        click.echo(json.dumps([asdict(s) for s in statuses], ensure_ascii=False, indent=2))
+        return
+    for s in statuses:
+        state = "" if s.enabled is None else ("\t" + (_("enabled") if s.enabled
+                                                      else _("disabled")))
+        click.echo(f"{s.name}\t{s.version}\t{_('depends')}: {', '.join(s.depends) or '-'}"
+                   f"\t{_('hooks')}: {', '.join(s.hooks)}{state}")

@@ -1,0 +1,145 @@
+"""Database plumbing: the declarative base, column types, engines and write transactions.
+
+SQLite is the embedded default and runs in WAL mode with a busy timeout; write
+transactions start with ``BEGIN IMMEDIATE`` so that concurrent writers queue instead of
+failing with "database is locked" halfway through (see DESIGN.md, data rules).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, MetaData, Numeric, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+IMMEDIATE = "directcrm_immediate"
+_WRITE_OWNER = "directcrm_write_owner"
+
+
+class Base(DeclarativeBase):
+    """Declarative base shared by the core and every plugin's models."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC timestamp on every backend.
+
+    SQLite has no timezone type, so values are stored as naive UTC and given back their
+    UTC tzinfo on the way out. Naive datetimes are refused: they are always a bug.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware UTC time is required")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Money(TypeDecorator[Decimal]):
+    """Money as ``Decimal`` with two places; never a float in Python."""
+
+    impl = Numeric(18, 2, asdecimal=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | int | str | None, dialect: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, float):
+            raise TypeError("money must be Decimal, not float")
+        quantised = Decimal(value).quantize(Decimal("0.01"))
+        # SQLite has no decimal type; a string keeps every digit (SUM still works on it).
+        return str(quantised) if dialect.name == "sqlite" else quantised
+
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine with the house settings for SQLite or PostgreSQL."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
+        )
+        _configure_sqlite(engine)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get(IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Session factory; objects stay usable after commit (services return them)."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def write_transaction(session: Session) -> Iterator[Session]:
+    """Run the block in a write transaction and commit it, or roll back on error.
+
+    On SQLite the transaction starts with ``BEGIN IMMEDIATE``. Inside another write block
+    (a service called by another service, or an import batch) the block joins the outer
+    transaction and the outer owner commits. A read transaction left open by earlier
+    queries is ended first: upgrading it to a write would deadlock on SQLite.
+    """
+    if session.info.get(_WRITE_OWNER):
+        yield session
+        return
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={IMMEDIATE: True})
+    session.info[_WRITE_OWNER] = True
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info.pop(_WRITE_OWNER, None)

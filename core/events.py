@@ -1,0 +1,114 @@
+"""Event payloads passed to hooks.
+
+Plain frozen dataclasses, not ORM rows: a bulk import fires events for rows it inserted with
+Core statements, and a plugin must not depend on the core's mapped classes to react.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerEvent:
+    """A customer created or updated."""
+
+    customer_id: int
+    customer_ref: str
+    rep_id: int | None
+    changes: dict[str, tuple[object, object]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPaid:
+    """An order that became paid. ``points_amount`` is the share paid with loyalty points."""
+
+    order_id: int
+    order_ref: str
+    customer_id: int
+    rep_id: int | None
+    ordered_at: dt.datetime
+    paid_at: dt.datetime
+    amount: Decimal
+    points_amount: Decimal = Decimal("0.00")
+
+
+@dataclass(frozen=True, slots=True)
+class OrderCancelled:
+    """An order cancelled; ``was_paid`` tells whether it had been paid before."""
+
+    order_id: int
+    order_ref: str
+    customer_id: int
+    rep_id: int | None
+    cancelled_at: dt.datetime
+    was_paid: bool
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class RefundedLine:
+    """One product line of a refund."""
+
+    sku: str
+    quantity: int
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRefunded:
+    """Money given back for (part of) a paid order."""
+
+    return_id: int
+    return_ref: str
+    order_id: int
+    order_ref: str
+    customer_id: int
+    rep_id: int | None
+    order_amount: Decimal
+    amount: Decimal
+    requested_at: dt.datetime
+    refunded_at: dt.datetime
+    lines: tuple[RefundedLine, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RepStatusChanged:
+    """A rep's status transition, effective on a date."""
+
+    rep_id: int
+    rep_ref: str
+    old_status: str | None
+    new_status: str
+    effective_on: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A decision hook's objection: the rule or field, the message, and whether it blocks."""
+
+    code: str
+    message: str
+    field: str | None = None
+    blocking: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileSection:
+    """A block contributed to the customer 360° page."""
+
+    key: str
+    title: str
+    html: str
+    order: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledJob:
+    """A job run by ``directcrm tick`` for a brand; must be idempotent."""
+
+    name: str
+    run: object  # Callable[[Ctx], JobResult | None]; typed loosely to avoid an import cycle
+    description: str = ""

@@ -1,0 +1,243 @@
+"""Every hook a directcrm module can implement.
+
+Rules (DESIGN.md): every hook's first argument is ``ctx`` (:class:`core.context.Ctx`: the
+brand, the database session, the clock ``ctx.now()``, the acting user and the locale).
+Hooks are only called on the modules the brand has enabled. Event hooks take a *batch*
+(a live order is a batch of one) so that imports call each module once per batch.
+Implementations must be marked with ``@hookimpl``; a misspelt hook name fails at start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    import click
+
+    from core.context import Ctx
+    from core.events import (
+        CustomerEvent,
+        OrderCancelled,
+        OrderPaid,
+        OrderRefunded,
+        Problem,
+        ProfileSection,
+        RepStatusChanged,
+        ScheduledJob,
+    )
+
+PROJECT = "directcrm"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# ---------------------------------------------------------------------------------------
+# Lifecycle: per-brand install and uninstall
+# ---------------------------------------------------------------------------------------
+
+
+@hookspec
+def crm_install(ctx: Ctx) -> None:
+    """Set the module up for ``ctx.brand``: default settings, seed data.
+
+    Called when the module is enabled for a brand, inside the enabling transaction, and
+    only on the module being enabled. Must be safe to run again after a disable/enable.
+
+    :param ctx: the brand being set up.
+    :return: nothing.
+    """
+
+
+@hookspec
+def crm_uninstall(ctx: Ctx) -> None:
+    """Tidy up when the module is disabled for ``ctx.brand``. Data is kept, never deleted.
+
+    :param ctx: the brand disabling the module.
+    :return: nothing.
+    """
+
+
+# ---------------------------------------------------------------------------------------
+# Events: something happened; every enabled module is told
+# ---------------------------------------------------------------------------------------
+
+
+@hookspec
+def crm_customer_created(ctx: Ctx, customers: Sequence[CustomerEvent]) -> None:
+    """Customers were created (one by one in the UI, in batches by imports).
+
+    :param ctx: the acting brand and user.
+    :param customers: the new customers.
+    :return: nothing.
+    """
+
+
+@hookspec
+def crm_customer_updated(ctx: Ctx, customers: Sequence[CustomerEvent]) -> None:
+    """Customers' profiles changed; each event's ``changes`` maps field → (old, new).
+
+    :param ctx: the acting brand and user.
+    :param customers: the changed customers.
+    :return: nothing.
+    """
+
+
+@hookspec
+def crm_customers_merged(ctx: Ctx, survivor_id: int, merged_ids: Sequence[int]) -> None:
+    """Duplicate customers were merged into one. Move or re-point your rows to the survivor.
+
+    :param ctx: the acting brand and user.
+    :param survivor_id: the customer that remains.
+    :param merged_ids: the customers folded into it (kept, marked merged).
+    :return: nothing.
+    """
+
+
+@hookspec
+def crm_order_paid(ctx: Ctx, orders: Sequence[OrderPaid]) -> None:
+    """Orders became paid (live, or imported history in batches).
+
+    Delivered at most once per order by the core, but implementations must still be
+    idempotent (unique keys on their source), since an event may be retried.
+
+    :param ctx: the acting brand and user.
+    :param orders: the orders that were paid.
+    :return: nothing.
+    """
+
+
+@hookspec
+def crm_order_cancelled(ctx: Ctx, orders: Sequence[OrderCancelled]) -> None:
+    """Orders were cancelled; ``was_paid`` says whether a paid order was cancelled.
+
+    :param ctx: the acting brand and user.
+    :param orders: the cancelled orders.
+    :return: nothing.
+    """
+
+
+@hookspec
+def crm_order_refunded(ctx: Ctx, refunds: Sequence[OrderRefunded]) -> None:
+    """Money was refunded on paid orders, with the refunded lines and amount.
+
+    :param ctx: the acting brand and user.
+    :param refunds: one entry per return that was refunded.
+    :return: nothing.
+    """
+
+
+@hookspec
+def crm_rep_status_changed(ctx: Ctx, changes: Sequence[RepStatusChanged]) -> None:
+    """Reps moved between applicant, active, suspended and terminated.
+
+    :param ctx: the acting brand and user.
+    :param changes: the transitions, each with its effective date.
+    :return: nothing.
+    """
+
+
+# ---------------------------------------------------------------------------------------
+# Decisions: modules may object
+# ---------------------------------------------------------------------------------------
+
+
+@hookspec
+def crm_validate_order(ctx: Ctx, order: dict[str, Any]) -> list[Problem] | None:
+    """Check an order before it is saved (compliance: certified rep, territory, price).
+
+    :param ctx: the acting brand and user.
+    :param order: the validated order draft: ``order_ref``, ``customer_id``, ``rep_id``,
+        ``ordered_at``, ``channel``, ``region``, ``status`` and ``lines`` (each with
+        ``product_id``, ``sku``, ``quantity``, ``unit_price``, ``list_price``).
+    :return: problems found; a blocking one refuses the order, others are warnings.
+    """
+
+
+@hookspec
+def crm_validate_rep_status(
+    ctx: Ctx, rep_id: int, new_status: str, effective_on: dt.date
+) -> list[Problem] | None:
+    """Check a rep status change before it happens (compliance: eligibility to activate).
+
+    :param ctx: the acting brand and user.
+    :param rep_id: the rep whose status changes.
+    :param new_status: the requested status.
+    :param effective_on: the date the change takes effect.
+    :return: problems found; a blocking one refuses the change.
+    """
+
+
+@hookspec
+def crm_can_contact(ctx: Ctx, customer_id: int, channel: str, purpose: str) -> bool | None:
+    """May we contact this customer on this channel for this purpose?
+
+    Every enabled module is asked; any ``False`` forbids the contact, ``None`` abstains.
+
+    :param ctx: the acting brand and user.
+    :param customer_id: the customer to contact.
+    :param channel: ``sms``, ``call``, ``wechat``, ``email``, ``visit``.
+    :param purpose: ``service``, ``marketing``, ``care``...
+    :return: ``False`` to forbid, ``True`` to allow explicitly, ``None`` to abstain.
+    """
+
+
+# ---------------------------------------------------------------------------------------
+# Contributions: modules add views, commands, jobs and page sections
+# ---------------------------------------------------------------------------------------
+
+
+@hookspec
+def crm_register_views(ctx: Ctx, appbuilder: Any) -> None:
+    """Add admin views and REST APIs to the web app (called once at start-up).
+
+    Menus of a module are shown only to users whose brand enabled it.
+
+    :param ctx: an installation-wide context (``ctx.brand`` is None).
+    :param appbuilder: the Flask-AppBuilder instance.
+    :return: nothing.
+    """
+
+
+@hookspec
+def crm_cli_commands(ctx: Ctx) -> list[click.Command] | None:
+    """Add commands to the ``directcrm`` CLI (called once at start-up, for every
+    installed module; commands check per brand that the module is enabled).
+
+    :param ctx: an installation-wide context (``ctx.brand`` is None).
+    :return: click commands or groups.
+    """
+
+
+@hookspec
+def crm_scheduled_jobs(ctx: Ctx) -> list[ScheduledJob] | None:
+    """Jobs that ``directcrm tick`` runs for the brand; each must be idempotent.
+
+    :param ctx: the brand being ticked; ``ctx.now()`` is the tick time.
+    :return: the jobs, run in module dependency order.
+    """
+
+
+@hookspec
+def crm_customer_profile_sections(ctx: Ctx, customer_id: int) -> list[ProfileSection] | None:
+    """Blocks for the customer 360° page (the loyalty module shows the points balance).
+
+    :param ctx: the brand and the user viewing the page.
+    :param customer_id: the customer shown.
+    :return: sections, sorted by their ``order``.
+    """
+
+
+@hookspec
+def crm_compliance_checks(ctx: Ctx, period_start: dt.date, period_end: dt.date) -> list[Any] | None:
+    """Compliance check results for a period (the compliance module defines their shape).
+
+    :param ctx: the brand being checked.
+    :param period_start: first day of the period, in the brand's timezone.
+    :param period_end: last day of the period, inclusive.
+    :return: check results, each naming its rule ID from COMPLIANCE.md.
+    """

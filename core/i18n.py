@@ -1,0 +1,120 @@
+"""Translations for the core and plugins, usable outside a Flask request.
+
+Catalogs live in ``locales/<locale>/LC_MESSAGES/<domain>.po`` (compiled to ``.mo`` at install
+time; the ``.po`` is read directly when no ``.mo`` exists, so a source checkout works).
+The core's domain is ``directcrm``; each built-in plugin has its own domain named after it
+(``directcrm_loyalty``...), and a third-party plugin registers its own folder with
+``register_catalog``. The active locale is a context variable set at the edge (CLI option,
+web request, report renderer); services only call ``_``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+SUPPORTED_LOCALES = ("en", "zh_Hans_CN", "zh_Hant_TW")
+DEFAULT_LOCALE = "en"
+
+_current: contextvars.ContextVar[str] = contextvars.ContextVar("directcrm_locale",
+                                                               default=DEFAULT_LOCALE)
+_catalog_dirs: list[tuple[Path, str]] = []
+
+
+def register_catalog(directory: Path, domain: str) -> None:
+    """Add a plugin's catalog folder (``<dir>/<locale>/LC_MESSAGES/<domain>.po``)."""
+    if (directory, domain) not in _catalog_dirs:
+        _catalog_dirs.append((directory, domain))
+        translations.cache_clear()
+
+
+def _load(path_po: Path) -> NullTranslations | None:
+    mo = path_po.with_suffix(".mo")
+    if mo.exists() and mo.stat().st_mtime >= path_po.stat().st_mtime:
+        with mo.open("rb") as fh:
+            return Translations(fh)
+    if not path_po.exists():
+        return None
+    with path_po.open("rb") as fh:
+        catalog = read_po(fh)
+    import io
+
+    from babel.messages.mofile import write_mo
+
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return Translations(buf)
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    """Merged translations of every registered domain for one locale."""
+    merged: NullTranslations = NullTranslations()
+    sources = [(LOCALES_DIR, "directcrm"), *_catalog_dirs]
+    for directory, domain in sources:
+        loaded = _load(directory / locale / "LC_MESSAGES" / f"{domain}.po")
+        if loaded is None:
+            continue
+        if isinstance(merged, Translations):
+            merged.merge(loaded)  # type: ignore[arg-type]
+        else:
+            merged = loaded
+    return merged
+
+
+def normalise_locale(locale: str | None) -> str:
+    """Map loose spellings (``zh_CN``, ``zh-Hant``, ``en_US``) to a supported locale."""
+    if not locale:
+        return DEFAULT_LOCALE
+    key = locale.replace("-", "_").lower()
+    if key.startswith("zh"):
+        return "zh_Hant_TW" if ("hant" in key or key.endswith(("_tw", "_hk", "_mo"))) \
+            else "zh_Hans_CN"
+    return "en"
+
+
+def current_locale() -> str:
+    """The locale of the current CLI command, request or report."""
+    return _current.get()
+
+
+@contextmanager
+def use_locale(locale: str | None) -> Iterator[str]:
+    """Make ``locale`` current for the block."""
+    token = _current.set(normalise_locale(locale))
+    try:
+        yield _current.get()
+    finally:
+        _current.reset(token)
+
+
+def set_locale(locale: str | None) -> None:
+    """Set the current locale for the rest of this context (CLI entry points)."""
+    _current.set(normalise_locale(locale))
+
+
+def gettext(message: str, **params: object) -> str:
+    """Translate ``message`` into the current locale and fill ``%(name)s`` parameters."""
+    text = translations(current_locale()).ugettext(message)
+    return text % params if params else text
+
+
+def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
+    """Plural-aware translation; ``n`` is available as ``%(num)d``."""
+    text = translations(current_locale()).ungettext(singular, plural, n)
+    return text % {"num": n, **params}
+
+
+_ = gettext
+
+__all__ = ["_", "gettext", "ngettext", "use_locale", "set_locale", "current_locale",
+           "register_catalog", "normalise_locale", "SUPPORTED_LOCALES", "read_mo"]

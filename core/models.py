@@ -1,0 +1,361 @@
+"""Core tables. Every business table carries ``brand_id`` and has it in every unique key."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.crypto import EncryptedText
+from core.db import Base, Money, UTCDateTime
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    # Store the value (lower-case words), readable in SQL and stable across renames.
+    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e],
+                native_enum=False, length=20)
+
+
+class Jurisdiction(enum.StrEnum):
+    CN = "CN"
+    TW = "TW"
+    US = "US"
+    EU = "EU"
+
+
+class RepStatus(enum.StrEnum):
+    APPLICANT = "applicant"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    TERMINATED = "terminated"
+
+
+class OrderStatus(enum.StrEnum):
+    PENDING = "pending"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+class LifecycleStage(enum.StrEnum):
+    PROSPECT = "prospect"
+    FIRST_PURCHASE = "first_purchase"
+    REPEAT = "repeat"
+    ADVOCATE = "advocate"
+    CHURNED = "churned"
+
+
+class InteractionKind(enum.StrEnum):
+    VISIT = "visit"
+    CALL = "call"
+    MESSAGE = "message"
+    NOTE = "note"
+
+
+class TaskStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Brand(Base):
+    """A direct-selling company hosted on this installation."""
+
+    __tablename__ = "brands"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    default_locale: Mapped[str] = mapped_column(String(16), default="zh_Hans_CN")
+    jurisdiction: Mapped[Jurisdiction] = mapped_column(_enum(Jurisdiction, "jurisdiction"))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    modules: Mapped[list[BrandModule]] = relationship(back_populates="brand")
+
+
+class BrandModule(Base):
+    """Whether a module is enabled for a brand. Rows are kept when a module is disabled."""
+
+    __tablename__ = "brand_modules"
+    __table_args__ = (UniqueConstraint("brand_id", "module"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    module: Mapped[str] = mapped_column(String(64))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    changed_by: Mapped[str] = mapped_column(String(120))
+
+    brand: Mapped[Brand] = relationship(back_populates="modules")
+
+
+class Rep(Base):
+    """An independent seller (直销员). The rep_ref ties customers, sales and rep records."""
+
+    __tablename__ = "reps"
+    __table_args__ = (UniqueConstraint("brand_id", "rep_ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    rep_ref: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(EncryptedText)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    occupation: Mapped[str | None] = mapped_column(String(64))
+    province: Mapped[str | None] = mapped_column(String(64))
+    territory: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[RepStatus] = mapped_column(_enum(RepStatus, "rep_status"),
+                                              default=RepStatus.APPLICANT)
+    joined_on: Mapped[dt.date | None] = mapped_column(Date)
+    left_on: Mapped[dt.date | None] = mapped_column(Date)
+    certificate_no: Mapped[str | None] = mapped_column(String(64))
+    certificate_valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    certificate_valid_until: Mapped[dt.date | None] = mapped_column(Date)
+    # Relationship history only: nothing that computes pay may read it (COMPLIANCE PY1).
+    sponsor_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id"))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class RepStatusChange(Base):
+    """A dated transition of a rep's status (append-only history)."""
+
+    __tablename__ = "rep_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    rep_id: Mapped[int] = mapped_column(ForeignKey("reps.id"), index=True)
+    old_status: Mapped[RepStatus | None] = mapped_column(_enum(RepStatus, "rep_status"))
+    new_status: Mapped[RepStatus] = mapped_column(_enum(RepStatus, "rep_status"))
+    effective_on: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(Text)
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    changed_by: Mapped[str] = mapped_column(String(120))
+
+
+class Customer(Base):
+    """A consumer. The record belongs to the brand; the owning rep can change."""
+
+    __tablename__ = "customers"
+    __table_args__ = (UniqueConstraint("brand_id", "customer_ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    customer_ref: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(EncryptedText)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    wechat_id: Mapped[str | None] = mapped_column(EncryptedText)
+    wechat_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    birthday: Mapped[dt.date | None] = mapped_column(Date)
+    source_channel: Mapped[str | None] = mapped_column(String(32))
+    rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id"), index=True)
+    lifecycle_stage: Mapped[LifecycleStage] = mapped_column(
+        _enum(LifecycleStage, "lifecycle_stage"), default=LifecycleStage.PROSPECT)
+    # Set when this record was merged into another; the survivor keeps the history.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    rep: Mapped[Rep | None] = relationship(foreign_keys=[rep_id])
+    tags: Mapped[list[CustomerTag]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan")
+
+
+class CustomerTag(Base):
+    """A tag on a customer (basic, behaviour, needs, value...)."""
+
+    __tablename__ = "customer_tags"
+    __table_args__ = (UniqueConstraint("brand_id", "customer_id", "tag"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    tag: Mapped[str] = mapped_column(String(64))
+
+    customer: Mapped[Customer] = relationship(back_populates="tags")
+
+
+class Product(Base):
+    """A catalogue item. ``replenish_days`` drives replenishment reminders."""
+
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("brand_id", "sku"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    sku: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(64))
+    list_price: Mapped[Decimal] = mapped_column(Money)
+    replenish_days: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Order(Base):
+    """A sale to a customer, credited to a rep."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("brand_id", "order_ref"),
+        Index("ix_orders_brand_customer_ordered", "brand_id", "customer_id", "ordered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    order_ref: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id"), index=True)
+    ordered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    channel: Mapped[str | None] = mapped_column(String(32))
+    region: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus, "order_status"))
+    total_amount: Mapped[Decimal] = mapped_column(Money)
+    paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    customer: Mapped[Customer] = relationship()
+    rep: Mapped[Rep | None] = relationship()
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.line_no")
+    payments: Mapped[list[Payment]] = relationship(
+        back_populates="order", cascade="all, delete-orphan")
+    returns: Mapped[list[Return]] = relationship(back_populates="order")
+
+
+class OrderLine(Base):
+    """One product line of an order."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (UniqueConstraint("brand_id", "order_id", "line_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    amount: Mapped[Decimal] = mapped_column(Money)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    product: Mapped[Product] = relationship()
+
+
+class Payment(Base):
+    """Money received for an order. ``method`` 'points' marks a loyalty-paid share."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    method: Mapped[str] = mapped_column(String(32))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    paid_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    reference: Mapped[str | None] = mapped_column(String(120))
+
+    order: Mapped[Order] = relationship(back_populates="payments")
+
+
+class Return(Base):
+    """An after-sales return with its refund (退货退款)."""
+
+    __tablename__ = "returns"
+    __table_args__ = (UniqueConstraint("brand_id", "return_ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    return_ref: Mapped[str] = mapped_column(String(64))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    refunded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    order: Mapped[Order] = relationship(back_populates="returns")
+    lines: Mapped[list[ReturnLine]] = relationship(
+        back_populates="ret", cascade="all, delete-orphan")
+
+
+class ReturnLine(Base):
+    """A returned quantity of one product, with the amount refunded for it."""
+
+    __tablename__ = "return_lines"
+    __table_args__ = (UniqueConstraint("brand_id", "return_id", "product_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("returns.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(Money)
+
+    ret: Mapped[Return] = relationship(back_populates="lines")
+    product: Mapped[Product] = relationship()
+
+
+class Interaction(Base):
+    """A contact with a customer (客史记录): visit, call, message or note."""
+
+    __tablename__ = "interactions"
+    __table_args__ = (
+        Index("ix_interactions_brand_customer_at", "brand_id", "customer_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id"), index=True)
+    kind: Mapped[InteractionKind] = mapped_column(_enum(InteractionKind, "interaction_kind"))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    summary: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(120))
+
+
+class Task(Base):
+    """A follow-up for a rep, with a due time. ``rule_key`` makes generated tasks unique."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        UniqueConstraint("brand_id", "rule_key"),
+        Index("ix_tasks_brand_owner_status_due", "brand_id", "rep_id", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32), default="follow_up")
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    status: Mapped[TaskStatus] = mapped_column(_enum(TaskStatus, "task_status"),
+                                               default=TaskStatus.OPEN)
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    rule_key: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

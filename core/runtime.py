@@ -1,0 +1,62 @@
+"""Process start-up: settings, keys, database engine, module registry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.config import Settings, load_settings
+from core.context import Ctx
+from core.crypto import configure_keyring
+from core.db import make_engine, make_sessionmaker
+from core.plugins import ModuleRegistry, default_registry
+from core.services.brands import get_brand
+
+
+@dataclass
+class Runtime:
+    """Everything a CLI command or the web app needs, created once per process."""
+
+    settings: Settings
+    registry: ModuleRegistry
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings.database_url)
+
+    @cached_property
+    def sessionmaker(self) -> sessionmaker[Session]:
+        return make_sessionmaker(self.engine)
+
+    def ctx(self, brand_code: str | None = None, *, user: str = "system",
+            locale: str | None = None) -> Ctx:
+        """A fresh context with its own session, for a brand or installation-wide."""
+        session = self.sessionmaker()
+        ctx = Ctx(session=session, brand=None, user=user, locale=locale or "en",
+                  registry=self.registry)
+        if brand_code is not None:
+            ctx.brand = get_brand(ctx, brand_code)
+            ctx.locale = locale or ctx.brand.default_locale
+            session.rollback()  # end the read transaction; services open write ones
+        return ctx
+
+
+def start(settings: Settings | None = None) -> Runtime:
+    """Load settings and keys, discover modules (``check_pending`` runs there)."""
+    settings = settings or load_settings()
+    configure_keyring(settings.instance_path)
+    return Runtime(settings=settings, registry=default_registry())
+
+
+def create_schema(engine: Engine) -> None:
+    """Create every table of the core and the installed modules (used by tests).
+
+    ``directcrm init`` uses Alembic migrations instead (``core.migrate``).
+    """
+    from core.db import Base
+
+    default_registry()  # importing plugin modules registers their tables
+    Base.metadata.create_all(engine)

@@ -1,0 +1,305 @@
+"""Marshmallow schemas for every core input: API bodies, CSV rows and CLI options.
+
+Errors are translated by :func:`load_or_raise`, which turns marshmallow's messages into
+field-level messages in the current locale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from core.errors import ValidationFailed
+from core.i18n import _
+
+
+# Marshmallow's stock messages, listed so that pybabel extracts them for translation.
+def N_(s: str) -> str:  # noqa: N802 - the conventional name for "mark for extraction"
+    return s
+
+
+STOCK_MESSAGES = [
+    N_("Missing data for required field."),
+    N_("Not a valid integer."),
+    N_("Not a valid number."),
+    N_("Not a valid date."),
+    N_("Not a valid datetime."),
+    N_("Not a valid string."),
+    N_("Not a valid email address."),
+    N_("Not a valid boolean."),
+    N_("Unknown field."),
+    N_("Field may not be null."),
+    N_("Invalid input type."),
+    N_("Shorter than minimum length %(min)s."),
+    N_("Longer than maximum length %(max)s."),
+    N_("Must be greater than or equal to %(min)s."),
+    N_("Must be greater than or equal to %(min)s and less than or equal to %(max)s."),
+    N_("Must be one of: %(choices)s."),
+]
+
+
+def _translate(message: str) -> str:
+    # Parametrised marshmallow messages arrive formatted; translate the known stock ones.
+    return _(message) if message in STOCK_MESSAGES else message
+
+
+def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Marshmallow's nested error dict → ``{"lines.0.sku": [msg, ...]}``."""
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if key == "_schema":
+                name = prefix or "_schema"
+            for k, v in flatten_errors(value, name).items():
+                out.setdefault(k, []).extend(v)
+    elif isinstance(messages, list):
+        out[prefix or "_schema"] = [_translate(str(m)) for m in messages
+                                    if not isinstance(m, (dict, list))]
+        for m in messages:
+            if isinstance(m, (dict, list)):
+                for k, v in flatten_errors(m, prefix).items():
+                    out.setdefault(k, []).extend(v)
+    else:
+        out[prefix or "_schema"] = [_translate(str(messages))]
+    return out
+
+
+def load_or_raise(schema: Schema, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate ``data``; raise :class:`ValidationFailed` with translated field errors."""
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise ValidationFailed(flatten_errors(exc.messages)) from None
+
+
+class MoneyField(fields.Field):
+    """A Decimal amount with at most two decimal places, never a float."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> Decimal:
+        if isinstance(value, float):
+            value = repr(value)
+        try:
+            amount = Decimal(str(value).strip())
+        except (InvalidOperation, ValueError):
+            raise ValidationError(_("Not a valid amount, e.g. 199.00.")) from None
+        if not amount.is_finite():
+            raise ValidationError(_("Not a valid amount, e.g. 199.00."))
+        if amount != amount.quantize(Decimal("0.01")):
+            raise ValidationError(_("At most two decimal places."))
+        if amount < 0:
+            raise ValidationError(_("Must not be negative."))
+        return amount.quantize(Decimal("0.01"))
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kw: Any) -> str | None:
+        return None if value is None else str(value)
+
+
+class AwareDateTime(fields.Field):
+    """An ISO date-time; a value without offset is read in the brand's timezone.
+
+    The schema's context must carry ``tz`` (a ZoneInfo) for naive values.
+    """
+
+    def __init__(self, *args: Any, tz: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tz = tz
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            parsed = value
+        else:
+            text = str(value).strip()
+            try:
+                parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                raise ValidationError(_("Not a valid date-time, e.g. 2026-03-01T10:30:00+08:00."))\
+                    from None
+        if parsed.tzinfo is None:
+            tz = getattr(self.parent, "tz", None) or self.tz or dt.UTC
+            parsed = parsed.replace(tzinfo=tz)
+        return parsed.astimezone(dt.UTC)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kw: Any) -> str | None:
+        return None if value is None else value.isoformat()
+
+
+def _ref(required: bool = True) -> fields.String:
+    return fields.String(required=required, validate=validate.Length(min=1, max=64))
+
+
+class BrandScopedSchema(Schema):
+    """Schema whose naive date-times are read in the brand's timezone."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    def __init__(self, *args: Any, tz: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tz = tz
+
+
+def _blank_to_none(data: Mapping[str, Any]) -> dict[str, Any]:
+    """CSV cells are strings: an empty cell means 'not given'."""
+    return {k: (None if isinstance(v, str) and v.strip() == "" else
+                v.strip() if isinstance(v, str) else v) for k, v in data.items()
+            if v is not None and not (isinstance(v, str) and v.strip() == "")}
+
+
+REP_STATUSES = ["applicant", "active", "suspended", "terminated"]
+ORDER_STATUSES = ["pending", "paid", "cancelled"]
+
+
+class RepSchema(BrandScopedSchema):
+    rep_ref = _ref()
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    phone = fields.String(validate=validate.Length(min=5, max=32))
+    birth_date = fields.Date()
+    occupation = fields.String(validate=validate.Length(max=64))
+    province = fields.String(validate=validate.Length(max=64))
+    territory = fields.String(validate=validate.Length(max=64))
+    status = fields.String(validate=validate.OneOf(REP_STATUSES), load_default="applicant")
+    joined_on = fields.Date()
+    left_on = fields.Date()
+    certificate_no = fields.String(validate=validate.Length(max=64))
+    certificate_valid_from = fields.Date()
+    certificate_valid_until = fields.Date()
+    sponsor_ref = fields.String(validate=validate.Length(max=64))
+    capacity = fields.Integer(validate=validate.Range(min=0))
+
+
+class CustomerSchema(BrandScopedSchema):
+    customer_ref = _ref()
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    phone = fields.String(validate=validate.Length(min=5, max=32))
+    email = fields.Email()
+    wechat_id = fields.String(validate=validate.Length(min=1, max=64))
+    birthday = fields.Date()
+    source_channel = fields.String(validate=validate.Length(max=32))
+    rep_ref = fields.String(validate=validate.Length(max=64))
+    tags = fields.List(fields.String(validate=validate.Length(min=1, max=64)))
+
+
+class CustomerUpdateSchema(CustomerSchema):
+    customer_ref = _ref(required=False)
+    name = fields.String(validate=validate.Length(min=1, max=200))
+
+
+class ProductSchema(BrandScopedSchema):
+    sku = _ref()
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    category = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    list_price = MoneyField(required=True)
+    replenish_days = fields.Integer(validate=validate.Range(min=1, max=3650))
+    active = fields.Boolean(load_default=True)
+
+
+class OrderLineSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    sku = _ref()
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=100_000))
+    unit_price = MoneyField(required=True)
+
+
+class PaymentSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    method = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    amount = MoneyField(required=True)
+    reference = fields.String(validate=validate.Length(max=120))
+
+
+class OrderSchema(BrandScopedSchema):
+    order_ref = _ref()
+    customer_ref = _ref()
+    rep_ref = fields.String(validate=validate.Length(max=64))
+    ordered_at = AwareDateTime(required=True)
+    channel = fields.String(validate=validate.Length(max=32))
+    region = fields.String(validate=validate.Length(max=64))
+    status = fields.String(validate=validate.OneOf(ORDER_STATUSES), load_default="paid")
+    lines = fields.List(fields.Nested(OrderLineSchema), required=True,
+                        validate=validate.Length(min=1))
+    payments = fields.List(fields.Nested(PaymentSchema))
+
+    @validates_schema
+    def _one_line_per_sku(self, data: dict[str, Any], **kw: Any) -> None:
+        skus = [line["sku"] for line in data.get("lines", [])]
+        dupes = sorted({s for s in skus if skus.count(s) > 1})
+        if dupes:
+            raise ValidationError(_("The same sku appears on several lines: %(skus)s.",
+                                    skus=", ".join(dupes)), "lines")
+
+
+class OrderLineRowSchema(BrandScopedSchema):
+    """One CSV row of the orders import (one order line)."""
+
+    order_ref = _ref()
+    customer_ref = _ref()
+    rep_ref = fields.String(validate=validate.Length(max=64))
+    ordered_at = AwareDateTime(required=True)
+    sku = _ref()
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=100_000))
+    unit_price = MoneyField(required=True)
+    status = fields.String(validate=validate.OneOf(ORDER_STATUSES), load_default="paid")
+    channel = fields.String(validate=validate.Length(max=32))
+    region = fields.String(validate=validate.Length(max=64))
+
+
+class ReturnLineSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    sku = _ref()
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=100_000))
+    amount = MoneyField(required=True)
+
+
+class ReturnSchema(BrandScopedSchema):
+    return_ref = _ref()
+    order_ref = _ref()
+    requested_at = AwareDateTime(required=True)
+    refunded_at = AwareDateTime()
+    reason = fields.String(validate=validate.Length(max=2000))
+    lines = fields.List(fields.Nested(ReturnLineSchema), required=True,
+                        validate=validate.Length(min=1))
+
+
+class ReturnRowSchema(BrandScopedSchema):
+    """One CSV row of the returns import (one returned line)."""
+
+    return_ref = _ref()
+    order_ref = _ref()
+    sku = _ref()
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=100_000))
+    amount = MoneyField(required=True)
+    requested_at = AwareDateTime(required=True)
+    refunded_at = AwareDateTime()
+
+
+class InteractionSchema(BrandScopedSchema):
+    customer_ref = _ref()
+    kind = fields.String(required=True,
+                         validate=validate.OneOf(["visit", "call", "message", "note"]))
+    occurred_at = AwareDateTime(required=True)
+    summary = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    rep_ref = fields.String(validate=validate.Length(max=64))
+
+
+class TaskSchema(BrandScopedSchema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    due_at = AwareDateTime(required=True)
+    customer_ref = fields.String(validate=validate.Length(max=64))
+    rep_ref = fields.String(validate=validate.Length(max=64))
+    kind = fields.String(load_default="follow_up", validate=validate.Length(max=32))
+
+
+def clean_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Prepare a CSV row for a schema: trimmed strings, empty cells dropped."""
+    return _blank_to_none(row)

@@ -1,0 +1,112 @@
+"""Enabling and disabling modules per brand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from core.context import Ctx
+from core.errors import ModuleError
+from core.i18n import _
+from core.models import BrandModule
+
+
+@dataclass(frozen=True)
+class ModuleStatus:
+    """A module as seen by one brand."""
+
+    name: str
+    version: str
+    summary: str
+    depends: tuple[str, ...]
+    hooks: tuple[str, ...]
+    enabled: bool | None
+
+
+def module_statuses(ctx: Ctx) -> list[ModuleStatus]:
+    """Every installed module; ``enabled`` is None when no brand is given."""
+    enabled = ctx.enabled_modules if ctx.brand is not None else None
+    out = []
+    for name in ctx.registry.ordered_names():
+        info = ctx.registry.modules[name]
+        m = info.manifest
+        out.append(ModuleStatus(name=name, version=m.version, summary=m.summary,
+                                depends=m.depends, hooks=tuple(info.hooks),
+                                enabled=None if enabled is None else name in enabled))
+    return out
+
+
+def enable_modules(ctx: Ctx, names: list[str]) -> list[str]:
+    """Enable modules for the brand and run their install hooks, all or nothing.
+
+    Dependencies must be enabled already or be in ``names``. Returns the modules newly
+    enabled, in dependency order.
+    """
+    for name in names:
+        ctx.registry.get(name)
+    enabled = set(ctx.enabled_modules)
+    wanted = set(names) | enabled
+    for name in names:
+        for dep in ctx.registry.modules[name].manifest.depends:
+            if dep not in wanted:
+                raise ModuleError(_("Cannot enable %(name)s: it needs %(dep)s, which is not "
+                                    "enabled for brand %(brand)s. Enable %(dep)s first.",
+                                    name=name, dep=dep, brand=ctx.brand.code))
+    todo = [n for n in ctx.registry.ordered_names() if n in names and n not in enabled]
+    with ctx.write() as session:
+        for name in todo:
+            _set_enabled(ctx, name, True)
+            ctx.refresh_modules()
+            # Call the install hook on this module only.
+            module_impl = ctx.registry.modules[name].impl
+            caller = ctx.registry.pm.subset_hook_caller(
+                "crm_install",
+                remove_plugins=[i.impl for n, i in ctx.registry.modules.items()
+                                if i.impl is not module_impl])
+            caller(ctx=ctx)
+        session.flush()
+    ctx.refresh_modules()
+    return todo
+
+
+def disable_modules(ctx: Ctx, names: list[str]) -> list[str]:
+    """Disable modules for the brand (data kept), refusing while a dependent stays enabled."""
+    for name in names:
+        ctx.registry.get(name)
+    enabled = set(ctx.enabled_modules)
+    remaining = enabled - set(names)
+    for name in names:
+        blockers = [d for d in ctx.registry.dependents(name) if d in remaining]
+        if blockers:
+            raise ModuleError(_("Cannot disable %(name)s: %(dependents)s depends on it and is "
+                                "still enabled for brand %(brand)s.", name=name,
+                                dependents=", ".join(blockers), brand=ctx.brand.code))
+    todo = [n for n in reversed(ctx.registry.ordered_names()) if n in names and n in enabled]
+    with ctx.write():
+        for name in todo:
+            module_impl = ctx.registry.modules[name].impl
+            caller = ctx.registry.pm.subset_hook_caller(
+                "crm_uninstall",
+                remove_plugins=[i.impl for i in ctx.registry.modules.values()
+                                if i.impl is not module_impl])
+            caller(ctx=ctx)
+            _set_enabled(ctx, name, False)
+    ctx.refresh_modules()
+    return todo
+
+
+def _set_enabled(ctx: Ctx, name: str, enabled: bool) -> None:
+    row = ctx.session.scalar(select(BrandModule).where(
+        BrandModule.brand_id == ctx.brand_id, BrandModule.module == name))
+    version = ctx.registry.modules[name].manifest.version
+    if row is None:
+        ctx.session.add(BrandModule(brand_id=ctx.brand_id, module=name, enabled=enabled,
+                                    version=version, changed_at=ctx.now(),
+                                    changed_by=ctx.user))
+    else:
+        row.enabled = enabled
+        row.version = version
+        row.changed_at = ctx.now()
+        row.changed_by = ctx.user
+    ctx.session.flush()

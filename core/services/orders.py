@@ -1,0 +1,235 @@
+"""Orders, payments, cancellations, returns and refunds.
+
+Paying, cancelling and refunding fire the matching hooks; the bulk import fires the very
+same hooks in batches (``core.importing``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from core.context import Ctx
+from core.errors import DomainError, RuleViolation, ValidationFailed
+from core.events import OrderCancelled, OrderPaid, OrderRefunded, Problem, RefundedLine
+from core.i18n import _
+from core.models import (
+    Customer,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Payment,
+    Product,
+    Rep,
+    Return,
+    ReturnLine,
+)
+from core.schemas import OrderSchema, ReturnSchema, load_or_raise
+from core.services.lifecycle import refresh_stages
+from core.services.scoping import get_by_ref, ref_map
+
+POINTS_METHOD = "points"
+
+
+def check_order(ctx: Ctx, draft: dict[str, Any]) -> list[Problem]:
+    """Ask every enabled module about an order draft; raise on a blocking problem."""
+    problems = [p for ps in ctx.hooks.crm_validate_order(ctx=ctx, order=draft) if ps
+                for p in ps]
+    blocking = [p for p in problems if p.blocking]
+    if blocking:
+        raise RuleViolation(blocking[0].code, "; ".join(p.message for p in blocking))
+    return problems
+
+
+def create_order(ctx: Ctx, data: Mapping[str, Any]) -> Order:
+    """Record an order with its lines (and payments); a paid order fires ``crm_order_paid``.
+
+    Without explicit payments, a paid order gets one payment of its total.
+    """
+    values = load_or_raise(OrderSchema(tz=ctx.tz), data)
+    with ctx.write() as session:
+        if ref_map(ctx, Order, {values["order_ref"]}):
+            raise DomainError(_("An order with order_ref %(ref)s already exists.",
+                                ref=values["order_ref"]), code="duplicate")
+        customer = get_by_ref(ctx, Customer, values["customer_ref"])
+        rep = get_by_ref(ctx, Rep, values["rep_ref"]) if values.get("rep_ref") else None
+        if rep is None and customer.rep_id is not None:
+            rep = session.get(Rep, customer.rep_id)
+        products = {p.sku: p for p in session.scalars(select(Product).where(
+            Product.brand_id == ctx.brand_id,
+            Product.sku.in_([line["sku"] for line in values["lines"]])))}
+        missing = [i for i, line in enumerate(values["lines"]) if line["sku"] not in products]
+        if missing:
+            raise ValidationFailed({f"lines.{i}.sku": [_("Unknown sku %(sku)s.",
+                                   sku=values["lines"][i]["sku"])] for i in missing})
+        lines = [{**line, "product_id": products[line["sku"]].id,
+                  "list_price": products[line["sku"]].list_price,
+                  "amount": line["unit_price"] * line["quantity"]} for line in values["lines"]]
+        total = sum((line["amount"] for line in lines), Decimal("0.00"))
+        draft = {**values, "customer_id": customer.id, "rep_id": rep.id if rep else None,
+                 "lines": lines, "total_amount": total}
+        check_order(ctx, draft)
+        order = Order(brand_id=ctx.brand_id, order_ref=values["order_ref"],
+                      customer_id=customer.id, rep_id=rep.id if rep else None,
+                      ordered_at=values["ordered_at"], channel=values.get("channel"),
+                      region=values.get("region"), status=OrderStatus.PENDING,
+                      total_amount=total, created_at=ctx.now())
+        order.lines = [OrderLine(brand_id=ctx.brand_id, line_no=i + 1,
+                                 product_id=line["product_id"], quantity=line["quantity"],
+                                 unit_price=line["unit_price"], amount=line["amount"])
+                       for i, line in enumerate(lines)]
+        session.add(order)
+        session.flush()
+        status = OrderStatus(values["status"])
+        if status == OrderStatus.PAID:
+            pay_order(ctx, order.order_ref, payments=values.get("payments"),
+                      paid_at=values["ordered_at"])
+        elif status == OrderStatus.CANCELLED:
+            cancel_order(ctx, order.order_ref, cancelled_at=values["ordered_at"])
+    return order
+
+
+def pay_order(ctx: Ctx, order_ref: str, payments: list[Mapping[str, Any]] | None = None,
+              paid_at: dt.datetime | None = None) -> Order:
+    """Mark a pending order paid with its payments (which must add up to the total)."""
+    paid_at = paid_at or ctx.now()
+    with ctx.write() as session:
+        order = get_by_ref(ctx, Order, order_ref)
+        if order.status != OrderStatus.PENDING:
+            raise DomainError(_("Order %(ref)s is %(status)s, not pending.", ref=order_ref,
+                                status=order.status.value), code="bad_status")
+        payments = payments or [{"method": "unspecified", "amount": order.total_amount}]
+        paid = sum((Decimal(p["amount"]) for p in payments), Decimal("0.00"))
+        if paid != order.total_amount:
+            raise ValidationFailed({"payments": [_(
+                "Payments add up to %(paid)s but the order total is %(total)s.",
+                paid=paid, total=order.total_amount)]})
+        for p in payments:
+            session.add(Payment(brand_id=ctx.brand_id, order_id=order.id, method=p["method"],
+                                amount=p["amount"], paid_at=paid_at,
+                                reference=p.get("reference")))
+        order.status = OrderStatus.PAID
+        order.paid_at = paid_at
+        session.flush()
+        points = sum((Decimal(p["amount"]) for p in payments if p["method"] == POINTS_METHOD),
+                     Decimal("0.00"))
+        ctx.hooks.crm_order_paid(ctx=ctx, orders=[OrderPaid(
+            order_id=order.id, order_ref=order.order_ref, customer_id=order.customer_id,
+            rep_id=order.rep_id, ordered_at=order.ordered_at, paid_at=paid_at,
+            amount=order.total_amount, points_amount=points)])
+        refresh_stages(ctx, [order.customer_id])
+    return order
+
+
+def cancel_order(ctx: Ctx, order_ref: str, cancelled_at: dt.datetime | None = None) -> Order:
+    """Cancel an order; a paid one can be cancelled only before any refund."""
+    cancelled_at = cancelled_at or ctx.now()
+    with ctx.write() as session:
+        order = get_by_ref(ctx, Order, order_ref)
+        if order.status == OrderStatus.CANCELLED:
+            return order
+        if order.returns:
+            raise DomainError(_("Order %(ref)s has returns; refund the rest instead of "
+                                "cancelling.", ref=order_ref), code="bad_status")
+        was_paid = order.status == OrderStatus.PAID
+        order.status = OrderStatus.CANCELLED
+        order.cancelled_at = cancelled_at
+        session.flush()
+        ctx.hooks.crm_order_cancelled(ctx=ctx, orders=[OrderCancelled(
+            order_id=order.id, order_ref=order.order_ref, customer_id=order.customer_id,
+            rep_id=order.rep_id, cancelled_at=cancelled_at, was_paid=was_paid,
+            amount=order.total_amount)])
+        refresh_stages(ctx, [order.customer_id])
+    return order
+
+
+def returned_so_far(ctx: Ctx, order_id: int) -> dict[int, tuple[int, Decimal]]:
+    """``{product_id: (quantity, amount)}`` already returned on an order."""
+    rows = ctx.session.execute(
+        select(ReturnLine.product_id, func.sum(ReturnLine.quantity), func.sum(ReturnLine.amount))
+        .join(Return, Return.id == ReturnLine.return_id)
+        .where(Return.brand_id == ctx.brand_id, Return.order_id == order_id)
+        .group_by(ReturnLine.product_id))
+    return {pid: (int(q), Decimal(str(a)).quantize(Decimal("0.01"))) for pid, q, a in rows}
+
+
+def create_return(ctx: Ctx, data: Mapping[str, Any]) -> Return:
+    """Record a return on a paid order; with ``refunded_at`` it is refunded at once."""
+    values = load_or_raise(ReturnSchema(tz=ctx.tz), data)
+    with ctx.write() as session:
+        if session.scalar(select(Return.id).where(Return.brand_id == ctx.brand_id,
+                                                  Return.return_ref == values["return_ref"])):
+            raise DomainError(_("A return with return_ref %(ref)s already exists.",
+                                ref=values["return_ref"]), code="duplicate")
+        order = get_by_ref(ctx, Order, values["order_ref"])
+        if order.status != OrderStatus.PAID:
+            raise DomainError(_("Order %(ref)s is %(status)s; only paid orders can be returned.",
+                                ref=order.order_ref, status=order.status.value),
+                              code="bad_status")
+        by_sku = {line.product.sku: line for line in order.lines}
+        before = returned_so_far(ctx, order.id)
+        errors: dict[str, list[str]] = {}
+        for i, line in enumerate(values["lines"]):
+            ordered = by_sku.get(line["sku"])
+            if ordered is None:
+                errors[f"lines.{i}.sku"] = [_("Sku %(sku)s is not on order %(ref)s.",
+                                             sku=line["sku"], ref=order.order_ref)]
+                continue
+            qty, amt = before.get(ordered.product_id, (0, Decimal("0.00")))
+            if qty + line["quantity"] > ordered.quantity:
+                errors[f"lines.{i}.quantity"] = [_(
+                    "Returning %(n)s would exceed the %(ordered)s ordered (%(done)s already "
+                    "returned).", n=line["quantity"], ordered=ordered.quantity, done=qty)]
+            if amt + line["amount"] > ordered.amount:
+                errors[f"lines.{i}.amount"] = [_(
+                    "Refunding %(amount)s would exceed the line amount %(total)s (%(done)s "
+                    "already refunded).", amount=line["amount"], total=ordered.amount, done=amt)]
+        if errors:
+            raise ValidationFailed(errors)
+        amount = sum((line["amount"] for line in values["lines"]), Decimal("0.00"))
+        ret = Return(brand_id=ctx.brand_id, return_ref=values["return_ref"], order_id=order.id,
+                     amount=amount, requested_at=values["requested_at"],
+                     reason=values.get("reason"), created_at=ctx.now())
+        ret.lines = [ReturnLine(brand_id=ctx.brand_id, product_id=by_sku[line["sku"]].product_id,
+                                quantity=line["quantity"], amount=line["amount"])
+                     for line in values["lines"]]
+        session.add(ret)
+        session.flush()
+        if values.get("refunded_at"):
+            refund_return(ctx, ret.return_ref, values["refunded_at"])
+    return ret
+
+
+def refund_return(ctx: Ctx, return_ref: str, refunded_at: dt.datetime | None = None) -> Return:
+    """Pay back a recorded return; fires ``crm_order_refunded`` once."""
+    refunded_at = refunded_at or ctx.now()
+    with ctx.write() as session:
+        ret = session.scalar(select(Return).where(Return.brand_id == ctx.brand_id,
+                                                  Return.return_ref == return_ref))
+        if ret is None:
+            from core.errors import NotFound
+
+            raise NotFound(_("No return with reference %(ref)s.", ref=return_ref))
+        if ret.refunded_at is not None:
+            return ret
+        ret.refunded_at = refunded_at
+        session.flush()
+        order = ret.order
+        ctx.hooks.crm_order_refunded(ctx=ctx, refunds=[refund_event(ret, order)])
+    return ret
+
+
+def refund_event(ret: Return, order: Order) -> OrderRefunded:
+    """The hook payload for a refunded return."""
+    assert ret.refunded_at is not None
+    return OrderRefunded(
+        return_id=ret.id, return_ref=ret.return_ref, order_id=order.id,
+        order_ref=order.order_ref, customer_id=order.customer_id, rep_id=order.rep_id,
+        order_amount=order.total_amount, amount=ret.amount, requested_at=ret.requested_at,
+        refunded_at=ret.refunded_at,
+        lines=tuple(RefundedLine(sku=line.product.sku, quantity=line.quantity,
+                                 amount=line.amount) for line in ret.lines))

@@ -1,0 +1,61 @@
+"""Brand-scoped lookups shared by every service: another brand's row is 'not found'."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, select
+
+from core.context import Ctx
+from core.errors import NotFound
+from core.i18n import _
+from core.models import Customer, Order, Product, Rep
+
+T = TypeVar("T")
+
+_REF_COLUMNS: dict[type, str] = {
+    Customer: "customer_ref", Rep: "rep_ref", Product: "sku", Order: "order_ref",
+}
+
+
+def scoped(ctx: Ctx, model: type[T]) -> Select[tuple[T]]:
+    """``SELECT`` of ``model`` limited to the acting brand (and a rep's own customers)."""
+    stmt = select(model).where(model.brand_id == ctx.brand_id)  # type: ignore[attr-defined]
+    if ctx.rep_scope_id is not None:
+        if model is Customer:
+            stmt = stmt.where(Customer.rep_id == ctx.rep_scope_id)
+        elif model is Order:
+            stmt = stmt.where(Order.rep_id == ctx.rep_scope_id)
+    return stmt
+
+
+def get_by_id(ctx: Ctx, model: type[T], record_id: int) -> T:
+    """The row with this id in the acting brand, or NotFound."""
+    row = ctx.session.scalar(scoped(ctx, model).where(model.id == record_id))  # type: ignore[attr-defined]
+    if row is None:
+        raise NotFound(_("No %(kind)s with id %(id)s.", kind=model.__tablename__, id=record_id))  # type: ignore[attr-defined]
+    return row
+
+
+def get_by_ref(ctx: Ctx, model: type[T], ref: str) -> T:
+    """The row with this business reference (customer_ref, rep_ref, sku, order_ref)."""
+    column = getattr(model, _REF_COLUMNS[model])
+    row = ctx.session.scalar(scoped(ctx, model).where(column == ref))
+    if row is None:
+        raise NotFound(_("No %(kind)s with reference %(ref)s.", kind=model.__tablename__,  # type: ignore[attr-defined]
+                         ref=ref))
+    return row
+
+
+def ref_map(ctx: Ctx, model: type[Any], refs: set[str] | None = None) -> dict[str, int]:
+    """``{ref: id}`` for the acting brand, optionally limited to ``refs`` (bulk lookups)."""
+    column = getattr(model, _REF_COLUMNS[model])
+    stmt = select(column, model.id).where(model.brand_id == ctx.brand_id)
+    if refs is not None:
+        out: dict[str, int] = {}
+        ordered = sorted(refs)
+        for i in range(0, len(ordered), 900):
+            chunk = ordered[i:i + 900]
+            out.update({r: i for r, i in ctx.session.execute(stmt.where(column.in_(chunk)))})
+        return out
+    return {r: i for r, i in ctx.session.execute(stmt)}

@@ -1,0 +1,1 @@
+"""Built-in directcrm modules. Each sub-package is installable per brand."""

@@ -112,3 +112,36 @@ class ScheduledJob:
     name: str
     run: object  # Callable[[Ctx], JobResult | None]; typed loosely to avoid an import cycle
     description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentChange:
+    """A customer's segment moved (``old`` is None the first time it is computed)."""
+
+    customer_id: int
+    old: str | None
+    new: str
+    as_of: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class HandoverMove:
+    """One record handed from a leaving rep to another: ``kind`` customer, task or lead."""
+
+    kind: str
+    record_id: int
+    to_rep_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PayItem:
+    """Value paid to a rep. ``inputs`` names what the pay rule read (``own_sales``,
+    ``points``...); reading ``sponsor_tree``, ``recruit_count`` or ``downline_sales`` is a
+    PY1 failure under CN."""
+
+    rep_id: int
+    period: str
+    kind: str
+    amount: Decimal
+    source: str
+    inputs: tuple[str, ...] = ("own_sales",)

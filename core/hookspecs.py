@@ -24,11 +24,14 @@ if TYPE_CHECKING:
         CustomerEvent,
         OrderCancelled,
         OrderPaid,
+        HandoverMove,
         OrderRefunded,
+        PayItem,
         Problem,
         ProfileSection,
         RepStatusChanged,
         ScheduledJob,
+        SegmentChange,
     )
 
 PROJECT = "directcrm"
@@ -132,6 +135,28 @@ def crm_order_refunded(ctx: Ctx, refunds: Sequence[OrderRefunded]) -> None:
 
 
 @hookspec
+def crm_customer_segment_changed(ctx: Ctx, scheme: str, changes: Sequence[SegmentChange]) -> None:
+    """Customers moved between segments of a scheme (``abc``, ``grid``, ``rfm``, ``size``).
+
+    :param ctx: the brand whose segments were recomputed.
+    :param scheme: the segmentation scheme.
+    :param changes: each customer's old and new segment, as of the computation date.
+    :return: nothing.
+    """
+
+
+@hookspec
+def crm_rep_offboarded(ctx: Ctx, rep_id: int, handover: Sequence[HandoverMove]) -> None:
+    """A leaving rep's customers, tasks and leads were handed over to other reps.
+
+    :param ctx: the acting brand and user.
+    :param rep_id: the rep who left.
+    :param handover: every record moved, with the receiving rep.
+    :return: nothing.
+    """
+
+
+@hookspec
 def crm_rep_status_changed(ctx: Ctx, changes: Sequence[RepStatusChanged]) -> None:
     """Reps moved between applicant, active, suspended and terminated.
 
@@ -229,6 +254,20 @@ def crm_customer_profile_sections(ctx: Ctx, customer_id: int) -> list[ProfileSec
     :param ctx: the brand and the user viewing the page.
     :param customer_id: the customer shown.
     :return: sections, sorted by their ``order``.
+    """
+
+
+@hookspec
+def crm_rep_pay_items(ctx: Ctx, period_start: dt.date, period_end: dt.date) -> list[PayItem] | None:
+    """Value that reached reps in the period, by source (points, rewards, perks...).
+
+    The compliance module adds these to imported commissions to check the DS7 cap (rep pay
+    at most 30% of the rep's own sales) and PY1 (no pay on recruiting or downline sales).
+
+    :param ctx: the brand being checked.
+    :param period_start: first day of the period, in the brand's timezone.
+    :param period_end: last day of the period, inclusive.
+    :return: pay items; each names the rep, the kind, the money value and its inputs.
     """
 
 

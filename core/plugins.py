@@ -102,6 +102,7 @@ class ModuleRegistry:
             if manifest.name != ep.name:
                 raise ModuleError(_("Entry point %(ep)s names module %(name)s.",
                                     ep=ep.name, name=manifest.name))
+            _add_module_hookspecs(self.pm, ep.value)
             loaded.append((manifest, _import_impl(ep.value)))
         self.register_all(loaded)
         return self
@@ -182,6 +183,13 @@ class BrandHooks:
             caller = self._registry.pm.subset_hook_caller(name, remove_plugins=self._remove)
             self._callers[name] = caller
         return caller
+
+
+def _add_module_hookspecs(pm: pluggy.PluginManager, package: str) -> None:
+    """A module may define hooks of its own in ``<package>/hookspecs.py`` (e.g. loyalty's
+    tier change); other modules implement them with ``@hookimpl(optionalhook=True)``."""
+    if importlib.util.find_spec(f"{package}.hookspecs") is not None:
+        pm.add_hookspecs(importlib.import_module(f"{package}.hookspecs"))
 
 
 def _import_impl(package: str) -> ModuleType:

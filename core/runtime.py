@@ -58,5 +58,7 @@ def create_schema(engine: Engine) -> None:
     """
     from core.db import Base
 
+    import core.all_models  # noqa: F401
+
     default_registry()  # importing plugin modules registers their tables
     Base.metadata.create_all(engine)

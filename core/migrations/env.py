@@ -7,6 +7,8 @@ from alembic import context
 from core.db import Base
 from core.plugins import default_registry
 
+import core.all_models  # noqa: E402,F401
+
 default_registry()  # import every module's models so their tables are in the metadata
 config = context.config
 engine = config.attributes["engine"]

@@ -1,0 +1,7 @@
+"""Import every core model module so that their tables are in ``Base.metadata``.
+
+Add a line here when a new core module defines tables (plugins' tables are imported by the
+module registry).
+"""
+
+import core.models  # noqa: F401

@@ -22,9 +22,9 @@ if TYPE_CHECKING:
     from core.context import Ctx
     from core.events import (
         CustomerEvent,
+        HandoverMove,
         OrderCancelled,
         OrderPaid,
-        HandoverMove,
         OrderRefunded,
         PayItem,
         Problem,

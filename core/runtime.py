@@ -56,9 +56,8 @@ def create_schema(engine: Engine) -> None:
 
     ``directcrm init`` uses Alembic migrations instead (``core.migrate``).
     """
-    from core.db import Base
-
     import core.all_models  # noqa: F401
+    from core.db import Base
 
     default_registry()  # importing plugin modules registers their tables
     Base.metadata.create_all(engine)

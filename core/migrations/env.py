@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
+import core.all_models  # noqa: E402,F401
 from core.db import Base
 from core.plugins import default_registry
-
-import core.all_models  # noqa: E402,F401
 
 default_registry()  # import every module's models so their tables are in the metadata
 config = context.config

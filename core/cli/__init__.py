@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from core.cli import brands, imports, jobs, modules  # noqa: F401  (registers commands)
+from core.cli import brands, demo, imports, jobs, modules  # noqa: F401  (registers commands)
 from core.cli.common import cli
 
 

@@ -5,3 +5,4 @@ module registry).
 """
 
 import core.models  # noqa: F401
+import core.segmentation.models  # noqa: F401

@@ -119,13 +119,13 @@ def local_day_number(ctx: Ctx, column: Any, start: dt.datetime, end: dt.datetime
     column whose values lie in ``[start, end)``; exact across DST changes in that range."""
     offsets = utc_offsets(ctx.tz, start - dt.timedelta(days=1), end + dt.timedelta(days=1))
     if len(offsets) == 1:
-        offset: Any = literal_column(str(offsets[0][1]))
+        offset: Any = literal_column(str(offsets[0][1]), BigInteger)
     else:
-        whens = [(column < changed_at, literal_column(str(prev)))
+        whens = [(column < changed_at, literal_column(str(prev), BigInteger))
                  for (changed_at, _), (_, prev) in zip(offsets[1:], offsets[:-1], strict=True)]
-        offset = case(*whens, else_=literal_column(str(offsets[-1][1])))
+        offset = case(*whens, else_=literal_column(str(offsets[-1][1]), BigInteger))
     # Epochs here are positive, so integer division floors on both databases.
-    return (epoch_seconds(ctx, column) + offset) / literal_column(str(DAY_SECONDS))
+    return (epoch_seconds(ctx, column) + offset) // literal_column(str(DAY_SECONDS), BigInteger)
 
 
 def day_number(day: dt.date) -> int:

@@ -126,8 +126,8 @@ def _aov_cents(net: Any, orders: Any) -> Any:
     """net ÷ orders in cents, rounded half away from zero (integer arithmetic)."""
     n2 = func.nullif(orders, 0) * 2
     return case(
-        (net >= 0, (net * 2 + orders) / n2),
-        else_=-((-net * 2 + orders) / n2),
+        (net >= 0, (net * 2 + orders) // n2),
+        else_=-((-net * 2 + orders) // n2),
     )
 
 
@@ -154,8 +154,8 @@ def _median_x2(buyers: Any, value: Any) -> Any:
     ordered = select(value.label("v"),
                      func.row_number().over(order_by=value).label("rn"),
                      func.count().over().label("n")).select_from(buyers).subquery()
-    lo = (ordered.c.n + 1) / 2
-    hi = (ordered.c.n + 2) / 2
+    lo = (ordered.c.n + 1) // 2
+    hi = (ordered.c.n + 2) // 2
     return (select(func.sum(case((ordered.c.rn == lo, ordered.c.v), else_=0))
                    + func.sum(case((ordered.c.rn == hi, ordered.c.v), else_=0)))
             .scalar_subquery())
@@ -186,7 +186,7 @@ def grid(ctx: Ctx, window: Window) -> Select[Any]:
 def _score(value: Any, n: Any) -> Any:
     """⌈5 × k ÷ n⌉, k = rows whose value is ≤ this one (RANGE frame includes peers)."""
     k = func.count().over(order_by=value)
-    return cast((k * 5 + n - 1) / n, Integer)
+    return cast((k * 5 + n - 1) // n, Integer)
 
 
 def rfm(ctx: Ctx, window: Window) -> Select[Any]:

@@ -63,15 +63,15 @@ def day_start(day: dt.date, tz: ZoneInfo) -> dt.datetime:
 class Window:
     """Local days ``first_day..last_day`` (inclusive) and their UTC bounds ``[start, end)``."""
 
-    first_day: dt.date
+    first_day: dt.date | None
     last_day: dt.date
-    start: dt.datetime
+    start: dt.datetime | None
     end: dt.datetime
 
     @property
     def days(self) -> int:
-        """Number of local days in the window."""
-        return (self.last_day - self.first_day).days + 1
+        """Number of local days in the window (0 for a lifetime window)."""
+        return 0 if self.first_day is None else (self.last_day - self.first_day).days + 1
 
 
 def make_window(ctx: Ctx, last_day: dt.date, first_day: dt.date | None = None,
@@ -80,6 +80,11 @@ def make_window(ctx: Ctx, last_day: dt.date, first_day: dt.date | None = None,
     first = first_day or last_day - dt.timedelta(days=days - 1)
     return Window(first, last_day, day_start(first, ctx.tz),
                   day_start(last_day + dt.timedelta(days=1), ctx.tz))
+
+
+def lifetime(ctx: Ctx, last_day: dt.date) -> Window:
+    """Everything up to the end of local ``last_day``."""
+    return Window(None, last_day, None, day_start(last_day + dt.timedelta(days=1), ctx.tz))
 
 
 def epoch_seconds(ctx: Ctx, column: Any) -> ColumnElement[int]:
@@ -99,9 +104,9 @@ def utc_offsets(tz: ZoneInfo, start: dt.datetime, end: dt.datetime
     out: list[tuple[dt.datetime | None, int]] = [(None, offset(start))]
     t = start
     while t < end:
-        nxt = t + dt.timedelta(hours=1)
+        nxt = t + dt.timedelta(days=1)  # offsets change at most once a day
         if offset(nxt) != out[-1][1]:
-            lo, hi = t, nxt  # binary search the change to the second
+            lo, hi = t, nxt  # bisect the change to the second
             while hi - lo > dt.timedelta(seconds=1):
                 mid = lo + (hi - lo) / 2
                 if offset(mid) == out[-1][1]:

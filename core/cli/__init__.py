@@ -6,6 +6,7 @@ import sys
 
 import click
 
+import core.cli.segments  # noqa: F401  (segments, customers silent|reactivation|at-risk, figures)
 from core.cli import brands, modules  # noqa: F401  (registers commands)
 from core.cli.common import cli
 

@@ -6,3 +6,4 @@ module registry).
 
 import core.audit.models  # noqa: F401
 import core.models  # noqa: F401
+import core.segmentation.models  # noqa: F401

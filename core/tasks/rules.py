@@ -47,9 +47,11 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union,
 )
 
 from core.context import Ctx
+from core.db import Base
 from core.i18n import _, use_locale
 from core.models import (
     Customer,
@@ -157,11 +159,18 @@ def followup_rule(ctx: Ctx) -> int:
 def a_class_customer_ids(ctx: Ctx) -> Any:
     """``SELECT customer_id`` of the brand's A-class customers.
 
-    Read from the tag named by the ``tasks.a_class_tag`` setting (default ``abc:A``) until
-    the stored ABC segments are available to the core.
+    A-class = the stored ABC segment ``A`` (table ``customer_segments``, scheme ``abc``, when
+    segmentation is installed) or the tag named by the ``tasks.a_class_tag`` setting
+    (default ``abc:A``), for brands that classify by hand.
     """
-    return select(CustomerTag.customer_id).where(
+    tagged = select(CustomerTag.customer_id).where(
         CustomerTag.brand_id == ctx.brand_id, CustomerTag.tag == setting(ctx, "a_class_tag"))
+    segments = Base.metadata.tables.get("customer_segments")
+    if segments is None:
+        return tagged
+    return union(tagged, select(segments.c.customer_id).where(
+        segments.c.brand_id == ctx.brand_id, segments.c.scheme == "abc",
+        segments.c.segment == "A"))
 
 
 def a_monthly_rule(ctx: Ctx) -> int:

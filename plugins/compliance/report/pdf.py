@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from pypdf import PdfReader, PdfWriter
 from weasyprint import HTML
 
@@ -19,12 +20,13 @@ from core.i18n import _
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ROW_BUDGET = 400
+# Font stacks are fixed strings (never user data), inserted into the CSS as they are.
 FONTS = {"zh_Hant_TW": '"Noto Sans CJK TC", "Noto Sans CJK SC"',
          "zh_Hans_CN": '"Noto Sans CJK SC", "Noto Sans CJK TC"',
-         "en": '"Noto Sans", "DejaVu Sans", "Noto Sans CJK SC"'}
+         "en": '"Noto Sans CJK SC", "DejaVu Sans"'}
 HEADING_FONTS = {"zh_Hant_TW": '"Noto Serif CJK TC", "Noto Sans CJK TC"',
                  "zh_Hans_CN": '"Noto Serif CJK SC", "Noto Sans CJK SC"',
-                 "en": '"Noto Serif", "DejaVu Serif", "Noto Serif CJK SC"'}
+                 "en": '"Noto Serif CJK SC", "DejaVu Serif"'}
 
 
 @dataclass
@@ -48,12 +50,14 @@ class DocMeta:
     author: str
 
 
-def css_string(text: str) -> str:
-    """A CSS string literal (for ``content:``)."""
-    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+def css_string(text: str) -> Markup:
+    """A CSS string literal (for ``content:``), safe inside a ``<style>`` element."""
+    escaped = (str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+               .replace("<", "\\3C ").replace(">", "\\3E "))
+    return Markup(f'"{escaped}"')
 
 
-def page_counter_css() -> str:
+def page_counter_css() -> Markup:
     """The translated "Page X of Y" as a CSS ``content`` value using page counters."""
     label = _("Page %(page)s of %(pages)s", page="\x00P\x00", pages="\x00N\x00")
     out = []
@@ -64,7 +68,7 @@ def page_counter_css() -> str:
             out.append("counter(pages)")
         elif piece:
             out.append(css_string(piece))
-    return " ".join(out)
+    return Markup(" ".join(out))
 
 
 def environment(fmt: Callable[[object], str]) -> Environment:

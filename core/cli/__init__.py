@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from core.cli import brands, modules  # noqa: F401  (registers commands)
+from core.cli import audit, brands, customers, keys, modules, segments  # noqa: F401  (registers commands)
 from core.cli.common import cli
 
 

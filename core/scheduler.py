@@ -69,9 +69,23 @@ def core_job(name: str, description: str = "") -> Callable[[Callable[[Ctx], Any]
     return wrap
 
 
+def _task_rules(ctx: Ctx) -> JobResult:
+    """The working-standard task rules (``core.tasks.rules``): follow-ups, care, refills."""
+    from core.tasks.rules import run_task_rules
+
+    counts = run_task_rules(ctx)
+    return JobResult(message=_("%(n)s tasks created", n=sum(counts.values())), counts=counts)
+
+
+#: Jobs the core always runs, before the registered ones.
+BUILTIN_JOBS = (ScheduledJob(name="task_rules", run=_task_rules,
+                             description="Create follow-up tasks from the task rules."),)
+
+
 def core_jobs() -> list[ScheduledJob]:
-    """The core's jobs, in registration order."""
-    return list(_core_jobs.values())
+    """The core's jobs: the built-in ones, then the registered ones in order."""
+    return [*BUILTIN_JOBS, *(j for j in _core_jobs.values()
+                             if j.name not in {b.name for b in BUILTIN_JOBS})]
 
 
 def jobs_for(ctx: Ctx) -> list[tuple[str, ScheduledJob]]:

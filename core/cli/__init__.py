@@ -6,7 +6,20 @@ import sys
 
 import click
 
-from core.cli import brands, demo, imports, jobs, modules  # noqa: F401  (registers commands)
+from core.cli import (  # noqa: F401  (each module registers its commands)
+    audit,
+    brands,
+    customers,
+    customers_merge,
+    demo,
+    handover,
+    imports,
+    jobs,
+    keys,
+    modules,
+    segments,
+    tasks,
+)
 from core.cli.common import cli
 
 

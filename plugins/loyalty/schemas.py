@@ -83,7 +83,7 @@ class AdjustSchema(_Input):
     reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
     adjustment_ref = fields.String(validate=validate.Length(min=1, max=100))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _not_zero(self, data: dict[str, Any], **kw: Any) -> None:
         if data.get("points") == 0:
             raise ValidationError(_("An adjustment of 0 points changes nothing."), "points")

@@ -74,25 +74,25 @@ _METHOD = {"get_list": "get", "get_one": "get", "post": "post", "put": "put",
 
 
 def api_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn domain errors into JSON responses with a stable ``code``."""
+    """Turn domain errors into JSON responses with a stable ``error`` code."""
 
     @functools.wraps(fn)
     def wrapper(self: BaseApi, *args: Any, **kwargs: Any) -> Any:
         try:
             return fn(self, *args, **kwargs)
         except ValidationFailed as exc:
-            return self.response(422, message=_("The input is not valid."), code=exc.code,
+            return self.response(422, message=_("The input is not valid."), error=exc.code,
                                  errors=exc.errors)
         except NotFound as exc:
-            return self.response(404, message=exc.message, code=exc.code)
+            return self.response(404, message=exc.message, error=exc.code)
         except RuleViolation as exc:
-            return self.response(422, message=exc.message, code=exc.code, rule=exc.rule_id)
+            return self.response(422, message=exc.message, error=exc.code, rule=exc.rule_id)
         except DomainError as exc:
             return self.response(409 if exc.code in ("duplicate", "likely_duplicate") else 400,
-                                 message=exc.message, code=exc.code)
+                                 message=exc.message, error=exc.code)
         except NoBrand:
             return self.response(403, message=_("Your account is not linked to a brand."),
-                                 code="no_brand")
+                                 error="no_brand")
 
     return wrapper
 

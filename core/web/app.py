@@ -84,7 +84,7 @@ def default_config(rt: Runtime) -> dict[str, Any]:
 def create_app(runtime: Runtime | None = None, config: Mapping[str, Any] | None = None
                ) -> Flask:
     """Build the web app on ``runtime`` (default: ``core.runtime.start()``)."""
-    from core.web import context, i18n_web, views
+    from core.web import context, errors, i18n_web, views
     from core.web.api import register_apis
     from core.web.security import CrmSecurityManager
     from core.web.views.index import CrmIndexView
@@ -111,6 +111,7 @@ def create_app(runtime: Runtime | None = None, config: Mapping[str, Any] | None 
     with app.app_context():
         appbuilder.init_app(app, fab_session)
         i18n_web.init_app(app)
+        errors.init_app(app)
         views.register_views(appbuilder)
         register_apis(appbuilder)
         views.register_module_views(appbuilder)

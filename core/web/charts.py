@@ -31,6 +31,8 @@ def bar_chart(labels: Sequence[str], values: Sequence[Decimal | int | float],
     """Vertical bars with a light grid, the axis maximum and every other label."""
     nums = [float(v) for v in values]
     top = _nice_max(max(nums, default=0))
+    if all(float(v).is_integer() for v in values) and top % 4:
+        top = float(-(-int(top) // 4) * 4)  # counts: whole numbers on every grid line
     left, bottom, right, head = 56, 28, 8, 12
     plot_w, plot_h = width - left - right, height - bottom - head
     n = max(1, len(nums))

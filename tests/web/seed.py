@@ -53,3 +53,52 @@ def seed_brand(ctx: Ctx) -> Seeded:
                            "status": status,
                            "lines": [{"sku": sku, "quantity": qty, "unit_price": price}]})
     return Seeded(customers=customers, reps=reps)
+
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+GIVEN = ("静", "敏", "伟", "芳", "娜", "秀英", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟",
+         "涛", "明", "超", "霞", "平", "刚")
+
+
+def seed_history(ctx: Ctx, clock: object, months: int = 12, per_month: int = 4) -> None:
+    """A year of customers and orders for the dashboard screenshots: each month
+    ``per_month`` new customers (created that month) who buy once or twice."""
+    import datetime as dt
+
+    start = clock.value  # type: ignore[attr-defined]
+    n = 0
+    for back in range(months - 1, -1, -1):
+        y, m = start.year, start.month - back
+        while m < 1:
+            y, m = y - 1, m + 12
+        for i in range(per_month + back % 3):
+            n += 1
+            day = dt.datetime(y, m, 1 + (i * 5) % 25, 3, 0, tzinfo=dt.UTC)
+            if day > start:
+                day = start - dt.timedelta(hours=n)
+            clock.value = day  # type: ignore[attr-defined]
+            ref = f"H{n:03d}"
+            name = SURNAMES[n % len(SURNAMES)] + GIVEN[(n * 7) % len(GIVEN)]
+            create_customer(ctx, {"customer_ref": ref, "name": name,
+                                  "rep_ref": "R1" if n % 2 else "R2",
+                                  "phone": f"139{n:08d}", "source_channel": "直播"})
+            lines = [{"sku": "P1", "quantity": 1 + n % 3, "unit_price": "199.00"}]
+            if n % 3 == 0:
+                lines.append({"sku": "P3", "quantity": 1, "unit_price": "599.00"})
+            create_order(ctx, {"order_ref": f"HO{n:03d}", "customer_ref": ref,
+                               "ordered_at": day.isoformat(), "lines": lines})
+            if n % 4 == 0:
+                create_order(ctx, {"order_ref": f"HP{n:03d}", "customer_ref": ref,
+                                   "ordered_at": (day + dt.timedelta(days=3)).isoformat(),
+                                   "lines": [{"sku": "P2", "quantity": 2,
+                                              "unit_price": "299.00"}]})
+    clock.value = start  # type: ignore[attr-defined]
+    from core.segmentation.services import recompute
+    from core.services.tasks import create_task
+
+    for i, (rep, hours) in enumerate((("R1", 30), ("R1", 50), ("R2", 20), ("R1", 80),
+                                       ("R2", 5))):
+        create_task(ctx, {"title": f"回访客户 H{i + 1:03d}", "customer_ref": f"H{i + 1:03d}",
+                          "rep_ref": rep,
+                          "due_at": (start - dt.timedelta(hours=hours)).isoformat()})
+    recompute(ctx, "abc")

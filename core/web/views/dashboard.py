@@ -37,7 +37,7 @@ class DashboardView(CrmView):
 
         svgs = {
             "sales": charts.bar_chart(month_labels, fig.sales, fmt=money_axis,
-                                      title=_("Sales by month")),
+                                      title=_("Sales by month"), width=1120, height=260),
             "new": charts.bar_chart(month_labels, fig.new_customers, color=charts.PALETTE[1],
                                     title=_("New customers by month")),
             "stages": charts.hbar_chart([(labels.label("stage", s), n) for s, n in fig.stages],

@@ -19,6 +19,7 @@ from core.cli import (  # noqa: F401  (each module registers its commands)
     modules,
     segments,
     tasks,
+    web,
 )
 from core.cli.common import cli
 

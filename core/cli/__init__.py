@@ -8,6 +8,7 @@ import click
 
 import core.cli.customers_merge  # noqa: F401
 import core.cli.handover  # noqa: F401
+import core.cli.leads  # noqa: F401
 import core.cli.tasks  # noqa: F401
 from core.cli import brands, modules  # noqa: F401  (registers commands)
 from core.cli.common import cli

@@ -6,11 +6,18 @@ import sys
 
 import click
 
-import core.cli.customers_merge  # noqa: F401
-import core.cli.handover  # noqa: F401
-import core.cli.leads  # noqa: F401
-import core.cli.tasks  # noqa: F401
-from core.cli import brands, modules  # noqa: F401  (registers commands)
+from core.cli import (  # noqa: F401  (each module registers its commands)
+    audit,
+    brands,
+    customers,
+    customers_merge,
+    handover,
+    keys,
+    leads,
+    modules,
+    segments,
+    tasks,
+)
 from core.cli.common import cli
 
 

@@ -1,4 +1,6 @@
-"""The ``directcrm customers`` command group; areas add their subcommands to it."""
+"""The ``directcrm customers`` command group; areas add their subcommands to it
+(``find`` in customers.py, ``silent``/``reactivation``/``at-risk`` in segments.py,
+``duplicates``/``merge`` in customers_merge.py)."""
 
 from __future__ import annotations
 
@@ -7,4 +9,4 @@ from core.cli.common import cli
 
 @cli.group()
 def customers() -> None:
-    """Customers: duplicates and merging, silent customers, lists."""
+    """Customers: lookups, duplicates and merging, silent and at-risk lists."""

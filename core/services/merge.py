@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import aliased
 
+from core import audit
 from core.context import Ctx
 from core.errors import DomainError, ValidationFailed
 from core.i18n import _
@@ -56,15 +56,6 @@ def duplicate_groups(ctx: Ctx) -> list[DuplicateGroup]:
             groups.setdefault(h, []).append(ref)
         out += [DuplicateGroup(match, tuple(refs)) for refs in groups.values()]
     return sorted(out, key=lambda g: (g.customer_refs, g.match))
-
-
-def _audit(ctx: Ctx, action: str, **kwargs: Any) -> None:
-    """Write an audit entry when the audit log is installed (``core.audit``)."""
-    try:
-        from core import audit
-    except ImportError:  # pragma: no cover - the audit package lands separately
-        return
-    audit.record(ctx, action, **kwargs)
 
 
 def merge_customers(ctx: Ctx, survivor_ref: str, merged_refs: Sequence[str]) -> Customer:
@@ -127,9 +118,10 @@ def merge_customers(ctx: Ctx, survivor_ref: str, merged_refs: Sequence[str]) -> 
         session.flush()
         refresh_stages(ctx, [survivor.id])
         ctx.hooks.crm_customers_merged(ctx=ctx, survivor_id=survivor.id, merged_ids=ids)
-        _audit(ctx, "merge", record_type="customer", record_id=survivor.id,
-               details={"survivor": survivor.customer_ref, "merged": refs,
-                        "moved": moved, "tags_added": new_tags,
-                        "fields_filled": [f for f in filled if not f.endswith("_hash")]})
+        audit.record(ctx, "merge", record_type="customers", record_id=survivor.id,
+                     details={"survivor": survivor.customer_ref, "merged": refs,
+                              "moved": moved, "tags_added": new_tags,
+                              "fields_filled": [f for f in filled
+                                                if not f.endswith("_hash")]})
     session.refresh(survivor)
     return survivor

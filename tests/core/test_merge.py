@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from core.audit.models import AuditEntry
 from core.errors import DomainError, NotFound, ValidationFailed
 from core.hookspecs import hookimpl
 from core.leads.models import Lead, LeadChannel, LeadStatus
@@ -106,6 +107,11 @@ def test_merge_moves_history_to_the_survivor(ctx_a, dupes):
         assert get_by_ref(ctx_a, Customer, c.customer_ref).merged_into_id == c1.id
     assert rec.calls == [("A", c1.id, [c2.id, c3.id])]
     assert duplicate_groups(ctx_a) == []
+    (entry,) = s.scalars(select(AuditEntry).where(AuditEntry.action == "merge")).all()
+    assert (entry.record_type, entry.record_id, entry.actor) == ("customers", str(c1.id),
+                                                                 "tester")
+    assert entry.details["merged"] == ["C2", "C3"]
+    assert entry.details["moved"] == {"orders": 2, "interactions": 1, "tasks": 2, "leads": 1}
 
 
 def test_merge_chain_points_at_the_final_survivor(ctx_a, dupes):

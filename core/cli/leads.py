@@ -27,11 +27,12 @@ def leads() -> None:
 @click.option("--channel", required=True, type=click.Choice(CHANNELS))
 @click.option("--phone", default=None)
 @click.option("--province", default=None)
-@click.option("--score", type=int, default=0, show_default=True)
+@click.option("--score", type=int, default=None,
+              help="0-100 (default: computed from the channel and the data given).")
 @click.option("--referrer", default=None, help="customer_ref of the referring customer.")
 @handles_domain_errors
 def leads_add(brand: str, lead_ref: str, name: str, channel: str, phone: str | None,
-              province: str | None, score: int, referrer: str | None) -> None:
+              province: str | None, score: int | None, referrer: str | None) -> None:
     """Capture one lead and assign it by the brand's strategies."""
     from core.leads.services import create_lead
 

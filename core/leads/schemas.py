@@ -17,7 +17,7 @@ class LeadSchema(BrandScopedSchema):
     phone = fields.String(validate=validate.Length(min=5, max=32))
     province = fields.String(validate=validate.Length(max=64))
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
-    score = fields.Integer(load_default=0, validate=validate.Range(min=0, max=100))
+    score = fields.Integer(validate=validate.Range(min=0, max=100))
     referrer_customer_ref = fields.String(validate=validate.Length(min=1, max=64))
     note = fields.String(validate=validate.Length(max=2000))
 

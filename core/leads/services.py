@@ -5,7 +5,8 @@ normalised (``+86 138-0013-8000`` = ``13800138000``) and must then be 6 to 15 di
 a row whose phone already belongs to a live customer or to another lead of the brand, or
 repeats an earlier row of the same file, is skipped with its reason; a purchased-list row
 without a phone is skipped (there is no way to reach it). New leads are then placed by the
-brand's assignment strategies (:mod:`core.leads.assignment`).
+brand's assignment strategies (:mod:`core.leads.assignment`). A lead captured without a
+score gets one from :mod:`core.leads.scoring`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from core.i18n import _
 from core.leads.assignment import assign_leads
 from core.leads.models import Lead, LeadChannel, LeadContact, LeadStatus
 from core.leads.schemas import LeadContactSchema, LeadSchema
+from core.leads.scoring import after_contact, capture_score
 from core.models import Customer, Rep
 from core.schemas import load_or_raise
 from core.services.customers import create_customer
@@ -127,7 +129,10 @@ def import_leads(ctx: Ctx, rows: Sequence[Mapping[str, Any]], channel: str | Non
             inserts.append({"brand_id": ctx.brand_id, "lead_ref": v["lead_ref"],
                             "name": v["name"], "phone": v.get("phone"), "phone_hash": h,
                             "province": v.get("province"), "channel": v["channel"],
-                            "score": v["score"], "status": LeadStatus.POOL.value,
+                            "score": v["score"] if v.get("score") is not None else
+                            capture_score(ctx, v["channel"], bool(v.get("phone")),
+                                          bool(v.get("province"))),
+                            "status": LeadStatus.POOL.value,
                             "rep_id": None, "referrer_customer_id": referrers.get(ref or ""),
                             "customer_id": None, "contacts_count": 0, "note": v.get("note"),
                             "pooled_at": now, "created_at": now, "updated_at": now})
@@ -167,6 +172,7 @@ def log_contact(ctx: Ctx, lead_ref: str, data: Mapping[str, Any] | None = None) 
                               kind=values["kind"], occurred_at=at,
                               summary=values.get("summary"), created_by=ctx.user)
         session.add(contact)
+        lead.score = after_contact(lead.score, lead.contacts_count)
         lead.contacts_count += 1
         lead.first_contacted_at = min(lead.first_contacted_at or at, at)
         lead.last_contacted_at = max(lead.last_contacted_at or at, at)

@@ -291,3 +291,22 @@ def test_cli_leads(ctx_a, funnel_data, run_cli, tmp_path):
     assert run_cli("leads", "contact", "--brand", "A", "N9").exit_code == 0
     result = run_cli("leads", "recycle", "--brand", "A", "--now", "2026-03-02T12:00:00")
     assert result.exit_code == 0, result.output
+
+
+def test_lead_score_from_channel_data_and_contacts(ctx_a):
+    rep(ctx_a, "R1")
+    customer(ctx_a, "CX", "R1")
+    create_lead(ctx_a, {"lead_ref": "S1", "name": "a", "channel": "referral",
+                        "referrer_customer_ref": "CX", "phone": "13700000001",
+                        "province": "浙江"})
+    create_lead(ctx_a, {"lead_ref": "S2", "name": "b", "channel": "ads"})
+    create_lead(ctx_a, {"lead_ref": "S3", "name": "c", "channel": "ads", "score": 55})
+    update_brand_settings(ctx_a, "leads", {"channel_scores": {"ads": 25}})
+    create_lead(ctx_a, {"lead_ref": "S4", "name": "d", "channel": "ads", "province": "浙江"})
+    # referral 40 + phone 30 + province 10 = 80; ads 10; given 55 kept; ads 25 + province 10
+    scores = dict(ctx_a.session.execute(select(Lead.lead_ref, Lead.score)).all())
+    assert scores == {"S1": 80, "S2": 10, "S3": 55, "S4": 35}
+    for _ in range(5):
+        log_contact(ctx_a, "S2")
+    # 5 points for each of the first 4 contacts: 10 + 20 = 30
+    assert get_lead(ctx_a, "S2").score == 30

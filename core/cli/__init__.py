@@ -16,6 +16,7 @@ from core.cli import (  # noqa: F401  (each module registers its commands)
     imports,
     jobs,
     keys,
+    leads,
     modules,
     segments,
     tasks,

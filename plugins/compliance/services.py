@@ -253,6 +253,7 @@ def register_report(ctx: Ctx, path: str | Path, *, kind: str, period: Period, lo
 
 
 def _audit(ctx: Ctx, record: ReportRecord) -> None:
+    """Write the generation of a report to the core audit log."""
     audit.record(ctx, "report_generated", record_type=ReportRecord.__tablename__,
                  record_id=record.id, details={"kind": record.kind, "period": record.period,
                                                "locale": record.locale,

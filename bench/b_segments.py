@@ -1,0 +1,134 @@
+"""Segmentation and the nightly jobs over a brand of 10k / 100k / 1M order lines.
+
+For each size a fresh database gets the generated history (customers = lines / 10),
+written by the raw-driver import so that setting up stays quick. Then each step runs once,
+timed: every segmentation scheme (compute and store: the first run stores every
+customer), silent-customer detection and task generation when present. The baseline is
+one aggregate query over the same order lines (revenue and order count per customer),
+the least any scheme must read. Reported per step: seconds at each size, the ratio to the
+baseline at the largest size, and the growth exponent (1.0 = linear).
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bench import data, db
+from bench.harness import Config, Result, data_dir
+from bench.rawimport import raw_import
+from core.context import Ctx
+from core.models import Order, OrderLine, OrderStatus
+
+TARGET_S = 10.0  # each step, SQLite, 100k customers / 1M lines
+Step = Callable[[Ctx], Any]
+
+
+def steps() -> dict[str, Step]:
+    """The nightly work present in this checkout, by name."""
+    out: dict[str, Step] = {}
+    try:
+        seg = importlib.import_module("core.segmentation.services")
+        schemes = importlib.import_module("core.segmentation.schemes").SCHEMES
+    except ImportError:
+        return out
+    for scheme in schemes:
+        out[f"segments {scheme}"] = lambda ctx, s=scheme: seg.recompute(ctx, s,
+                                                                        ctx.local_today())
+    out.update(_optional_steps())
+    return out
+
+
+def _optional_steps() -> dict[str, Step]:
+    """Silent detection and task generation, found by name (they land separately)."""
+    found: dict[str, Step] = {}
+    candidates = {
+        "silent detection": [("core.segmentation.silent", "detect_silent"),
+                             ("core.lifecycle.silent", "detect_silent"),
+                             ("core.services.silent", "detect_silent")],
+        "task generation": [("core.tasks.generate", "generate_tasks"),
+                            ("core.tasks.services", "generate_tasks"),
+                            ("core.reminders.services", "generate_tasks")],
+    }
+    for label, places in candidates.items():
+        for module, name in places:
+            try:
+                fn = getattr(importlib.import_module(module), name)
+            except (ImportError, AttributeError):
+                continue
+            found[label] = fn
+            break
+    return found
+
+
+def baseline(ctx: Ctx) -> int:
+    """Revenue and paid-order count per customer over the whole history."""
+    rows = ctx.session.execute(
+        select(Order.customer_id, func.sum(OrderLine.amount), func.count(func.distinct(Order.id)))
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(Order.brand_id == ctx.brand_id, Order.status == OrderStatus.PAID)
+        .group_by(Order.customer_id)).all()
+    return len(rows)
+
+
+def _timed(fn: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def measure_size(cfg: Config, lines: int, todo: dict[str, Step]) -> dict[str, float]:
+    spec = data.DataSpec(customers=max(20, lines // 10), lines=lines)
+    files = data.generate(spec, data_dir())
+    with db.database("sqlite", cfg.workdir, f"seg{lines}", cfg.pg_admin_url) as url:
+        rt = db.runtime(url, cfg.workdir / "instance")
+        db.prepare(rt, spec, [])
+        rt.engine.dispose()
+        raw_import(url, str(files["orders"]), db.BRAND)
+        times: dict[str, float] = {}
+        for name, step in [("baseline", baseline), *todo.items()]:
+            ctx = db.ctx(rt)
+            try:
+                times[name] = _timed(lambda step=step, ctx=ctx: step(ctx))
+            finally:
+                ctx.session.close()
+            cfg.log(f"   {lines:,} lines: {name} {times[name]:.2f} s")
+        rt.engine.dispose()
+    return times
+
+
+def run(cfg: Config) -> list[Result]:
+    todo = steps()
+    if not todo:
+        return [Result(bench="segments", case="segmentation", value=None, unit="s",
+                       note="core.segmentation is not in this checkout yet")]
+    sizes = cfg.sizes.segment_lines
+    by_size = {n: measure_size(cfg, n, todo) for n in sizes}
+    big = sizes[-1]
+    results = []
+    for name in todo:
+        t = by_size[big][name]
+        base = by_size[big]["baseline"]
+        growth = ""
+        if len(sizes) > 1:
+            exps = [math.log(max(by_size[b][name], 1e-6) / max(by_size[a][name], 1e-6))
+                    / math.log(b / a) for a, b in zip(sizes, sizes[1:], strict=False)]
+            growth = "growth exponent " + ", ".join(f"{e:.2f}" for e in exps) + " (1 = linear)"
+        at = "; ".join(f"{n:,} lines: {by_size[n][name]:.2f} s" for n in sizes)
+        target_applies = big >= 1_000_000
+        results.append(Result(
+            bench="segments", case=f"{name}, SQLite, {big:,} lines / {big // 10:,} customers",
+            value=t, unit="s", baseline="one aggregate query", baseline_value=base,
+            ratio=t / base if base else None,
+            target=f"< {TARGET_S:.0f} s at 1M lines" if target_applies else "",
+            ok=(t < TARGET_S) if target_applies else None, note=f"{at}; {growth}".strip("; ")))
+    missing = {"silent detection", "task generation"} - set(todo)
+    for name in sorted(missing):
+        results.append(Result(bench="segments", case=name, value=None, unit="s",
+                              note="not in this checkout yet"))
+    return results

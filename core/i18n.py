@@ -102,7 +102,7 @@ def set_locale(locale: str | None) -> None:
     _current.set(normalise_locale(locale))
 
 
-def gettext(message: str, **params: object) -> str:
+def gettext(message: str, /, **params: object) -> str:
     """Translate ``message`` into the current locale and fill ``%(name)s`` parameters."""
     text = translations(current_locale()).ugettext(message)
     return text % params if params else text

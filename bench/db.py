@@ -18,7 +18,7 @@ from core.config import Settings
 from core.context import Ctx
 from core.crypto import configure_keyring, phone_hash
 from core.events import CustomerEvent
-from core.models import Customer, LifecycleStage, Rep
+from core.models import Customer, LifecycleStage, Rep, RepStatus, RepStatusChange
 from core.plugins import default_registry
 from core.runtime import Runtime, create_schema
 
@@ -121,8 +121,11 @@ def prepare(rt: Runtime, spec: data.DataSpec, modules: list[str], brand: str = B
     if modules:
         enable_modules(c, modules)
     with c.write():
-        for row in data.reps(spec):
-            create_rep(c, _blank(row))
+        if spec.reps <= 200:
+            for row in data.reps(spec):
+                create_rep(c, _blank(row))
+        else:
+            load_reps(c, data.reps(spec))
         for row in data.products(spec):
             create_product(c, _blank(row))
     if with_customers:
@@ -132,6 +135,33 @@ def prepare(rt: Runtime, spec: data.DataSpec, modules: list[str], brand: str = B
 
 def _blank(row: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in row.items() if v != ""}
+
+
+def load_reps(c: Ctx, rows: Iterator[dict[str, str]], batch: int = 5000) -> int:
+    """Insert active reps set-based with their status history (for thousands of reps)."""
+    total = 0
+    while chunk := list(islice(rows, batch)):
+        now = c.now()
+        values = [{"brand_id": c.brand_id, "rep_ref": r["rep_ref"], "name": r["name"],
+                   "phone": r["phone"], "phone_hash": phone_hash(r["phone"]),
+                   "province": r["province"], "status": RepStatus.ACTIVE,
+                   "joined_on": dt.date.fromisoformat(r["joined_on"]),
+                   "certificate_no": r["certificate_no"],
+                   "certificate_valid_from": dt.date.fromisoformat(r["certificate_valid_from"]),
+                   "certificate_valid_until": dt.date.fromisoformat(
+                       r["certificate_valid_until"]),
+                   "created_at": now, "updated_at": now} for r in chunk]
+        with c.write() as session:
+            session.execute(insert(Rep.__table__), values)
+            ids = dict(session.execute(select(Rep.rep_ref, Rep.id).where(
+                Rep.brand_id == c.brand_id,
+                Rep.rep_ref.in_([v["rep_ref"] for v in values]))).tuples().all())
+            session.execute(insert(RepStatusChange.__table__), [
+                {"brand_id": c.brand_id, "rep_id": ids[v["rep_ref"]], "old_status": None,
+                 "new_status": RepStatus.ACTIVE, "effective_on": v["joined_on"],
+                 "changed_at": now, "changed_by": c.user} for v in values])
+        total += len(chunk)
+    return total
 
 
 def load_customers(c: Ctx, rows: Iterator[dict[str, str]], batch: int = 5000) -> int:

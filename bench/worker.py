@@ -55,6 +55,58 @@ def import_cli(spec: dict[str, Any]) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - start}
 
 
+def _brand_ctx(spec: dict[str, Any]) -> Any:
+    from bench import db
+
+    rt = db.runtime(spec["url"], __import__("pathlib").Path(spec["instance"]))
+    return db.ctx(rt, spec["brand"])
+
+
+@task
+def pdf_report(spec: dict[str, Any]) -> dict[str, Any]:
+    """The compliance module's monthly filing pack, end to end."""
+    from plugins.compliance.report.generate import generate_filing_pack
+
+    ctx = _brand_ctx(spec)
+    start = time.perf_counter()
+    record = generate_filing_pack(ctx, spec["period"], spec["out"])
+    return {"seconds": time.perf_counter() - start, "pages": _pages(spec["out"]),
+            "registered_pages": getattr(record, "pages", None)}
+
+
+@task
+def pdf_baseline(spec: dict[str, Any]) -> dict[str, Any]:
+    """WeasyPrint alone on the same HTML: every block of the filing pack in one document."""
+    from weasyprint import HTML
+
+    from core.i18n import use_locale
+    from plugins.compliance.report import generate as gen
+    from plugins.compliance.report.documents import filing_blocks
+    from plugins.compliance.report.pdf import FONTS, HEADING_FONTS, TEMPLATES, environment
+
+    ctx = _brand_ctx(spec)
+    with use_locale(ctx.brand.default_locale):
+        locale, _period, fmt, info = gen._setup(ctx, spec["period"], None)
+        rule = info.pack.get("DS11")
+        filing_day = int(rule.parameters.get("filing_day", 15)) if rule else 15
+        meta = gen._meta(ctx, info, "Monthly filing pack", locale, fmt)
+        env = environment(fmt)
+        blocks = list(filing_blocks(ctx, info, fmt, filing_day))
+        html = env.get_template("layout.html").render(
+            meta=meta, blocks=blocks, fonts=FONTS.get(locale, FONTS["en"]),
+            heading_fonts=HEADING_FONTS.get(locale, HEADING_FONTS["en"]), env=env,
+            stamp=False)
+        start = time.perf_counter()
+        HTML(string=html, base_url=str(TEMPLATES)).write_pdf(spec["out"])
+    return {"seconds": time.perf_counter() - start, "pages": _pages(spec["out"])}
+
+
+def _pages(path: str) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(path).pages)
+
+
 def main() -> None:
     name, raw = sys.argv[1], sys.argv[2]
     result = TASKS[name](json.loads(raw))

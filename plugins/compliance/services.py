@@ -251,8 +251,8 @@ def _audit(ctx: Ctx, record: ReportRecord) -> None:
         from core import audit  # type: ignore[attr-defined]
     except ImportError:
         return
-    audit.record(ctx, "report_generated", {"kind": record.kind, "period": record.period,
-                                           "sha256": record.sha256})
+    audit.record(ctx, "report_generated", details={
+        "kind": record.kind, "period": record.period, "sha256": record.sha256})
 
 
 def verify_report(ctx: Ctx, path: str | Path) -> ReportRecord:

@@ -246,13 +246,12 @@ def register_report(ctx: Ctx, path: str | Path, *, kind: str, period: Period, lo
 
 
 def _audit(ctx: Ctx, record: ReportRecord) -> None:
-    """Write to the core audit log when it exists (``core.audit``, privacy issue)."""
-    try:
-        from core import audit  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    audit.record(ctx, "report_generated", details={
-        "kind": record.kind, "period": record.period, "sha256": record.sha256})
+    """Write the generation of a report to the core audit log."""
+    from core import audit
+
+    audit.record(ctx, "report_generated", record_type="compliance_report",
+                 record_id=record.id, details={"kind": record.kind, "period": record.period,
+                                               "sha256": record.sha256})
 
 
 def verify_report(ctx: Ctx, path: str | Path) -> ReportRecord:

@@ -67,6 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = SMOKE if args.smoke else QUICK if args.quick else FULL
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="directcrm-bench-"))
+    # Anything that starts a default runtime (plugin CLI commands) must not write keys or a
+    # database into the checkout.
+    os.environ.setdefault("DIRECTCRM_INSTANCE_PATH", str(workdir / "instance"))
+    os.environ.setdefault("DIRECTCRM_DATABASE_URL", f"sqlite:///{workdir / 'default.db'}")
     cfg = Config(sizes=sizes, workdir=workdir, pg_admin_url=args.pg or None,
                  profile=not args.no_profile)
     info = harness.machine()

@@ -26,8 +26,12 @@ def import_available() -> bool:
     from core.cli.common import load_plugin_commands
 
     load_plugin_commands()
-    group = cli.commands.get("import")
-    return group is not None and "orders" in getattr(group, "commands", {})
+    command = cli.commands.get("import")
+    if command is None:
+        return False
+    if hasattr(command, "commands"):  # ``import`` as a group of sub-commands
+        return "orders" in command.commands
+    return any("orders" in getattr(p.type, "choices", ()) for p in command.params)
 
 
 def _one(cfg: Config, backend: str, spec: data.DataSpec, csv_path: Path, task: str,

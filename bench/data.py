@@ -27,15 +27,19 @@ PROVINCES = ("广东", "浙江", "江苏", "山东", "四川", "河南", "湖北
              "北京", "河北", "安徽", "辽宁", "陕西")
 CHANNELS = ("rep_visit", "wechat", "event", "referral", "app")
 SOURCES = ("referral", "event", "wechat_group", "field", "ad", "self_media")
-CATEGORIES = (("护肤", 30, 60), ("保健食品", 60, 30), ("个人护理", 45, 40),
-              ("家居用品", 90, 15), ("彩妆", 60, 25))
+# (category code, display name, replenishment days): the six categories permitted for
+# direct selling in mainland China (compliance rule DS10).
+CATEGORIES = (("cosmetics", "护肤", 30), ("health_food", "保健食品", 60),
+              ("cleaning_hygiene", "个人护理", 45), ("small_kitchenware", "厨具", 180),
+              ("household_appliances", "家电", 365), ("health_equipment", "保健器材", 365))
+OCCUPATIONS = ("self_employed", "homemaker", "retired", "sales", "farmer", "office_worker")
 
 ORDER_HEADER = ("order_ref", "customer_ref", "rep_ref", "ordered_at", "sku", "quantity",
                 "unit_price", "status", "channel", "region")
 CUSTOMER_HEADER = ("customer_ref", "name", "phone", "email", "birthday", "source_channel",
                    "rep_ref")
-REP_HEADER = ("rep_ref", "name", "phone", "province", "status", "joined_on", "certificate_no",
-              "certificate_valid_from", "certificate_valid_until")
+REP_HEADER = ("rep_ref", "name", "phone", "birth_date", "occupation", "province", "status",
+              "joined_on", "certificate_no", "certificate_valid_from", "certificate_valid_until")
 PRODUCT_HEADER = ("sku", "name", "category", "list_price", "replenish_days")
 
 
@@ -84,8 +88,10 @@ def reps(spec: DataSpec) -> Iterator[dict[str, str]]:
     rng = random.Random(spec.seed + 1)
     for i in range(spec.reps):
         joined = spec.first_day - dt.timedelta(days=rng.randrange(30, 2000))
+        born = dt.date(1960, 1, 1) + dt.timedelta(days=rng.randrange(0, 12000))
         yield {"rep_ref": rep_ref(i), "name": chinese_name(rng),
                "phone": f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
+               "birth_date": born.isoformat(), "occupation": rng.choice(OCCUPATIONS),
                "province": rng.choice(PROVINCES), "status": "active",
                "joined_on": joined.isoformat(), "certificate_no": f"ZX{i:08d}",
                "certificate_valid_from": joined.isoformat(),
@@ -96,9 +102,9 @@ def products(spec: DataSpec) -> Iterator[dict[str, str]]:
     """The catalogue; prices from 29 to 1,299 yuan."""
     rng = random.Random(spec.seed + 2)
     for i in range(spec.products):
-        category, cycle, _weight = CATEGORIES[i % len(CATEGORIES)]
+        category, label, cycle = CATEGORIES[i % len(CATEGORIES)]
         price = Decimal(rng.choice((29, 49, 69, 99, 129, 199, 299, 399, 599, 899, 1299)))
-        yield {"sku": sku(i), "name": f"{category}{i:03d}", "category": category,
+        yield {"sku": sku(i), "name": f"{label}{i:03d}", "category": category,
                "list_price": f"{price:.2f}", "replenish_days": str(cycle)}
 
 

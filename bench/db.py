@@ -145,6 +145,8 @@ def load_reps(c: Ctx, rows: Iterator[dict[str, str]], batch: int = 5000) -> int:
         values = [{"brand_id": c.brand_id, "rep_ref": r["rep_ref"], "name": r["name"],
                    "phone": r["phone"], "phone_hash": phone_hash(r["phone"]),
                    "province": r["province"], "status": RepStatus.ACTIVE,
+                   "birth_date": dt.date.fromisoformat(r["birth_date"]),
+                   "occupation": r["occupation"],
                    "joined_on": dt.date.fromisoformat(r["joined_on"]),
                    "certificate_no": r["certificate_no"],
                    "certificate_valid_from": dt.date.fromisoformat(r["certificate_valid_from"]),

@@ -1,7 +1,7 @@
 """Bulk import of order lines from a generated CSV, core only and with every module.
 
 Each run gets a fresh database with the brand's reps, products and customers, and runs in
-its own process (peak memory = that process's ``ru_maxrss``). The baseline parses the
+its own process (peak memory = that process's VmHWM). The baseline parses the
 same file with the csv module and writes the same rows with the raw driver
 (``bench.rawimport``). Reported: lines/s, cost ratio to the baseline, peak memory.
 """

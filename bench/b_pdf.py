@@ -3,7 +3,7 @@ lists every rep under contract (income, tax, own sales, certificate).
 
 The brand gets ``pdf_reps`` active reps, five customers each and four order lines per
 customer over the two generated years, so that the month has real sales. Both runs are
-child processes (peak memory = their own ``ru_maxrss``):
+child processes (peak memory = their own VmHWM):
 
 - directcrm: ``generate_filing_pack`` (queries, Jinja, WeasyPrint in chunks of 400 rows,
   pypdf merge, page-number overlay, register);

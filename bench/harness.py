@@ -124,7 +124,7 @@ def best_of(fn: Callable[[], float], repeat: int) -> float:
 def run_child(task: str, spec: dict[str, Any], *, profile_to: Path | None = None,
               env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run ``bench.worker TASK`` in a fresh interpreter; returns its JSON answer plus
-    ``peak_mb`` (the child's own ``ru_maxrss``, read with ``wait4``)."""
+    ``peak_mb`` (the child's own peak resident memory)."""
     cmd = [sys.executable, "-m", "bench.worker", task, json.dumps(spec)]
     if profile_to is not None:
         profile_to.parent.mkdir(parents=True, exist_ok=True)
@@ -146,15 +146,10 @@ def run_child(task: str, spec: dict[str, Any], *, profile_to: Path | None = None
     if not last:
         raise RuntimeError(f"bench.worker {task} printed no result:\n{out[-2000:]}{err[-2000:]}")
     answer = json.loads(last[-1])
-    answer["peak_mb"] = usage.ru_maxrss / 1024  # KiB on Linux
+    # The worker reports VmHWM of its own address space; ru_maxrss from wait4 is kept for
+    # reference (it also counts the runner's pages shared between fork and exec).
+    answer["ru_maxrss_mb"] = usage.ru_maxrss / 1024  # KiB on Linux
     return answer
-
-
-def self_peak_mb() -> float:
-    """This process's peak resident memory in MiB (``ru_maxrss`` is KiB on Linux)."""
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # -- machine facts and the table ----------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Child-process tasks, so that each measured run has its own peak memory (``ru_maxrss``).
+"""Child-process tasks, so that each measured run has its own peak memory (VmHWM).
 
 ``python -m bench.worker TASK '<json spec>'`` prints one JSON line with ``seconds`` (the
 measured work, after imports) and task-specific figures.
@@ -107,9 +107,25 @@ def _pages(path: str) -> int:
     return len(PdfReader(path).pages)
 
 
+def peak_mb() -> float:
+    """This process's peak resident memory in MiB: ``VmHWM`` of its own address space.
+
+    (``ru_maxrss`` would also count the parent's pages the child had between fork and
+    exec, so every child would look at least as big as the benchmark runner.)
+    """
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main() -> None:
     name, raw = sys.argv[1], sys.argv[2]
     result = TASKS[name](json.loads(raw))
+    result["peak_mb"] = peak_mb()
     sys.stdout.flush()
     print("\n" + json.dumps(result))
 

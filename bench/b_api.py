@@ -247,6 +247,7 @@ def run(cfg: Config) -> list[Result]:
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--preload", "-w", "2", "-k", "gthread",
              "--threads", "8", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+             "-c", "python:bench.gunicorn_conf",
              "bench.wsgi:app"], cwd=ROOT, env=env, start_new_session=True)
         try:
             base = f"http://127.0.0.1:{port}"

@@ -124,4 +124,9 @@ def raw_import(url: str, path: str, brand: str) -> int:
                     if p:
                         cp.write_row(p)
             con.commit()
+        # COPY with explicit ids does not move the sequences; later inserts need them.
+        for table in ("orders", "order_lines", "payments"):
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)")
+        con.commit()
     return written

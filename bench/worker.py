@@ -101,6 +101,64 @@ def pdf_baseline(spec: dict[str, Any]) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - start, "pages": _pages(spec["out"])}
 
 
+@task
+def api_profile(spec: dict[str, Any]) -> dict[str, Any]:
+    """Profile ``count`` requests of one API scenario in-process (Flask test client) with
+    pyinstrument; the text profile goes to ``spec['profile']``."""
+    import os
+    import random
+    from pathlib import Path
+
+    from pyinstrument import Profiler
+
+    os.environ["DIRECTCRM_DATABASE_URL"] = spec["url"]
+    os.environ["DIRECTCRM_INSTANCE_PATH"] = spec["instance"]
+    from core.web.app import create_app
+
+    from bench import data
+
+    app = create_app()
+    client = app.test_client()
+    token = client.post("/api/v1/security/login", json={
+        "username": spec["user"], "password": spec["password"], "provider": "db"}
+    ).get_json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    rng = random.Random(7)
+    n = spec["customers"]
+    if spec["kind"] == "customer360":
+        page = client.get("/login/")
+        html = page.get_data(as_text=True)
+        import re
+
+        m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+        client.post("/login/", data={"username": spec["user"], "password": spec["password"],
+                                     "csrf_token": m.group(1) if m else ""})
+
+    def one(i: int) -> int:
+        kind = spec["kind"]
+        if kind == "search":
+            q = rng.choice((rng.choice(data.SURNAMES[:40]), data.customer_ref(rng.randrange(n))))
+            return client.get(f"/api/v1/customers/?q={q}", headers=headers).status_code
+        if kind == "customer360":
+            return client.get(f"/customers/show/{rng.randrange(1, n + 1)}").status_code
+        body = {"order_ref": f"PROF-{i}", "customer_ref": data.customer_ref(rng.randrange(n)),
+                "ordered_at": "2026-02-28 15:00:00", "status": "paid",
+                "lines": [{"sku": data.sku(0), "quantity": 1,
+                           "unit_price": spec["price"]}]}
+        return client.post("/api/v1/orders/", json=body, headers=headers).status_code
+
+    for i in range(5):
+        one(10_000 + i)  # warm-up
+    profiler = Profiler()
+    start = time.perf_counter()
+    with profiler:
+        codes = [one(i) for i in range(spec["count"])]
+    seconds = time.perf_counter() - start
+    Path(spec["profile"]).write_text(profiler.output_text(unicode=True, color=False))
+    return {"seconds": seconds, "ms_per_request": seconds / spec["count"] * 1000,
+            "errors": sum(1 for c in codes if c >= 400)}
+
+
 def _pages(path: str) -> int:
     from pypdf import PdfReader
 

@@ -45,7 +45,14 @@ def _one(cfg: Config, backend: str, spec: data.DataSpec, csv_path: Path, task: s
         out = run_child(task, {"url": url, "instance": str(instance), "csv": str(csv_path),
                                "brand": db.BRAND}, profile_to=profile_to)
         out["lines"] = _count_lines(url)
+        if backend == "sqlite" and task == "import_cli" and profile_to is None:
+            cfg.shared[shared_key(spec, modules)] = url
     return out
+
+
+def shared_key(spec: data.DataSpec, modules: list[str]) -> str:
+    """How a SQLite database left by an import run is found by other benchmarks."""
+    return f"sqlite:{spec.key}:{','.join(sorted(modules))}"
 
 
 def _count_lines(url: str) -> int:

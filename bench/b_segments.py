@@ -1,7 +1,8 @@
 """Segmentation and the nightly jobs over a brand of 10k / 100k / 1M order lines.
 
-For each size a fresh database gets the generated history (customers = lines / 10),
-written by the raw-driver import so that setting up stays quick. Then each step runs once,
+For each size a SQLite database with every module enabled gets the generated history
+(customers = lines / 10) through ``directcrm import orders`` (the import benchmark's
+database is reused when it has the same size). Then each step runs once,
 timed: every segmentation scheme (compute and store: the first run stores every
 customer), silent-customer detection and task generation when present. The baseline is
 one aggregate query over the same order lines (revenue and order count per customer),
@@ -19,8 +20,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bench import data, db
-from bench.harness import Config, Result, data_dir
+from bench import b_import, data, db
+from bench.harness import Config, Result, data_dir, run_child
 from bench.rawimport import raw_import
 from core.context import Ctx
 from core.models import Order, OrderLine, OrderStatus
@@ -41,7 +42,17 @@ def steps() -> dict[str, Step]:
         out[f"segments {scheme}"] = lambda ctx, s=scheme: seg.recompute(ctx, s,
                                                                         ctx.local_today())
     out.update(_optional_steps())
+    out["module jobs (tick: crm_scheduled_jobs)"] = module_jobs
     return out
+
+
+def module_jobs(ctx: Ctx) -> int:
+    """What ``directcrm tick`` runs for the modules: every job from ``crm_scheduled_jobs``
+    of the brand's enabled modules, in order."""
+    jobs = [job for batch in ctx.hooks.crm_scheduled_jobs(ctx=ctx) if batch for job in batch]
+    for job in jobs:
+        job.run(ctx)
+    return len(jobs)
 
 
 def _optional_steps() -> dict[str, Step]:
@@ -78,23 +89,42 @@ def _timed(fn: Callable[[], Any]) -> float:
     return time.perf_counter() - start
 
 
+def _database(cfg: Config, spec: data.DataSpec, modules: list[str]) -> str:
+    """A SQLite database of ``spec`` with every module enabled and its history imported
+    through ``directcrm import orders`` (so that modules saw it: loyalty points, ...): the
+    one the import benchmark left when it has the same spec, else a new one."""
+    key = b_import.shared_key(spec, modules)
+    if key in cfg.shared:
+        return cfg.shared[key]
+    files = data.generate(spec, data_dir())
+    url = db.sqlite_url(cfg.workdir / "db", f"seg{spec.lines}")
+    instance = cfg.workdir / "instance"
+    rt = db.runtime(url, instance)
+    db.prepare(rt, spec, modules)
+    rt.engine.dispose()
+    cfg.log(f"   importing {spec.lines:,} lines (every module enabled)")
+    if b_import.import_available():
+        run_child("import_cli", {"url": url, "instance": str(instance),
+                                 "csv": str(files["orders"]), "brand": db.BRAND})
+    else:
+        raw_import(url, str(files["orders"]), db.BRAND)
+    cfg.shared[key] = url
+    return url
+
+
 def measure_size(cfg: Config, lines: int, todo: dict[str, Step]) -> dict[str, float]:
     spec = data.DataSpec(customers=max(20, lines // 10), lines=lines)
-    files = data.generate(spec, data_dir())
-    with db.database("sqlite", cfg.workdir, f"seg{lines}", cfg.pg_admin_url) as url:
-        rt = db.runtime(url, cfg.workdir / "instance")
-        db.prepare(rt, spec, [])
-        rt.engine.dispose()
-        raw_import(url, str(files["orders"]), db.BRAND)
-        times: dict[str, float] = {}
-        for name, step in [("baseline", baseline), *todo.items()]:
-            ctx = db.ctx(rt)
-            try:
-                times[name] = _timed(lambda step=step, ctx=ctx: step(ctx))
-            finally:
-                ctx.session.close()
-            cfg.log(f"   {lines:,} lines: {name} {times[name]:.2f} s")
-        rt.engine.dispose()
+    url = _database(cfg, spec, db.all_modules())
+    rt = db.runtime(url, cfg.workdir / "instance")
+    times: dict[str, float] = {}
+    for name, step in [("baseline", baseline), *todo.items()]:
+        ctx = db.ctx(rt)
+        try:
+            times[name] = _timed(lambda step=step, ctx=ctx: step(ctx))
+        finally:
+            ctx.session.close()
+        cfg.log(f"   {lines:,} lines: {name} {times[name]:.2f} s")
+    rt.engine.dispose()
     return times
 
 

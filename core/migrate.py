@@ -69,7 +69,6 @@ def revision(engine: Engine, module: str, message: str) -> None:
             cfg.set_main_option("version_locations", f"{locations} {folder}")
     cfg.attributes["only_tables"] = module_tables(module)
     from alembic.script import ScriptDirectory
-
     from alembic.util import CommandError
 
     try:

@@ -16,9 +16,11 @@ from core.cli import (  # noqa: F401  (each module registers its commands)
     imports,
     jobs,
     keys,
+    leads,
     modules,
     segments,
     tasks,
+    web,
 )
 from core.cli.common import cli
 

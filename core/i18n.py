@@ -102,13 +102,13 @@ def set_locale(locale: str | None) -> None:
     _current.set(normalise_locale(locale))
 
 
-def gettext(message: str, **params: object) -> str:
+def gettext(message: str, /, **params: object) -> str:
     """Translate ``message`` into the current locale and fill ``%(name)s`` parameters."""
     text = translations(current_locale()).ugettext(message)
     return text % params if params else text
 
 
-def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
+def ngettext(singular: str, plural: str, n: int, /, **params: object) -> str:
     """Plural-aware translation; ``n`` is available as ``%(num)d``."""
     text = translations(current_locale()).ungettext(singular, plural, n)
     return text % {"num": n, **params}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import uuid
 
 import pytest
 from click.testing import CliRunner
@@ -143,6 +144,37 @@ def test_update_and_delete_of_audit_rows_are_refused(ctx_a, rt):
         assert "append-only" in str(exc.value)
     assert len(entries(ctx_a.session)) == count
     assert {e.actor for e in entries(ctx_a.session)} == {"tester"}
+    if rt.engine.dialect.name == "postgresql":
+        check_application_role_grant(rt.engine)
+
+
+def check_application_role_grant(engine):
+    """docs/operations.md's grant: the application role may read and append, not change."""
+    role = f"directcrm_app_{uuid.uuid4().hex[:8]}"
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE ROLE {role} NOLOGIN"))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
+            conn.execute(text("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "
+                              f"public TO {role}"))
+            conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"))
+            conn.execute(text(f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {role}"))
+            conn.execute(text(f"GRANT SELECT, INSERT ON audit_log TO {role}"))
+        with engine.begin() as conn:
+            conn.execute(text(f"SET LOCAL ROLE {role}"))
+            conn.execute(text("INSERT INTO audit_log (at, actor, action) "
+                              "VALUES (now(), 'app', 'login_failure')"))
+        for sql in ("UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log",
+                    "TRUNCATE audit_log"):
+            with pytest.raises(DBAPIError) as exc, engine.begin() as conn:
+                conn.execute(text(f"SET LOCAL ROLE {role}"))
+                conn.execute(text(sql))
+            assert "permission denied" in str(exc.value)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP OWNED BY {role}"))
+            conn.execute(text(f"DROP ROLE {role}"))
 
 
 def test_query_filters_are_brand_scoped(ctx_a, ctx_b, make_ctx):

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import click
 
-from core.cli.common import FORMAT_OPTION, cli, emit_rows, handles_domain_errors, runtime
+from core.cli.common import FORMAT_OPTION, emit_rows, handles_domain_errors, runtime
+from core.cli.customers_group import customers
 from core.privacy import masked
 from core.services.customers import find_by_phone
-
-
-@cli.group()
-def customers() -> None:
-    """Look up customers."""
 
 
 @customers.command("find")

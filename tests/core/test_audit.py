@@ -8,13 +8,16 @@ import uuid
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select, text
+from sqlalchemy import String, inspect, select, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from core import audit
+from core.audit.listener import _audited_columns, _shown
 from core.audit.models import AuditEntry
 from core.cli import cli
 from core.cli.common import reset_runtime
+from core.crypto import EncryptedText
 from core.errors import NotFound
 from core.models import Brand, Customer, CustomerTag
 from core.services.customers import create_customer, update_customer
@@ -122,7 +125,7 @@ def test_module_enable_and_disable(ctx_a):
     assert rows[1].changes["enabled"] == [True, False]
 
 
-def test_reveal_returns_plaintext_and_logs(ctx_a, ctx_b):
+def test_reveal_returns_plaintext_and_logs(ctx_a, ctx_b, make_ctx):
     customer = new_customer(ctx_a)
     assert audit.reveal(ctx_a, customer, "phone") == "+86 138-0013-8000"
     (entry,) = entries(ctx_a.session, action="reveal")
@@ -133,6 +136,11 @@ def test_reveal_returns_plaintext_and_logs(ctx_a, ctx_b):
     with pytest.raises(NotFound):
         audit.reveal(ctx_b, customer, "phone")  # another brand's record
     assert len(entries(ctx_a.session, action="reveal")) == 1
+    # A super admin (installation-wide context) revealing: filed under the record's brand.
+    admin = make_ctx(user="root")
+    assert audit.reveal(admin, customer, "wechat_id") == "wx_lina"
+    (by_admin,) = entries(ctx_a.session, action="reveal", actor="root")
+    assert by_admin.brand_id == ctx_a.brand_id and by_admin.details == {"field": "wechat_id"}
 
 
 def test_update_and_delete_of_audit_rows_are_refused(ctx_a, rt):
@@ -237,3 +245,24 @@ def test_brand_rows_of_other_tables_take_their_own_brand(ctx_a, ctx_b):
         session.get(Brand, ctx_a.brand_id).name = "Brand A2"
     (entry,) = entries(ctx_a.session, record_type="brands", action="update")
     assert entry.brand_id == ctx_a.brand_id and entry.changes["name"] == ["Brand A", "Brand A2"]
+
+
+class _OtherBase(DeclarativeBase):  # a separate metadata: nothing is created
+    pass
+
+
+class Probe(_OtherBase):
+    __tablename__ = "probe"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(10))
+    password_hash: Mapped[str] = mapped_column(String(100))
+    api_token: Mapped[str] = mapped_column(String(100))
+    bank_account: Mapped[str] = mapped_column(EncryptedText)
+
+
+def test_secret_looking_columns_are_redacted_and_encrypted_ones_masked():
+    assert _audited_columns(inspect(Probe)) == [
+        ("name", "plain"), ("api_token", "redact"), ("bank_account", "mask")]
+    # 19 characters: first 3 + **** + last 4
+    assert _shown("6222021234567890123", "mask") == "622****0123"
+    assert _shown("abc", "redact") == "[redacted]" and _shown(None, "redact") is None

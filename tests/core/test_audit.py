@@ -25,7 +25,7 @@ from core.services.modules import disable_modules, enable_modules
 
 
 def entries(session, **where):
-    session.expire_all()
+    session.rollback()  # a fresh snapshot: see what other sessions committed
     stmt = select(AuditEntry).order_by(AuditEntry.id)
     for key, value in where.items():
         stmt = stmt.where(getattr(AuditEntry, key) == value)

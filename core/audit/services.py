@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from sqlalchemy import Select, insert, inspect, select
+from sqlalchemy import Select, func, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from core.audit.listener import SYSTEM_ACTOR, jsonable
@@ -166,6 +166,12 @@ def list_entries(ctx: Ctx, filters: AuditFilter | None = None, *, limit: int = 1
     stmt = query(ctx, filters).order_by(None).order_by(AuditEntry.at.desc(),
                                                        AuditEntry.id.desc())
     return list(ctx.session.scalars(stmt.limit(limit).offset(offset)))
+
+
+def count_entries(ctx: Ctx, filters: AuditFilter | None = None) -> int:
+    """How many entries match (for the admin browser's pager)."""
+    stmt = query(ctx, filters).order_by(None).with_only_columns(func.count(AuditEntry.id))
+    return ctx.session.scalar(stmt) or 0
 
 
 def iter_entries(ctx: Ctx, filters: AuditFilter | None = None, *, chunk: int = 1000

@@ -202,6 +202,8 @@ def test_query_filters_are_brand_scoped(ctx_a, ctx_b, make_ctx):
     everything = make_ctx()
     brand_ids = {e.brand_id for e in everything.session.scalars(audit.query(everything))}
     assert {ctx_a.brand_id, ctx_b.brand_id} <= brand_ids
+    assert audit.count_entries(ctx_a) == len(in_a)
+    assert audit.count_entries(ctx_a, audit.AuditFilter(action="reveal")) == 1
     page = audit.list_entries(ctx_a, limit=2)
     assert len(page) == 2 and page[0].id > page[1].id  # newest first
 

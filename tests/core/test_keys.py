@@ -154,3 +154,17 @@ def test_keys_cli_status_and_rotate(make_ctx, brands, key_file, database_url, tm
     finally:
         reset_runtime()
         set_keyring(keyring)
+
+
+def test_a_running_process_picks_up_a_key_added_by_a_rotation(make_ctx, brands, key_file):
+    """Process 1 started with k1 only; a rotation elsewhere re-encrypted a value with k2.
+    Reading it makes process 1 re-read the key file instead of failing."""
+    ctx = make_ctx("A")
+    create_customer(ctx, {"customer_ref": "C1", "name": "李娜", "phone": "13800138000"})
+    stale = Keyring.from_json(key_file.read_text())  # k1 only, as loaded at start-up
+    rotate_keys(make_ctx(), batch_size=10)  # the "other process": file now holds k2 only
+    set_keyring(stale, key_file)
+    ctx.session.rollback()
+    ctx.session.expire_all()
+    assert ctx.session.scalar(select(Customer.phone)) == "13800138000"
+    assert keyring().current == "k2" and "k2" in keyring().keys

@@ -7,18 +7,21 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import insert, text
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
+from core.audit.models import AuditEntry
 from core.cli import cli
 from core.cli.common import reset_runtime
-from core.crypto import EncryptedText, phone_hash, set_keyring
+from core.crypto import EncryptedText, set_keyring
 from core.db import Base
 from core.errors import DomainError
+from core.importing import import_csv
 from core.models import Customer
 from core.privacy import masked, masked_dict, sensitive_fields
 from core.services.customers import create_customer, find_by_phone
 from core.services.reps import create_rep
+from tests.core.importing_helpers import write_csv
 
 # Distinctive numbers (no other test uses them), each in the formats people type.
 CUSTOMER_PHONE = "13712345679"
@@ -40,22 +43,23 @@ def needles() -> list[str]:
     return out
 
 
-def seed_like_an_import(ctx):
-    """A rep and a customer through the services, and a customer by a bulk Core insert
-    (the import path), each with a phone in a different formatting."""
-    create_rep(ctx, {"rep_ref": "R1", "name": "王芳", "phone": "135 8765 4321"})
+def seed_like_an_import(ctx, tmp_path):
+    """Reps and customers through the CSV import (Core bulk inserts), plus one customer
+    through the service (ORM), phones in different formattings."""
+    write_csv(tmp_path / "reps.csv", ["rep_ref", "name", "phone", "status"],
+              [["R1", "王芳", "135 8765 4321", "active"]])
+    write_csv(tmp_path / "customers.csv", ["customer_ref", "name", "phone", "wechat_id",
+                                           "rep_ref"],
+              [["C2", "赵敏", "0086 136 9876 5432", "", "R1"]])
+    for kind in ("reps", "customers"):
+        result = import_csv(ctx, kind, tmp_path / f"{kind}.csv")
+        assert not result.errors, result.errors
     create_customer(ctx, {"customer_ref": "C1", "name": "李娜",
                           "phone": "+86 137-1234-5679", "wechat_id": WECHAT, "rep_ref": "R1"})
-    now = ctx.now()
-    with ctx.write() as session:
-        session.execute(insert(Customer), [{
-            "brand_id": ctx.brand_id, "customer_ref": "C2", "name": "赵敏",
-            "phone": "0086 136 9876 5432", "phone_hash": phone_hash("0086 136 9876 5432"),
-            "lifecycle_stage": "prospect", "created_at": now, "updated_at": now}])
 
 
-def test_no_plaintext_in_the_raw_database(ctx_a, rt):
-    seed_like_an_import(ctx_a)
+def test_no_plaintext_in_the_raw_database(ctx_a, rt, tmp_path):
+    seed_like_an_import(ctx_a, tmp_path)
     found: list[str] = []
     engine = rt.engine
     # 1. Every table's raw contents, every column read as text (no type processing).
@@ -85,6 +89,12 @@ def test_no_plaintext_in_the_raw_database(ctx_a, rt):
                                    "ORDER BY customer_ref")).all()
     assert all(v.startswith(("k1:", "k2:", "k3:")) for v in (stored[0][0], stored[0][1],
                                                               stored[1][0]))
+    # ...and findable by any formatting; each import batch left one summary audit entry.
+    assert [c.customer_ref for c in find_by_phone(ctx_a, "13698765432")] == ["C2"]
+    imports = ctx_a.session.scalars(select(AuditEntry).where(AuditEntry.action == "import")
+                                    .order_by(AuditEntry.id)).all()
+    assert [(e.record_type, e.details["count"]) for e in imports] == [("reps", 1),
+                                                                      ("customers", 1)]
 
 
 def test_every_encrypted_column_of_the_models_is_sensitive():

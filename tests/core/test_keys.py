@@ -11,7 +11,14 @@ from sqlalchemy import Text, select, type_coerce
 
 from core.cli import cli
 from core.cli.common import reset_runtime
-from core.crypto import Keyring, keyring, phone_hash, set_keyring
+from core.crypto import (
+    Keyring,
+    configure_keyring,
+    keyring,
+    keyring_path,
+    phone_hash,
+    set_keyring,
+)
 from core.errors import DomainError
 from core.models import Customer, Rep
 from core.services.customers import create_customer, find_by_phone
@@ -168,3 +175,21 @@ def test_a_running_process_picks_up_a_key_added_by_a_rotation(make_ctx, brands, 
     ctx.session.expire_all()
     assert ctx.session.scalar(select(Customer.phone)) == "13800138000"
     assert keyring().current == "k2" and "k2" in keyring().keys
+
+
+def test_key_file_is_created_owner_only_on_first_run(tmp_path, monkeypatch, capsys, keyring):
+    monkeypatch.delenv("DIRECTCRM_KEYS", raising=False)
+    monkeypatch.delenv("DIRECTCRM_KEY_FILE", raising=False)
+    try:
+        first = configure_keyring(tmp_path)
+        path = tmp_path / "directcrm-keys.json"
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert str(path) in capsys.readouterr().err  # it says where
+        assert keyring_path() == path
+        again = configure_keyring(tmp_path)  # second start: the same keys, no message
+        assert again.keys == first.keys and again.hash_key == first.hash_key
+        assert capsys.readouterr().err == ""
+        monkeypatch.setenv("DIRECTCRM_KEYS", keyring.to_json())  # the variable wins
+        assert configure_keyring(tmp_path).keys == keyring.keys and keyring_path() is None
+    finally:
+        set_keyring(keyring)

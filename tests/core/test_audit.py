@@ -234,6 +234,12 @@ def test_audit_export_cli(ctx_a, ctx_b, database_url, tmp_path, monkeypatch, key
                                           "reveal", "--out", str(out_file)])
         rows = list(csv.DictReader(out_file.open(encoding="utf-8")))
         assert [(r["action"], r["details"]) for r in rows] == [("reveal", '{"field": "phone"}')]
+        # Installation-wide: both brands and the brand-less login failure.
+        audit.record_login(ctx_a.session, "mallory", False, None)
+        result = CliRunner().invoke(cli, ["audit", "export", "--out", str(out_file)])
+        assert result.exit_code == 0, result.output
+        rows = list(csv.DictReader(out_file.open(encoding="utf-8")))
+        assert {r["brand_id"] for r in rows} == {str(ctx_a.brand_id), str(ctx_b.brand_id), ""}
     finally:
         reset_runtime()
         from core.crypto import set_keyring

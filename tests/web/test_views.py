@@ -156,3 +156,48 @@ def test_super_admin_switches_brand(login: Login, app: Flask) -> None:
     html = client.get("/customers/list/").get_data(as_text=True)
     assert "张伟" not in html
     assert login("boss_a").post("/switch-brand", data={"brand_id": b.id}).status_code == 404
+
+
+def test_reveal_phone_is_audited(login: Login, seeded: Seeded, rt: Runtime) -> None:
+    from core.audit.models import AuditEntry
+
+    c1 = seeded.customers["C1"]
+    html = login("cs_a").post(f"/customers/reveal/{c1}").get_data(as_text=True)
+    assert '<span id="phone">13800138001</span>' in html
+    with rt.sessionmaker() as s:
+        entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "reveal")).all()
+    assert [(e.actor, e.record_type, e.record_id) for e in entries] == [
+        ("cs_a", "customers", str(c1))]
+    # The compliance officer reads but may not reveal.
+    assert login("audit_a").post(f"/customers/reveal/{c1}").status_code == 403
+
+
+def test_logins_are_audited(app: Flask, rt: Runtime) -> None:
+    from core.audit.models import AuditEntry
+
+    client = app.test_client()
+    client.post("/login/", data={"username": "boss_a", "password": "wrong"})
+    client.post("/login/", data={"username": "boss_a", "password": PASSWORD})
+    with rt.sessionmaker() as s:
+        actions = [(e.actor, e.action) for e in s.scalars(
+            select(AuditEntry).where(AuditEntry.action.like("login%")).order_by(AuditEntry.id))]
+    assert actions == [("boss_a", "login_failure"), ("boss_a", "login_success")]
+
+
+def test_create_user_checks_its_input(app: Flask) -> None:
+    import pytest
+
+    from core.errors import DomainError, ValidationFailed
+    from core.web.users import create_user
+
+    with pytest.raises(ValidationFailed) as exc:
+        create_user(app, "new guy", "short", "wizard")
+    assert set(exc.value.errors) == {"username", "password", "role"}
+    with pytest.raises(ValidationFailed) as exc:
+        create_user(app, "rep9", PASSWORD, "rep", brand_code="A")
+    assert list(exc.value.errors) == ["rep_ref"]
+    with pytest.raises(ValidationFailed) as exc:
+        create_user(app, "rep9", PASSWORD, "rep", brand_code="A", rep_ref="NOPE")
+    assert list(exc.value.errors) == ["rep_ref"]
+    with pytest.raises(DomainError):
+        create_user(app, "boss_a", PASSWORD, "manager", brand_code="A")

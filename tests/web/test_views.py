@@ -26,7 +26,8 @@ def test_every_page_renders_for_a_brand_admin(login: Login, seeded: Seeded) -> N
     client = login("boss_a")
     for url in PAGES + [f"/customers/show/{seeded.customers['C1']}",
                         f"/customers/edit/{seeded.customers['C1']}",
-                        f"/reps/show/{seeded.reps['R1']}"]:
+                        f"/reps/show/{seeded.reps['R1']}", f"/reps/edit/{seeded.reps['R1']}",
+                        f"/reps/status/{seeded.reps['R1']}"]:
         r = client.get(url)
         assert r.status_code == 200, (url, r.status_code)
 
@@ -201,3 +202,19 @@ def test_create_user_checks_its_input(app: Flask) -> None:
     assert list(exc.value.errors) == ["rep_ref"]
     with pytest.raises(DomainError):
         create_user(app, "boss_a", PASSWORD, "manager", brand_code="A")
+
+
+def test_edit_rep_and_change_status(login: Login, seeded: Seeded) -> None:
+    client = login("boss_a")
+    r1 = seeded.reps["R1"]
+    r = client.post(f"/reps/edit/{r1}", data={"name": "王芳芳", "territory": "浦东"})
+    assert r.status_code == 302
+    assert "王芳芳" in client.get(f"/reps/show/{r1}").get_data(as_text=True)
+    r = client.post(f"/reps/status/{r1}", data={"status": "suspended", "reason": "休假"})
+    assert r.status_code == 302
+    assert "Suspended" in client.get(f"/reps/show/{r1}").get_data(as_text=True)
+    # Terminated → active is not an allowed transition: the form says so, nothing changes.
+    client.post(f"/reps/status/{r1}", data={"status": "terminated"})
+    r = client.post(f"/reps/status/{r1}", data={"status": "active"})
+    assert r.status_code == 422 and "cannot go from terminated to active" in r.get_data(
+        as_text=True)

@@ -1,4 +1,5 @@
-"""``directcrm import KIND FILE --brand CODE [--skip-invalid REJECTS.csv]``."""
+"""``directcrm import KIND FILE --brand CODE [--skip-invalid REJECTS.csv]``: one subcommand
+per kind, so modules can add kinds of their own to the group."""
 
 from __future__ import annotations
 
@@ -37,34 +38,44 @@ class BarProgress:
             self._bar = None
 
 
-@cli.command("import")
-@click.argument("kind", type=click.Choice(list(KINDS)))
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--brand", "brand_code", required=True, help="Brand code to import into.")
-@click.option("--skip-invalid", "rejects", type=click.Path(dir_okay=False, writable=True),
-              default=None, help="Import the valid rows and write the bad ones (with a "
-              "reason column) to this CSV file.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@handles_domain_errors
-def import_command(kind: str, file: str, brand_code: str, rejects: str | None,
-                   as_json: bool) -> None:
-    """Import a UTF-8 CSV FILE of KIND rows (reps, customers, products, orders, returns).
+@cli.group("import")
+def import_group() -> None:
+    """Import UTF-8 CSV files (reps, customers, products, orders, returns; modules add
+    their own kinds, e.g. the compliance module's rep_pay).
 
     A file with any invalid row imports nothing unless --skip-invalid is given; rows whose
     reference already exists are skipped, so running the same file again changes nothing.
     """
-    ctx = runtime().ctx(brand_code)
-    progress = BarProgress() if sys.stderr.isatty() and not as_json else NoProgress()
-    try:
-        result = import_csv(ctx, kind, file, rejects_path=rejects, progress=progress)
-    finally:
-        ctx.session.close()
-    if as_json:
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
-    else:
-        _print_result(result)
-    if not result.committed:
-        sys.exit(1)
+
+
+def _import_command(kind: str) -> click.Command:
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--brand", "brand_code", required=True, help="Brand code to import into.")
+    @click.option("--skip-invalid", "rejects", type=click.Path(dir_okay=False, writable=True),
+                  default=None, help="Import the valid rows and write the bad ones (with a "
+                  "reason column) to this CSV file.")
+    @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+    @handles_domain_errors
+    def command(file: str, brand_code: str, rejects: str | None, as_json: bool) -> None:
+        ctx = runtime().ctx(brand_code)
+        progress = BarProgress() if sys.stderr.isatty() and not as_json else NoProgress()
+        try:
+            result = import_csv(ctx, kind, file, rejects_path=rejects, progress=progress)
+        finally:
+            ctx.session.close()
+        if as_json:
+            click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        else:
+            _print_result(result)
+        if not result.committed:
+            sys.exit(1)
+
+    command.__doc__ = f"Import a CSV FILE of {kind} (columns: see the README)."
+    return import_group.command(kind)(command)
+
+
+for _kind in KINDS:
+    _import_command(_kind)
 
 
 def _print_result(result: ImportResult) -> None:

@@ -121,3 +121,33 @@ def ensure_admin(rt: Runtime, password: str | None = None, username: str = "admi
     password = password or generate_password()
     create_user(app, username, password, roles.SUPER_ADMIN)
     return True, password
+
+
+DEMO_PASSWORD = "demo-pass-2026"
+DEMO_USERS = (  # username, role, rep_ref
+    ("admin", roles.SUPER_ADMIN, None),
+    ("manager", "manager", None),
+    ("rep", "rep", "R001"),
+    ("service", "customer_service", None),
+    ("compliance", "compliance_officer", None),
+)
+
+
+def ensure_demo_users(rt: Runtime, brand_code: str, password: str = DEMO_PASSWORD
+                      ) -> list[str]:
+    """Create the demo logins for ``brand_code`` (all with ``password``) unless they
+    exist; returns the usernames created. The rep login is tied to rep ``R001``."""
+    from core.web.app import create_app
+
+    app = create_app(rt)
+    created = []
+    for username, role, rep_ref in DEMO_USERS:
+        with app.app_context():
+            exists = app.appbuilder.sm.find_user(username=username) is not None  # type: ignore[attr-defined]
+        if exists:
+            continue
+        create_user(app, username, password, role,
+                    brand_code=None if role == roles.SUPER_ADMIN else brand_code,
+                    rep_ref=rep_ref)
+        created.append(username)
+    return created

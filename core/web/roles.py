@@ -28,13 +28,13 @@ ROLE_KEYS = {
 }
 
 RESOURCES = ("Brands", "Reps", "Customers", "Products", "Orders", "Returns", "Interactions",
-             "Tasks", "Dashboard")
+             "Tasks", "Dashboard", "Users")
 
 READ = "can_read"
 WRITE = "can_write"
 
 _ANY_CRM = "^(" + "|".join(RESOURCES) + ")$"
-_BRAND_WIDE = "^(" + "|".join(r for r in RESOURCES if r != "Brands") + ")$"
+_BRAND_WIDE = "^(" + "|".join(r for r in RESOURCES if r not in ("Brands", "Users")) + ")$"
 
 
 def _rw(*resources: str) -> list[list[str]]:
@@ -59,7 +59,8 @@ FAB_ROLES: dict[str, list[list[str]]] = {
     SUPER_ADMIN: [[".*", ".*"]],
     # The whole brand: every CRM screen, reading and writing, and the brand's settings.
     BRAND_ADMIN: [[_ANY_CRM, f"^({READ}|{WRITE})$"], *_OPENAPI, *_MODULE_ALL],
-    MANAGER: [[_BRAND_WIDE, f"^({READ}|{WRITE})$"], *_ro("Brands"), *_OPENAPI, *_MODULE_ALL],
+    MANAGER: [[_BRAND_WIDE, f"^({READ}|{WRITE})$"], *_ro("Brands", "Users"), *_OPENAPI,
+              *_MODULE_ALL],
     # A rep: their own customers, orders, interactions and tasks (scoping does the rest).
     REP: [*_rw("Customers", "Orders", "Interactions", "Tasks"),
           *_ro("Products", "Reps", "Dashboard", "Returns"), *_OPENAPI, *_MODULE_READ],

@@ -218,3 +218,26 @@ def test_edit_rep_and_change_status(login: Login, seeded: Seeded) -> None:
     r = client.post(f"/reps/status/{r1}", data={"status": "active"})
     assert r.status_code == 422 and "cannot go from terminated to active" in r.get_data(
         as_text=True)
+
+
+def test_failed_login_message_in_traditional_chinese(app: Flask) -> None:
+    client = app.test_client()
+    client.get("/language/zh_Hant_TW")
+    client.post("/login/", data={"username": "boss_a", "password": "nope"})
+    assert "登入無效，請再試一次。" in client.get("/login/").get_data(as_text=True)
+
+
+def test_users_screen(login: Login, seeded: Seeded) -> None:
+    boss = login("boss_a")
+    html = boss.get("/staff/list/").get_data(as_text=True)
+    assert "rep1" in html and "boss_b" not in html  # brand A's logins only
+    r = boss.post("/staff/add", data={"username": "rep_new", "password": PASSWORD,
+                                      "role": "rep", "rep_ref": "R2"})
+    assert r.status_code == 302
+    assert "rep_new" in boss.get("/staff/list/").get_data(as_text=True)
+    # A brand admin cannot make a super admin; the form names the field.
+    r = boss.post("/staff/add", data={"username": "boss2", "password": PASSWORD,
+                                      "role": "super_admin"})
+    assert r.status_code == 422 and 'data-field="role"' in r.get_data(as_text=True)
+    assert login("boss_b").post("/staff/add", data={}).status_code == 403  # a manager
+    assert "boss_b" in login("admin").get("/staff/list/").get_data(as_text=True)

@@ -52,6 +52,9 @@ def test_other_brand_and_other_rep_get_404(login: Login, seeded: Seeded) -> None
     assert rep1.get(f"/customers/show/{c3}").status_code == 404
     assert rep1.get(f"/customers/show/{seeded.customers['C1']}").status_code == 200
     assert rep1.get(f"/reps/show/{seeded.reps['R2']}").status_code == 404
+    own = rep1.get("/reps/list/")
+    assert own.status_code == 302 and own.headers["Location"].endswith(
+        f"/reps/show/{seeded.reps['R1']}")
     listed = rep1.get("/customers/list/").get_data(as_text=True)
     assert "张伟" in listed and "陈静" not in listed
 

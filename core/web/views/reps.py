@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 
 from core.i18n import _
@@ -50,6 +50,10 @@ class RepView(CrmView):
     @not_found_on_missing
     def list(self) -> Any:
         ctx = crm_ctx()
+        if ctx.rep_scope_id is not None:  # a rep's "Reps" is their own page
+            if ctx.rep_scope_id < 0:
+                abort(404)
+            return redirect(url_for(".show", pk=ctx.rep_scope_id))
         result = browse.search_reps(ctx, q=request.args.get("q"),
                                     status=request.args.get("status"),
                                     page=self.args_int("page"))

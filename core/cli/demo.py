@@ -32,41 +32,11 @@ def demo_command(click_ctx: click.Context, no_serve: bool, customers: int) -> No
                  t=summary.tasks))
     if summary.enabled:
         click.echo(_("  modules enabled: %(names)s", names=", ".join(summary.enabled)))
-    for username, password, role in _demo_logins(rt, summary.brand):
-        click.echo(_("  login: %(user)s / %(password)s (%(role)s)", user=username,
-                     password=password, role=role))
-    serve = cli.commands.get("serve")
-    if no_serve:
-        return
-    if serve is None:
-        click.echo(_("The web server is not available in this build yet; the data is in "
-                     "%(url)s. Start it later with: directcrm serve",
-                     url=rt.engine.url.render_as_string(hide_password=True)))
-        return
-    click_ctx.invoke(serve)
+    from core.web.users import DEMO_PASSWORD, DEMO_USERS, ensure_demo_users
 
+    ensure_demo_users(rt, summary.brand)
+    click.echo(_("  logins (password %(password)s): %(users)s", password=DEMO_PASSWORD,
+                 users=", ".join(u for u, _role, _rep in DEMO_USERS)))
+    if not no_serve:
+        click_ctx.invoke(cli.commands["serve"])
 
-# Fixed, documented passwords: the demo is for trying the product on one's own machine.
-DEMO_LOGINS = (("demo-admin", "demo-admin-2026", "brand_admin", None),
-               ("demo-manager", "demo-manager-2026", "manager", None),
-               ("demo-rep", "demo-rep-2026", "rep", "R001"))
-
-
-def _demo_logins(rt: object, brand: str) -> list[tuple[str, str, str]]:
-    """Web logins for the demo brand (when the web app is installed), created once."""
-    try:
-        from core.web.users import create_user
-    except ImportError:  # pragma: no cover - a build without the web app
-        return []
-    from core.errors import DomainError
-
-    out = []
-    for username, password, role, rep_ref in DEMO_LOGINS:
-        try:
-            create_user(rt, username, password, role, brand_code=brand,  # type: ignore[arg-type]
-                        rep_ref=rep_ref)
-        except DomainError as exc:
-            if exc.code != "duplicate":
-                raise
-        out.append((username, password, role))
-    return out

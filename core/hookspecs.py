@@ -16,11 +16,13 @@ import pluggy
 
 if TYPE_CHECKING:
     import datetime as dt
+    from decimal import Decimal
 
     import click
 
     from core.context import Ctx
     from core.events import (
+        ComplianceResult,
         CustomerEvent,
         HandoverMove,
         OrderCancelled,
@@ -272,11 +274,49 @@ def crm_rep_pay_items(ctx: Ctx, period_start: dt.date, period_end: dt.date) -> l
 
 
 @hookspec
-def crm_compliance_checks(ctx: Ctx, period_start: dt.date, period_end: dt.date) -> list[Any] | None:
-    """Compliance check results for a period (the compliance module defines their shape).
+def crm_compliance_checks(
+    ctx: Ctx, period_start: dt.date, period_end: dt.date
+) -> list[ComplianceResult] | None:
+    """Compliance check results for a period (:class:`core.events.ComplianceResult`).
 
     :param ctx: the brand being checked.
     :param period_start: first day of the period, in the brand's timezone.
     :param period_end: last day of the period, inclusive.
     :return: check results, each naming its rule ID from COMPLIANCE.md.
+    """
+
+
+# ---------------------------------------------------------------------------------------
+# Signals: modules supply per-customer figures (churn-risk rules read them)
+# ---------------------------------------------------------------------------------------
+
+
+@hookspec
+def crm_customer_satisfaction(
+    ctx: Ctx, customer_ids: Sequence[int], since: dt.datetime, until: dt.datetime
+) -> dict[int, Decimal] | None:
+    """Customers' average satisfaction score in a period (the complaints module answers
+    from its surveys). The churn-risk rule ``satisfaction_down`` compares two periods.
+
+    :param ctx: the brand being checked.
+    :param customer_ids: the customers asked about (one call per batch).
+    :param since: start of the period, UTC, inclusive.
+    :param until: end of the period, UTC, exclusive.
+    :return: ``{customer_id: score}`` for customers with a score in the period (higher is
+        better, the same scale for every period), or None to abstain.
+    """
+
+
+@hookspec
+def crm_customer_complaint_counts(
+    ctx: Ctx, customer_ids: Sequence[int], since: dt.datetime, until: dt.datetime
+) -> dict[int, int] | None:
+    """How many complaints each customer made in a period (the complaints module answers).
+    The churn-risk rule ``complaints_rising`` compares two periods.
+
+    :param ctx: the brand being checked.
+    :param customer_ids: the customers asked about (one call per batch).
+    :param since: start of the period, UTC, inclusive.
+    :param until: end of the period, UTC, exclusive.
+    :return: ``{customer_id: count}`` (a customer left out made none), or None to abstain.
     """

@@ -34,3 +34,24 @@ def refresh_stages(ctx: Ctx, customer_ids: Iterable[int]) -> None:
                    Customer.lifecycle_stage != LifecycleStage.ADVOCATE.value)
             .values(lifecycle_stage=stage)
             .execution_options(synchronize_session=False))
+
+
+def mark_advocate(ctx: Ctx, customer_id: int) -> Customer:
+    """Make a customer an advocate (the referral module calls this when someone they
+    referred buys). Idempotent; fires ``crm_customer_updated`` when the stage changes."""
+    from core.events import CustomerEvent
+    from core.services.scoping import get_by_id
+
+    with ctx.write() as session:
+        customer = get_by_id(ctx, Customer, customer_id)
+        old = customer.lifecycle_stage
+        if old != LifecycleStage.ADVOCATE:
+            customer.lifecycle_stage = LifecycleStage.ADVOCATE
+            customer.updated_at = ctx.now()
+            session.flush()
+            ctx.hooks.crm_customer_updated(ctx=ctx, customers=[CustomerEvent(
+                customer_id=customer.id, customer_ref=customer.customer_ref,
+                rep_id=customer.rep_id,
+                changes={"lifecycle_stage": (LifecycleStage(old).value,
+                                             LifecycleStage.ADVOCATE.value)})])
+    return customer

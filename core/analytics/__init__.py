@@ -1,0 +1,1 @@
+"""Figures and shared set-based SQL for customer analytics."""

@@ -1,0 +1,224 @@
+"""The segmentation schemes as set-based SQL (window functions; SQLite ≥ 3.25, PostgreSQL).
+
+Every scheme classifies every live customer of the brand from :func:`customer_stats` over
+a window of local days, and yields rows ``(id, customer_ref, segment, net)`` where ``net``
+is the net revenue in the window in cents. Definitions:
+
+``abc`` (Pareto)
+    Customers with positive net revenue in the window, sorted by net revenue descending,
+    ties by ``customer_ref`` ascending. With ``before`` = the revenue of the customers
+    ranked ahead and ``total`` = the revenue of all of them: ``A`` when
+    ``before < a_share% × total`` (the shortest leading run whose cumulative revenue
+    reaches at least a_share%, default 80), else ``B`` when ``before < b_share% × total``
+    (default 95), else ``C``. Compared in integer cents. Customers without positive net
+    revenue get ``-`` (not ranked).
+``grid`` (A–E)
+    ``A`` = no paid order ever (up to the window's end). Otherwise, with AOV = net revenue
+    ÷ paid orders in the window (rounded half away from zero to the cent) and frequency =
+    paid orders in the window: ``B`` both below the thresholds (also: no order in the
+    window), ``C`` AOV at or above and frequency below, ``D`` AOV below and frequency at
+    or above, ``E`` both at or above. Thresholds default to the medians among customers
+    with a paid order in the window (the mean of the two middle values for an even
+    count); a brand can fix either one.
+``rfm``
+    Among customers with a paid order in the window: recency (local day of the last paid
+    order, later is better), frequency (paid orders) and monetary (net revenue), each
+    scored 1–5 and written ``RFM`` like ``545``. Score = ⌈5 × k ÷ N⌉ where N is the number
+    of scored customers and k the number whose value is at most as good as this
+    customer's. Ties therefore share one score, the higher one (a customer is never
+    scored below someone equal to them). Others get ``-``.
+``size``
+    Among customers with a paid order in the window: ``big`` when AOV ≥ big_aov and
+    frequency ≥ big_frequency; ``medium`` when AOV ≥ medium_aov or frequency ≥
+    medium_frequency; ``small`` otherwise. Others get ``-``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import BigInteger, Integer, Select, String, case, cast, func, literal, select
+
+from core.analytics.sql import Window, customer_stats, local_day_number
+from core.context import Ctx
+from core.errors import ValidationFailed
+from core.i18n import _
+from core.services.brands import brand_setting, update_brand_settings
+
+SCHEMES = ("abc", "grid", "rfm", "size")
+NOT_RANKED = "-"
+SECTION = "segmentation"
+
+DEFAULTS: dict[str, Any] = {
+    "window_days": 365,
+    "abc_a_share": "80",
+    "abc_b_share": "95",
+    "grid_aov": None,          # None: the median AOV among purchasing customers
+    "grid_frequency": None,    # None: the median frequency among purchasing customers
+    "size_big_aov": "1000.00",
+    "size_big_frequency": 6,
+    "size_medium_aov": "300.00",
+    "size_medium_frequency": 3,
+    "nightly_schemes": list(SCHEMES),
+}
+
+_MONEY_KEYS = ("grid_aov", "size_big_aov", "size_medium_aov")
+_COUNT_KEYS = ("grid_frequency", "size_big_frequency", "size_medium_frequency")
+
+
+def setting(ctx: Ctx, key: str) -> Any:
+    """A segmentation setting of the brand, or its default."""
+    return brand_setting(ctx, SECTION, key, DEFAULTS[key])
+
+
+def configure(ctx: Ctx, values: dict[str, Any]) -> dict[str, Any]:
+    """Validate and store segmentation settings for the brand (keys of :data:`DEFAULTS`)."""
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in DEFAULTS:
+            errors[key] = [_("Unknown field.")]
+        elif key in _MONEY_KEYS or key in ("abc_a_share", "abc_b_share"):
+            if value is None and key == "grid_aov":
+                clean[key] = None
+                continue
+            try:
+                amount = Decimal(str(value))
+            except InvalidOperation:
+                amount = Decimal("NaN")
+            if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
+                errors[key] = [_("Not a valid amount, e.g. 199.00.")]
+            elif key.startswith("abc") and not 0 < amount <= 100:
+                errors[key] = [_("Must be greater than 0 and at most 100.")]
+            else:
+                clean[key] = str(amount.quantize(Decimal("0.01")))
+        elif key in _COUNT_KEYS or key == "window_days":
+            if value is None and key == "grid_frequency":
+                clean[key] = None
+            elif not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                errors[key] = [_("Must be a whole number of at least 1.")]
+            else:
+                clean[key] = value
+        elif key == "nightly_schemes":
+            if not isinstance(value, list) or any(v not in SCHEMES for v in value):
+                errors[key] = [_("Must be one of: %(choices)s.", choices=", ".join(SCHEMES))]
+            else:
+                clean[key] = list(dict.fromkeys(value))
+    a = Decimal(str(clean.get("abc_a_share", setting(ctx, "abc_a_share"))))
+    b = Decimal(str(clean.get("abc_b_share", setting(ctx, "abc_b_share"))))
+    if not errors and a > b:
+        errors["abc_b_share"] = [_("Must be at least abc_a_share (%(a)s).", a=a)]
+    if errors:
+        raise ValidationFailed(errors)
+    return update_brand_settings(ctx, SECTION, clean)
+
+
+def _basis_points(ctx: Ctx, key: str) -> int:
+    return int(Decimal(str(setting(ctx, key))) * 100)
+
+
+def _money_cents(value: Any) -> int:
+    return int(Decimal(str(value)) * 100)
+
+
+def _aov_cents(net: Any, orders: Any) -> Any:
+    """net ÷ orders in cents, rounded half away from zero (integer arithmetic)."""
+    n2 = func.nullif(orders, 0) * 2
+    return case(
+        (net >= 0, (net * 2 + orders) // n2),
+        else_=-((-net * 2 + orders) // n2),
+    )
+
+
+def abc(ctx: Ctx, window: Window) -> Select[Any]:
+    """The ABC (Pareto) classification; see the module docstring."""
+    stats = customer_stats(ctx, window).cte("stats")
+    pos = select(stats).where(stats.c.net > 0).cte("pos")
+    cumulative = func.sum(pos.c.net).over(order_by=(pos.c.net.desc(), pos.c.customer_ref.asc()),
+                                          rows=(None, 0))
+    ranked = select(pos.c.id, cast(cumulative - pos.c.net, BigInteger).label("before"),
+                    cast(func.sum(pos.c.net).over(), BigInteger).label("total")).cte("ranked")
+    a_bp, b_bp = _basis_points(ctx, "abc_a_share"), _basis_points(ctx, "abc_b_share")
+    segment = case(
+        (ranked.c.id.is_(None), literal(NOT_RANKED)),
+        (ranked.c.before * 10000 < ranked.c.total * a_bp, literal("A")),
+        (ranked.c.before * 10000 < ranked.c.total * b_bp, literal("B")),
+        else_=literal("C"))
+    return (select(stats.c.id, stats.c.customer_ref, segment.label("segment"), stats.c.net)
+            .select_from(stats).outerjoin(ranked, ranked.c.id == stats.c.id))
+
+
+def _median_x2(buyers: Any, value: Any) -> Any:
+    """Twice the median of ``value`` over ``buyers`` (an integer), as a scalar subquery."""
+    ordered = select(value.label("v"),
+                     func.row_number().over(order_by=value).label("rn"),
+                     func.count().over().label("n")).select_from(buyers).subquery()
+    lo = (ordered.c.n + 1) // 2
+    hi = (ordered.c.n + 2) // 2
+    return (select(func.sum(case((ordered.c.rn == lo, ordered.c.v), else_=0))
+                   + func.sum(case((ordered.c.rn == hi, ordered.c.v), else_=0)))
+            .scalar_subquery())
+
+
+def grid(ctx: Ctx, window: Window) -> Select[Any]:
+    """The A–E grid by AOV × frequency; see the module docstring."""
+    stats = customer_stats(ctx, window, with_ever_paid=True).cte("stats")
+    buyers = select(stats.c.net, stats.c.orders).where(stats.c.orders > 0).subquery("buyers")
+    fixed_aov, fixed_freq = setting(ctx, "grid_aov"), setting(ctx, "grid_frequency")
+    aov_x2: Any = (literal(2 * _money_cents(fixed_aov), BigInteger) if fixed_aov is not None
+                   else _median_x2(buyers, _aov_cents(buyers.c.net, buyers.c.orders)))
+    freq_x2: Any = (literal(2 * int(fixed_freq), BigInteger) if fixed_freq is not None
+                    else _median_x2(buyers, buyers.c.orders))
+    aov = _aov_cents(stats.c.net, stats.c.orders)
+    high_aov = aov * 2 >= aov_x2
+    high_freq = stats.c.orders * 2 >= freq_x2
+    segment = case(
+        (stats.c.ever_paid == 0, literal("A")),
+        (stats.c.orders == 0, literal("B")),
+        (high_aov & high_freq, literal("E")),
+        (high_aov, literal("C")),
+        (high_freq, literal("D")),
+        else_=literal("B"))
+    return select(stats.c.id, stats.c.customer_ref, segment.label("segment"), stats.c.net)
+
+
+def _score(value: Any, n: Any) -> Any:
+    """⌈5 × k ÷ n⌉, k = rows whose value is ≤ this one (RANGE frame includes peers)."""
+    k = func.count().over(order_by=value)
+    return cast((k * 5 + n - 1) // n, Integer)
+
+
+def rfm(ctx: Ctx, window: Window) -> Select[Any]:
+    """RFM quintile scores; see the module docstring."""
+    stats = customer_stats(ctx, window).cte("stats")
+    last_day = local_day_number(ctx, stats.c.last_at, window.start, window.end)
+    buyers = select(stats.c.id, stats.c.net, stats.c.orders,
+                    last_day.label("last_day")).where(stats.c.orders > 0).cte("buyers")
+    n = select(func.count()).select_from(buyers).scalar_subquery()
+    scored = select(buyers.c.id,
+                    _score(buyers.c.last_day, n).label("r"),
+                    _score(buyers.c.orders, n).label("f"),
+                    _score(buyers.c.net, n).label("m")).cte("scored")
+    segment = case(
+        (scored.c.id.is_(None), literal(NOT_RANKED)),
+        else_=cast(scored.c.r, String) + cast(scored.c.f, String) + cast(scored.c.m, String))
+    return (select(stats.c.id, stats.c.customer_ref, segment.label("segment"), stats.c.net)
+            .select_from(stats).outerjoin(scored, scored.c.id == stats.c.id))
+
+
+def size(ctx: Ctx, window: Window) -> Select[Any]:
+    """Big / medium / small customers by thresholds; see the module docstring."""
+    stats = customer_stats(ctx, window).cte("stats")
+    aov = _aov_cents(stats.c.net, stats.c.orders)
+    segment = case(
+        (stats.c.orders == 0, literal(NOT_RANKED)),
+        ((aov >= _money_cents(setting(ctx, "size_big_aov")))
+         & (stats.c.orders >= int(setting(ctx, "size_big_frequency"))), literal("big")),
+        ((aov >= _money_cents(setting(ctx, "size_medium_aov")))
+         | (stats.c.orders >= int(setting(ctx, "size_medium_frequency"))), literal("medium")),
+        else_=literal("small"))
+    return select(stats.c.id, stats.c.customer_ref, segment.label("segment"), stats.c.net)
+
+
+BUILDERS = {"abc": abc, "grid": grid, "rfm": rfm, "size": size}

@@ -52,14 +52,15 @@ FAB_ROLES: dict[str, list[list[str]]] = {
     # Everything, in every brand (also FAB's user and role screens).
     SUPER_ADMIN: [[".*", ".*"]],
     # The whole brand: every CRM screen, reading and writing, and the brand's settings.
-    BRAND_ADMIN: [[_ANY_CRM, f"^({READ}|{WRITE})$"], *_OPENAPI],
+    BRAND_ADMIN: [[_ANY_CRM, f"^({READ}|{WRITE})$"], *_rw("Compliance"), *_OPENAPI],
     MANAGER: [[_BRAND_WIDE, f"^({READ}|{WRITE})$"], *_ro("Brands"), *_OPENAPI],
     # A rep: their own customers, orders, interactions and tasks (scoping does the rest).
     REP: [*_rw("Customers", "Orders", "Interactions", "Tasks"),
           *_ro("Products", "Reps", "Dashboard", "Returns"), *_OPENAPI],
     CUSTOMER_SERVICE: [*_rw("Customers", "Interactions", "Tasks", "Returns"),
                        *_ro("Orders", "Products", "Reps", "Dashboard"), *_OPENAPI],
-    COMPLIANCE_OFFICER: [[_ANY_CRM, f"^{READ}$"], *_OPENAPI],
+    # "Compliance" is the compliance module's page (shown only where the brand enabled it).
+    COMPLIANCE_OFFICER: [[_ANY_CRM, f"^{READ}$"], *_rw("Compliance"), *_OPENAPI],
 }
 
 

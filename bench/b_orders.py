@@ -77,7 +77,10 @@ def measure(cfg: Config, backend: str) -> list[Result]:
 
 
 def run(cfg: Config) -> list[Result]:
-    results = measure(cfg, "sqlite")
-    if cfg.sizes.name != "smoke" and db.pg_available(cfg.pg_admin_url):
+    results = []
+    if cfg.backend in (None, "sqlite"):
+        results += measure(cfg, "sqlite")
+    if (cfg.backend in (None, "postgresql") and cfg.sizes.name != "smoke"
+            and db.pg_available(cfg.pg_admin_url)):
         results += measure(cfg, "postgresql")
     return results

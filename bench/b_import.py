@@ -96,7 +96,8 @@ def run(cfg: Config) -> list[Result]:
                                   note="`directcrm import orders` is not in this checkout yet"))
             continue
         configs = [("core only", []), ("every module", modules)]
-        if backend == "sqlite" and "loyalty" in modules and len(modules) > 1:
+        if (backend == "sqlite" and "loyalty" in modules and len(modules) > 1
+                and sizes.name != "smoke"):
             configs.append(("loyalty only", ["loyalty"]))
         runs: dict[str, float] = {}
         rows: dict[str, Result] = {}

@@ -134,7 +134,8 @@ def run(cfg: Config) -> list[Result]:
         return [Result(bench="segments", case="segmentation", value=None, unit="s",
                        note="core.segmentation is not in this checkout yet")]
     sizes = cfg.sizes.segment_lines
-    measure_size(cfg, 200, todo)  # warm-up: imports, statement compilation
+    if cfg.sizes.name != "smoke":
+        measure_size(cfg, 200, todo)  # warm-up: imports, statement compilation
     by_size = {n: measure_size(cfg, n, todo) for n in sizes}
     big = sizes[-1]
     results = []

@@ -113,9 +113,8 @@ def api_profile(spec: dict[str, Any]) -> dict[str, Any]:
 
     os.environ["DIRECTCRM_DATABASE_URL"] = spec["url"]
     os.environ["DIRECTCRM_INSTANCE_PATH"] = spec["instance"]
-    from core.web.app import create_app
-
     from bench import data
+    from core.web.app import create_app
 
     app = create_app()
     client = app.test_client()

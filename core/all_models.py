@@ -9,3 +9,4 @@ import core.handover.models  # noqa: F401
 import core.leads.models  # noqa: F401
 import core.models  # noqa: F401
 import core.segmentation.models  # noqa: F401
+import core.users.models  # noqa: F401

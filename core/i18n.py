@@ -108,7 +108,7 @@ def gettext(message: str, /, **params: object) -> str:
     return text % params if params else text
 
 
-def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
+def ngettext(singular: str, plural: str, n: int, /, **params: object) -> str:
     """Plural-aware translation; ``n`` is available as ``%(num)d``."""
     text = translations(current_locale()).ungettext(singular, plural, n)
     return text % {"num": n, **params}

@@ -11,11 +11,16 @@ from core.cli import (  # noqa: F401  (each module registers its commands)
     brands,
     customers,
     customers_merge,
+    demo,
     handover,
+    imports,
+    jobs,
     keys,
+    leads,
     modules,
     segments,
     tasks,
+    web,
 )
 from core.cli.common import cli
 

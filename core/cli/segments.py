@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
 
 from core.cli.common import FORMAT_OPTION, cli, emit_rows, handles_domain_errors, runtime
 from core.cli.customers_group import customers
+from core.context import Ctx
 from core.i18n import _
 from core.segmentation.schemes import SCHEMES
 from core.segmentation.services import compute_segments, store_segments, summarize
@@ -19,6 +22,16 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 def _day(value: dt.datetime | None) -> dt.date | None:
     return value.date() if value is not None else None
+
+
+@contextmanager
+def brand_ctx(brand: str) -> Iterator[Ctx]:
+    """A context for the brand whose session is closed when the command ends."""
+    ctx = runtime().ctx(brand)
+    try:
+        yield ctx
+    finally:
+        ctx.session.close()
 
 
 @cli.command()
@@ -36,17 +49,19 @@ def _day(value: dt.datetime | None) -> dt.date | None:
 def segments(brand: str, scheme: str, as_of: dt.datetime | None, since: dt.datetime | None,
              summary: bool, store: bool, fmt: str) -> None:
     """Print each customer's segment (customer_ref,segment); printing alone stores nothing."""
-    ctx = runtime().ctx(brand)
-    day = _day(as_of) or ctx.local_today()
-    rows = compute_segments(ctx, scheme, day, _day(since))
-    if store:
-        changes = store_segments(ctx, scheme, day, rows)
-        click.echo(_("Stored %(n)s segment changes.", n=len(changes)), err=True)
-    if summary:
-        emit_rows(["segment", "customers", "revenue", "share"],
-                  [(s.segment, s.customers, s.revenue, s.share) for s in summarize(rows)], fmt)
-    else:
-        emit_rows(["customer_ref", "segment"], [(r.customer_ref, r.segment) for r in rows], fmt)
+    with brand_ctx(brand) as ctx:
+        day = _day(as_of) or ctx.local_today()
+        rows = compute_segments(ctx, scheme, day, _day(since))
+        if store:
+            changes = store_segments(ctx, scheme, day, rows)
+            click.echo(_("Stored %(n)s segment changes.", n=len(changes)), err=True)
+        if summary:
+            emit_rows(["segment", "customers", "revenue", "share"],
+                      [(s.segment, s.customers, s.revenue, s.share)
+                       for s in summarize(rows)], fmt)
+        else:
+            emit_rows(["customer_ref", "segment"],
+                      [(r.customer_ref, r.segment) for r in rows], fmt)
 
 
 @customers.command("silent")
@@ -60,11 +75,11 @@ def customers_silent(brand: str, as_of: dt.datetime | None, days: int | None, fm
     """Customers with a paid order but none in the last DAYS days."""
     from core.services.silent import silent_customers
 
-    ctx = runtime().ctx(brand)
-    rows = silent_customers(ctx, _day(as_of), days)
-    emit_rows(["customer_ref", "last_order_at", "lifetime_revenue"],
-              [(r.customer_ref, r.last_order_at.astimezone(ctx.tz), r.lifetime_revenue)
-               for r in rows], fmt)
+    with brand_ctx(brand) as ctx:
+        rows = silent_customers(ctx, _day(as_of), days)
+        emit_rows(["customer_ref", "last_order_at", "lifetime_revenue"],
+                  [(r.customer_ref, r.last_order_at.astimezone(ctx.tz), r.lifetime_revenue)
+                   for r in rows], fmt)
 
 
 @customers.command("reactivation")
@@ -81,10 +96,10 @@ def customers_reactivation(brand: str, silent_at: dt.datetime, by: dt.datetime,
     """Of the customers silent at SILENT_AT, how many ordered again by BY."""
     from core.services.silent import reactivation_report
 
-    ctx = runtime().ctx(brand)
-    r = reactivation_report(ctx, silent_at.date(), by.date(), days)
-    emit_rows(["silent_at", "by", "days", "silent", "reactivated", "rate"],
-              [(r.silent_at, r.by, r.days, r.silent, r.reactivated, r.rate)], fmt)
+    with brand_ctx(brand) as ctx:
+        r = reactivation_report(ctx, silent_at.date(), by.date(), days)
+        emit_rows(["silent_at", "by", "days", "silent", "reactivated", "rate"],
+                  [(r.silent_at, r.by, r.days, r.silent, r.reactivated, r.rate)], fmt)
 
 
 @customers.command("at-risk")
@@ -96,13 +111,13 @@ def customers_at_risk(brand: str, as_of: dt.datetime | None, fmt: str) -> None:
     """Customers with churn-risk flags (customer_ref,flags)."""
     from core.services.churn_risk import at_risk_customers
 
-    ctx = runtime().ctx(brand)
-    rows = at_risk_customers(ctx, _day(as_of))
-    emit_rows(["customer_ref", "flags", "last_order_at", "last_contact_at"],
-              [(r.customer_ref, " ".join(f.rule for f in r.flags),
-                r.last_order_at.astimezone(ctx.tz) if r.last_order_at else None,
-                r.last_contact_at.astimezone(ctx.tz) if r.last_contact_at else None)
-               for r in rows], fmt)
+    with brand_ctx(brand) as ctx:
+        rows = at_risk_customers(ctx, _day(as_of))
+        emit_rows(["customer_ref", "flags", "last_order_at", "last_contact_at"],
+                  [(r.customer_ref, " ".join(f.rule for f in r.flags),
+                    r.last_order_at.astimezone(ctx.tz) if r.last_order_at else None,
+                    r.last_contact_at.astimezone(ctx.tz) if r.last_contact_at else None)
+                   for r in rows], fmt)
 
 
 @cli.command("figures")
@@ -118,13 +133,13 @@ def figures_command(brand: str, rep_ref: str | None, as_of: dt.datetime | None,
     """Repurchase rate, AOV, LTV, new customers, follow-up timeliness."""
     from core.analytics.figures import figures
 
-    ctx = runtime().ctx(brand)
-    data: dict[str, Any] = figures(ctx, rep_ref, _day(as_of), _day(since)).as_dict()
-    if fmt == "json":
-        click.echo(json.dumps({k: _plain(v) for k, v in data.items()}, ensure_ascii=False,
-                              indent=2))
-    else:
-        emit_rows(["figure", "value"], list(data.items()), fmt)
+    with brand_ctx(brand) as ctx:
+        data: dict[str, Any] = figures(ctx, rep_ref, _day(as_of), _day(since)).as_dict()
+        if fmt == "json":
+            click.echo(json.dumps({k: _plain(v) for k, v in data.items()}, ensure_ascii=False,
+                                  indent=2))
+        else:
+            emit_rows(["figure", "value"], list(data.items()), fmt)
 
 
 def _plain(value: Any) -> Any:

@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlalchemy import exists, func, insert, select, update
 
+from core import audit
 from core.context import Ctx
 from core.errors import DomainError, RuleViolation, ValidationFailed
 from core.events import HandoverMove
@@ -40,7 +41,6 @@ from core.i18n import _
 from core.leads.models import OPEN_LEAD_STATUSES, Lead, LeadAssignment
 from core.models import Customer, Rep, RepStatus, Task, TaskStatus
 from core.services.brands import brand_setting
-from core.services.merge import _audit
 from core.services.reps import change_rep_status
 from core.services.scoping import get_by_ref
 
@@ -208,10 +208,10 @@ def offboard_rep(ctx: Ctx, rep_ref: str, to_rep_ref: str | None = None,
         result = _record(ctx, kind="offboarding", from_rep=leaving, effective_on=effective_on,
                          reason=reason, customers=customers, tasks=tasks, leads=leads)
         ctx.hooks.crm_rep_offboarded(ctx=ctx, rep_id=leaving.id, handover=list(result.moves))
-        _audit(ctx, "handover", record_type="rep", record_id=leaving.id,
-               details={"rep": leaving.rep_ref, "to": [r.rep_ref for r in targets],
-                        "customers": len(customers), "tasks": len(tasks),
-                        "leads": len(leads)})
+        audit.record(ctx, "handover", record_type="reps", record_id=leaving.id,
+                     details={"rep": leaving.rep_ref, "to": [r.rep_ref for r in targets],
+                              "handover": result.handover.id, "customers": len(customers),
+                              "tasks": len(tasks), "leads": len(leads)})
     return result
 
 
@@ -246,7 +246,7 @@ def reassign_customers(ctx: Ctx, customer_refs: Sequence[str], to_rep_ref: str,
         result = _record(ctx, kind="manual", from_rep=None, effective_on=ctx.local_today(),
                          reason=reason, customers=customers, tasks=tasks, leads={},
                          from_ids=from_ids)
-        _audit(ctx, "handover", record_type="customer", record_id=None,
-               details={"customers": [c.customer_ref for c in movers], "to": target.rep_ref,
-                        "forced": force})
+        audit.record(ctx, "handover", record_type="customers", record_id=None,
+                     details={"handover": result.handover.id, "to": target.rep_ref,
+                              "customers": [c.customer_ref for c in movers], "forced": force})
     return result

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import aliased
 
+from core import audit
 from core.context import Ctx
 from core.errors import DomainError, ValidationFailed
 from core.i18n import _
 from core.leads.models import Lead
-from core.models import Customer, CustomerTag, Interaction, Order, Task
+from core.models import Customer, CustomerTag, Interaction, Order, Task, TaskStatus
 from core.services.lifecycle import refresh_stages
 from core.services.scoping import get_by_ref
 
@@ -58,13 +58,23 @@ def duplicate_groups(ctx: Ctx) -> list[DuplicateGroup]:
     return sorted(out, key=lambda g: (g.customer_refs, g.match))
 
 
-def _audit(ctx: Ctx, action: str, **kwargs: Any) -> None:
-    """Write an audit entry when the audit log is installed (``core.audit``)."""
-    try:
-        from core import audit
-    except ImportError:  # pragma: no cover - the audit package lands separately
-        return
-    audit.record(ctx, action, **kwargs)
+#: Rule tasks that exist once per customer (and period): doubled by a merge, one is enough.
+PER_CUSTOMER_KINDS = ("profile", "a_monthly", "birthday")
+
+
+def _cancel_doubled_tasks(ctx: Ctx, survivor_id: int) -> int:
+    """After a merge the survivor may hold two open "complete the profile" (or monthly,
+    birthday) tasks; keep the oldest open one per kind and cancel the others."""
+    keep = (select(func.min(Task.id)).where(
+        Task.brand_id == ctx.brand_id, Task.customer_id == survivor_id,
+        Task.status == TaskStatus.OPEN, Task.kind.in_(PER_CUSTOMER_KINDS))
+        .group_by(Task.kind))
+    return ctx.session.execute(
+        update(Task).where(Task.brand_id == ctx.brand_id, Task.customer_id == survivor_id,
+                           Task.status == TaskStatus.OPEN,
+                           Task.kind.in_(PER_CUSTOMER_KINDS), Task.id.not_in(keep))
+        .values(status=TaskStatus.CANCELLED, done_at=ctx.now())
+        .execution_options(synchronize_session=False)).rowcount
 
 
 def merge_customers(ctx: Ctx, survivor_ref: str, merged_refs: Sequence[str]) -> Customer:
@@ -92,6 +102,7 @@ def merge_customers(ctx: Ctx, survivor_ref: str, merged_refs: Sequence[str]) -> 
                 update(model).where(model.brand_id == bid, column.in_(ids))
                 .values({column.key: survivor.id})
                 .execution_options(synchronize_session=False)).rowcount
+        cancelled = _cancel_doubled_tasks(ctx, survivor.id)
         session.execute(update(Lead).where(Lead.brand_id == bid,
                                            Lead.referrer_customer_id.in_(ids))
                         .values(referrer_customer_id=survivor.id)
@@ -127,9 +138,11 @@ def merge_customers(ctx: Ctx, survivor_ref: str, merged_refs: Sequence[str]) -> 
         session.flush()
         refresh_stages(ctx, [survivor.id])
         ctx.hooks.crm_customers_merged(ctx=ctx, survivor_id=survivor.id, merged_ids=ids)
-        _audit(ctx, "merge", record_type="customer", record_id=survivor.id,
-               details={"survivor": survivor.customer_ref, "merged": refs,
-                        "moved": moved, "tags_added": new_tags,
-                        "fields_filled": [f for f in filled if not f.endswith("_hash")]})
+        audit.record(ctx, "merge", record_type="customers", record_id=survivor.id,
+                     details={"survivor": survivor.customer_ref, "merged": refs,
+                              "moved": moved, "tasks_cancelled": cancelled,
+                              "tags_added": new_tags,
+                              "fields_filled": [f for f in filled
+                                                if not f.endswith("_hash")]})
     session.refresh(survivor)
     return survivor

@@ -15,8 +15,9 @@ Settings (brand settings section ``tasks``; defaults in :data:`DEFAULTS`):
   with no interaction with its customer since the payment gets a follow-up due 48 h after
   payment. Key ``followup48:<order_id>``.
 - ``a_class_tag`` ("abc:A"), ``a_monthly_due_day`` (None = last day of the month): an
-  A-class customer with no interaction yet in the current local month gets a contact task
-  due at the end of that day. Key ``a_monthly:<customer_id>:<YYYY-MM>``.
+  A-class customer (stored ABC segment ``A``, or tagged by hand) with no interaction yet in
+  the current local month gets a contact task due at the end of that day.
+  Key ``a_monthly:<customer_id>:<YYYY-MM>``.
 - ``birthday_days_ahead`` (3): a customer whose birthday falls within the next 3 local days
   gets a greeting task due at the end of today. Key ``birthday:<customer_id>:<year>``;
   a 29 February birthday is celebrated on 28 February in other years.

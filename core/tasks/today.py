@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from core.context import Ctx
+from core.errors import NotFound
+from core.i18n import _
 from core.models import Customer, Order, OrderStatus, Rep, Return, Task, TaskStatus
 from core.services.scoping import get_by_ref
 from core.tasks.rules import local_start_of_day
@@ -62,6 +64,9 @@ def today_list(ctx: Ctx, rep_ref: str) -> list[TodayTask]:
     """Open tasks of the rep due before the end of the local day (so overdue ones too),
     by customer value (net revenue, last 365 days) descending, then due time, then id."""
     rep = get_by_ref(ctx, Rep, rep_ref)
+    if ctx.rep_scope_id is not None and rep.id != ctx.rep_scope_id:
+        # a rep user sees only their own list; another rep's is "not found"
+        raise NotFound(_("No %(kind)s with reference %(ref)s.", kind="reps", ref=rep_ref))
     now = ctx.now()
     tomorrow = local_start_of_day(ctx, ctx.local_today() + dt.timedelta(days=1))
     value = customer_value(ctx)
@@ -80,13 +85,16 @@ def today_list(ctx: Ctx, rep_ref: str) -> list[TodayTask]:
 
 
 def overdue_by_rep(ctx: Ctx) -> list[RepOverdue]:
-    """Open tasks past their due time, counted per rep (most overdue first)."""
+    """Open tasks past their due time, counted per rep (most overdue first); a rep user
+    sees only their own line."""
     stmt = (select(Rep.rep_ref, Rep.name, func.count(Task.id), func.min(Task.due_at))
             .select_from(Task).outerjoin(Rep, Rep.id == Task.rep_id)
             .where(Task.brand_id == ctx.brand_id, Task.status == TaskStatus.OPEN,
                    Task.due_at < ctx.now())
             .group_by(Rep.rep_ref, Rep.name)
             .order_by(func.count(Task.id).desc(), Rep.rep_ref))
+    if ctx.rep_scope_id is not None:
+        stmt = stmt.where(Task.rep_id == ctx.rep_scope_id)
     out = []
     for ref, name, count, oldest in ctx.session.execute(stmt):
         if oldest is not None and oldest.tzinfo is None:  # aggregates skip the column type

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from core.audit.models import AuditEntry
 from core.errors import DomainError, RuleViolation, ValidationFailed
 from core.events import HandoverMove
 from core.handover.models import Handover, HandoverItem
@@ -129,6 +130,11 @@ def test_offboard_spreads_over_the_team_by_capacity(ctx_a, team):
     assert HandoverMove("customer", ks["K5"], reps["T3"]) in rec.calls[0][1]
     assert len(rec.calls[0][1]) == 11
     assert result.count("customer") == 5
+    (entry,) = ctx_a.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "handover")).all()
+    assert (entry.record_type, entry.record_id) == ("reps", str(reps["L"]))
+    assert entry.details == {"rep": "L", "to": ["T1", "T2", "T3"], "handover": h.id,
+                             "customers": 5, "tasks": 3, "leads": 3}
 
 
 def test_offboard_to_one_rep(ctx_a, team):

@@ -7,10 +7,19 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from core.audit.models import AuditEntry
 from core.errors import DomainError, NotFound, ValidationFailed
 from core.hookspecs import hookimpl
 from core.leads.models import Lead, LeadChannel, LeadStatus
-from core.models import Customer, CustomerTag, Interaction, LifecycleStage, Order, Task
+from core.models import (
+    Customer,
+    CustomerTag,
+    Interaction,
+    LifecycleStage,
+    Order,
+    Task,
+    TaskStatus,
+)
 from core.services.merge import DuplicateGroup, duplicate_groups, merge_customers
 from core.services.modules import enable_modules
 from core.services.products import create_product
@@ -85,8 +94,10 @@ def test_merge_moves_history_to_the_survivor(ctx_a, dupes):
     s = ctx_a.session
     assert s.scalar(select(func.count()).where(Order.customer_id == c1.id)) == 3
     assert s.scalar(select(func.count()).where(Interaction.customer_id == c1.id)) == 1
-    assert sorted(s.scalars(select(Task.rule_key).where(Task.customer_id == c1.id))) == [
-        "profile:x2", "profile:x3"]
+    # both "complete the profile" tasks moved; one is enough: the older stays open
+    assert s.execute(select(Task.rule_key, Task.status).where(Task.customer_id == c1.id)
+                     .order_by(Task.id)).all() == [("profile:x2", TaskStatus.OPEN),
+                                                   ("profile:x3", TaskStatus.CANCELLED)]
     assert s.get(Lead, referred).referrer_customer_id == c1.id
     assert s.get(Lead, converted).customer_id == c1.id
     # tags: {vip, abc:A} ∪ {vip, event} ∪ {} — one row each, all on the survivor
@@ -106,6 +117,11 @@ def test_merge_moves_history_to_the_survivor(ctx_a, dupes):
         assert get_by_ref(ctx_a, Customer, c.customer_ref).merged_into_id == c1.id
     assert rec.calls == [("A", c1.id, [c2.id, c3.id])]
     assert duplicate_groups(ctx_a) == []
+    (entry,) = s.scalars(select(AuditEntry).where(AuditEntry.action == "merge")).all()
+    assert (entry.record_type, entry.record_id, entry.actor) == ("customers", str(c1.id),
+                                                                 "tester")
+    assert entry.details["merged"] == ["C2", "C3"]
+    assert entry.details["moved"] == {"orders": 2, "interactions": 1, "tasks": 2, "leads": 1}
 
 
 def test_merge_chain_points_at_the_final_survivor(ctx_a, dupes):

@@ -6,6 +6,8 @@ i.e. 10:00 on 2 March local.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from core.services.brands import update_brand_settings
 from core.services.customers import update_customer
 from core.services.products import create_product
@@ -80,6 +82,23 @@ def test_a_class_tag_is_a_brand_setting(ctx_a):
     customer(ctx_a, "C1", "R1", tags=["VIP"])
     update_brand_settings(ctx_a, "tasks", {"a_class_tag": "VIP"})
     assert a_monthly_rule(ctx_a) == 1
+
+
+def test_a_class_from_stored_abc_segments(ctx_a, clock):
+    from core.segmentation.models import CustomerSegment
+
+    rep(ctx_a, "R1")
+    c1 = customer(ctx_a, "C1", "R1")
+    c2 = customer(ctx_a, "C2", "R1")
+    c3 = customer(ctx_a, "C3", "R1", tags=["abc:A"])  # tagged by hand: also A
+    with ctx_a.write() as session:
+        for cid, scheme, seg in ((c1.id, "abc", "A"), (c2.id, "abc", "B"),
+                                 (c2.id, "grid", "A")):  # grid A = no purchase: not ABC A
+            session.add(CustomerSegment(brand_id=ctx_a.brand_id, customer_id=cid,
+                                        scheme=scheme, segment=seg, as_of=dt.date(2026, 3, 1),
+                                        updated_at=ctx_a.now()))
+    assert a_monthly_rule(ctx_a) == 2
+    assert set(tasks(ctx_a)) == {f"a_monthly:{c1.id}:2026-03", f"a_monthly:{c3.id}:2026-03"}
 
 
 def test_birthday_rule_across_the_timezone_boundary(ctx_a, clock):

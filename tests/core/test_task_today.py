@@ -8,8 +8,9 @@ import json
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
-from core.models import Task, TaskStatus
+from core.models import Rep, Task, TaskStatus
 from core.services.orders import create_return
 from core.services.products import create_product
 from tests.core.tasks_helpers import customer, order, rep, run_cli_fixture, utc  # noqa: F401
@@ -66,6 +67,18 @@ def test_today_list_orders_by_value_then_due(today_setup):
                                                 Decimal("0.00")]
     # now is 02:00 UTC: t4, t2 and t3 (01:00) are overdue; t1 and t8 are due later today
     assert [r.overdue for r in rows] == [True, False, True, True, False]
+
+
+def test_a_rep_user_sees_only_their_own_list(today_setup):
+    from core.errors import NotFound
+    from core.tasks.today import overdue_by_rep, today_list
+
+    ctx, ids = today_setup
+    ctx.rep_scope_id = ctx.session.scalar(select(Rep.id).where(Rep.rep_ref == "R2"))
+    assert [r.task_id for r in today_list(ctx, "R2")] == [ids["t7"]]
+    with pytest.raises(NotFound):
+        today_list(ctx, "R1")
+    assert [(r.rep_ref, r.overdue) for r in overdue_by_rep(ctx)] == [("R2", 1)]
 
 
 def test_overdue_per_rep(today_setup):

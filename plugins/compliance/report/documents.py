@@ -135,7 +135,7 @@ def filing_blocks(ctx: Ctx, info: CoverInfo, fmt: Formatter, filing_day: int,
                (_("Total rep income"), figures["total_income"]),
                (_("Tax withheld"), figures["total_tax"])]
     yield Block("section", {"heading": _("Company figures"), "first": True,
-                            "source": "直销企业信息报备、披露管理办法", "status": "pass",
+                            "source": "直销企业信息报备、披露管理办法 arts. 5–7", "status": "",
                             "status_label": "", "checked": figures["reps"],
                             "failed": 0, "figures": company, "rows": [], "columns": [],
                             "numeric": []}, rows=10)

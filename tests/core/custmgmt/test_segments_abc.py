@@ -82,3 +82,30 @@ def test_abc_brand_shares(ctx_a):
 def test_abc_other_brand_is_invisible(ctx_a, ctx_b):
     seed(ctx_a)
     assert compute_segments(ctx_b, "abc", AS_OF) == []
+
+
+def test_segments_cli_prints_and_stores_only_when_asked(ctx_a, rt, monkeypatch):
+    from click.testing import CliRunner
+    from sqlalchemy import func, select
+
+    from core.cli import common
+    from core.cli.common import cli
+    from core.segmentation.models import CustomerSegment
+
+    seed(ctx_a)
+    monkeypatch.setattr(common, "_runtime", rt)
+    args = ["segments", "--brand", "A", "--scheme", "abc", "--as-of", "2026-02-28"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["customer_ref,segment", "C1,A", "C2,A", "C3,A",
+                                          "C4,B", "C5,B", "C6,C", "C7,-", "C8,-", "C9,-"]
+    stored = select(func.count()).select_from(CustomerSegment)
+    assert ctx_a.session.scalar(stored) == 0
+    result = CliRunner().invoke(cli, [*args, "--summary", "--store"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["segment,customers,revenue,share", "A,3,800.00,80.00",
+                                          "B,2,150.00,15.00", "C,1,50.00,5.00", "-,3,0.00,0.00"]
+    ctx_a.session.rollback()  # end this session's read snapshot
+    assert ctx_a.session.scalar(stored) == 9
+    bad = CliRunner().invoke(cli, [*args, "--since", "2026-03-01"])
+    assert bad.exit_code == 1 and "since" in bad.output

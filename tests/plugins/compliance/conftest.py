@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 
 from core.context import Ctx
+from core.hookspecs import hookimpl
+from core.plugins import Manifest, ModuleRegistry
 from core.services.customers import create_customer
 from core.services.modules import enable_modules
 from core.services.orders import create_order, create_return
@@ -115,3 +117,31 @@ def results() -> Callable[[Ctx], dict[str, Any]]:
 
 
 ZERO = Decimal("0.00")
+
+
+class FakePayModule:
+    """A module that pays reps through ``crm_rep_pay_items`` (as loyalty would)."""
+
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+
+    @hookimpl
+    def crm_rep_pay_items(self, ctx: Ctx, period_start: dt.date,
+                          period_end: dt.date) -> list[Any]:
+        return [i for i in self.items if i.period == f"{period_start:%Y-%m}"]
+
+
+@pytest.fixture()
+def fake_pay(rt: Any) -> Callable[[Ctx], FakePayModule]:
+    """``fake_pay(ctx)``: give ``ctx`` a registry with a ``fakepay`` module enabled."""
+
+    def install(ctx: Ctx) -> FakePayModule:
+        module = FakePayModule()
+        registry = ModuleRegistry().discover()
+        registry.register_all([(Manifest(name="fakepay", version="0.1", summary=""), module)])
+        ctx.registry = registry
+        ctx.refresh_modules()
+        enable_modules(ctx, ["fakepay"])
+        return module
+
+    return install

@@ -80,7 +80,7 @@ class Result:
 
     def status(self) -> str:
         if self.value is None:
-            return "n/a"
+            return "FAILED" if self.ok is False else "n/a"
         if self.ok is None:
             return "-"
         return "ok" if self.ok else "MISSED"

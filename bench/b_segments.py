@@ -144,7 +144,7 @@ def measure_size(cfg: Config, lines: int, todo: dict[str, Step], errors: dict[st
             ctx.session.close()
         cfg.log(f"   {lines:,} lines: {name} {times[name]:.2f} s")
     slow = [n for n in todo if times.get(n, 0) >= TARGET_S]
-    if cfg.profile and slow and lines >= 1_000_000:
+    if cfg.profile and slow and lines == cfg.sizes.segment_lines[-1]:
         for name in slow:
             profiles[name] = _profile(rt, name, todo[name])
     rt.engine.dispose()

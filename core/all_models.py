@@ -4,5 +4,9 @@ Add a line here when a new core module defines tables (plugins' tables are impor
 module registry).
 """
 
+import core.audit.models  # noqa: F401
+import core.handover.models  # noqa: F401
+import core.leads.models  # noqa: F401
 import core.models  # noqa: F401
 import core.segmentation.models  # noqa: F401
+import core.users.models  # noqa: F401

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import core.audit.listener  # noqa: F401  (every ORM write is audited)
 from core.db import write_transaction
 from core.models import Brand, BrandModule
 from core.plugins import BrandHooks, ModuleRegistry, default_registry
@@ -41,6 +42,14 @@ class Ctx:
     # A rep user sees only their own customers; None = the whole brand.
     rep_scope_id: int | None = None
     _enabled: frozenset[str] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._identify()
+
+    def _identify(self) -> None:
+        """Tell the audit listener who acts, for which brand (``session.info``)."""
+        self.session.info["user"] = self.user
+        self.session.info["brand_id"] = self.brand.id if self.brand is not None else None
 
     @property
     def brand_id(self) -> int:
@@ -87,8 +96,13 @@ class Ctx:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A write transaction (``BEGIN IMMEDIATE`` on SQLite), committed at the end."""
-        with write_transaction(self.session) as session:
-            yield session
+        previous = (self.session.info.get("user"), self.session.info.get("brand_id"))
+        self._identify()
+        try:
+            with write_transaction(self.session) as session:
+                yield session
+        finally:
+            self.session.info["user"], self.session.info["brand_id"] = previous
 
     def for_brand(self, brand: Brand) -> Ctx:
         """A context like this one, acting for another brand (super admin, CLI loops)."""

@@ -63,6 +63,30 @@ class Keyring:
         except InvalidToken as exc:
             raise KeyError_(f"value encrypted with key {key_id!r} failed authentication") from exc
 
+    def key_id_of(self, stored: str) -> str:
+        """The id of the key a stored value was encrypted with (its prefix)."""
+        return stored.partition(":")[0]
+
+    def add_key(self) -> str:
+        """Add a fresh key and make it current; older keys stay readable. Returns its id.
+
+        Ids are ``k<n>`` with ``n`` one above the highest id in the ring, so an id is never
+        reused while any older key is still present. The lookup-hash key is kept: hashes
+        are for lookup only and must stay comparable across rotations.
+        """
+        numbers = [int(k[1:]) for k in self.keys if k[:1] == "k" and k[1:].isdigit()]
+        new_id = f"k{max(numbers, default=0) + 1}"
+        self.keys[new_id] = Fernet.generate_key()
+        self.current = new_id
+        return new_id
+
+    def retire(self, key_id: str) -> None:
+        """Remove a non-current key (call only once no stored value uses it)."""
+        if key_id == self.current:
+            raise KeyError_("the current key cannot be retired")
+        self.keys.pop(key_id, None)
+        self._fernets.pop(key_id, None)
+
     def lookup_hash(self, normalised: str) -> str:
         return hmac.new(self.hash_key, normalised.encode("utf-8"), hashlib.sha256).hexdigest()
 
@@ -94,16 +118,19 @@ class Keyring:
 
 
 _keyring: Keyring | None = None
+_keyring_path: Path | None = None
 
 
 def configure_keyring(instance_path: Path) -> Keyring:
     """Load the keyring from ``DIRECTCRM_KEYS`` (JSON), ``DIRECTCRM_KEY_FILE``, or the
     instance folder, generating an owner-only key file there on first run."""
-    global _keyring
+    global _keyring, _keyring_path
     if os.environ.get(ENV_KEYS):
         _keyring = Keyring.from_json(os.environ[ENV_KEYS])
+        _keyring_path = None
         return _keyring
     path = Path(os.environ.get(ENV_KEY_FILE) or instance_path / KEY_FILE_NAME)
+    _keyring_path = path
     if path.exists():
         _keyring = Keyring.from_json(path.read_text())
         return _keyring
@@ -118,10 +145,40 @@ def configure_keyring(instance_path: Path) -> Keyring:
     return ring
 
 
-def set_keyring(ring: Keyring) -> None:
-    """Install a keyring directly (tests, key rotation)."""
-    global _keyring
+def set_keyring(ring: Keyring, path: Path | None = None) -> None:
+    """Install a keyring directly (tests, key rotation); ``path`` is where it is saved."""
+    global _keyring, _keyring_path
     _keyring = ring
+    _keyring_path = path
+
+
+def keyring_path() -> Path | None:
+    """The key file the keyring was read from (None when it came from ``DIRECTCRM_KEYS``)."""
+    return _keyring_path
+
+
+def save_keyring(ring: Keyring, path: Path) -> None:
+    """Write the keyring to ``path`` atomically, owner-only (mode 600).
+
+    The new file is written beside the old one and renamed over it, so a crash leaves
+    either the old or the new keyring, never a truncated one.
+    """
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(ring.to_json())
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def reload_keyring() -> Keyring:
+    """Re-read the key file (a rotation run by another process added a key)."""
+    global _keyring
+    if _keyring_path is not None and _keyring_path.exists():
+        _keyring = Keyring.from_json(_keyring_path.read_text())
+    return keyring()
 
 
 def keyring() -> Keyring:
@@ -173,7 +230,13 @@ def mask(value: str | None) -> str | None:
 
 
 class EncryptedText(TypeDecorator[str]):
-    """A string column encrypted at rest with the configured keyring."""
+    """A string column encrypted at rest with the configured keyring.
+
+    This is how a model (core or module) declares a field sensitive: key rotation
+    re-encrypts every ``EncryptedText`` column found in the metadata, the audit log masks
+    its values, and ``core.privacy`` masks it for display. Beside a field that needs exact
+    lookup, add a ``<name>_hash`` column filled with ``lookup_hash``/``phone_hash``.
+    """
 
     impl = Text
     cache_ok = True
@@ -182,4 +245,10 @@ class EncryptedText(TypeDecorator[str]):
         return None if value is None else keyring().encrypt(value)
 
     def process_result_value(self, value: str | None, dialect: Any) -> str | None:
-        return None if value is None else keyring().decrypt(value)
+        if value is None:
+            return None
+        ring = keyring()
+        if ring.key_id_of(value) not in ring.keys:
+            # Another process rotated the keys since this one started: pick up the new key.
+            ring = reload_keyring()
+        return ring.decrypt(value)

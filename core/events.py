@@ -145,3 +145,26 @@ class PayItem:
     amount: Decimal
     source: str
     inputs: tuple[str, ...] = ("own_sales",)
+
+
+@dataclass(frozen=True, slots=True)
+class ComplianceResult:
+    """The outcome of one compliance check for a period (``crm_compliance_checks``).
+
+    ``rule_id`` is an ID from COMPLIANCE.md; ``status`` is ``pass``, ``fail``, ``warn`` or
+    ``not_applicable``. ``checked`` counts what was looked at, ``failed`` what broke the
+    rule. ``columns`` and ``records`` list the offending records (raw values: Decimal
+    money, dates, text; the report formats them); ``figures`` are labelled key numbers
+    (label → value) shown under the rule.
+    """
+
+    rule_id: str
+    status: str
+    title: str = ""
+    checked: int = 0
+    failed: int = 0
+    columns: tuple[str, ...] = ()
+    records: tuple[tuple[object, ...], ...] = ()
+    figures: tuple[tuple[str, object], ...] = ()
+    source: str = ""
+    module: str = ""

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from core.context import Ctx
     from core.events import (
+        ComplianceResult,
         CustomerEvent,
         HandoverMove,
         OrderCancelled,
@@ -273,8 +274,10 @@ def crm_rep_pay_items(ctx: Ctx, period_start: dt.date, period_end: dt.date) -> l
 
 
 @hookspec
-def crm_compliance_checks(ctx: Ctx, period_start: dt.date, period_end: dt.date) -> list[Any] | None:
-    """Compliance check results for a period (the compliance module defines their shape).
+def crm_compliance_checks(
+    ctx: Ctx, period_start: dt.date, period_end: dt.date
+) -> list[ComplianceResult] | None:
+    """Compliance check results for a period (:class:`core.events.ComplianceResult`).
 
     :param ctx: the brand being checked.
     :param period_start: first day of the period, in the brand's timezone.

@@ -37,6 +37,53 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
+def module_tables(module: str) -> set[str]:
+    """Names of the tables defined by ``module`` (``core`` or a module name)."""
+    from core.db import Base
+
+    prefix = "core." if module == "core" else \
+        (default_registry().get(module).manifest.package or f"plugins.{module}") + "."
+    return {m.local_table.name for m in Base.registry.mappers
+            if m.class_.__module__.startswith(prefix)}
+
+
+def revision(engine: Engine, module: str, message: str) -> None:
+    """Autogenerate a revision on ``module``'s own branch from its models.
+
+    ``engine`` must point at a scratch database: it is upgraded to the current heads first.
+    A module's first revision starts its branch and depends on the core branch.
+    """
+    import importlib.util
+
+    cfg = alembic_config(engine)
+    upgrade(engine)
+    if module == "core":
+        folder = CORE_DIR / "versions"
+    else:
+        spec = importlib.util.find_spec(default_registry().get(module).manifest.package)
+        assert spec is not None and spec.origin is not None
+        folder = Path(spec.origin).parent / "migrations" / "versions"
+        folder.mkdir(parents=True, exist_ok=True)
+        locations = cfg.get_main_option("version_locations") or ""
+        if str(folder) not in locations.split():
+            cfg.set_main_option("version_locations", f"{locations} {folder}")
+    cfg.attributes["only_tables"] = module_tables(module)
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    try:
+        has_branch = ScriptDirectory.from_config(cfg).get_revision(f"{module}@head") is not None
+    except CommandError:
+        has_branch = False
+    if has_branch:
+        command.revision(cfg, message=message, autogenerate=True, head=f"{module}@head")
+    else:
+        command.revision(cfg, message=message, autogenerate=True, head="base",
+                         branch_label=module, version_path=str(folder),
+                         depends_on=None if module == "core" else "core",
+                         rev_id=f"{module}_0001")
+
+
 def upgrade(engine: Engine, target: str = "heads") -> None:
     """Bring the database to the newest schema of the core and every installed module."""
     command.upgrade(alembic_config(engine), target)
@@ -45,3 +92,26 @@ def upgrade(engine: Engine, target: str = "heads") -> None:
 def check(engine: Engine) -> None:
     """Fail if the models have changes that no migration covers."""
     command.check(alembic_config(engine))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m core.migrate revision MODULE -m MESSAGE --scratch-url URL``: write a new
+    revision on MODULE's branch (for module authors; the URL must be a throwaway database)."""
+    import argparse
+
+    from core.crypto import Keyring, set_keyring
+    from core.db import make_engine
+
+    parser = argparse.ArgumentParser(prog="python -m core.migrate")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    rev = sub.add_parser("revision", help="autogenerate a revision for one module")
+    rev.add_argument("module", help="'core' or a module name")
+    rev.add_argument("-m", "--message", required=True)
+    rev.add_argument("--scratch-url", default="sqlite:///migrate-scratch.db")
+    args = parser.parse_args(argv)
+    set_keyring(Keyring.generate())  # scratch database: values are never read
+    revision(make_engine(args.scratch_url), args.module, args.message)
+
+
+if __name__ == "__main__":
+    main()

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from core.audit.models import append_only_statements
 from core.config import Settings
 from core.context import Ctx
 from core.crypto import Keyring, set_keyring
@@ -74,8 +75,12 @@ def _wipe(eng: Engine) -> None:
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
                               + " RESTART IDENTITY CASCADE"))
         else:
+            # audit_log refuses DELETE (append-only trigger): lifted for the test wipe only.
+            conn.execute(text("DROP TRIGGER IF EXISTS audit_log_no_delete"))
             for t in tables:
                 conn.execute(text(f'DELETE FROM "{t}"'))
+            for statement in append_only_statements("sqlite"):
+                conn.execute(text(statement))
 
 
 @pytest.fixture()

@@ -6,8 +6,22 @@ import sys
 
 import click
 
-import core.cli.segments  # noqa: F401  (segments, customers silent|reactivation|at-risk, figures)
-from core.cli import brands, modules  # noqa: F401  (registers commands)
+from core.cli import (  # noqa: F401  (each module registers its commands)
+    audit,
+    brands,
+    customers,
+    customers_merge,
+    demo,
+    handover,
+    imports,
+    jobs,
+    keys,
+    leads,
+    modules,
+    segments,
+    tasks,
+    web,
+)
 from core.cli.common import cli
 
 

@@ -12,15 +12,22 @@ from core.services.brands import create_brand, list_brands
 
 
 @cli.command()
+@click.option("--admin-password", envvar="DIRECTCRM_ADMIN_PASSWORD", default=None,
+              help="Password of the 'admin' super admin (default: generated and printed).")
 @handles_domain_errors
-def init() -> None:
-    """Create or upgrade the database."""
+def init(admin_password: str | None) -> None:
+    """Create or upgrade the database, and the 'admin' user on first run."""
     from core.migrate import upgrade
+    from core.web.users import ensure_admin
 
     rt = runtime()
     upgrade(rt.engine)
     click.echo(_("Database ready: %(url)s", url=rt.engine.url.render_as_string(
         hide_password=True)))
+    created, password = ensure_admin(rt, admin_password)
+    if created:
+        click.echo(_("Created the super admin 'admin' with password: %(password)s",
+                     password=password))
 
 
 @cli.group()

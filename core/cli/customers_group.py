@@ -1,6 +1,6 @@
-"""The ``directcrm customers`` command group, shared by the modules that add subcommands
-(``customers silent``... in ``core/cli/segments.py``, ``customers find`` in
-``core/cli/customers.py``)."""
+"""The ``directcrm customers`` command group; areas add their subcommands to it
+(``find`` in customers.py, ``silent``/``reactivation``/``at-risk`` in segments.py,
+``duplicates``/``merge`` in customers_merge.py)."""
 
 from __future__ import annotations
 
@@ -9,4 +9,4 @@ from core.cli.common import cli
 
 @cli.group()
 def customers() -> None:
-    """Customer lists and lookups."""
+    """Customers: lookups, duplicates and merging, silent and at-risk lists."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from core import audit
 from core.context import Ctx
 from core.errors import ModuleError
 from core.i18n import _
@@ -100,6 +101,8 @@ def _set_enabled(ctx: Ctx, name: str, enabled: bool) -> None:
     row = ctx.session.scalar(select(BrandModule).where(
         BrandModule.brand_id == ctx.brand_id, BrandModule.module == name))
     version = ctx.registry.modules[name].manifest.version
+    audit.record(ctx, "module_enable" if enabled else "module_disable", record_type="module",
+                 record_id=name, details={"version": version})
     if row is None:
         ctx.session.add(BrandModule(brand_id=ctx.brand_id, module=name, enabled=enabled,
                                     version=version, changed_at=ctx.now(),

@@ -17,6 +17,7 @@ from core.context import Ctx
 from core.errors import DomainError, RuleViolation, ValidationFailed
 from core.events import OrderCancelled, OrderPaid, OrderRefunded, Problem, RefundedLine
 from core.i18n import _
+from core.leads.conversion import convert_leads
 from core.models import (
     Customer,
     Order,
@@ -122,6 +123,7 @@ def pay_order(ctx: Ctx, order_ref: str, payments: list[Mapping[str, Any]] | None
             rep_id=order.rep_id, ordered_at=order.ordered_at, paid_at=paid_at,
             amount=order.total_amount, points_amount=points)])
         refresh_stages(ctx, [order.customer_id])
+        convert_leads(ctx, [order.customer_id])
     return order
 
 

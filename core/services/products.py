@@ -24,3 +24,16 @@ def create_product(ctx: Ctx, data: Mapping[str, Any]) -> Product:
         session.add(product)
         session.flush()
     return product
+
+
+def update_product(ctx: Ctx, sku: str, data: Mapping[str, Any]) -> Product:
+    """Change a product's name, category, price, cycle or active flag (not its sku)."""
+    from core.services.scoping import get_by_ref
+
+    values = load_or_raise(ProductSchema(partial=True), data)
+    values.pop("sku", None)
+    with ctx.write():
+        product = get_by_ref(ctx, Product, sku)
+        for key, value in values.items():
+            setattr(product, key, value)
+    return product

@@ -1,11 +1,58 @@
-"""Hook implementations of the compliance module."""
+"""Hook implementations of the compliance module (thin: the work is in the modules)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import click
+
 from core.context import Ctx
+from core.events import Problem
 from core.hookspecs import hookimpl
+from core.i18n import register_catalog
+from plugins.compliance import models  # noqa: F401  (registers the module's tables)
+
+register_catalog(Path(__file__).resolve().parent / "locales", "directcrm_compliance")
 
 
 @hookimpl
 def crm_install(ctx: Ctx) -> None:
-    """Pick the rule pack of the brand's jurisdiction (features come with the compliance issue)."""
+    """Nothing to seed: the rule pack follows the brand's jurisdiction, modes default to
+    the pack's."""
+
+
+@hookimpl
+def crm_validate_rep_status(ctx: Ctx, rep_id: int, new_status: str,
+                            effective_on: dt.date) -> list[Problem]:
+    """DS1: refuse activating an ineligible rep."""
+    from plugins.compliance.decisions import validate_rep_status
+
+    return validate_rep_status(ctx, rep_id, new_status, effective_on)
+
+
+@hookimpl
+def crm_validate_order(ctx: Ctx, order: dict[str, Any]) -> list[Problem]:
+    """DS3 certificate, DS4 territory, DS6 marked price."""
+    from plugins.compliance.decisions import validate_order
+
+    return validate_order(ctx, order)
+
+
+@hookimpl
+def crm_cli_commands(ctx: Ctx) -> list[click.Command]:
+    """``compliance`` and ``report`` groups; ``import rep_pay`` when the core has ``import``."""
+    from plugins.compliance.cli import commands
+
+    return commands()
+
+
+@hookimpl
+def crm_register_views(ctx: Ctx, appbuilder: Any) -> None:
+    """The compliance page (statuses, register, PDF downloads)."""
+    from plugins.compliance.views import ComplianceView
+
+    # An explicit href: the core builds the sidebar at start-up, outside a request, where
+    # FAB's default (url_for of the view) cannot be built.
+    appbuilder.add_view(ComplianceView(), "Compliance", href="/compliance/")

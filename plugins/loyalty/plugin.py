@@ -1,11 +1,82 @@
-"""Hook implementations of the loyalty module."""
+"""Hook implementations of the loyalty module: thin adapters onto ``services``.
+
+Imported by the module registry; importing ``models`` here registers the module's tables.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
 from core.context import Ctx
+from core.events import (
+    OrderCancelled,
+    OrderPaid,
+    OrderRefunded,
+    PayItem,
+    Problem,
+    ProfileSection,
+    ScheduledJob,
+)
 from core.hookspecs import hookimpl
+from plugins.loyalty import jobs, reports, services
+from plugins.loyalty import models as _models  # noqa: F401  (registers the tables)
 
 
 @hookimpl
 def crm_install(ctx: Ctx) -> None:
-    """Give the brand the default programme settings (features come with the loyalty issue)."""
+    """Default programme settings and tiers for the brand (existing ones are kept)."""
+    services.install(ctx)
+
+
+@hookimpl
+def crm_order_paid(ctx: Ctx, orders: Sequence[OrderPaid]) -> None:
+    """Spend points that paid for orders; earn on the money paid."""
+    services.on_orders_paid(ctx, orders)
+
+
+@hookimpl
+def crm_order_refunded(ctx: Ctx, refunds: Sequence[OrderRefunded]) -> None:
+    """Take back earned points and hand back redeemed ones, pro rata."""
+    services.on_orders_refunded(ctx, refunds)
+
+
+@hookimpl
+def crm_order_cancelled(ctx: Ctx, orders: Sequence[OrderCancelled]) -> None:
+    """A cancelled paid order gives back everything it earned and redeemed."""
+    services.on_orders_cancelled(ctx, orders)
+
+
+@hookimpl
+def crm_validate_order(ctx: Ctx, order: dict[str, Any]) -> list[Problem] | None:
+    """Refuse an order whose points payment the customer cannot afford."""
+    return services.validate_points_payment(ctx, order) or None
+
+
+@hookimpl
+def crm_scheduled_jobs(ctx: Ctx) -> list[ScheduledJob]:
+    """Expiry, birthday bonus, tier evaluation and expiry reminders."""
+    return jobs.scheduled_jobs()
+
+
+@hookimpl
+def crm_customer_profile_sections(ctx: Ctx, customer_id: int) -> list[ProfileSection]:
+    """Balance, tier, points expiring soon and the last ledger entries."""
+    return [reports.profile_section(ctx, customer_id)]
+
+
+@hookimpl
+def crm_rep_pay_items(ctx: Ctx, period_start: dt.date, period_end: dt.date) -> list[PayItem]:
+    """Points that reached reps (customers with a rep's phone) count as rep pay (DS7)."""
+    return reports.rep_pay_items(ctx, period_start, period_end)
+
+
+@hookimpl
+def crm_cli_commands(ctx: Ctx) -> list[click.Command]:
+    """``directcrm loyalty ...``."""
+    from plugins.loyalty.cli import loyalty
+
+    return [loyalty]

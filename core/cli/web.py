@@ -1,0 +1,51 @@
+"""``directcrm serve`` and ``directcrm user create``."""
+
+from __future__ import annotations
+
+import click
+
+from core.cli.common import cli, handles_domain_errors, runtime
+from core.i18n import _
+from core.web import roles
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@handles_domain_errors
+def serve(host: str, port: int) -> None:
+    """Start the web admin and REST API on an existing database."""
+    from werkzeug.serving import run_simple
+
+    from core.web.app import create_app
+
+    app = create_app(runtime())
+    click.echo(_("directcrm is running on http://%(host)s:%(port)s/ (Ctrl+C to stop)",
+                 host=host, port=port))
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+@cli.group()
+def user() -> None:
+    """Manage staff logins."""
+
+
+@user.command("create")
+@click.argument("username")
+@click.option("--brand", "brand_code", default=None, help="Brand code (all roles but super admin).")
+@click.option("--role", required=True, type=click.Choice(sorted(roles.ROLE_KEYS)),
+              help="The user's role.")
+@click.option("--rep-ref", default=None, help="For a rep login: the rep it belongs to.")
+@click.option("--password", required=True, help="Initial password (at least 8 characters).")
+@click.option("--locale", default=None, type=click.Choice(["en", "zh_Hans_CN", "zh_Hant_TW"]),
+              help="Preferred language (default: the brand's).")
+@handles_domain_errors
+def user_create(username: str, brand_code: str | None, role: str, rep_ref: str | None,
+                password: str, locale: str | None) -> None:
+    """Create the login USERNAME."""
+    from core.web.users import create_user
+
+    create_user(runtime(), username, password, role, brand_code=brand_code, rep_ref=rep_ref,
+                locale=locale)
+    click.echo(_("Created user %(name)s (%(role)s).", name=username,
+                 role=roles.role_name(role)))

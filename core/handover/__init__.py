@@ -1,0 +1,1 @@
+"""Customer ownership moves: rep offboarding, handover records, the protection period."""

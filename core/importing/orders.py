@@ -1,0 +1,189 @@
+"""Orders: one CSV row per order line; consecutive rows with one order_ref form an order."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from sqlalchemy import select
+
+from core.events import OrderCancelled, OrderPaid
+from core.i18n import _
+from core.importing.base import (
+    Kind,
+    Unit,
+    chunks,
+    enabled_implementers,
+    insert_many,
+    insert_returning_ids,
+)
+from core.leads.conversion import convert_leads
+from core.models import Customer, Order, OrderLine, OrderStatus, Payment, Product, Rep
+from core.schemas import OrderLineRowSchema
+from core.services.lifecycle import refresh_stages
+
+IMPORT_PAYMENT_METHOD = "import"
+# Fields every line of one order must repeat identically.
+ORDER_FIELDS = ("customer_ref", "rep_ref", "ordered_at", "status", "channel", "region")
+
+
+class OrderPayload(NamedTuple):
+    order_ref: str
+    customer_id: int
+    rep_id: int | None
+    ordered_at: dt.datetime
+    channel: str | None
+    region: str | None
+    status: str
+    total: Decimal
+    lines: tuple[tuple[int, int, Decimal, Decimal], ...]  # product_id, qty, price, amount
+
+
+class OrdersKind(Kind):
+    name = "orders"
+    schema = OrderLineRowSchema
+    key_column = "order_ref"
+    multi_row = True
+
+    def begin(self) -> None:
+        ctx = self.ctx
+        self.customers: dict[str, tuple[int, int | None]] = {}
+        for ref, cid, rep_id, merged in ctx.session.execute(
+                select(Customer.customer_ref, Customer.id, Customer.rep_id,
+                       Customer.merged_into_id).where(Customer.brand_id == ctx.brand_id)):
+            # A merged record's orders go to the surviving customer.
+            self.customers[ref] = (merged or cid, rep_id)
+        self.reps: dict[str, int] = dict(ctx.session.execute(
+            select(Rep.rep_ref, Rep.id).where(Rep.brand_id == ctx.brand_id)).all())
+        self.products: dict[str, tuple[int, Decimal]] = {
+            sku: (pid, price) for sku, pid, price in ctx.session.execute(
+                select(Product.sku, Product.id, Product.list_price)
+                .where(Product.brand_id == ctx.brand_id))}
+        self.validate_hook = enabled_implementers(ctx, "crm_validate_order")
+        self.existing: set[str] = set()
+
+    def lookup(self, units: Sequence[Unit]) -> None:
+        refs = sorted({u.key for u in units if u.key})
+        self.existing = set()
+        for chunk in chunks(refs):
+            self.existing.update(self.ctx.session.scalars(
+                select(Order.order_ref).where(Order.brand_id == self.ctx.brand_id,
+                                              Order.order_ref.in_(chunk))))
+
+    def payload_size(self, payload: OrderPayload) -> int:
+        return len(payload.lines)
+
+    def check(self, unit: Unit) -> None:
+        if not unit.errors and unit.key in self.existing:
+            unit.skip = True
+            return
+        rows = unit.valid_rows()
+        if not rows:
+            return
+        first = rows[0]
+        head = first.values
+        assert head is not None
+        customer = self.customers.get(head["customer_ref"])
+        if customer is None:
+            unit.error(first, "customer_ref", _("No customer with customer_ref %(ref)s in "
+                                                "this brand.", ref=head["customer_ref"]))
+        rep_id: int | None = None
+        if head.get("rep_ref"):
+            rep_id = self.reps.get(head["rep_ref"])
+            if rep_id is None:
+                unit.error(first, "rep_ref", _("No rep with rep_ref %(ref)s in this brand.",
+                                               ref=head["rep_ref"]))
+        elif customer is not None:
+            rep_id = customer[1]  # like the live service: the customer's rep
+        lines = []
+        skus: dict[str, int] = {}
+        for row in rows:
+            v = row.values
+            assert v is not None
+            if row is not first:
+                for name in ORDER_FIELDS:
+                    if v.get(name) != head.get(name):
+                        unit.error(row, name, _(
+                            "Differs from line %(line)s of the same order %(ref)s; every line "
+                            "of an order must repeat its %(column)s.", line=first.line,
+                            ref=unit.key, column=name))
+            product = self.products.get(v["sku"])
+            if product is None:
+                unit.error(row, "sku", _("No product with sku %(sku)s in this brand.",
+                                         sku=v["sku"]))
+            elif v["sku"] in skus:
+                unit.error(row, "sku", _("Sku %(sku)s is already on line %(line)s of this "
+                                         "order.", sku=v["sku"], line=skus[v["sku"]]))
+            else:
+                skus[v["sku"]] = row.line
+                lines.append((v, product))
+        if unit.errors or customer is None:
+            return
+        total = sum((v["unit_price"] * v["quantity"] for v, _p in lines), Decimal("0.00"))
+        if self.validate_hook:
+            self._ask_modules(unit, head, customer[0], rep_id, lines, total)
+            if unit.errors:
+                return
+        unit.payload = OrderPayload(
+            order_ref=head["order_ref"], customer_id=customer[0], rep_id=rep_id,
+            ordered_at=head["ordered_at"], channel=head.get("channel"),
+            region=head.get("region"), status=head["status"], total=total,
+            lines=tuple((p[0], v["quantity"], v["unit_price"], v["unit_price"] * v["quantity"])
+                        for v, p in lines))
+
+    def _ask_modules(self, unit: Unit, head: dict[str, Any], customer_id: int,
+                     rep_id: int | None, lines: list[tuple[dict[str, Any], Any]],
+                     total: Decimal) -> None:
+        """The ``crm_validate_order`` decision, as for a live order; blocking = bad row."""
+        draft = {**head, "customer_id": customer_id, "rep_id": rep_id, "total_amount": total,
+                 "lines": [{"sku": v["sku"], "quantity": v["quantity"],
+                            "unit_price": v["unit_price"], "product_id": p[0],
+                            "list_price": p[1], "amount": v["unit_price"] * v["quantity"]}
+                           for v, p in lines]}
+        for problems in self.ctx.hooks.crm_validate_order(ctx=self.ctx, order=draft):
+            for p in problems or []:
+                if p.blocking:
+                    column = p.field if p.field in head else "order_ref"
+                    unit.error(unit.rows[0], column, f"[{p.code}] {p.message}")
+
+    def write(self, payloads: Sequence[OrderPayload]) -> None:
+        ctx = self.ctx
+        now = ctx.now()
+        brand_id = ctx.brand_id
+        order_ids = insert_returning_ids(ctx, Order.__table__, [{
+            "brand_id": brand_id, "order_ref": p.order_ref, "customer_id": p.customer_id,
+            "rep_id": p.rep_id, "ordered_at": p.ordered_at, "channel": p.channel,
+            "region": p.region, "status": OrderStatus(p.status), "total_amount": p.total,
+            "paid_at": p.ordered_at if p.status == "paid" else None,
+            "cancelled_at": p.ordered_at if p.status == "cancelled" else None,
+            "created_at": now} for p in payloads])
+        insert_many(ctx, OrderLine.__table__, [
+            {"brand_id": brand_id, "order_id": oid, "line_no": i, "product_id": pid,
+             "quantity": qty, "unit_price": price, "amount": amount}
+            for oid, p in zip(order_ids, payloads, strict=True)
+            for i, (pid, qty, price, amount) in enumerate(p.lines, start=1)])
+        paid = [(oid, p) for oid, p in zip(order_ids, payloads, strict=True)
+                if p.status == "paid"]
+        cancelled = [(oid, p) for oid, p in zip(order_ids, payloads, strict=True)
+                     if p.status == "cancelled"]
+        insert_many(ctx, Payment.__table__, [
+            {"brand_id": brand_id, "order_id": oid, "method": IMPORT_PAYMENT_METHOD,
+             "amount": p.total, "paid_at": p.ordered_at, "reference": None}
+            for oid, p in paid])
+        self.result.count("orders", len(payloads))
+        self.result.count("order_lines", sum(len(p.lines) for p in payloads))
+        self.result.count("payments", len(paid))
+        refresh_stages(ctx, [p.customer_id for p in payloads])
+        if paid:
+            convert_leads(ctx, [p.customer_id for _oid, p in paid])
+            ctx.hooks.crm_order_paid(ctx=ctx, orders=[OrderPaid(
+                order_id=oid, order_ref=p.order_ref, customer_id=p.customer_id,
+                rep_id=p.rep_id, ordered_at=p.ordered_at, paid_at=p.ordered_at,
+                amount=p.total) for oid, p in paid])
+        if cancelled:
+            ctx.hooks.crm_order_cancelled(ctx=ctx, orders=[OrderCancelled(
+                order_id=oid, order_ref=p.order_ref, customer_id=p.customer_id,
+                rep_id=p.rep_id, cancelled_at=p.ordered_at, was_paid=False, amount=p.total)
+                for oid, p in cancelled])

@@ -1,0 +1,1 @@
+"""Leads (线索): capture, cleaning, assignment strategies, the public pool and the funnel."""

@@ -1,0 +1,167 @@
+"""Scheduled jobs run by ``directcrm tick``: the core's own plus the enabled modules'.
+
+The core registers its jobs here (``register_core_job``; e.g. task rules that create
+follow-ups), modules contribute theirs through the ``crm_scheduled_jobs`` hook. Every job
+must be idempotent: ticking twice at the same time changes nothing the second time. A job
+is a callable ``run(ctx)`` returning a short message, a :class:`JobResult` or None.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from core.context import Ctx
+from core.events import ScheduledJob
+from core.i18n import _
+from core.models import Brand
+
+CORE = "core"
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What a job did: a message for people and counts for scripts."""
+
+    message: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class JobRun:
+    """One job run for one brand."""
+
+    brand: str
+    module: str
+    job: str
+    message: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"brand": self.brand, "module": self.module, "job": self.job,
+                "message": self.message, "counts": self.counts, "error": self.error}
+
+
+_core_jobs: dict[str, ScheduledJob] = {}
+
+
+def register_core_job(job: ScheduledJob) -> ScheduledJob:
+    """Add a core job (by name: registering the same name again replaces it)."""
+    _core_jobs[job.name] = job
+    return job
+
+
+def core_job(name: str, description: str = "") -> Callable[[Callable[[Ctx], Any]],
+                                                            Callable[[Ctx], Any]]:
+    """Decorator form: ``@core_job("task_rules")`` over ``def run(ctx): ...``."""
+
+    def wrap(fn: Callable[[Ctx], Any]) -> Callable[[Ctx], Any]:
+        doc = (fn.__doc__ or "").strip().splitlines()
+        register_core_job(ScheduledJob(name=name, run=fn,
+                                       description=description or (doc[0] if doc else "")))
+        return fn
+
+    return wrap
+
+
+def _task_rules(ctx: Ctx) -> JobResult:
+    """The working-standard task rules (``core.tasks.rules``): follow-ups, care, refills."""
+    from core.tasks.rules import run_task_rules
+
+    counts = run_task_rules(ctx)
+    return JobResult(message=_("%(n)s tasks created", n=sum(counts.values())), counts=counts)
+
+
+def _lead_pool(ctx: Ctx) -> JobResult:
+    """Lead conversions catch-up, then the public pool (``core.leads.pool``)."""
+    from core.leads.pool import recycle
+
+    r = recycle(ctx)
+    return JobResult(
+        message=_("%(dropped)s leads dropped to the pool, %(reassigned)s reassigned",
+                  dropped=r.not_contacted + r.not_converted, reassigned=r.reassigned),
+        counts={"not_contacted": r.not_contacted, "not_converted": r.not_converted,
+                "reassigned": r.reassigned, "still_in_pool": r.still_in_pool})
+
+
+#: Jobs the core always runs, before the registered ones.
+BUILTIN_JOBS = (ScheduledJob(name="task_rules", run=_task_rules,
+                             description="Create follow-up tasks from the task rules."),
+                ScheduledJob(name="lead_pool", run=_lead_pool,
+                             description="Recycle neglected leads to the pool and reassign "
+                                         "them."))
+
+
+def core_jobs() -> list[ScheduledJob]:
+    """The core's jobs: the built-in ones, then the registered ones in order."""
+    return [*BUILTIN_JOBS, *(j for j in _core_jobs.values()
+                             if j.name not in {b.name for b in BUILTIN_JOBS})]
+
+
+def jobs_for(ctx: Ctx) -> list[tuple[str, ScheduledJob]]:
+    """``(module, job)`` for the brand: core jobs first, then each enabled module's jobs in
+    dependency order."""
+    out: list[tuple[str, ScheduledJob]] = [(CORE, j) for j in core_jobs()]
+    enabled = ctx.enabled_modules
+    for name in ctx.registry.ordered_names():
+        if name not in enabled:
+            continue
+        for jobs in ctx.registry.hooks_for({name}).crm_scheduled_jobs(ctx=ctx):
+            out.extend((name, j) for j in jobs or [])
+    return out
+
+
+def run_jobs(ctx: Ctx) -> list[JobRun]:
+    """Run every job of the brand once. A failing job is reported and the others still run."""
+    runs = []
+    for module, job in jobs_for(ctx):
+        run = JobRun(brand=ctx.brand.code if ctx.brand else "-", module=module, job=job.name)
+        try:
+            outcome = job.run(ctx)  # type: ignore[operator]
+        except Exception as exc:  # noqa: BLE001 - one job's failure must not stop the tick
+            ctx.session.rollback()
+            run.error = f"{type(exc).__name__}: {exc}"
+        else:
+            if isinstance(outcome, JobResult):
+                run.message, run.counts = outcome.message, dict(outcome.counts)
+            elif outcome is not None:
+                run.message = str(outcome)
+            if ctx.session.in_transaction():
+                ctx.session.commit()
+        runs.append(run)
+    return runs
+
+
+def tick(make_ctx: Callable[[str | None], Ctx], brand_codes: Iterable[str] | None = None,
+         now: dt.datetime | None = None) -> list[JobRun]:
+    """Run the jobs of the given brands (all brands when None) as of ``now``."""
+    ctx = make_ctx(None)
+    try:
+        codes = list(brand_codes) if brand_codes else list(
+            ctx.session.scalars(select(Brand.code).order_by(Brand.code)))
+    finally:
+        ctx.session.close()
+    runs: list[JobRun] = []
+    for code in codes:
+        bctx = make_ctx(code)
+        if now is not None:
+            bctx.clock = lambda: now
+        try:
+            runs.extend(run_jobs(bctx))
+        finally:
+            bctx.session.close()
+    return runs
+
+
+def describe(run: JobRun) -> str:
+    """One line for people: brand, module/job and what it did."""
+    if run.error:
+        return _("%(brand)s %(module)s/%(job)s: FAILED: %(error)s", brand=run.brand,
+                 module=run.module, job=run.job, error=run.error)
+    return _("%(brand)s %(module)s/%(job)s: %(message)s", brand=run.brand, module=run.module,
+             job=run.job, message=run.message or _("done"))

@@ -1,0 +1,116 @@
+"""Interactions (客史记录: visits, calls, messages, notes) and follow-up tasks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from core.context import Ctx
+from core.errors import DomainError, NotFound
+from core.i18n import _
+from core.models import Customer, Interaction, InteractionKind, Rep, Task, TaskStatus
+from core.schemas import InteractionSchema, TaskSchema, load_or_raise
+from core.services.scoping import get_by_id, get_by_ref, scoped
+
+
+def _customer_and_rep(ctx: Ctx, values: dict[str, Any]) -> tuple[Customer | None, int | None]:
+    customer = get_by_ref(ctx, Customer, values["customer_ref"]) \
+        if values.get("customer_ref") else None
+    if values.get("rep_ref"):
+        return customer, get_by_ref(ctx, Rep, values["rep_ref"]).id
+    return customer, customer.rep_id if customer is not None else None
+
+
+def create_interaction(ctx: Ctx, data: Mapping[str, Any]) -> Interaction:
+    """Record a contact with a customer; the rep defaults to the customer's rep."""
+    values = load_or_raise(InteractionSchema(tz=ctx.tz), data)
+    with ctx.write() as session:
+        customer, rep_id = _customer_and_rep(ctx, values)
+        assert customer is not None
+        interaction = Interaction(
+            brand_id=ctx.brand_id, customer_id=customer.id, rep_id=rep_id,
+            kind=InteractionKind(values["kind"]), occurred_at=values["occurred_at"],
+            summary=values["summary"], created_by=ctx.user)
+        session.add(interaction)
+        session.flush()
+    return interaction
+
+
+def list_interactions(ctx: Ctx, customer_ref: str, limit: int = 200) -> list[Interaction]:
+    """A customer's contact history, newest first."""
+    customer = get_by_ref(ctx, Customer, customer_ref)
+    stmt = (scoped(ctx, Interaction).where(Interaction.customer_id == customer.id)
+            .order_by(Interaction.occurred_at.desc(), Interaction.id.desc()).limit(limit))
+    return list(ctx.session.scalars(stmt))
+
+
+def create_task(ctx: Ctx, data: Mapping[str, Any], *, rule_key: str | None = None) -> Task:
+    """Create a follow-up task; the owner defaults to the customer's rep.
+
+    ``rule_key`` makes generated tasks idempotent: a second call with the same key returns
+    the existing task instead of creating another (scheduled jobs rely on it).
+    """
+    values = load_or_raise(TaskSchema(tz=ctx.tz), data)
+    with ctx.write() as session:
+        if rule_key is not None:
+            existing = session.scalar(scoped(ctx, Task).where(Task.rule_key == rule_key))
+            if existing is not None:
+                return existing
+        customer, rep_id = _customer_and_rep(ctx, values)
+        task = Task(brand_id=ctx.brand_id, customer_id=customer.id if customer else None,
+                    rep_id=rep_id, title=values["title"], kind=values["kind"],
+                    due_at=values["due_at"], status=TaskStatus.OPEN, rule_key=rule_key,
+                    created_at=ctx.now())
+        session.add(task)
+        session.flush()
+    return task
+
+
+def _task(ctx: Ctx, task_id: int) -> Task:
+    task = get_by_id(ctx, Task, task_id)
+    if ctx.rep_scope_id is not None and task.rep_id != ctx.rep_scope_id:
+        # Another rep's task is "not found", like another brand's.
+        raise NotFound(_("No %(kind)s with id %(id)s.", kind=Task.__tablename__, id=task_id))
+    return task
+
+
+def complete_task(ctx: Ctx, task_id: int, done_at: dt.datetime | None = None) -> Task:
+    """Mark an open task done (completing a done task again changes nothing)."""
+    with ctx.write():
+        task = _task(ctx, task_id)
+        if task.status == TaskStatus.DONE:
+            return task
+        if task.status != TaskStatus.OPEN:
+            raise DomainError(_("Task %(id)s is %(status)s; only open tasks can be completed.",
+                                id=task_id, status=task.status.value), code="bad_status")
+        task.status = TaskStatus.DONE
+        task.done_at = done_at or ctx.now()
+    return task
+
+
+def cancel_task(ctx: Ctx, task_id: int) -> Task:
+    """Cancel an open task."""
+    with ctx.write():
+        task = _task(ctx, task_id)
+        if task.status == TaskStatus.OPEN:
+            task.status = TaskStatus.CANCELLED
+    return task
+
+
+def list_tasks(ctx: Ctx, *, rep_ref: str | None = None, customer_ref: str | None = None,
+               status: str | None = "open", due_before: dt.datetime | None = None,
+               limit: int = 500) -> list[Task]:
+    """Tasks of the brand (a rep user sees only their own), soonest due first."""
+    stmt = scoped(ctx, Task)
+    if ctx.rep_scope_id is not None:
+        stmt = stmt.where(Task.rep_id == ctx.rep_scope_id)
+    if rep_ref is not None:
+        stmt = stmt.where(Task.rep_id == get_by_ref(ctx, Rep, rep_ref).id)
+    if customer_ref is not None:
+        stmt = stmt.where(Task.customer_id == get_by_ref(ctx, Customer, customer_ref).id)
+    if status is not None:
+        stmt = stmt.where(Task.status == TaskStatus(status))
+    if due_before is not None:
+        stmt = stmt.where(Task.due_at < due_before)
+    return list(ctx.session.scalars(stmt.order_by(Task.due_at, Task.id).limit(limit)))

@@ -1,0 +1,138 @@
+"""Dashboard figures: sales and new customers by month, stages, segments, overdue tasks.
+
+Months are calendar months in the brand's timezone; the queries fetch the rows of the
+window (one brand, at most a year) and bucket them in Python so that SQLite and PostgreSQL
+agree on time zones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from core.context import Ctx
+from core.models import Customer, LifecycleStage, Order, OrderStatus, Rep, Task, TaskStatus
+from core.services.browse import scoped_tasks
+from core.services.scoping import scoped
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What the dashboard shows."""
+
+    months: list[str]  # "2026-03", oldest first
+    sales: list[Decimal]
+    new_customers: list[int]
+    stages: list[tuple[str, int]]
+    segments: list[tuple[str, int]]
+    overdue_by_rep: list[tuple[str, int]]
+    customers_total: int
+    sales_this_month: Decimal
+    orders_this_month: int
+    overdue_total: int
+
+
+def month_keys(today: dt.date, count: int = 12) -> list[str]:
+    """The last ``count`` months up to ``today``'s, oldest first (``YYYY-MM``)."""
+    y, m = today.year, today.month
+    keys = []
+    for _ in range(count):
+        keys.append(f"{y:04d}-{m:02d}")
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return keys[::-1]
+
+
+def _month_start_utc(ctx: Ctx, key: str) -> dt.datetime:
+    y, m = map(int, key.split("-"))
+    return dt.datetime(y, m, 1, tzinfo=ctx.tz).astimezone(dt.UTC)
+
+
+def dashboard_figures(ctx: Ctx, months: int = 12) -> Figures:
+    """Figures for the acting brand (a rep: their own customers, orders and tasks)."""
+    keys = month_keys(ctx.local_today(), months)
+    start = _month_start_utc(ctx, keys[0])
+    sales: dict[str, Decimal] = dict.fromkeys(keys, Decimal("0.00"))
+    orders_count: Counter[str] = Counter()
+    order_rows = ctx.session.execute(
+        scoped(ctx, Order).with_only_columns(Order.ordered_at, Order.total_amount)
+        .where(Order.status == OrderStatus.PAID, Order.ordered_at >= start))
+    for at, amount in order_rows:
+        key = at.astimezone(ctx.tz).strftime("%Y-%m")
+        if key in sales:
+            sales[key] += amount
+            orders_count[key] += 1
+    new: Counter[str] = Counter()
+    for (at,) in ctx.session.execute(scoped(ctx, Customer).with_only_columns(Customer.created_at)
+                                     .where(Customer.created_at >= start)):
+        new[at.astimezone(ctx.tz).strftime("%Y-%m")] += 1
+    live = scoped(ctx, Customer).where(Customer.merged_into_id.is_(None))
+    stage_counts = dict(ctx.session.execute(
+        live.with_only_columns(Customer.lifecycle_stage, func.count())
+        .group_by(Customer.lifecycle_stage)).all())
+    stages = [(s.value, int(stage_counts.get(s, 0))) for s in LifecycleStage]
+    overdue_rows = ctx.session.execute(
+        scoped_tasks(ctx).with_only_columns(func.coalesce(Rep.name, ""), func.count(Task.id))
+        .outerjoin(Rep, Rep.id == Task.rep_id)
+        .where(Task.status == TaskStatus.OPEN, Task.due_at < ctx.now())
+        .group_by(Rep.name).order_by(func.count(Task.id).desc()).limit(8)).all()
+    this_month = keys[-1]
+    return Figures(
+        months=keys, sales=[sales[k] for k in keys], new_customers=[new[k] for k in keys],
+        stages=stages, segments=_segment_counts(ctx),
+        overdue_by_rep=[(name, int(n)) for name, n in overdue_rows],
+        customers_total=int(ctx.session.scalar(live.with_only_columns(func.count())) or 0),
+        sales_this_month=sales[this_month], orders_this_month=orders_count[this_month],
+        overdue_total=sum(int(n) for _, n in overdue_rows))
+
+
+def _segment_counts(ctx: Ctx, scheme: str = "abc") -> list[tuple[str, int]]:
+    """Customers per stored segment of ``scheme`` (a rep: their own customers)."""
+    from core.segmentation.models import CustomerSegment
+
+    stmt = (select(CustomerSegment.segment, func.count())
+            .where(CustomerSegment.brand_id == ctx.brand_id, CustomerSegment.scheme == scheme)
+            .group_by(CustomerSegment.segment).order_by(CustomerSegment.segment))
+    if ctx.rep_scope_id is not None:
+        stmt = stmt.where(CustomerSegment.customer_id.in_(
+            scoped(ctx, Customer).with_only_columns(Customer.id)))
+    return [(str(seg), int(n)) for seg, n in ctx.session.execute(stmt)]
+
+
+@dataclass(frozen=True)
+class RepSummary:
+    """A rep's page: customers, tasks due, sales this month."""
+
+    rep: Rep
+    customers: list[Customer]
+    customers_total: int
+    tasks_due: list[Task]
+    sales_this_month: Decimal
+    orders_this_month: int
+
+
+def rep_summary(ctx: Ctx, rep: Rep, limit: int = 20) -> RepSummary:
+    """The rep's customers, open tasks due within a week, and this month's paid sales."""
+    today = ctx.local_today()
+    start = dt.datetime(today.year, today.month, 1, tzinfo=ctx.tz).astimezone(dt.UTC)
+    customers_q = select(Customer).where(Customer.brand_id == ctx.brand_id,
+                                         Customer.rep_id == rep.id,
+                                         Customer.merged_into_id.is_(None))
+    total = ctx.session.scalar(select(func.count()).select_from(customers_q.subquery()))
+    customers = list(ctx.session.scalars(customers_q.order_by(Customer.name).limit(limit)))
+    tasks = list(ctx.session.scalars(
+        select(Task).where(Task.brand_id == ctx.brand_id, Task.rep_id == rep.id,
+                           Task.status == TaskStatus.OPEN,
+                           Task.due_at < ctx.now() + dt.timedelta(days=7))
+        .order_by(Task.due_at).limit(limit)))
+    count, amount = ctx.session.execute(
+        select(func.count(Order.id), func.coalesce(func.sum(Order.total_amount), 0))
+        .where(Order.brand_id == ctx.brand_id, Order.rep_id == rep.id,
+               Order.status == OrderStatus.PAID, Order.ordered_at >= start)).one()
+    return RepSummary(rep=rep, customers=customers, customers_total=int(total or 0),
+                      tasks_due=tasks,
+                      sales_this_month=Decimal(str(amount)).quantize(Decimal("0.01")),
+                      orders_this_month=int(count))

@@ -1,0 +1,105 @@
+"""The customer 360° view: profile, owner, figures, timeline, and module sections."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from core.context import Ctx
+from core.events import ProfileSection
+from core.models import Customer, Interaction, Order, OrderStatus, Rep, Return, Task
+from core.privacy import masked as mask
+from core.segmentation.services import customer_segments
+from core.services.scoping import get_by_id
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One dated event in a customer's history."""
+
+    at: dt.datetime
+    kind: str  # order, return, interaction, task
+    title: str
+    detail: str = ""
+    amount: Decimal | None = None
+    status: str = ""
+    link_id: int | None = None
+
+
+@dataclass
+class CustomerProfile:
+    """Everything the 360° page shows."""
+
+    customer: Customer
+    phone_masked: str | None
+    rep: Rep | None
+    tags: list[str]
+    segments: dict[str, str]
+    orders_paid: int
+    revenue: Decimal
+    refunded: Decimal
+    last_order_at: dt.datetime | None
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    sections: list[ProfileSection] = field(default_factory=list)
+
+
+def customer_profile(ctx: Ctx, customer_id: int, timeline_limit: int = 50) -> CustomerProfile:
+    """The 360° view of one customer (NotFound for another brand's or rep's customer)."""
+    customer = get_by_id(ctx, Customer, customer_id)
+    s = ctx.session
+    paid = s.execute(select(func.count(Order.id), func.coalesce(func.sum(Order.total_amount), 0),
+                            func.max(Order.ordered_at))
+                     .where(Order.brand_id == ctx.brand_id, Order.customer_id == customer.id,
+                            Order.status == OrderStatus.PAID)).one()
+    refunded = s.scalar(select(func.coalesce(func.sum(Return.amount), 0))
+                        .join(Order, Order.id == Return.order_id)
+                        .where(Return.brand_id == ctx.brand_id, Order.customer_id == customer.id,
+                               Return.refunded_at.is_not(None)))
+    timeline: list[TimelineEntry] = []
+    for o in s.scalars(select(Order).where(Order.brand_id == ctx.brand_id,
+                                           Order.customer_id == customer.id)
+                       .order_by(Order.ordered_at.desc()).limit(timeline_limit)):
+        timeline.append(TimelineEntry(o.ordered_at, "order", o.order_ref,
+                                      ", ".join(f"{ln.product.name} × {ln.quantity}"
+                                                for ln in o.lines),
+                                      o.total_amount, o.status.value, o.id))
+    for r in s.scalars(select(Return).join(Order, Order.id == Return.order_id)
+                       .where(Return.brand_id == ctx.brand_id, Order.customer_id == customer.id)
+                       .order_by(Return.requested_at.desc()).limit(timeline_limit)):
+        timeline.append(TimelineEntry(r.requested_at, "return", r.return_ref, r.reason or "",
+                                      r.amount, "refunded" if r.refunded_at else "requested",
+                                      r.id))
+    for i in s.scalars(select(Interaction).where(Interaction.brand_id == ctx.brand_id,
+                                                 Interaction.customer_id == customer.id)
+                       .order_by(Interaction.occurred_at.desc()).limit(timeline_limit)):
+        timeline.append(TimelineEntry(i.occurred_at, "interaction", i.kind.value, i.summary,
+                                      link_id=i.id))
+    for t in s.scalars(select(Task).where(Task.brand_id == ctx.brand_id,
+                                          Task.customer_id == customer.id)
+                       .order_by(Task.due_at.desc()).limit(timeline_limit)):
+        timeline.append(TimelineEntry(t.due_at, "task", t.title, "", status=t.status.value,
+                                      link_id=t.id))
+    timeline.sort(key=lambda e: e.at, reverse=True)
+    sections = [sec for secs in ctx.hooks.crm_customer_profile_sections(
+        ctx=ctx, customer_id=customer.id) if secs for sec in secs]
+    sections.sort(key=lambda sec: (sec.order, sec.key))
+    return CustomerProfile(
+        customer=customer, phone_masked=mask(customer.phone),
+        rep=s.get(Rep, customer.rep_id) if customer.rep_id else None,
+        tags=sorted(t.tag for t in customer.tags), segments=customer_segments(ctx, customer.id),
+        orders_paid=int(paid[0]), revenue=Decimal(str(paid[1])).quantize(Decimal("0.01")),
+        refunded=Decimal(str(refunded or 0)).quantize(Decimal("0.01")), last_order_at=paid[2],
+        timeline=timeline[:timeline_limit], sections=sections)
+
+
+def customer_card(ctx: Ctx, customer: Customer) -> dict[str, Any]:
+    """The fields of a customer as shown in lists and the API (phone masked)."""
+    return {"id": customer.id, "customer_ref": customer.customer_ref, "name": customer.name,
+            "phone": mask(customer.phone), "email": customer.email,
+            "birthday": customer.birthday, "source_channel": customer.source_channel,
+            "lifecycle_stage": customer.lifecycle_stage.value,
+            "tags": sorted(t.tag for t in customer.tags)}

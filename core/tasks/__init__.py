@@ -1,0 +1,1 @@
+"""Rule-driven tasks for reps and the rep's "today" list."""

@@ -1,0 +1,53 @@
+"""Idempotent task inserts: a generated task is identified by its ``rule_key``.
+
+Both databases get ``INSERT ... ON CONFLICT (brand_id, rule_key) DO NOTHING RETURNING id``
+(SQLAlchemy's dialect inserts), so running a rule twice, or two ticks at once, never creates
+the same task twice; the count returned is the number of tasks really created.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+
+from core.context import Ctx
+from core.models import Task, TaskStatus
+
+BATCH = 500
+
+
+def insert_ignore(ctx: Ctx, table: Table, rows: Sequence[dict[str, Any]],
+                  conflict: Sequence[str]) -> int:
+    """Insert ``rows`` into ``table``, skipping rows that hit the unique key ``conflict``.
+
+    Returns how many rows were inserted. Must run inside a write transaction.
+    """
+    if not rows:
+        return 0
+    dialect = ctx.session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    created = 0
+    for i in range(0, len(rows), BATCH):
+        stmt = (module.insert(table).values(list(rows[i:i + BATCH]))
+                .on_conflict_do_nothing(index_elements=list(conflict))
+                .returning(table.c.id))
+        created += len(ctx.session.execute(stmt).all())
+    return created
+
+
+def task_row(ctx: Ctx, *, rule_key: str, kind: str, title: str, due_at: dt.datetime,
+             customer_id: int | None, rep_id: int | None) -> dict[str, Any]:
+    """A ``tasks`` row for :func:`insert_tasks`."""
+    return {"brand_id": ctx.brand_id, "customer_id": customer_id, "rep_id": rep_id,
+            "title": title[:200], "kind": kind, "due_at": due_at,
+            "status": TaskStatus.OPEN, "done_at": None, "rule_key": rule_key,
+            "created_at": ctx.now()}
+
+
+def insert_tasks(ctx: Ctx, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert generated tasks; a ``rule_key`` already present is skipped. Returns the count."""
+    return insert_ignore(ctx, Task.__table__, rows, ("brand_id", "rule_key"))

@@ -1,0 +1,130 @@
+"""Shared plumbing of the REST API: scoping, errors as JSON, pagination, OpenAPI docs.
+
+Endpoints are FAB ``BaseApi`` methods under ``/api/v1/<resource>``, protected by JWT
+(``POST /api/v1/security/login``) or the browser session, with the same ``can_read`` /
+``can_write`` permissions and the same brand and rep scoping as the admin screens.
+Errors never leak as a 500: a bad body is 400 (not JSON) or 422 (field errors), another
+brand's or rep's record is 404, a refused business rule is 409/422 with its code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from flask import request
+from flask_appbuilder.api import BaseApi
+
+from core.errors import DomainError, NotFound, RuleViolation, ValidationFailed
+from core.i18n import _
+from core.services.browse import Page
+from core.web import roles
+from core.web.context import NoBrand
+
+
+def jsonable(value: Any) -> Any:
+    """Decimal → string (exact money), datetimes → ISO 8601, enums → their value."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def openapi(summary: str, *, query: Iterable[str] = (), paged: bool = False,
+            body: bool = False, path: Iterable[str] = ()) -> Callable[[Any], Any]:
+    """Give an endpoint the YAML docstring FAB turns into its OpenAPI operation."""
+
+    def deco(fn: Any) -> Any:
+        params = [("path", p, True) for p in path] + [("query", q, False) for q in query]
+        if paged:
+            params += [("query", "page", False), ("query", "page_size", False)]
+        lines = [summary, "---", f"{_METHOD[fn.__name__]}:", f"  summary: {summary}"]
+        if params:
+            lines.append("  parameters:")
+            for where, name, required in params:
+                lines += [f"  - in: {where}", f"    name: {name}",
+                          f"    required: {'true' if required else 'false'}",
+                          "    schema:", "      type: string"]
+        if body:
+            lines += ["  requestBody:", "    required: true", "    content:",
+                      "      application/json:", "        schema:", "          type: object"]
+        lines += ["  responses:", "    200:", "      description: OK",
+                  "    400:", "      description: Not a JSON object",
+                  "    404:", "      description: Not found in your brand",
+                  "    422:", "      description: Field errors"]
+        fn.__doc__ = "\n".join(lines)
+        return fn
+
+    return deco
+
+
+_METHOD = {"get_list": "get", "get_one": "get", "post": "post", "put": "put",
+           "pay": "post", "cancel": "post", "refund": "post", "complete": "post"}
+
+
+def api_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn domain errors into JSON responses with a stable ``error`` code."""
+
+    @functools.wraps(fn)
+    def wrapper(self: BaseApi, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(self, *args, **kwargs)
+        except ValidationFailed as exc:
+            return self.response(422, message=_("The input is not valid."), error=exc.code,
+                                 errors=exc.errors)
+        except NotFound as exc:
+            return self.response(404, message=exc.message, error=exc.code)
+        except RuleViolation as exc:
+            return self.response(422, message=exc.message, error=exc.code, rule=exc.rule_id)
+        except DomainError as exc:
+            return self.response(409 if exc.code in ("duplicate", "likely_duplicate") else 400,
+                                 message=exc.message, error=exc.code)
+        except NoBrand:
+            return self.response(403, message=_("Your account is not linked to a brand."),
+                                 error="no_brand")
+
+    return wrapper
+
+
+class CrmApi(BaseApi):
+    """A directcrm REST resource."""
+
+    version = "v1"
+    allow_browser_login = True
+    base_permissions = [roles.READ, roles.WRITE]
+    method_permission_name = {"get_list": "read", "get_one": "read", "post": "write",
+                              "put": "write", "pay": "write", "cancel": "write",
+                              "refund": "write", "complete": "write"}
+
+    def json_body(self) -> dict[str, Any]:
+        """The request's JSON object, or a ValidationFailed naming the problem."""
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise ValidationFailed({"_schema": [_("The body must be a JSON object.")]})
+        return data
+
+    def paging(self) -> tuple[int, int]:
+        """``page`` (1-based) and ``page_size`` from the query string, bounded."""
+        try:
+            page = max(1, int(request.args.get("page", 1)))
+            size = min(100, max(1, int(request.args.get("page_size", 25))))
+        except ValueError:
+            raise ValidationFailed({"page": [_("Not a valid integer.")]}) from None
+        return page, size
+
+    def page_response(self, result: Page[Any], item: Callable[[Any], dict[str, Any]]) -> Any:
+        """A page of results as JSON."""
+        return self.response(200, count=result.total, page=result.page,
+                             page_size=result.per_page, pages=result.pages,
+                             result=[jsonable(item(row)) for row in result.items])

@@ -1,0 +1,319 @@
+"""The REST resources: customers, reps, products, orders, returns, interactions, tasks.
+
+Thin: each endpoint reads the request, calls a service with the request's ``Ctx``, and
+serialises the result. Creating an order or a refund goes through the same services as
+the CLI import, so the same hooks fire.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_appbuilder.api import expose, protect
+
+from core.errors import ValidationFailed
+from core.i18n import _
+from core.models import Customer, Order, Product, Rep, Return
+from core.schemas import AwareDateTime
+from core.services import browse
+from core.services.activities import complete_task, create_interaction, create_task
+from core.services.customers import create_customer, update_customer
+from core.services.orders import cancel_order, create_order, create_return, pay_order, refund_return
+from core.services.products import create_product, update_product
+from core.services.reps import create_rep
+from core.services.scoping import get_by_ref
+from core.web.api import serializers as ser
+from core.web.api.base import CrmApi, api_errors, openapi
+from core.web.context import as_own_rep, crm_ctx
+
+
+def _arg(name: str) -> str | None:
+    return request.args.get(name) or None
+
+
+class CustomerApi(CrmApi):
+    resource_name = "customers"
+    class_permission_name = "Customers"
+
+    @expose("/", methods=["GET"])
+    @protect()
+    @api_errors
+    @openapi("List customers", query=("q", "stage", "rep_ref", "tag"), paged=True)
+    def get_list(self) -> Any:
+        ctx = crm_ctx()
+        page, size = self.paging()
+        return self.page_response(browse.search_customers(
+            ctx, q=_arg("q"), stage=_arg("stage"), rep_ref=_arg("rep_ref"), tag=_arg("tag"),
+            page=page, per_page=size), ser.customer)
+
+    @expose("/<string:ref>", methods=["GET"])
+    @protect()
+    @api_errors
+    @openapi("Get a customer", path=("ref",))
+    def get_one(self, ref: str) -> Any:
+        return self.response(200, result=_json(ser.customer(get_by_ref(crm_ctx(), Customer,
+                                                                          ref))))
+
+    @expose("/", methods=["POST"])
+    @protect()
+    @api_errors
+    @openapi("Create a customer", body=True)
+    def post(self) -> Any:
+        ctx = crm_ctx()
+        body = self.json_body()
+        allow = bool(body.pop("allow_duplicate", False))
+        customer = create_customer(ctx, body, allow_duplicate=allow)
+        return self.response(201, result=_json(ser.customer(customer)))
+
+    @expose("/<string:ref>", methods=["PUT"])
+    @protect()
+    @api_errors
+    @openapi("Update a customer", path=("ref",), body=True)
+    def put(self, ref: str) -> Any:
+        ctx = crm_ctx()
+        get_by_ref(ctx, Customer, ref)  # a rep: only their own customers
+        return self.response(200, result=_json(ser.customer(
+            update_customer(ctx, ref, self.json_body()))))
+
+
+class RepApi(CrmApi):
+    resource_name = "reps"
+    class_permission_name = "Reps"
+
+    @expose("/", methods=["GET"])
+    @protect()
+    @api_errors
+    @openapi("List reps", query=("q", "status"), paged=True)
+    def get_list(self) -> Any:
+        page, size = self.paging()
+        return self.page_response(browse.search_reps(
+            crm_ctx(), q=_arg("q"), status=_arg("status"), page=page, per_page=size), ser.rep)
+
+    @expose("/<string:ref>", methods=["GET"])
+    @protect()
+    @api_errors
+    @openapi("Get a rep", path=("ref",))
+    def get_one(self, ref: str) -> Any:
+        return self.response(200, result=_json(ser.rep(get_by_ref(crm_ctx(), Rep, ref))))
+
+    @expose("/", methods=["POST"])
+    @protect()
+    @api_errors
+    @openapi("Create a rep", body=True)
+    def post(self) -> Any:
+        return self.response(201, result=_json(ser.rep(create_rep(crm_ctx(),
+                                                                  self.json_body()))))
+
+
+class ProductApi(CrmApi):
+    resource_name = "products"
+    class_permission_name = "Products"
+
+    @expose("/", methods=["GET"])
+    @protect()
+    @api_errors
+    @openapi("List products", query=("q", "category"), paged=True)
+    def get_list(self) -> Any:
+        page, size = self.paging()
+        return self.page_response(browse.search_products(
+            crm_ctx(), q=_arg("q"), category=_arg("category"), page=page, per_page=size),
+            ser.product)
+
+    @expose("/<string:ref>", methods=["GET"])
+    @protect()
+    @api_errors
+    @openapi("Get a product", path=("ref",))
+    def get_one(self, ref: str) -> Any:
+        return self.response(200, result=_json(ser.product(get_by_ref(crm_ctx(), Product,
+                                                                      ref))))
+
+    @expose("/", methods=["POST"])
+    @protect()
+    @api_errors
+    @openapi("Create a product", body=True)
+    def post(self) -> Any:
+        return self.response(201, result=_json(ser.product(create_product(
+            crm_ctx(), self.json_body()))))
+
+    @expose("/<string:ref>", methods=["PUT"])
+    @protect()
+    @api_errors
+    @openapi("Update a product", path=("ref",), body=True)
+    def put(self, ref: str) -> Any:
+        return self.response(200, result=_json(ser.product(update_product(
+            crm_ctx(), ref, self.json_body()))))
+
+
+def _when(name: str) -> Any:
+    raw = _arg(name)
+    if raw is None:
+        return None
+    try:
+        return AwareDateTime(tz=crm_ctx().tz).deserialize(raw)
+    except Exception:  # marshmallow.ValidationError
+        raise ValidationFailed({name: [_("Not a valid date-time, e.g. "
+                                         "2026-03-01T10:30:00+08:00.")]}) from None
+
+
+class OrderApi(CrmApi):
+    resource_name = "orders"
+    class_permission_name = "Orders"
+
+    @expose("/", methods=["GET"])
+    @protect()
+    @api_errors
+    @openapi("List orders", query=("q", "status", "customer_ref", "rep_ref", "since", "until"),
+             paged=True)
+    def get_list(self) -> Any:
+        ctx = crm_ctx()
+        page, size = self.paging()
+        customer_id = get_by_ref(ctx, Customer, _arg("customer_ref")).id \
+            if _arg("customer_ref") else None
+        return self.page_response(browse.search_orders(
+            ctx, q=_arg("q"), status=_arg("status"), customer_id=customer_id,
+            rep_ref=_arg("rep_ref"), since=_when("since"), until=_when("until"), page=page,
+            per_page=size), ser.order)
+
+    @expose("/<string:ref>", methods=["GET"])
+    @protect()
+    @api_errors
+    @openapi("Get an order with its lines and payments", path=("ref",))
+    def get_one(self, ref: str) -> Any:
+        return self.response(200, result=_json(ser.order(get_by_ref(crm_ctx(), Order, ref))))
+
+    @expose("/", methods=["POST"])
+    @protect()
+    @api_errors
+    @openapi("Record an order (fires crm_order_paid when paid)", body=True)
+    def post(self) -> Any:
+        ctx = crm_ctx()
+        body = self.json_body()
+        if ctx.rep_scope_id is not None and body.get("customer_ref"):
+            get_by_ref(ctx, Customer, str(body["customer_ref"]))  # their own customers only
+        return self.response(201, result=_json(ser.order(create_order(ctx, body))))
+
+    @expose("/<string:ref>/pay", methods=["POST"])
+    @protect()
+    @api_errors
+    @openapi("Mark a pending order paid", path=("ref",))
+    def pay(self, ref: str) -> Any:
+        ctx = crm_ctx()
+        body = request.get_json(silent=True) or {}
+        return self.response(200, result=_json(ser.order(pay_order(
+            ctx, ref, payments=body.get("payments") if isinstance(body, dict) else None))))
+
+    @expose("/<string:ref>/cancel", methods=["POST"])
+    @protect()
+    @api_errors
+    @openapi("Cancel an order", path=("ref",))
+    def cancel(self, ref: str) -> Any:
+        return self.response(200, result=_json(ser.order(cancel_order(crm_ctx(), ref))))
+
+
+class ReturnApi(CrmApi):
+    resource_name = "returns"
+    class_permission_name = "Returns"
+
+    @expose("/", methods=["GET"])
+    @protect()
+    @api_errors
+    @openapi("List returns and refunds", query=("q", "refunded"), paged=True)
+    def get_list(self) -> Any:
+        page, size = self.paging()
+        refunded = {"true": True, "false": False}.get((_arg("refunded") or "").lower())
+        return self.page_response(browse.search_returns(
+            crm_ctx(), q=_arg("q"), refunded=refunded, page=page, per_page=size), ser.return_)
+
+    @expose("/", methods=["POST"])
+    @protect()
+    @api_errors
+    @openapi("Record a return; with refunded_at it is refunded (fires crm_order_refunded)",
+             body=True)
+    def post(self) -> Any:
+        ctx = crm_ctx()
+        body = self.json_body()
+        if body.get("order_ref"):
+            get_by_ref(ctx, Order, str(body["order_ref"]))  # a rep: their own orders only
+        return self.response(201, result=_json(ser.return_(create_return(ctx, body))))
+
+    @expose("/<string:ref>/refund", methods=["POST"])
+    @protect()
+    @api_errors
+    @openapi("Refund a recorded return (fires crm_order_refunded)", path=("ref",))
+    def refund(self, ref: str) -> Any:
+        ctx = crm_ctx()
+        ret = ctx.session.scalar(browse.scoped_returns(ctx).where(Return.return_ref == ref))
+        if ret is None:
+            from core.errors import NotFound
+
+            raise NotFound(_("No return with reference %(ref)s.", ref=ref))
+        return self.response(200, result=_json(ser.return_(refund_return(ctx, ref))))
+
+
+class InteractionApi(CrmApi):
+    resource_name = "interactions"
+    class_permission_name = "Interactions"
+
+    @expose("/", methods=["GET"])
+    @protect()
+    @api_errors
+    @openapi("List interactions", query=("q", "kind", "customer_ref"), paged=True)
+    def get_list(self) -> Any:
+        ctx = crm_ctx()
+        page, size = self.paging()
+        customer_id = get_by_ref(ctx, Customer, _arg("customer_ref")).id \
+            if _arg("customer_ref") else None
+        return self.page_response(browse.search_interactions(
+            ctx, q=_arg("q"), kind=_arg("kind"), customer_id=customer_id, page=page,
+            per_page=size), ser.interaction)
+
+    @expose("/", methods=["POST"])
+    @protect()
+    @api_errors
+    @openapi("Log an interaction", body=True)
+    def post(self) -> Any:
+        ctx = crm_ctx()
+        return self.response(201, result=_json(ser.interaction(create_interaction(
+            ctx, as_own_rep(ctx, self.json_body())))))
+
+
+class TaskApi(CrmApi):
+    resource_name = "tasks"
+    class_permission_name = "Tasks"
+
+    @expose("/", methods=["GET"])
+    @protect()
+    @api_errors
+    @openapi("List tasks", query=("q", "status", "overdue", "rep_ref"), paged=True)
+    def get_list(self) -> Any:
+        page, size = self.paging()
+        return self.page_response(browse.search_tasks(
+            crm_ctx(), q=_arg("q"), status=_arg("status"),
+            overdue=_arg("overdue") in ("1", "true"), rep_ref=_arg("rep_ref"), page=page,
+            per_page=size), ser.task)
+
+    @expose("/", methods=["POST"])
+    @protect()
+    @api_errors
+    @openapi("Create a task", body=True)
+    def post(self) -> Any:
+        ctx = crm_ctx()
+        return self.response(201, result=_json(ser.task(create_task(
+            ctx, as_own_rep(ctx, self.json_body())))))
+
+    @expose("/<int:pk>/complete", methods=["POST"])
+    @protect()
+    @api_errors
+    @openapi("Mark a task done", path=("pk",))
+    def complete(self, pk: int) -> Any:
+        return self.response(200, result=_json(ser.task(complete_task(crm_ctx(), pk))))
+
+
+def _json(data: dict[str, Any]) -> dict[str, Any]:
+    from core.web.api.base import jsonable
+
+    return jsonable(data)
+
+
+API_CLASSES = (CustomerApi, RepApi, ProductApi, OrderApi, ReturnApi, InteractionApi, TaskApi)

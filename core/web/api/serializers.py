@@ -1,0 +1,59 @@
+"""Rows → JSON-ready dicts for the REST API (personal data masked)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.models import Customer, Interaction, Order, Product, Rep, Return, Task
+from core.privacy import masked as mask
+
+
+def customer(c: Customer) -> dict[str, Any]:
+    return {"id": c.id, "customer_ref": c.customer_ref, "name": c.name, "phone": mask(c.phone),
+            "email": c.email, "birthday": c.birthday, "source_channel": c.source_channel,
+            "rep_ref": c.rep.rep_ref if c.rep else None, "lifecycle_stage": c.lifecycle_stage,
+            "tags": sorted(t.tag for t in c.tags), "created_at": c.created_at,
+            "updated_at": c.updated_at}
+
+
+def rep(r: Rep) -> dict[str, Any]:
+    return {"id": r.id, "rep_ref": r.rep_ref, "name": r.name, "phone": mask(r.phone),
+            "status": r.status, "province": r.province, "territory": r.territory,
+            "joined_on": r.joined_on, "left_on": r.left_on, "certificate_no": r.certificate_no,
+            "certificate_valid_until": r.certificate_valid_until, "capacity": r.capacity}
+
+
+def product(p: Product) -> dict[str, Any]:
+    return {"id": p.id, "sku": p.sku, "name": p.name, "category": p.category,
+            "list_price": p.list_price, "replenish_days": p.replenish_days, "active": p.active}
+
+
+def order(o: Order) -> dict[str, Any]:
+    return {"id": o.id, "order_ref": o.order_ref, "customer_ref": o.customer.customer_ref,
+            "rep_ref": o.rep.rep_ref if o.rep else None, "ordered_at": o.ordered_at,
+            "status": o.status, "channel": o.channel, "region": o.region,
+            "total_amount": o.total_amount, "paid_at": o.paid_at,
+            "cancelled_at": o.cancelled_at,
+            "lines": [{"line_no": ln.line_no, "sku": ln.product.sku, "quantity": ln.quantity,
+                       "unit_price": ln.unit_price, "amount": ln.amount} for ln in o.lines],
+            "payments": [{"method": p.method, "amount": p.amount, "paid_at": p.paid_at,
+                          "reference": p.reference} for p in o.payments]}
+
+
+def return_(r: Return) -> dict[str, Any]:
+    return {"id": r.id, "return_ref": r.return_ref, "order_ref": r.order.order_ref,
+            "amount": r.amount, "requested_at": r.requested_at, "refunded_at": r.refunded_at,
+            "reason": r.reason,
+            "lines": [{"sku": ln.product.sku, "quantity": ln.quantity, "amount": ln.amount}
+                      for ln in r.lines]}
+
+
+def interaction(i: Interaction, customer_ref: str | None = None) -> dict[str, Any]:
+    return {"id": i.id, "customer_id": i.customer_id, "kind": i.kind,
+            "occurred_at": i.occurred_at, "summary": i.summary, "rep_id": i.rep_id,
+            "created_by": i.created_by}
+
+
+def task(t: Task) -> dict[str, Any]:
+    return {"id": t.id, "title": t.title, "kind": t.kind, "customer_id": t.customer_id,
+            "rep_id": t.rep_id, "due_at": t.due_at, "status": t.status, "done_at": t.done_at}

@@ -1,0 +1,115 @@
+"""The web application factory: Flask-AppBuilder admin, REST API, languages, security.
+
+``create_app(runtime)`` uses the runtime's engine for everything (FAB's ``ab_*`` security
+tables live in the same database): FAB gets a scoped session on our sessionmaker, so SQLite
+keeps its WAL and busy-timeout settings, and tests share the test database.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_appbuilder import AppBuilder
+from flask_appbuilder.const import AUTH_DB
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import scoped_session
+
+from core.i18n import LOCALES_DIR
+from core.runtime import Runtime, start
+from core.web import roles
+
+ENV_SECURE_COOKIES = "DIRECTCRM_SECURE_COOKIES"
+ENV_SECRET_KEY = "DIRECTCRM_SECRET_KEY"
+
+LANGUAGES = {
+    "en": {"flag": "gb", "name": "English"},
+    "zh_Hans_CN": {"flag": "cn", "name": "简体中文"},
+    "zh_Hant_TW": {"flag": "tw", "name": "繁體中文"},
+}
+
+
+def _secret_key(instance: Path) -> str:
+    """The session and JWT signing key: from the environment, else generated once."""
+    if os.environ.get(ENV_SECRET_KEY):
+        return os.environ[ENV_SECRET_KEY]
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def default_config(rt: Runtime) -> dict[str, Any]:
+    """Settings of the web app; ``create_app(config=...)`` overrides any of them."""
+    return {
+        "SECRET_KEY": _secret_key(rt.settings.instance_path),
+        "APP_NAME": "directcrm",
+        "AUTH_TYPE": AUTH_DB,
+        "AUTH_ROLE_ADMIN": roles.SUPER_ADMIN,
+        "AUTH_ROLE_PUBLIC": "Public",
+        "FAB_ROLES": roles.FAB_ROLES,
+        "FAB_UPDATE_PERMS": False,
+        "FAB_ADD_SECURITY_PERMISSION_VIEW": False,
+        "FAB_ADD_SECURITY_VIEW_MENU_VIEW": False,
+        "FAB_ADD_SECURITY_PERMISSION_VIEWS_VIEW": False,
+        "FAB_API_SWAGGER_UI": False,
+        "FAB_API_MAX_PAGE_SIZE": 100,
+        "FAB_BASE_TEMPLATE": "crm/layout.html",
+        # Login rate limit (FAB's is off by default); the JWT login shares it.
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "AUTH_RATE_LIMITED": True,
+        "AUTH_RATE_LIMIT": "10 per minute",
+        # Cookies: HttpOnly, SameSite=Lax, Secure behind HTTPS (set the env variable).
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get(ENV_SECURE_COOKIES, "0") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_ENABLED": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "LANGUAGES": LANGUAGES,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_TRANSLATION_DIRECTORIES": str(LOCALES_DIR),
+        "JSON_SORT_KEYS": False,
+    }
+
+
+def create_app(runtime: Runtime | None = None, config: Mapping[str, Any] | None = None
+               ) -> Flask:
+    """Build the web app on ``runtime`` (default: ``core.runtime.start()``)."""
+    from core.web import context, errors, i18n_web, views
+    from core.web.api import register_apis
+    from core.web.security import CrmSecurityManager
+    from core.web.views.index import CrmIndexView
+
+    rt = runtime or start()
+    app = Flask("core.web", root_path=str(Path(__file__).parent),
+                static_url_path="/static/crm")
+    app.config.update(default_config(rt))
+    app.config.update(config or {})
+    app.extensions["directcrm"] = rt
+    CSRFProtect(app)
+
+    fab_session = scoped_session(rt.sessionmaker)
+    appbuilder = AppBuilder(indexview=CrmIndexView, security_manager_class=CrmSecurityManager,
+                            base_template="crm/layout.html")
+
+    @app.teardown_appcontext
+    def _remove_sessions(exc: BaseException | None = None) -> None:
+        fab_session.remove()
+        context.close_db_session(exc)
+
+    with app.app_context():
+        appbuilder.init_app(app, fab_session)
+        i18n_web.init_app(app)
+        errors.init_app(app)
+        views.register_views(appbuilder)
+        register_apis(appbuilder)
+        views.register_module_views(appbuilder)
+    return app

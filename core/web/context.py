@@ -1,0 +1,148 @@
+"""The per-request :class:`~core.context.Ctx`, built from the logged-in user.
+
+The context is built lazily (``crm_ctx()``), because a REST call only knows its user once
+FAB's ``@protect`` has checked the JWT. It carries the user's brand (a super admin picks
+one with the brand switch), the user name, the locale, and for a rep the ``rep_scope_id``
+that limits customers and orders to the rep's own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, g, has_request_context, request, session
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.context import Ctx
+from core.i18n import SUPPORTED_LOCALES, normalise_locale, set_locale
+from core.models import Brand, Rep
+from core.runtime import Runtime
+from core.users.models import UserBrand
+from core.web import roles
+
+SESSION_BRAND = "crm_brand_id"
+SESSION_LOCALE = "locale"  # the key FAB's language switch (/lang/<locale>) writes
+
+
+class NoBrand(Exception):
+    """The logged-in user has no brand to act for."""
+
+
+def runtime() -> Runtime:
+    """The runtime the app was created with."""
+    return current_app.extensions["directcrm"]
+
+
+def db_session() -> Session:
+    """This request's database session (closed when the request ends)."""
+    if "crm_session" not in g:
+        g.crm_session = runtime().sessionmaker()
+    return g.crm_session
+
+
+def close_db_session(_exc: BaseException | None = None) -> None:
+    """Teardown: close this request's session."""
+    sess = g.pop("crm_session", None)
+    if sess is not None:
+        sess.close()
+
+
+def current_user() -> Any:
+    """The FAB user of this request (form login or JWT), or None."""
+    user = current_app.appbuilder.sm.current_user
+    return user if user is not None and getattr(user, "is_authenticated", True) else None
+
+
+def role_names(user: Any) -> set[str]:
+    """Names of the user's roles."""
+    return {r.name for r in getattr(user, "roles", [])}
+
+
+def is_super_admin(user: Any) -> bool:
+    """True for the installation-wide super admin."""
+    return roles.SUPER_ADMIN in role_names(user)
+
+
+def is_rep_only(user: Any) -> bool:
+    """True when the user's only view of the brand is as a rep."""
+    names = role_names(user)
+    return roles.REP in names and not (names & {roles.SUPER_ADMIN, roles.BRAND_ADMIN,
+                                                 roles.MANAGER})
+
+
+def _profile(sess: Session, user_id: int) -> UserBrand | None:
+    return sess.scalar(select(UserBrand).where(UserBrand.user_id == user_id))
+
+
+def select_locale() -> str:
+    """The request's language: the switch in the navbar, the user's choice, the brand's
+    default, else the browser's preference."""
+    if not has_request_context():
+        return "en"
+    chosen = session.get(SESSION_LOCALE)
+    if chosen in SUPPORTED_LOCALES:
+        return chosen
+    user = current_user()
+    if user is not None:
+        profile = _profile(db_session(), user.id)
+        if profile is not None and profile.locale in SUPPORTED_LOCALES:
+            return profile.locale
+        brand = _brand_for(user, profile)
+        if brand is not None:
+            return brand.default_locale
+    best = request.accept_languages.best_match(["en", "zh-CN", "zh-TW", "zh-Hans", "zh-Hant"])
+    return normalise_locale(best) if best else "en"
+
+
+def _brand_for(user: Any, profile: UserBrand | None) -> Brand | None:
+    sess = db_session()
+    if is_super_admin(user):
+        wanted = session.get(SESSION_BRAND) or (profile.brand_id if profile else None)
+        brand = sess.get(Brand, wanted) if wanted else None
+        return brand or sess.scalar(select(Brand).order_by(Brand.code).limit(1))
+    if profile is None or profile.brand_id is None:
+        return None
+    return sess.get(Brand, profile.brand_id)
+
+
+def crm_ctx() -> Ctx:
+    """The context for this request's user (cached for the request)."""
+    if "crm_ctx" in g:
+        return g.crm_ctx
+    user = current_user()
+    if user is None:
+        raise NoBrand("not logged in")
+    sess = db_session()
+    brand = _brand_for(user, _profile(sess, user.id))
+    if brand is None:
+        raise NoBrand(user.username)
+    rep_scope: int | None = None
+    if is_rep_only(user):
+        rep_scope = sess.scalar(select(Rep.id).where(Rep.brand_id == brand.id,
+                                                     Rep.user_id == user.id)) or -1
+    locale = select_locale()
+    set_locale(locale)
+    ctx = Ctx(session=sess, brand=brand, user=user.username, locale=locale,
+              registry=runtime().registry, rep_scope_id=rep_scope)
+    clock = current_app.config.get("DIRECTCRM_CLOCK")
+    if clock is not None:
+        ctx.clock = clock
+    sess.rollback()  # end the read transaction; services open their own write ones
+    g.crm_ctx = ctx
+    return ctx
+
+
+def rep_of_user(ctx: Ctx) -> Rep | None:
+    """The rep row of the logged-in rep user, if any."""
+    if ctx.rep_scope_id is None or ctx.rep_scope_id < 0:
+        return None
+    return ctx.session.get(Rep, ctx.rep_scope_id)
+
+
+def as_own_rep(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
+    """For a rep user, record the work under their own rep (whatever the input says)."""
+    rep = rep_of_user(ctx)
+    if ctx.rep_scope_id is not None:
+        data = {**data, "rep_ref": rep.rep_ref if rep else "\x00"}
+    return data

@@ -1,0 +1,34 @@
+"""Display names of stored codes (stages, statuses, kinds), translated when shown."""
+
+from __future__ import annotations
+
+from core.i18n import _
+from core.web.views.base import N_
+
+LABELS: dict[str, dict[str, str]] = {
+    "stage": {"prospect": N_("Prospect"), "first_purchase": N_("First purchase"),
+              "repeat": N_("Repeat buyer"), "advocate": N_("Advocate"),
+              "churned": N_("Churned")},
+    "rep_status": {"applicant": N_("Applicant"), "active": N_("Active"),
+                   "suspended": N_("Suspended"), "terminated": N_("Terminated")},
+    "order_status": {"pending": N_("Pending"), "paid": N_("Paid"),
+                     "cancelled": N_("Cancelled")},
+    "interaction": {"visit": N_("Visit"), "call": N_("Call"), "message": N_("Message"),
+                    "note": N_("Note")},
+    "task_status": {"open": N_("Open"), "done": N_("Done"), "cancelled": N_("Cancelled")},
+    "timeline": {"order": N_("Order"), "return": N_("Return"),
+                 "interaction": N_("Interaction"), "task": N_("Task"),
+                 "requested": N_("Requested"), "refunded": N_("Refunded")},
+}
+
+
+def label(kind: str, code: object) -> str:
+    """The translated name of ``code`` (an enum or its value) in the ``kind`` family."""
+    value = getattr(code, "value", code)
+    text = LABELS.get(kind, {}).get(str(value))
+    return _(text) if text else str(value)
+
+
+def choices(kind: str) -> list[tuple[str, str]]:
+    """(value, translated label) pairs for a select."""
+    return [(k, _(v)) for k, v in LABELS[kind].items()]

@@ -1,0 +1,127 @@
+"""Shared plumbing of the admin views: permissions, the request context, forms, errors.
+
+The views are thin: they read the request, call a service with ``crm_ctx()``, and render.
+Forms are plain HTML described by :class:`Field` lists; the services validate with
+marshmallow, and a :class:`~core.errors.ValidationFailed` re-renders the form with each
+field's messages (in the user's language, nothing saved).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_appbuilder import BaseView
+
+from core.errors import DomainError, NotFound, ValidationFailed
+from core.web import roles
+from core.web.context import NoBrand, crm_ctx
+
+
+def N_(message: str) -> str:  # noqa: N802 - marks a string for extraction
+    """Mark a label for translation; it is translated when the page is rendered."""
+    return message
+
+
+@dataclass
+class Field:
+    """One form field: ``kind`` is text, textarea, email, date, datetime, number, money,
+    select or tags (comma-separated)."""
+
+    name: str
+    label: str
+    kind: str = "text"
+    required: bool = False
+    choices: Sequence[tuple[str, str]] | Callable[[], Sequence[tuple[str, str]]] | None = None
+    help: str = ""
+    attrs: dict[str, str] = field(default_factory=dict)
+
+    def options(self) -> Sequence[tuple[str, str]]:
+        """The (value, label) choices of a select."""
+        return self.choices() if callable(self.choices) else (self.choices or [])
+
+
+def form_data(fields: Sequence[Field], form: Mapping[str, str]) -> dict[str, Any]:
+    """The submitted values of ``fields``: blanks dropped, tags split on commas."""
+    data: dict[str, Any] = {}
+    for f in fields:
+        raw = (form.get(f.name) or "").strip()
+        if not raw:
+            continue
+        if f.kind == "tags":
+            data[f.name] = [t.strip() for t in raw.replace("，", ",").split(",") if t.strip()]
+        else:
+            data[f.name] = raw
+    return data
+
+
+class CrmView(BaseView):
+    """A directcrm admin view: ``can_read`` / ``can_write`` on ``class_permission_name``."""
+
+    default_view = "list"
+    method_permission_name = {
+        "list": "read", "show": "read", "add": "write", "edit": "write", "action": "write",
+    }
+    base_permissions = [roles.READ, roles.WRITE]
+
+    def can(self, permission: str = "write") -> bool:
+        """Whether the user holds ``can_<permission>`` on this view's resource."""
+        return self.appbuilder.sm.has_access(f"can_{permission}", self.class_permission_name)
+
+    def page(self, template: str, **kwargs: Any) -> Any:
+        """Render a page with the context, and whether the user may write here."""
+        return self.render_template(template, ctx=crm_ctx(), can_write=self.can("write"),
+                                    view=self, **kwargs)
+
+    def args_int(self, name: str, default: int = 1) -> int:
+        """An integer query argument, or ``default`` when missing or malformed."""
+        try:
+            return int(request.args.get(name, default))
+        except (TypeError, ValueError):
+            return default
+
+    def save(self, fields: Sequence[Field], action: Callable[[dict[str, Any]], Any],
+             template: str, done: Callable[[Any], str], title: str,
+             values: Mapping[str, Any] | None = None, **extra: Any) -> Any:
+        """GET shows the form; POST calls ``action`` and redirects to ``done(result)``,
+        or shows the form again with field errors (nothing is saved on an error)."""
+        errors: dict[str, list[str]] = {}
+        current: dict[str, Any] = dict(values or {})
+        if request.method == "POST":
+            current = {k: v for k, v in request.form.items() if k != "csrf_token"}
+            try:
+                result = action(form_data(fields, request.form))
+            except ValidationFailed as exc:
+                errors = exc.errors
+            except NotFound as exc:
+                errors = {"_schema": [exc.message]}
+            except DomainError as exc:
+                errors = {"_schema": [exc.message]}
+            else:
+                flash(self.saved_message(), "success")
+                return redirect(done(result))
+        return self.page(template, fields=fields, values=current, errors=errors, title=title,
+                         **extra), (422 if errors else 200)
+
+    def saved_message(self) -> str:
+        from core.i18n import _
+
+        return _("Saved.")
+
+
+def not_found_on_missing(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn NotFound (including another brand's or rep's record) into a 404 page."""
+    from functools import wraps
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except NotFound:
+            abort(404)
+        except NoBrand:
+            return redirect(url_for("CrmIndexView.no_brand"))
+
+    return wrapper

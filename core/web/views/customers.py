@@ -1,0 +1,117 @@
+"""Customers: list with search and filters, the 360° page, create and edit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request, url_for
+from flask_appbuilder import expose, has_access
+
+from core.i18n import _
+from core.models import Customer, Rep
+from core.services import browse
+from core.services.customers import create_customer, update_customer
+from core.services.profile import customer_profile
+from core.services.scoping import get_by_id
+from core.web import labels
+from core.web.context import crm_ctx
+from core.web.views.base import N_, CrmView, Field, not_found_on_missing
+
+
+def rep_choices() -> list[tuple[str, str]]:
+    """The brand's reps for a select (a rep user sees only themselves)."""
+    ctx = crm_ctx()
+    reps = browse.search_reps(ctx, per_page=100).items
+    if ctx.rep_scope_id is not None:
+        reps = [r for r in reps if r.id == ctx.rep_scope_id]
+    return [("", "—")] + [(r.rep_ref, f"{r.name} ({r.rep_ref})") for r in reps]
+
+
+def customer_fields(new: bool) -> list[Field]:
+    """The customer form."""
+    return [
+        *([Field("customer_ref", N_("Customer ref"), required=True)] if new else []),
+        Field("name", N_("Name"), required=new),
+        Field("phone", N_("Phone"), help=N_("Stored encrypted; shown masked.")
+              if new else N_("Leave blank to keep the current number.")),
+        Field("email", N_("E-mail"), "email"),
+        Field("wechat_id", N_("WeChat ID")),
+        Field("birthday", N_("Birthday"), "date"),
+        Field("source_channel", N_("Source channel")),
+        Field("rep_ref", N_("Owning rep"), "select", choices=rep_choices),
+        Field("tags", N_("Tags"), "tags", help=N_("Separate tags with commas.")),
+    ]
+
+
+class CustomerView(CrmView):
+    """The customer screens."""
+
+    route_base = "/customers"
+    class_permission_name = "Customers"
+    method_permission_name = {**CrmView.method_permission_name, "reveal": "write"}
+
+    @expose("/list/")
+    @has_access
+    @not_found_on_missing
+    def list(self) -> Any:
+        ctx = crm_ctx()
+        result = browse.search_customers(
+            ctx, q=request.args.get("q"), stage=request.args.get("stage"),
+            rep_ref=request.args.get("rep"), tag=request.args.get("tag"),
+            page=self.args_int("page"))
+        return self.page("crm/customers/list.html", result=result,
+                         stages=labels.choices("stage"), reps=rep_choices(),
+                         title=_("Customers"))
+
+    @expose("/show/<int:pk>")
+    @has_access
+    @not_found_on_missing
+    def show(self, pk: int) -> Any:
+        profile = customer_profile(crm_ctx(), pk)
+        return self.page("crm/customers/show.html", p=profile, title=profile.customer.name)
+
+    @expose("/reveal/<int:pk>", methods=["POST"])
+    @has_access
+    @not_found_on_missing
+    def reveal(self, pk: int) -> Any:
+        """Show the full phone number once; the reveal is written to the audit log."""
+        from core import audit
+
+        ctx = crm_ctx()
+        profile = customer_profile(ctx, pk)
+        with ctx.write():
+            phone = audit.reveal(ctx, profile.customer, "phone")
+        return self.page("crm/customers/show.html", p=profile, revealed_phone=phone,
+                         title=profile.customer.name)
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    @not_found_on_missing
+    def add(self) -> Any:
+        ctx = crm_ctx()
+        defaults: dict[str, Any] = {}
+        if ctx.rep_scope_id is not None and ctx.rep_scope_id > 0:
+            rep = ctx.session.get(Rep, ctx.rep_scope_id)
+            defaults["rep_ref"] = rep.rep_ref if rep else ""
+        return self.save(customer_fields(True), lambda data: create_customer(ctx, data),
+                         "crm/form.html", lambda c: url_for(".show", pk=c.id),
+                         _("New customer"), defaults, back=url_for(".list"))
+
+    @expose("/edit/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    @not_found_on_missing
+    def edit(self, pk: int) -> Any:
+        ctx = crm_ctx()
+        customer = get_by_id(ctx, Customer, pk)
+        rep = ctx.session.get(Rep, customer.rep_id) if customer.rep_id else None
+        values = {"name": customer.name, "email": customer.email or "",
+                  "wechat_id": "", "birthday": customer.birthday.isoformat()
+                  if customer.birthday else "", "source_channel": customer.source_channel or "",
+                  "rep_ref": rep.rep_ref if rep else "",
+                  "tags": ", ".join(sorted(t.tag for t in customer.tags))}
+        ref = customer.customer_ref
+        return self.save(customer_fields(False),
+                         lambda data: update_customer(ctx, ref, data), "crm/form.html",
+                         lambda c: url_for(".show", pk=c.id),
+                         _("Edit %(name)s", name=customer.name), values,
+                         back=url_for(".show", pk=pk))

@@ -1,0 +1,50 @@
+"""The dashboard: this month's figures and four charts drawn as SVG on the server."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_appbuilder import expose, has_access
+
+from core.i18n import _
+from core.services.figures import dashboard_figures
+from core.web import charts, formatting, labels
+from core.web.context import crm_ctx
+from core.web.views.base import CrmView, not_found_on_missing
+
+
+class DashboardView(CrmView):
+    """``/dashboard/``."""
+
+    route_base = "/dashboard"
+    class_permission_name = "Dashboard"
+    default_view = "index"
+    method_permission_name = {"index": "read"}
+
+    @expose("/")
+    @has_access
+    @not_found_on_missing
+    def index(self) -> Any:
+        ctx = crm_ctx()
+        fig = dashboard_figures(ctx)
+        month_labels = [formatting.date(dt.date(int(k[:4]), int(k[5:]), 1),
+                                        ctx.locale, "MMM") for k in fig.months]
+        currency = ctx.brand.currency
+
+        def money_axis(v: float) -> str:
+            return formatting.money(int(v), currency, ctx.locale).replace(".00", "")
+
+        svgs = {
+            "sales": charts.bar_chart(month_labels, fig.sales, fmt=money_axis,
+                                      title=_("Sales by month"), width=1120, height=260),
+            "new": charts.bar_chart(month_labels, fig.new_customers, color=charts.PALETTE[1],
+                                    title=_("New customers by month")),
+            "stages": charts.hbar_chart([(labels.label("stage", s), n) for s, n in fig.stages],
+                                        title=_("Customers by lifecycle stage")),
+            "segments": charts.hbar_chart(fig.segments, title=_("Customers by segment"))
+            if fig.segments else None,
+            "overdue": charts.hbar_chart(fig.overdue_by_rep, title=_("Overdue tasks by rep"))
+            if fig.overdue_by_rep else None,
+        }
+        return self.page("crm/dashboard.html", fig=fig, svgs=svgs, title=_("Dashboard"))

@@ -1,0 +1,60 @@
+"""Interactions (客史记录): the contact log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request, url_for
+from flask_appbuilder import expose, has_access
+
+from core.i18n import _
+from core.services import browse
+from core.services.activities import create_interaction
+from core.web import labels
+from core.web.context import as_own_rep, crm_ctx
+from core.web.views.base import N_, CrmView, Field, not_found_on_missing
+
+FIELDS = [
+    Field("customer_ref", N_("Customer ref"), required=True),
+    Field("kind", N_("Kind"), "select", required=True,
+          choices=lambda: labels.choices("interaction")),
+    Field("occurred_at", N_("When"), "datetime", required=True),
+    Field("summary", N_("Summary"), "textarea", required=True),
+]
+
+
+class InteractionView(CrmView):
+    """The interaction screens."""
+
+    route_base = "/interactions"
+    class_permission_name = "Interactions"
+
+    @expose("/list/")
+    @has_access
+    @not_found_on_missing
+    def list(self) -> Any:
+        ctx = crm_ctx()
+        result = browse.search_interactions(ctx, q=request.args.get("q"),
+                                            kind=request.args.get("kind"),
+                                            page=self.args_int("page"))
+        return self.page("crm/interactions/list.html", result=result,
+                         kinds=labels.choices("interaction"), title=_("Interactions"))
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    @not_found_on_missing
+    def add(self) -> Any:
+        ctx = crm_ctx()
+        ref = request.args.get("customer", "")
+
+        def done(i: Any) -> str:
+            return url_for("CustomerView.show", pk=i.customer_id)
+
+        return self.save(FIELDS, lambda data: create_interaction(ctx, as_own_rep(ctx, data)),
+                         "crm/form.html",
+                         done, _("Log an interaction"),
+                         {"customer_ref": ref, "kind": "call",
+                          "occurred_at": ctx.now().astimezone(ctx.tz).strftime("%Y-%m-%dT%H:%M")},
+                         back=url_for(".list"))
+
+

@@ -1,0 +1,187 @@
+"""Orders (with lines, payments and returns) and returns/refunds."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import flash, redirect, request, url_for
+from flask_appbuilder import expose, has_access
+
+from core.errors import DomainError
+from core.i18n import _
+from core.models import Order, Return
+from core.services import browse
+from core.services.orders import cancel_order, create_order, create_return, pay_order, refund_return
+from core.services.scoping import get_by_id, get_by_ref
+from core.web import labels
+from core.web.context import crm_ctx
+from core.web.views.base import N_, CrmView, Field, not_found_on_missing
+from core.web.views.customers import rep_choices
+
+LINE_ROWS = 4
+
+ORDER_FIELDS = [
+    Field("order_ref", N_("Order ref"), required=True),
+    Field("customer_ref", N_("Customer ref"), required=True),
+    Field("rep_ref", N_("Rep"), "select", choices=rep_choices,
+          help=N_("Defaults to the customer's rep.")),
+    Field("ordered_at", N_("Ordered at"), "datetime", required=True),
+    Field("status", N_("Status"), "select", choices=lambda: labels.choices("order_status")),
+    Field("channel", N_("Channel")),
+    Field("region", N_("Region")),
+]
+
+RETURN_FIELDS = [
+    Field("return_ref", N_("Return ref"), required=True),
+    Field("order_ref", N_("Order ref"), required=True),
+    Field("requested_at", N_("Requested at"), "datetime", required=True),
+    Field("refunded_at", N_("Refunded at"), "datetime",
+          help=N_("Fill in to refund at once; leave blank to refund later.")),
+    Field("reason", N_("Reason"), "textarea"),
+]
+
+
+def _lines(form: Mapping[str, str], money_key: str) -> list[dict[str, Any]]:
+    """Line rows ``lines-<i>-sku`` etc. of a submitted form; empty rows dropped."""
+    out = []
+    for i in range(LINE_ROWS):
+        row = {k: (form.get(f"lines-{i}-{k}") or "").strip()
+               for k in ("sku", "quantity", money_key)}
+        if any(row.values()):
+            out.append({k: v for k, v in row.items() if v})
+    return out
+
+
+def _product_choices() -> list[tuple[str, str]]:
+    ctx = crm_ctx()
+    return [("", "—")] + [(p.sku, f"{p.name} ({p.sku})")
+                          for p in browse.search_products(ctx, per_page=100).items if p.active]
+
+
+class OrderView(CrmView):
+    """The order screens."""
+
+    route_base = "/orders"
+    class_permission_name = "Orders"
+    method_permission_name = {**CrmView.method_permission_name, "pay": "write",
+                              "cancel": "write"}
+
+    @expose("/list/")
+    @has_access
+    @not_found_on_missing
+    def list(self) -> Any:
+        ctx = crm_ctx()
+        result = browse.search_orders(ctx, q=request.args.get("q"),
+                                      status=request.args.get("status"),
+                                      rep_ref=request.args.get("rep"),
+                                      page=self.args_int("page"))
+        return self.page("crm/orders/list.html", result=result,
+                         statuses=labels.choices("order_status"), reps=rep_choices(),
+                         title=_("Orders"))
+
+    @expose("/show/<int:pk>")
+    @has_access
+    @not_found_on_missing
+    def show(self, pk: int) -> Any:
+        order = get_by_id(crm_ctx(), Order, pk)
+        return self.page("crm/orders/show.html", o=order,
+                         title=_("Order %(ref)s", ref=order.order_ref))
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    @not_found_on_missing
+    def add(self) -> Any:
+        ctx = crm_ctx()
+
+        def act(data: dict[str, Any]) -> Order:
+            lines = _lines(request.form, "unit_price")
+            prices = {p.sku: p.list_price for p in browse.search_products(
+                ctx, per_page=100).items}
+            for line in lines:  # an empty price means the list price
+                if "unit_price" not in line and line.get("sku") in prices:
+                    line["unit_price"] = str(prices[line["sku"]])
+            return create_order(ctx, {**data, "lines": lines})
+
+        defaults = {"status": "paid", "customer_ref": request.args.get("customer", ""),
+                    "ordered_at": ctx.now().astimezone(ctx.tz).strftime("%Y-%m-%dT%H:%M")}
+        return self.save(ORDER_FIELDS, act, "crm/orders/form.html",
+                         lambda o: url_for(".show", pk=o.id), _("New order"), defaults,
+                         products=_product_choices(), line_rows=LINE_ROWS,
+                         money_key="unit_price", back=url_for(".list"))
+
+    @expose("/pay/<int:pk>", methods=["POST"])
+    @has_access
+    @not_found_on_missing
+    def pay(self, pk: int) -> Any:
+        ctx = crm_ctx()
+        order = get_by_id(ctx, Order, pk)
+        try:
+            pay_order(ctx, order.order_ref)
+            flash(_("Order %(ref)s is paid.", ref=order.order_ref), "success")
+        except DomainError as exc:
+            flash(exc.message, "danger")
+        return redirect(url_for(".show", pk=pk))
+
+    @expose("/cancel/<int:pk>", methods=["POST"])
+    @has_access
+    @not_found_on_missing
+    def cancel(self, pk: int) -> Any:
+        ctx = crm_ctx()
+        order = get_by_id(ctx, Order, pk)
+        try:
+            cancel_order(ctx, order.order_ref)
+            flash(_("Order %(ref)s is cancelled.", ref=order.order_ref), "success")
+        except DomainError as exc:
+            flash(exc.message, "danger")
+        return redirect(url_for(".show", pk=pk))
+
+
+class ReturnView(CrmView):
+    """Returns and refunds (退货退款)."""
+
+    route_base = "/returns"
+    class_permission_name = "Returns"
+    method_permission_name = {**CrmView.method_permission_name, "refund": "write"}
+
+    @expose("/list/")
+    @has_access
+    @not_found_on_missing
+    def list(self) -> Any:
+        ctx = crm_ctx()
+        refunded = {"yes": True, "no": False}.get(request.args.get("refunded", ""))
+        result = browse.search_returns(ctx, q=request.args.get("q"), refunded=refunded,
+                                       page=self.args_int("page"))
+        return self.page("crm/returns/list.html", result=result, title=_("Returns"))
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    @not_found_on_missing
+    def add(self) -> Any:
+        ctx = crm_ctx()
+
+        def act(data: dict[str, Any]) -> Return:
+            if data.get("order_ref"):
+                get_by_ref(ctx, Order, data["order_ref"])  # a rep: only their own orders
+            return create_return(ctx, {**data, "lines": _lines(request.form, "amount")})
+
+        order_ref = request.args.get("order", "")
+        defaults = {"order_ref": order_ref,
+                    "requested_at": ctx.now().astimezone(ctx.tz).strftime("%Y-%m-%dT%H:%M")}
+        return self.save(RETURN_FIELDS, act, "crm/orders/form.html",
+                         lambda r: url_for("OrderView.show", pk=r.order_id), _("New return"),
+                         defaults, products=_product_choices(), line_rows=LINE_ROWS,
+                         money_key="amount", back=url_for(".list"))
+
+    @expose("/refund/<int:pk>", methods=["POST"])
+    @has_access
+    @not_found_on_missing
+    def refund(self, pk: int) -> Any:
+        ctx = crm_ctx()
+        ret = browse.get_scoped(ctx, browse.scoped_returns(ctx), Return, pk)
+        refund_return(ctx, ret.return_ref)
+        flash(_("Return %(ref)s is refunded.", ref=ret.return_ref), "success")
+        return redirect(url_for("OrderView.show", pk=ret.order_id))
+
+
+

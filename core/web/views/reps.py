@@ -1,0 +1,113 @@
+"""Reps: list, the rep page (customers, tasks due, sales this month), create, status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, redirect, request, url_for
+from flask_appbuilder import expose, has_access
+
+from core.i18n import _
+from core.models import Rep
+from core.services import browse
+from core.services.figures import rep_summary
+from core.services.reps import change_rep_status, create_rep, update_rep
+from core.services.scoping import get_by_id
+from core.web import labels
+from core.web.context import crm_ctx
+from core.web.views.base import N_, CrmView, Field, not_found_on_missing
+
+REP_FIELDS = [
+    Field("rep_ref", N_("Rep ref"), required=True),
+    Field("name", N_("Name"), required=True),
+    Field("phone", N_("Phone")),
+    Field("province", N_("Province")),
+    Field("territory", N_("Territory")),
+    Field("status", N_("Status"), "select", choices=lambda: labels.choices("rep_status")),
+    Field("joined_on", N_("Joined on"), "date"),
+    Field("certificate_no", N_("Certificate number")),
+    Field("certificate_valid_until", N_("Certificate valid until"), "date"),
+    Field("capacity", N_("Capacity (customers)"), "number"),
+]
+
+STATUS_FIELDS = [
+    Field("status", N_("New status"), "select", required=True,
+          choices=lambda: labels.choices("rep_status")),
+    Field("effective_on", N_("Effective on"), "date"),
+    Field("reason", N_("Reason"), "textarea"),
+]
+
+
+class RepView(CrmView):
+    """The rep screens."""
+
+    route_base = "/reps"
+    class_permission_name = "Reps"
+    method_permission_name = {**CrmView.method_permission_name, "status": "write"}
+
+    @expose("/list/")
+    @has_access
+    @not_found_on_missing
+    def list(self) -> Any:
+        ctx = crm_ctx()
+        if ctx.rep_scope_id is not None:  # a rep's "Reps" is their own page
+            if ctx.rep_scope_id < 0:
+                abort(404)
+            return redirect(url_for(".show", pk=ctx.rep_scope_id))
+        result = browse.search_reps(ctx, q=request.args.get("q"),
+                                    status=request.args.get("status"),
+                                    page=self.args_int("page"))
+        return self.page("crm/reps/list.html", result=result,
+                         statuses=labels.choices("rep_status"), title=_("Reps"))
+
+    @expose("/show/<int:pk>")
+    @has_access
+    @not_found_on_missing
+    def show(self, pk: int) -> Any:
+        ctx = crm_ctx()
+        rep = get_by_id(ctx, Rep, pk)
+        if ctx.rep_scope_id is not None and rep.id != ctx.rep_scope_id:
+            abort(404)
+        return self.page("crm/reps/show.html", s=rep_summary(ctx, rep), title=rep.name)
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    @not_found_on_missing
+    def add(self) -> Any:
+        ctx = crm_ctx()
+        return self.save(REP_FIELDS, lambda data: create_rep(ctx, data), "crm/form.html",
+                         lambda r: url_for(".show", pk=r.id), _("New rep"),
+                         {"status": "applicant"}, back=url_for(".list"))
+
+    @expose("/edit/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    @not_found_on_missing
+    def edit(self, pk: int) -> Any:
+        ctx = crm_ctx()
+        rep = get_by_id(ctx, Rep, pk)
+        fields = [f for f in REP_FIELDS if f.name not in ("rep_ref", "status")]
+        values = {f.name: "" if getattr(rep, f.name) is None else str(getattr(rep, f.name))
+                  for f in fields if f.name != "phone"}
+        ref = rep.rep_ref
+        return self.save(fields, lambda data: update_rep(ctx, ref, data), "crm/form.html",
+                         lambda r: url_for(".show", pk=r.id), _("Edit %(name)s", name=rep.name),
+                         values, back=url_for(".show", pk=pk))
+
+    @expose("/status/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    @not_found_on_missing
+    def status(self, pk: int) -> Any:
+        ctx = crm_ctx()
+        rep = get_by_id(ctx, Rep, pk)
+
+        def act(data: dict[str, Any]) -> Rep:
+            from core.schemas import load_or_raise
+            from core.web.forms import StatusChangeSchema
+
+            values = load_or_raise(StatusChangeSchema(), data)
+            return change_rep_status(ctx, rep.rep_ref, values["status"],
+                                     values.get("effective_on"), values.get("reason"))
+
+        return self.save(STATUS_FIELDS, act, "crm/form.html", lambda r: url_for(".show", pk=r.id),
+                         _("Change status of %(name)s", name=rep.name),
+                         {"status": rep.status.value}, back=url_for(".show", pk=pk))

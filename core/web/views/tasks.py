@@ -1,0 +1,65 @@
+"""Tasks: follow-ups with a due time; reps see their own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, request, url_for
+from flask_appbuilder import expose, has_access
+
+from core.i18n import _
+from core.services import browse
+from core.services.activities import complete_task, create_task
+from core.web import labels
+from core.web.context import as_own_rep, crm_ctx
+from core.web.views.base import N_, CrmView, Field, not_found_on_missing
+from core.web.views.customers import rep_choices
+
+FIELDS = [
+    Field("title", N_("Title"), required=True),
+    Field("due_at", N_("Due at"), "datetime", required=True),
+    Field("customer_ref", N_("Customer ref")),
+    Field("rep_ref", N_("Owner"), "select", choices=rep_choices,
+          help=N_("Defaults to the customer's rep.")),
+]
+
+
+class TaskView(CrmView):
+    """The task screens."""
+
+    route_base = "/tasks"
+    class_permission_name = "Tasks"
+    method_permission_name = {**CrmView.method_permission_name, "complete": "write"}
+
+    @expose("/list/")
+    @has_access
+    @not_found_on_missing
+    def list(self) -> Any:
+        ctx = crm_ctx()
+        result = browse.search_tasks(ctx, q=request.args.get("q"),
+                                     status=request.args.get("status", "open") or None,
+                                     overdue=request.args.get("overdue") == "1",
+                                     rep_ref=request.args.get("rep"),
+                                     page=self.args_int("page"))
+        return self.page("crm/tasks/list.html", result=result, now=ctx.now(),
+                         statuses=labels.choices("task_status"), reps=rep_choices(),
+                         title=_("Tasks"))
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    @not_found_on_missing
+    def add(self) -> Any:
+        ctx = crm_ctx()
+        return self.save(FIELDS, lambda data: create_task(ctx, as_own_rep(ctx, data)),
+                         "crm/form.html",
+                         lambda t: url_for(".list"), _("New task"),
+                         {"customer_ref": request.args.get("customer", "")},
+                         back=url_for(".list"))
+
+    @expose("/complete/<int:pk>", methods=["POST"])
+    @has_access
+    @not_found_on_missing
+    def complete(self, pk: int) -> Any:
+        task = complete_task(crm_ctx(), pk)
+        flash(_("Task done: %(title)s", title=task.title), "success")
+        return redirect(request.referrer or url_for(".list"))

@@ -1,0 +1,140 @@
+"""Rep rules: eligibility (DS1), certificates (DS3), territory (DS4), exit dates (DS5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import and_, func, not_, or_, select
+
+from core.context import Ctx
+from core.events import ComplianceResult
+from core.i18n import _
+from core.models import Order, OrderStatus, Rep, RepStatus, RepStatusChange
+from plugins.compliance.checks.base import Check, Period, local_date, outcome, years_before
+from plugins.compliance.rules import Rule
+
+# -- shared with the decision hooks --------------------------------------------------------
+
+
+def ineligibility_reasons(birth_date: dt.date | None, occupation: str | None, on: dt.date,
+                          params: dict[str, Any]) -> list[str]:
+    """Why a rep may not be active on ``on`` under DS1 (empty list: eligible)."""
+    reasons = []
+    min_age = int(params.get("min_age", 18))
+    if birth_date is None:
+        reasons.append(_("birth date missing"))
+    elif birth_date > years_before(on, min_age):
+        reasons.append(_("under %(age)s on %(date)s", age=min_age, date=on.isoformat()))
+    if occupation and occupation in params.get("excluded_occupations", ()):
+        reasons.append(_("excluded group: %(occupation)s", occupation=occupation))
+    return reasons
+
+
+def certificate_valid(certificate_no: str | None, valid_from: dt.date | None,
+                      valid_until: dt.date | None, on: dt.date) -> bool:
+    """Is a rep certificate (直销员证) valid on ``on``?"""
+    return bool(certificate_no) and valid_from is not None and valid_from <= on and (
+        valid_until is None or on <= valid_until)
+
+
+def latest_exit_date(joined_on: dt.date | None, notice_on: dt.date,
+                     params: dict[str, Any]) -> dt.date:
+    """DS5: the latest date a rep's exit may take effect after giving notice on
+    ``notice_on``: at once within ``free_exit_days`` of signing, else after the notice."""
+    free = int(params.get("free_exit_days", 60))
+    if joined_on is not None and notice_on <= joined_on + dt.timedelta(days=free):
+        return notice_on
+    return notice_on + dt.timedelta(days=int(params.get("notice_days", 15)))
+
+
+# -- checks -----------------------------------------------------------------------------
+
+
+def _live_orders(ctx: Ctx, period: Period) -> list[Any]:
+    return [Order.brand_id == ctx.brand_id, Order.ordered_at >= period.start_utc,
+            Order.ordered_at < period.end_utc, Order.status != OrderStatus.CANCELLED,
+            Order.rep_id.is_not(None)]
+
+
+def check_ds1(ctx: Ctx, rule: Rule, period: Period) -> ComplianceResult:
+    """Active reps who are not eligible at the end of the period."""
+    params = rule.parameters
+    cutoff = years_before(period.end, int(params.get("min_age", 18)))
+    active = [Rep.brand_id == ctx.brand_id, Rep.status == RepStatus.ACTIVE]
+    checked = ctx.session.scalar(select(func.count()).select_from(Rep).where(*active)) or 0
+    rows = ctx.session.execute(
+        select(Rep.rep_ref, Rep.name, Rep.birth_date, Rep.occupation).where(
+            *active, or_(Rep.birth_date.is_(None), Rep.birth_date > cutoff,
+                         Rep.occupation.in_(list(params.get("excluded_occupations", ())))))
+        .order_by(Rep.rep_ref))
+    records = [(ref, name, birth, occupation or "",
+                "; ".join(ineligibility_reasons(birth, occupation, period.end, params)))
+               for ref, name, birth, occupation in rows]
+    return outcome(ctx, rule, checked=checked, records=records, columns=(
+        _("Rep"), _("Name"), _("Birth date"), _("Occupation"), _("Reason")))
+
+
+def check_ds3(ctx: Ctx, rule: Rule, period: Period) -> ComplianceResult:
+    """Orders credited to a rep without a valid certificate on the (local) order date."""
+    where = _live_orders(ctx, period)
+    checked = ctx.session.scalar(select(func.count()).select_from(Order).where(*where)) or 0
+    covers_period = and_(Rep.certificate_no.is_not(None),
+                         Rep.certificate_valid_from <= period.start,
+                         or_(Rep.certificate_valid_until.is_(None),
+                             Rep.certificate_valid_until >= period.end))
+    rows = ctx.session.execute(
+        select(Order.order_ref, Order.ordered_at, Rep.rep_ref, Rep.certificate_no,
+               Rep.certificate_valid_from, Rep.certificate_valid_until)
+        .join(Rep, Rep.id == Order.rep_id)
+        .where(*where, Rep.brand_id == ctx.brand_id, not_(covers_period))
+        .order_by(Order.ordered_at, Order.order_ref))
+    records = []
+    for ref, at, rep_ref, cert, valid_from, valid_until in rows:
+        day = local_date(ctx, at)
+        if not certificate_valid(cert, valid_from, valid_until, day):
+            records.append((ref, day, rep_ref, cert or "—", valid_from, valid_until))
+    return outcome(ctx, rule, checked=checked, records=records, columns=(
+        _("Order"), _("Order date"), _("Rep"), _("Certificate"), _("Valid from"),
+        _("Valid until")))
+
+
+def check_ds4(ctx: Ctx, rule: Rule, period: Period) -> ComplianceResult:
+    """Orders whose region is not the crediting rep's province."""
+    where = [*_live_orders(ctx, period), Order.region.is_not(None)]
+    base = select(Order.order_ref, Order.ordered_at, Order.region, Rep.rep_ref,
+                  Rep.province).join(Rep, Rep.id == Order.rep_id).where(
+        *where, Rep.brand_id == ctx.brand_id, Rep.province.is_not(None))
+    checked = ctx.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    rows = ctx.session.execute(base.where(Order.region != Rep.province)
+                               .order_by(Order.ordered_at, Order.order_ref))
+    records = [(ref, local_date(ctx, at), region, rep_ref, province)
+               for ref, at, region, rep_ref, province in rows]
+    return outcome(ctx, rule, checked=checked, records=records, columns=(
+        _("Order"), _("Order date"), _("Order region"), _("Rep"), _("Rep province")))
+
+
+def check_ds5(ctx: Ctx, rule: Rule, period: Period) -> ComplianceResult:
+    """Exits effective in the period that took effect later than the rep was entitled to."""
+    rows = list(ctx.session.execute(
+        select(Rep.rep_ref, Rep.name, Rep.joined_on, RepStatusChange.changed_at,
+               RepStatusChange.effective_on)
+        .join(Rep, Rep.id == RepStatusChange.rep_id)
+        .where(RepStatusChange.brand_id == ctx.brand_id, Rep.brand_id == ctx.brand_id,
+               RepStatusChange.new_status == RepStatus.TERMINATED,
+               RepStatusChange.effective_on >= period.start,
+               RepStatusChange.effective_on <= period.end)
+        .order_by(RepStatusChange.effective_on, Rep.rep_ref)))
+    records = []
+    for ref, name, joined_on, changed_at, effective_on in rows:
+        notice_on = min(local_date(ctx, changed_at), effective_on)
+        latest = latest_exit_date(joined_on, notice_on, rule.parameters)
+        if effective_on > latest:
+            records.append((ref, name, joined_on, notice_on, latest, effective_on))
+    return outcome(ctx, rule, checked=len(rows), records=records, columns=(
+        _("Rep"), _("Name"), _("Signed on"), _("Notice on"), _("Latest exit date"),
+        _("Exit took effect")), figures=((_("Exits in the period"), len(rows)),))
+
+
+CHECKS: dict[str, Check] = {"DS1": check_ds1, "DS3": check_ds3, "DS4": check_ds4,
+                            "DS5": check_ds5}

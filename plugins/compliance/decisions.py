@@ -1,0 +1,79 @@
+"""Decisions: refuse (or warn about) a rep activation or an order that breaks a rule.
+
+A rule in ``block`` mode gives a blocking :class:`core.events.Problem` whose code is the
+rule ID; in ``warn`` mode the same problem does not block.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from core.context import Ctx
+from core.events import Problem
+from core.i18n import _
+from core.models import Rep
+from plugins.compliance.checks.base import local_date
+from plugins.compliance.checks.reps import certificate_valid, ineligibility_reasons
+from plugins.compliance.rules import rule_in_force, rule_mode
+
+
+def validate_rep_status(ctx: Ctx, rep_id: int, new_status: str,
+                        effective_on: dt.date) -> list[Problem]:
+    """DS1: a rep may become active only if eligible on ``effective_on``."""
+    if new_status != "active":
+        return []
+    rule = rule_in_force(ctx, "DS1", effective_on)
+    if rule is None:
+        return []
+    rep = ctx.session.get(Rep, rep_id)
+    if rep is None or rep.brand_id != ctx.brand_id:
+        return []
+    reasons = ineligibility_reasons(rep.birth_date, rep.occupation, effective_on,
+                                    rule.parameters)
+    if not reasons:
+        return []
+    excluded = rep.occupation in rule.parameters.get("excluded_occupations", ())
+    field = "occupation" if excluded and len(reasons) == 1 else "birth_date"
+    return [Problem(code="DS1", field=field, blocking=rule_mode(ctx, rule) == "block",
+                    message=_("Rep %(ref)s cannot be activated (%(rule)s, %(title)s): "
+                              "%(reasons)s.", ref=rep.rep_ref, rule="DS1",
+                              title=_(rule.title), reasons="; ".join(reasons)))]
+
+
+def validate_order(ctx: Ctx, order: dict[str, Any]) -> list[Problem]:
+    """DS3 (certificate valid on the order date), DS4 (territory), DS6 (marked price)."""
+    ordered_at = order.get("ordered_at") or ctx.now()
+    day = local_date(ctx, ordered_at)
+    problems: list[Problem] = []
+    rep = ctx.session.get(Rep, order["rep_id"]) if order.get("rep_id") else None
+    if rep is not None and rep.brand_id == ctx.brand_id:
+        rule = rule_in_force(ctx, "DS3", day)
+        if rule is not None and not certificate_valid(
+                rep.certificate_no, rep.certificate_valid_from, rep.certificate_valid_until,
+                day):
+            problems.append(Problem(
+                code="DS3", field="rep_ref", blocking=rule_mode(ctx, rule) == "block",
+                message=_("Rep %(ref)s has no valid certificate on %(date)s (%(rule)s, "
+                          "%(title)s).", ref=rep.rep_ref, date=day.isoformat(), rule="DS3",
+                          title=_(rule.title))))
+        rule = rule_in_force(ctx, "DS4", day)
+        region = order.get("region")
+        if rule is not None and region and rep.province and region != rep.province:
+            problems.append(Problem(
+                code="DS4", field="region", blocking=rule_mode(ctx, rule) == "block",
+                message=_("Order region %(region)s is outside rep %(ref)s's province "
+                          "%(province)s (%(rule)s, %(title)s).", region=region,
+                          ref=rep.rep_ref, province=rep.province, rule="DS4",
+                          title=_(rule.title))))
+    rule = rule_in_force(ctx, "DS6", day)
+    if rule is not None:
+        for i, line in enumerate(order.get("lines", [])):
+            if line.get("list_price") is not None and line["unit_price"] != line["list_price"]:
+                problems.append(Problem(
+                    code="DS6", field=f"lines.{i}.unit_price",
+                    blocking=rule_mode(ctx, rule) == "block",
+                    message=_("Sku %(sku)s sold at %(price)s, list price %(list)s (%(rule)s, "
+                              "%(title)s).", sku=line.get("sku", ""), price=line["unit_price"],
+                              list=line["list_price"], rule="DS6", title=_(rule.title))))
+    return problems

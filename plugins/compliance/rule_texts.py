@@ -1,0 +1,45 @@
+"""Rule pack texts marked for translation (titles and profile names live in the TOML
+packs; pybabel does not read TOML). ``tests/plugins/compliance/test_rulepacks.py``
+checks that this list matches the packs."""
+
+from __future__ import annotations
+
+
+def N_(s: str) -> str:  # noqa: N802 - mark for extraction
+    return s
+
+
+RULE_TEXTS = [
+    N_('Mainland China'),
+    N_('Rep eligibility: 18 or older and not in an excluded group'),
+    N_('No entry fee and no required purchase to become a rep'),
+    N_('Orders only by reps with a valid certificate'),
+    N_("Sales only in the rep's province"),
+    N_("Rep exit: any time within 60 days of signing, later with 15 days' notice"),
+    N_('Sale at the marked price'),
+    N_('Rep pay only on own consumer sales, at most 30% of them'),
+    N_('Returns of unopened products within 30 days, refund within 7 days'),
+    N_('Return policy, outlet address and phone on the receipt'),
+    N_('Only the six permitted product categories'),
+    N_('Monthly filing by the 15th and continuous disclosure'),
+    N_("Deposit: 15% of last month's revenue, ¥20M to ¥100M"),
+    N_("No pay for recruiting, entry fees or a downline's sales"),
+    N_('Referral rewards: one level, customers only, on real paid orders'),
+    N_('Distance sales: 7-day no-reason return, refund within 7 days'),
+    N_('Complaints handled within the service levels (brand policy: 24 h, 72 h, 7 days)'),
+    N_('Notice before collecting personal data, consent per notice version'),
+    N_('Separate consent for sensitive data, sharing, publishing and transfer abroad'),
+    N_('Marketing only with consent and an easy opt-out'),
+    N_('European Union'),
+    N_('Distance sales: 14-day withdrawal, refund within 14 days'),
+    N_('Provable consent, withdrawal as easy as consent'),
+    N_('Data-subject requests answered within one month'),
+    N_('Taiwan'),
+    N_('Rep rescission within 30 days with full refund, then 90% buy-back within 6 months'),
+    N_('Mail order and door-to-door sales: 7-day return, refund within 15 days'),
+    N_('Income mainly from sales at fair prices, never from recruiting'),
+    N_('Complaints handled within the service levels (brand policy)'),
+    N_('United States'),
+    N_('Rep exit: 90% buy-back of resalable inventory within 12 months'),
+    N_('Pay tied to real end-user sales, not recruiting'),
+]

@@ -1,0 +1,176 @@
+"""Membership tiers: defaults, the rolling metric, and set-based evaluation.
+
+A customer reaches the highest tier whose ``min_value`` their rolling metric meets
+(upgrades happen on every paid-order batch and in the daily job). A customer keeps a tier
+while the metric stays at or above its ``retain_value``; below it, the daily job moves them
+down to the highest lower tier whose ``retain_value`` they meet. The metric is the net
+paid amount (``spend``) or the points earned (``points``) over the last
+``tier_window_months``, refunds and cancellations deducted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, insert, select, update
+
+from core.context import Ctx
+from core.i18n import normalise_locale
+from plugins.loyalty.ledger import chunks, ensure_accounts
+from plugins.loyalty.models import (
+    EntryKind,
+    LoyaltyAccount,
+    LoyaltyEntry,
+    LoyaltyTier,
+    LoyaltyTierChange,
+    SourceKind,
+)
+from plugins.loyalty.settings import TierBasis, add_months, programme
+
+# (code, rank, min_value, retain_value, multiplier); names per language below.
+DEFAULT_TIERS = (
+    ("member", 0, "0", "0", "1.00"),
+    ("silver", 1, "2000", "1500", "1.20"),
+    ("gold", 2, "5000", "4000", "1.50"),
+    ("diamond", 3, "20000", "16000", "2.00"),
+)
+DEFAULT_NAMES = {
+    "zh_Hans_CN": {"member": "普通会员", "silver": "银卡", "gold": "金卡", "diamond": "钻石"},
+    "zh_Hant_TW": {"member": "普通會員", "silver": "銀卡", "gold": "金卡", "diamond": "鑽石"},
+    "en": {"member": "Member", "silver": "Silver", "gold": "Gold", "diamond": "Diamond"},
+}
+SPEND_SOURCES = (SourceKind.ORDER.value, SourceKind.REFUND.value, SourceKind.CANCELLATION.value)
+
+
+@dataclass(frozen=True, slots=True)
+class TierChanged:
+    """Payload of ``crm_loyalty_tier_changed``: one customer's move (``old_tier`` is None
+    for a first placement)."""
+
+    customer_id: int
+    old_tier: str | None
+    new_tier: str
+    metric: Decimal
+    reason: str
+    changed_at: dt.datetime
+
+
+def seed_default_tiers(ctx: Ctx) -> None:
+    """Create the default tiers for the brand unless it has tiers already."""
+    if ctx.session.scalar(select(LoyaltyTier.id).where(LoyaltyTier.brand_id == ctx.brand_id)
+                          .limit(1)) is not None:
+        return
+    assert ctx.brand is not None
+    names = DEFAULT_NAMES.get(normalise_locale(ctx.brand.default_locale), DEFAULT_NAMES["en"])
+    ctx.session.execute(insert(LoyaltyTier), [
+        {"brand_id": ctx.brand_id, "code": code, "name": names[code], "rank": rank,
+         "min_value": Decimal(lo), "retain_value": Decimal(keep), "multiplier": Decimal(mult),
+         "benefits": None, "created_at": ctx.now()}
+        for code, rank, lo, keep, mult in DEFAULT_TIERS])
+
+
+def list_tiers(ctx: Ctx) -> list[LoyaltyTier]:
+    """The brand's tiers, lowest first."""
+    return list(ctx.session.scalars(select(LoyaltyTier).where(
+        LoyaltyTier.brand_id == ctx.brand_id).order_by(LoyaltyTier.rank)))
+
+
+def window_start(ctx: Ctx) -> dt.datetime:
+    """Start of the rolling window: local midnight ``tier_window_months`` ago."""
+    months = programme(ctx).tier_window_months
+    start = add_months(ctx.local_today(), -months)
+    return dt.datetime.combine(start, dt.time(0), ctx.tz).astimezone(dt.UTC)
+
+
+def metrics(ctx: Ctx, customer_ids: Sequence[int]) -> dict[int, Decimal]:
+    """``{customer_id: rolling spend or points}`` as of ``ctx.now()``."""
+    basis = programme(ctx).tier_basis
+    column = LoyaltyEntry.base_amount if basis == TierBasis.SPEND else LoyaltyEntry.points
+    start, now = window_start(ctx), ctx.now()
+    out = {c: Decimal("0.00") for c in customer_ids}
+    for chunk in chunks(list(customer_ids)):
+        rows = ctx.session.execute(
+            select(LoyaltyEntry.customer_id, func.sum(column))
+            .where(LoyaltyEntry.brand_id == ctx.brand_id, LoyaltyEntry.customer_id.in_(chunk),
+                   LoyaltyEntry.source_kind.in_(SPEND_SOURCES),
+                   LoyaltyEntry.kind.in_((EntryKind.EARN.value, EntryKind.REVERSE.value)),
+                   LoyaltyEntry.effective_at >= start, LoyaltyEntry.effective_at <= now)
+            .group_by(LoyaltyEntry.customer_id))
+        for cid, total in rows:
+            out[cid] = Decimal(str(total or 0)).quantize(Decimal("0.01"))
+    return out
+
+
+def _target(tiers: list[LoyaltyTier], current: LoyaltyTier | None, metric: Decimal,
+            allow_downgrade: bool) -> LoyaltyTier:
+    reach = max((t for t in tiers if t.min_value <= metric), key=lambda t: t.rank,
+                default=tiers[0])
+    if current is None or reach.rank > current.rank:
+        return reach
+    if allow_downgrade and metric < current.retain_value:
+        lower = [t for t in tiers if t.rank < current.rank and t.retain_value <= metric]
+        return max(lower, key=lambda t: t.rank, default=tiers[0])
+    return current
+
+
+def evaluate(ctx: Ctx, customer_ids: Iterable[int] | None = None, *,
+             allow_downgrade: bool, reason: str) -> list[TierChanged]:
+    """Re-place customers (all members when ``customer_ids`` is None) in their tiers;
+    writes tier history and fires ``crm_loyalty_tier_changed`` once for the batch."""
+    tiers = list_tiers(ctx)
+    if not tiers:
+        return []
+    by_id = {t.id: t for t in tiers}
+    if customer_ids is None:
+        ids = list(ctx.session.scalars(select(LoyaltyAccount.customer_id).where(
+            LoyaltyAccount.brand_id == ctx.brand_id).order_by(LoyaltyAccount.customer_id)))
+    else:
+        ids = sorted(set(customer_ids))
+        ensure_accounts(ctx, ids)
+    now = ctx.now()
+    changes: list[TierChanged] = []
+    for chunk in chunks(ids):
+        current = dict(ctx.session.execute(
+            select(LoyaltyAccount.customer_id, LoyaltyAccount.tier_id).where(
+                LoyaltyAccount.brand_id == ctx.brand_id,
+                LoyaltyAccount.customer_id.in_(chunk))).all())
+        values = metrics(ctx, chunk)
+        moves: dict[int, list[int]] = {}
+        history = []
+        for cid in chunk:
+            old = by_id.get(current.get(cid)) if current.get(cid) else None
+            new = _target(tiers, old, values[cid], allow_downgrade)
+            if old is not None and new.id == old.id:
+                continue
+            moves.setdefault(new.id, []).append(cid)
+            history.append({"brand_id": ctx.brand_id, "customer_id": cid,
+                            "old_tier_id": old.id if old else None, "new_tier_id": new.id,
+                            "metric": values[cid], "reason": reason, "changed_at": now})
+            changes.append(TierChanged(cid, old.code if old else None, new.code, values[cid],
+                                       reason, now))
+        for tier_id, cids in moves.items():
+            ctx.session.execute(update(LoyaltyAccount).where(
+                LoyaltyAccount.brand_id == ctx.brand_id, LoyaltyAccount.customer_id.in_(cids))
+                .values(tier_id=tier_id, tier_since=now)
+                .execution_options(synchronize_session=False))
+        if history:
+            ctx.session.execute(insert(LoyaltyTierChange), history)
+    if changes:
+        ctx.hooks.crm_loyalty_tier_changed(ctx=ctx, changes=changes)
+    return changes
+
+
+def multipliers(ctx: Ctx, customer_ids: Sequence[int]) -> dict[int, Decimal]:
+    """``{customer_id: current tier multiplier}`` (1 for customers without a tier)."""
+    out = {c: Decimal("1") for c in customer_ids}
+    for chunk in chunks(list(customer_ids)):
+        rows = ctx.session.execute(
+            select(LoyaltyAccount.customer_id, LoyaltyTier.multiplier)
+            .join(LoyaltyTier, LoyaltyTier.id == LoyaltyAccount.tier_id)
+            .where(LoyaltyAccount.brand_id == ctx.brand_id,
+                   LoyaltyAccount.customer_id.in_(chunk)))
+        out.update({cid: Decimal(mult) for cid, mult in rows})
+    return out

@@ -1,0 +1,30 @@
+"""The demo brand: built through the import and services, and idempotent."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from core.demo import PRODUCTS, build_demo
+from core.models import Customer, Interaction, Order, Product, Rep, Return, Task
+
+
+def test_demo_builds_once(make_ctx):
+    first = build_demo(make_ctx, customers=40)
+    assert first.created_brand and sorted(first.enabled) == ["compliance", "loyalty"]
+    ctx = make_ctx("DEMO")
+    counts = {m.__name__: ctx.session.scalar(select(func.count()).select_from(m))
+              for m in (Rep, Customer, Product, Order, Return, Interaction, Task)}
+    assert counts["Rep"] == 8 and counts["Customer"] == 40
+    assert counts["Product"] == len(PRODUCTS)
+    assert {p.category for p in ctx.session.scalars(select(Product))} == {
+        "cosmetics", "cleaning", "health_food", "health_equipment", "kitchenware", "appliances"}
+    assert counts["Order"] > 40 and counts["Interaction"] > 0
+    assert counts["Task"] == 10  # one task for every fourth of 40 customers
+    assert first.imports["orders"].imported > 0
+    second = build_demo(make_ctx, customers=40)
+    assert not second.created_brand and second.enabled == []
+    assert all(r.imported == 0 for r in second.imports.values())
+    assert second.interactions == 0
+    again = {m.__name__: ctx.session.scalar(select(func.count()).select_from(m))
+             for m in (Rep, Customer, Product, Order, Return, Interaction, Task)}
+    assert again == counts

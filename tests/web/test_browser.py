@@ -1,0 +1,158 @@
+"""End to end in headless Chromium (Debian's chromium and chromedriver, no downloads):
+log in, create a customer, record an order, see the module section on the customer page,
+switch to Traditional Chinese, and a rep failing to open another rep's customer.
+
+Screenshots of the dashboard and the customer page go to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support import expected_conditions as EC  # noqa: N812
+from selenium.webdriver.support.ui import Select, WebDriverWait
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from core.context import Ctx
+from core.runtime import Runtime
+from core.web.users import create_user
+from tests.conftest import FixedClock
+from tests.web.conftest import PASSWORD, Recorder, build_app
+from tests.web.seed import Seeded, seed_history
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def driver() -> Iterator[WebDriver]:
+    """One headless Chromium for the whole module."""
+    profile = tempfile.TemporaryDirectory(prefix="directcrm-chrome-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--window-size=1440,1000",
+                "--lang=en-US", f"--user-data-dir={profile.name}"):
+        options.add_argument(arg)
+    drv = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    drv.implicitly_wait(3)
+    yield drv
+    drv.quit()
+    profile.cleanup()
+
+
+@pytest.fixture()
+def server(rt: Runtime, clock: FixedClock, ctx_a: Ctx, seeded: Seeded,
+           recorder: Recorder) -> Iterator[str]:
+    """The app (CSRF on, as in production) served on a free localhost port."""
+    seed_history(ctx_a, clock)
+    app: Flask = build_app(rt, clock)
+    create_user(app, "boss_a", PASSWORD, "brand_admin", brand_code="A")
+    create_user(app, "rep1", PASSWORD, "rep", brand_code="A", rep_ref="R1")
+    srv: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_port}"
+    srv.shutdown()
+    thread.join(5)
+
+
+def log_in(driver: WebDriver, base: str, username: str, screenshot: str | None = None
+           ) -> None:
+    driver.delete_all_cookies()
+    driver.get(f"{base}/login/")
+    if screenshot:
+        shot(driver, screenshot)
+    driver.find_element(By.ID, "username").send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    assert driver.find_element(By.CSS_SELECTOR, ".topbar .page-title")
+
+
+def shot(driver: WebDriver, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / name
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    # The window includes the browser's frame: add room so the whole page fits.
+    driver.set_window_size(1440, max(900, min(int(height) + 160, 2600)))
+    driver.save_screenshot(str(path))
+    driver.set_window_size(1440, 1000)
+    return path
+
+
+def test_customer_order_and_languages(driver: WebDriver, server: str, seeded: Seeded,
+                                      recorder: Recorder) -> None:
+    log_in(driver, server, "boss_a", screenshot="login.png")
+    # The brand's language (简体中文) is the default for a user without a preference.
+    assert driver.find_element(By.CSS_SELECTOR, ".topbar .page-title").text == "仪表板"
+    assert len(driver.find_elements(By.CSS_SELECTOR, "svg.chart")) >= 3
+    assert shot(driver, "dashboard.png").stat().st_size > 20_000
+
+    # Create a customer through the form.
+    driver.get(f"{server}/customers/list/")
+    driver.find_element(By.ID, "new-customer").click()
+    driver.find_element(By.ID, "f-customer_ref").send_keys("WEB1")
+    driver.find_element(By.ID, "f-name").send_keys("周杰")
+    driver.find_element(By.ID, "f-phone").send_keys("13900001111")
+    Select(driver.find_element(By.ID, "f-rep_ref")).select_by_value("R1")
+    driver.find_element(By.ID, "f-tags").send_keys("新客, 直播")
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    assert driver.find_element(By.CSS_SELECTOR, ".profile-head h2").text.startswith("周杰")
+    assert driver.find_element(By.ID, "phone").text == "139****1111"
+    customer_url = driver.current_url
+
+    # Record an order for them: 2 x 玫瑰精华液 at the list price 199.00 = 398.00.
+    driver.find_element(By.ID, "new-order").click()
+    driver.find_element(By.ID, "f-order_ref").send_keys("WEB-O1")
+    Select(driver.find_element(By.NAME, "lines-0-sku")).select_by_value("P1")
+    driver.find_element(By.NAME, "lines-0-quantity").send_keys("2")
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    assert driver.find_element(By.ID, "order-total").text == "¥398.00"
+    assert [e.order_ref for e in recorder.paid][-1] == "WEB-O1"
+
+    # The customer page shows the order and the module's section (the loyalty points
+    # balance once the loyalty module is enabled; here the test module's section).
+    driver.get(customer_url)
+    driver.find_element(By.ID, "log-interaction").click()
+    driver.find_element(By.ID, "f-summary").send_keys("电话回访：精华液使用感受很好，下月再来")
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(driver, 10).until(EC.url_to_be(customer_url))
+    timeline = driver.find_element(By.CSS_SELECTOR, ".timeline").text
+    assert "WEB-O1" in timeline and "¥398.00" in timeline and "电话回访" in timeline
+    section = driver.find_element(By.ID, "section-webtest")
+    assert "points balance" in section.text.lower()  # the title is styled upper-case
+    assert "复购客户" not in driver.find_element(By.CSS_SELECTOR, ".profile-head").text
+    assert shot(driver, "customer.png").stat().st_size > 20_000
+
+    # Switch to Traditional Chinese: the menu follows.
+    driver.find_element(By.CSS_SELECTOR, "#language-switch a[lang='zh-Hant-TW']").click()
+    menu = driver.find_element(By.CSS_SELECTOR, "nav.nav").text
+    assert "客戶" in menu and "訂單" in menu and "儀表板" in menu
+    assert driver.current_url == customer_url  # the switch returns to the same page
+    driver.get(f"{server}/customers/list/")
+    assert driver.find_element(By.CSS_SELECTOR, ".topbar .page-title").text == "客戶"
+    shot(driver, "customers-zh-hant.png")
+
+
+def test_rep_cannot_open_another_reps_customer(driver: WebDriver, server: str,
+                                               seeded: Seeded) -> None:
+    log_in(driver, server, "rep1")
+    driver.get(f"{server}/customers/show/{seeded.customers['C1']}")
+    assert driver.find_element(By.CSS_SELECTOR, ".profile-head h2").text.startswith("张伟")
+    driver.get(f"{server}/customers/show/{seeded.customers['C3']}")
+    assert driver.find_element(By.CSS_SELECTOR, ".error-code").text == "404"
+    assert "陈静" not in driver.page_source
+    # Nor does the customer list show the other rep's customers.
+    driver.get(f"{server}/customers/list/")
+    assert "陈静" not in driver.page_source and "张伟" in driver.page_source

@@ -58,7 +58,8 @@ FAB_ROLES: dict[str, list[list[str]]] = {
     # Everything, in every brand (also FAB's user and role screens).
     SUPER_ADMIN: [[".*", ".*"]],
     # The whole brand: every CRM screen, reading and writing, and the brand's settings.
-    BRAND_ADMIN: [[_ANY_CRM, f"^({READ}|{WRITE})$"], *_OPENAPI, *_MODULE_ALL],
+    BRAND_ADMIN: [[_ANY_CRM, f"^({READ}|{WRITE})$"], *_rw("Compliance"), *_OPENAPI,
+                  *_MODULE_ALL],
     MANAGER: [[_BRAND_WIDE, f"^({READ}|{WRITE})$"], *_ro("Brands", "Users"), *_OPENAPI,
               *_MODULE_ALL],
     # A rep: their own customers, orders, interactions and tasks (scoping does the rest).
@@ -67,7 +68,9 @@ FAB_ROLES: dict[str, list[list[str]]] = {
     CUSTOMER_SERVICE: [*_rw("Customers", "Interactions", "Tasks", "Returns"),
                        *_ro("Orders", "Products", "Reps", "Dashboard"), *_OPENAPI,
                        *_MODULE_READ],
-    COMPLIANCE_OFFICER: [[_ANY_CRM, f"^{READ}$"], *_OPENAPI, *_MODULE_READ],
+    # "Compliance" is the compliance module's page (shown only where the brand enabled it).
+    COMPLIANCE_OFFICER: [[_ANY_CRM, f"^{READ}$"], *_rw("Compliance"), *_OPENAPI,
+                         *_MODULE_READ],
 }
 
 

@@ -20,7 +20,7 @@ from flask import request
 from flask_appbuilder.api import BaseApi
 
 from core.errors import DomainError, NotFound, RuleViolation, ValidationFailed
-from core.i18n import _
+from core.i18n import gettext_core as _
 from core.services.browse import Page
 from core.web import roles
 from core.web.context import NoBrand

@@ -13,7 +13,7 @@ from flask import request
 from flask_appbuilder.api import expose, protect
 
 from core.errors import ValidationFailed
-from core.i18n import _
+from core.i18n import gettext_core as _
 from core.models import Customer, Order, Product, Rep, Return
 from core.schemas import AwareDateTime
 from core.services import browse

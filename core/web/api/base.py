@@ -1,7 +1,7 @@
 """Shared plumbing of the REST API: scoping, errors as JSON, pagination, OpenAPI docs.
 
 Endpoints are FAB ``BaseApi`` methods under ``/api/v1/<resource>``, protected by JWT
-(``POST /api/v1/security/login``) or the browser session, with the same ``can_read`` /
+(``POST /api/v1/security/login``), never the browser session, with the same ``can_read`` /
 ``can_write`` permissions and the same brand and rep scoping as the admin screens.
 Errors never leak as a 500: a bad body is 400 (not JSON) or 422 (field errors), another
 brand's or rep's record is 404, a refused business rule is 409/422 with its code.
@@ -101,7 +101,9 @@ class CrmApi(BaseApi):
     """A directcrm REST resource."""
 
     version = "v1"
-    allow_browser_login = True
+    # JWT only: FAB's REST APIs are CSRF-exempt, so the browser's session cookie must not
+    # authenticate them (a forged cross-site request would otherwise act as the user).
+    allow_browser_login = False
     base_permissions = [roles.READ, roles.WRITE]
     method_permission_name = {"get_list": "read", "get_one": "read", "post": "write",
                               "put": "write", "pay": "write", "cancel": "write",

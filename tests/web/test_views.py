@@ -244,3 +244,16 @@ def test_users_screen(login: Login, seeded: Seeded) -> None:
     assert r.status_code == 422 and 'data-field="role"' in r.get_data(as_text=True)
     assert login("boss_b").post("/staff/add", data={}).status_code == 403  # a manager
     assert "boss_b" in login("admin").get("/staff/list/").get_data(as_text=True)
+
+
+def test_brand_admin_enables_a_module(login: Login, rt: Runtime) -> None:
+    from core.models import BrandModule
+
+    boss = login("boss_a")
+    r = boss.post("/brands/module", data={"module": "loyalty", "enable": "1"})
+    assert r.status_code == 302
+    with rt.sessionmaker() as s:
+        rows = s.execute(select(BrandModule.module, BrandModule.enabled)).all()
+    assert rows == [("loyalty", True)]
+    assert login("boss_b").post("/brands/module", data={"module": "loyalty",
+                                                        "enable": "1"}).status_code == 403

@@ -192,3 +192,20 @@ def test_session_cookie_does_not_authenticate_the_api(login: Callable[[str], Fla
     assert client.get("/api/v1/customers/").status_code == 401
     assert client.post("/api/v1/customers/", json={"customer_ref": "X", "name": "x"}
                        ).status_code == 401
+
+
+def test_reps_update_and_status(app: Flask, token: Headers) -> None:
+    client = app.test_client()
+    headers = token("boss_a")
+    r = client.put("/api/v1/reps/R1", json={"territory": "浦东", "capacity": 80},
+                   headers=headers)
+    assert r.status_code == 200 and r.json["result"]["territory"] == "浦东"
+    r = client.post("/api/v1/reps/R1/status", json={"status": "suspended",
+                                                    "effective_on": "2026-03-02"},
+                    headers=headers)
+    assert r.status_code == 200 and r.json["result"]["status"] == "suspended"
+    r = client.post("/api/v1/reps/R1/status", json={"status": "retired"}, headers=headers)
+    assert r.status_code == 422 and list(r.json["errors"]) == ["status"]
+    # A rep may read reps but not change them.
+    assert client.put("/api/v1/reps/R1", json={"territory": "x"},
+                      headers=token("rep1")).status_code == 403

@@ -70,7 +70,8 @@ def openapi(summary: str, *, query: Iterable[str] = (), paged: bool = False,
 
 
 _METHOD = {"get_list": "get", "get_one": "get", "post": "post", "put": "put",
-           "pay": "post", "cancel": "post", "refund": "post", "complete": "post"}
+           "pay": "post", "cancel": "post", "refund": "post", "complete": "post",
+           "status": "post"}
 
 
 def api_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -107,7 +108,7 @@ class CrmApi(BaseApi):
     base_permissions = [roles.READ, roles.WRITE]
     method_permission_name = {"get_list": "read", "get_one": "read", "post": "write",
                               "put": "write", "pay": "write", "cancel": "write",
-                              "refund": "write", "complete": "write"}
+                              "refund": "write", "complete": "write", "status": "write"}
 
     def json_body(self) -> dict[str, Any]:
         """The request's JSON object, or a ValidationFailed naming the problem."""

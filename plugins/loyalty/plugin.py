@@ -75,6 +75,14 @@ def crm_rep_pay_items(ctx: Ctx, period_start: dt.date, period_end: dt.date) -> l
 
 
 @hookimpl
+def crm_register_views(ctx: Ctx, appbuilder: Any) -> None:
+    """The programme and ledger screens, and the REST API."""
+    from plugins.loyalty.views import register
+
+    register(appbuilder)
+
+
+@hookimpl
 def crm_cli_commands(ctx: Ctx) -> list[click.Command]:
     """``directcrm loyalty ...``."""
     from plugins.loyalty.cli import loyalty

@@ -138,7 +138,8 @@ def _period_label(start: dt.date, end: dt.date) -> str:
     return f"{start.isoformat()}/{end.isoformat()}"
 
 
-def _entry_label(kind: EntryKind) -> str:
+def entry_label(kind: EntryKind) -> str:
+    """The translated name of an entry kind."""
     return {EntryKind.EARN: _("Earned"), EntryKind.REDEEM: _("Redeemed"),
             EntryKind.EXPIRE: _("Expired"), EntryKind.REVERSE: _("Reversed"),
             EntryKind.ADJUST: _("Adjusted")}[kind]
@@ -151,7 +152,7 @@ def profile_section(ctx: Ctx, customer_id: int) -> ProfileSection:
     rows = Markup("").join(
         Markup("<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>")
         .format(e.effective_at.astimezone(local).strftime("%Y-%m-%d %H:%M"),
-                _entry_label(e.kind), f"{e.points:+d}", f"{e.source_kind.value} {e.source_ref}",
+                entry_label(e.kind), f"{e.points:+d}", f"{e.source_kind.value} {e.source_ref}",
                 e.reason or "")
         for e in s.entries)
     html = Markup(

@@ -55,7 +55,7 @@ def register_module_views(appbuilder: AppBuilder) -> None:
                         label=str(item.label or item.name),
                         endpoint=f"{view.endpoint}.{view.default_view}",
                         resource=view.class_permission_name, icon="✦", module=name,
-                        href=item.get_url()))
+                        href=item.href or None))
 
 
 def _menu_items(items: list[Any]) -> list[Any]:

@@ -271,12 +271,13 @@ def on_orders_refunded(ctx: Ctx, refunds: Sequence[OrderRefunded]) -> None:
     refunds = [r for r in refunds if r.order_id in known]
     if not refunds:
         return
-    customers = {known[r.order_id].customer_id for r in refunds}
+    customers = {r.customer_id for r in refunds}
     ledger.lock_accounts(ctx, customers)
     ledger.expire_due(ctx, customers)
     refunded = _refunded_totals(ctx, [r.order_id for r in refunds])
     for r in sorted(refunds, key=lambda r: r.return_id):
         op = _order_points(ctx, [r.order_id])[r.order_id]
+        op.customer_id = r.customer_id  # after a merge, the survivor holds the points
         _settle(ctx, op, (refunded.get(r.order_id, r.amount), r.order_amount),
                 take_kind=SourceKind.REFUND, give_kind=SourceKind.REFUND_POINTS,
                 ref=r.return_ref, order_id=r.order_id, at=r.refunded_at)
@@ -304,14 +305,43 @@ def on_orders_cancelled(ctx: Ctx, orders: Sequence[OrderCancelled]) -> None:
     paid = [o for o in paid if o.order_id in known]
     if not paid:
         return
-    customers = {known[o.order_id].customer_id for o in paid}
+    customers = {o.customer_id for o in paid}
     ledger.lock_accounts(ctx, customers)
     ledger.expire_due(ctx, customers)
     known = _order_points(ctx, [o.order_id for o in paid])
     for o in paid:
+        known[o.order_id].customer_id = o.customer_id
         _settle(ctx, known[o.order_id], (Decimal(1), Decimal(1)),
                 take_kind=SourceKind.CANCELLATION, give_kind=SourceKind.CANCELLATION_POINTS,
                 ref=o.order_ref, order_id=o.order_id, at=o.cancelled_at)
+
+
+def on_customers_merged(ctx: Ctx, survivor_id: int, merged_ids: Sequence[int]) -> int:
+    """Move the merged records' unexpired points to the survivor, lot by lot, so each
+    moved lot keeps its expiry: an ``adjust`` out of the merged record (drawing that lot
+    empty) and an ``adjust`` lot into the survivor. Returns the points moved."""
+    ids = sorted(set(merged_ids) - {survivor_id})
+    if not ids or not ledger.open_lots(ctx, ids):
+        return 0
+    ledger.lock_accounts(ctx, [*ids, survivor_id])
+    ledger.expire_due(ctx, ids)
+    now = ctx.now()
+    moved = 0
+    for lot in ledger.open_lots(ctx, ids):
+        if ledger.entry_id(ctx, SourceKind.MERGE, f"out:{lot.id}", EntryKind.ADJUST):
+            continue
+        reason = _("Customer records merged")
+        out = ledger.add_entry(ctx, customer_id=lot.customer_id, kind=EntryKind.ADJUST,
+                               points=-lot.remaining, source_kind=SourceKind.MERGE,
+                               source_ref=f"out:{lot.id}", effective_at=now, reason=reason)
+        ledger.add_allocations(ctx, out, [(lot.id, lot.remaining)])
+        ledger.add_entry(ctx, customer_id=survivor_id, kind=EntryKind.ADJUST,
+                         points=lot.remaining, source_kind=SourceKind.MERGE,
+                         source_ref=f"in:{lot.id}", effective_at=now,
+                         expires_at=lot.expires_at, reason=reason)
+        moved += lot.remaining
+    tiers.evaluate(ctx, [survivor_id], allow_downgrade=False, reason="merge")
+    return moved
 
 
 def validate_points_payment(ctx: Ctx, order: Mapping[str, Any]) -> list[Problem]:

@@ -217,3 +217,20 @@ def test_ledger_rows_carry_the_brand(loyal_a):
     pay(loyal_a, "O1", "10.00")
     assert {e.brand_id for e in loyal_a.session.scalars(select(LoyaltyEntry))} == \
         {loyal_a.brand_id}
+
+
+def test_merged_customers_points_move_to_the_survivor_with_their_expiry(loyal_a):
+    from core.services.customers import create_customer
+    from core.services.merge import merge_customers
+
+    create_customer(loyal_a, {"customer_ref": "C2", "name": "客户2", "phone": "13700000002"})
+    pay(loyal_a, "O1", "100.00")  # C1: 100
+    pay(loyal_a, "O2", "200.00", customer="C2", at="2026-02-01T10:00:00", qty=2)  # C2: 200
+    merge_customers(loyal_a, "C1", ["C2"])
+    assert (balance(loyal_a, "C1"), balance(loyal_a, "C2")) == (300, 0)
+    moved_in = [e for e in entries(loyal_a) if e[4] == "merge" and e[3] > 0]
+    # O2's lot (paid 2026-02-01 Shanghai) keeps its expiry: 2027-02-02 00:00 +08:00
+    assert [(e[3], e[7]) for e in moved_in] == [(200, dt.datetime(2027, 2, 1, 16, 0,
+                                                                  tzinfo=UTC))]
+    refund(loyal_a, "R1", "O2", "200.00", qty=2)  # O2 now belongs to the survivor
+    assert balance(loyal_a, "C1") == 100  # its 200 points taken back from C1

@@ -36,7 +36,7 @@ from core.services.brands import update_brand_settings
 from core.services.orders import POINTS_METHOD
 from core.services.scoping import get_by_id, get_by_ref
 from plugins.loyalty import ledger, tiers
-from plugins.loyalty.ledger import InsufficientPoints, chunks, insert_ignore
+from plugins.loyalty.ledger import InsufficientPoints, chunks
 from plugins.loyalty.models import (
     EntryKind,
     LoyaltyAccount,
@@ -137,7 +137,8 @@ def on_orders_paid(ctx: Ctx, orders: Sequence[OrderPaid]) -> None:
     ledger.ensure_accounts(ctx, customer_ids)
     multiplier = tiers.multipliers(ctx, sorted(customer_ids))
     rows = []
-    now = ctx.now()
+    now, brand_id, user, tz = ctx.now(), ctx.brand_id, ctx.user, ctx.tz
+    expiries: dict[dt.date, dt.datetime | None] = {}  # one computation per local day
     for o in orders:
         net = o.amount - o.points_amount
         if net <= 0:
@@ -145,14 +146,16 @@ def on_orders_paid(ctx: Ctx, orders: Sequence[OrderPaid]) -> None:
         points = settings.round_points(net * settings.earn_rate * multiplier[o.customer_id])
         if points <= 0:
             continue
-        rows.append({"brand_id": ctx.brand_id, "customer_id": o.customer_id,
+        day = o.paid_at.astimezone(tz).date()
+        if day not in expiries:
+            expiries[day] = lot_expiry(ctx, settings, o.paid_at)
+        rows.append({"brand_id": brand_id, "customer_id": o.customer_id,
                      "kind": EntryKind.EARN.value, "points": points,
                      "source_kind": SourceKind.ORDER.value, "source_ref": o.order_ref,
                      "order_id": o.order_id, "base_amount": net, "effective_at": o.paid_at,
-                     "expires_at": lot_expiry(ctx, settings, o.paid_at), "reason": None,
-                     "created_by": ctx.user, "created_at": now})
-    for chunk in chunks(rows, 2000):
-        ctx.session.execute(insert_ignore(ctx, LoyaltyEntry), list(chunk))
+                     "expires_at": expiries[day], "reason": None,
+                     "created_by": user, "created_at": now})
+    ledger.insert_many_ignore(ctx, LoyaltyEntry, rows)
     tiers.evaluate(ctx, customer_ids, allow_downgrade=False, reason="paid_order")
 
 

@@ -145,6 +145,21 @@ def entry_label(kind: EntryKind) -> str:
             EntryKind.ADJUST: _("Adjusted")}[kind]
 
 
+def _ledger_url(ctx: Ctx, customer_id: int) -> str | None:
+    """The customer's ledger page, when rendering inside the web app."""
+    from flask import has_request_context, url_for
+    from werkzeug.routing import BuildError
+
+    if not has_request_context():
+        return None
+    ref = ctx.session.scalar(select(Customer.customer_ref).where(
+        Customer.brand_id == ctx.brand_id, Customer.id == customer_id))
+    try:
+        return url_for("LoyaltyView.customer", ref=ref)
+    except BuildError:
+        return None
+
+
 def profile_section(ctx: Ctx, customer_id: int) -> ProfileSection:
     """The loyalty block of the customer 360° page (every value escaped)."""
     s = summary(ctx, customer_id)
@@ -170,6 +185,9 @@ def profile_section(ctx: Ctx, customer_id: int) -> ProfileSection:
         soon=s.expiring_soon, when=_("Date"), what=_("Entry"), points=_("Points"),
         source=_("Source"), reason=_("Reason"),
         rows=rows or Markup("<tr><td colspan=\"5\">{}</td></tr>").format(_("No entries yet.")))
+    href = _ledger_url(ctx, customer_id)
+    if href:
+        html += Markup("<p><a href=\"{}\">{}</a></p>").format(href, _("Full ledger"))
     return ProfileSection(key="loyalty", title=_("Loyalty"), html=str(html),
                           order=50)
 

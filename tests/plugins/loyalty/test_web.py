@@ -78,3 +78,12 @@ def test_screens_programme_ledger_and_adjustment(app, login, ctx_a):  # noqa: F8
     assert "&lt;b&gt;wrong&lt;/b&gt; order" in shown and "<b>wrong</b>" not in shown
     bad_settings = client.post("/loyalty/settings", data={"earn_rate": "abc"})
     assert bad_settings.status_code == 422
+
+
+def test_customer_page_shows_the_loyalty_section(app, login, seeded, ctx_a):  # noqa: F811
+    _enable(ctx_a)
+    page = login("admin").get(f"/customers/show/{seeded.customers['C1']}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "loyalty-summary" in html and "opening balance" in html
+    assert 'href="/loyalty/customer/C1"' in html

@@ -17,7 +17,6 @@ from core.events import (
     OrderPaid,
     OrderRefunded,
     PayItem,
-    Problem,
     ProfileSection,
     ScheduledJob,
 )
@@ -54,12 +53,6 @@ def crm_order_cancelled(ctx: Ctx, orders: Sequence[OrderCancelled]) -> None:
 def crm_customers_merged(ctx: Ctx, survivor_id: int, merged_ids: Sequence[int]) -> None:
     """The merged records' points move to the survivor (each lot keeps its expiry)."""
     services.on_customers_merged(ctx, survivor_id, merged_ids)
-
-
-@hookimpl
-def crm_validate_order(ctx: Ctx, order: dict[str, Any]) -> list[Problem] | None:
-    """Refuse an order whose points payment the customer cannot afford."""
-    return services.validate_points_payment(ctx, order) or None
 
 
 @hookimpl

@@ -28,12 +28,11 @@ from sqlalchemy import func, select, update
 
 from core.context import Ctx
 from core.errors import DomainError, ModuleError, NotFound, ValidationFailed
-from core.events import OrderCancelled, OrderPaid, OrderRefunded, Problem
+from core.events import OrderCancelled, OrderPaid, OrderRefunded
 from core.i18n import _
 from core.models import Customer, Return
 from core.schemas import load_or_raise
 from core.services.brands import update_brand_settings
-from core.services.orders import POINTS_METHOD
 from core.services.scoping import get_by_id, get_by_ref
 from plugins.loyalty import ledger, tiers
 from plugins.loyalty.ledger import InsufficientPoints, chunks
@@ -345,28 +344,6 @@ def on_customers_merged(ctx: Ctx, survivor_id: int, merged_ids: Sequence[int]) -
         moved += lot.remaining
     tiers.evaluate(ctx, [survivor_id], allow_downgrade=False, reason="merge")
     return moved
-
-
-def validate_points_payment(ctx: Ctx, order: Mapping[str, Any]) -> list[Problem]:
-    """Before an order is saved: can the customer pay its ``points`` share?"""
-    payments = order.get("payments") or []
-    amount = sum((Decimal(str(p["amount"])) for p in payments
-                  if p.get("method") == POINTS_METHOD), Decimal("0.00"))
-    if amount <= 0:
-        return []
-    settings = programme(ctx)
-    needed = settings.points_for_money(amount)
-    if needed < settings.min_redemption:
-        return [Problem("loyalty.min_redemption", _(
-            "Paying %(amount)s with points needs %(points)s points, below the minimum "
-            "redemption of %(minimum)s.", amount=amount, points=needed,
-            minimum=settings.min_redemption), field="payments")]
-    available = ledger.spendable(ctx, order["customer_id"])
-    if needed > available:
-        return [Problem("loyalty.insufficient_points", _(
-            "Not enough points: %(needed)s needed, %(available)s available.",
-            needed=needed, available=available), field="payments")]
-    return []
 
 
 # -- operations by users ---------------------------------------------------------------

@@ -8,12 +8,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from core.errors import DomainError, RuleViolation
+from core.errors import DomainError, ValidationFailed
 from core.events import OrderPaid, OrderRefunded
 from core.models import Customer
 from core.services.orders import cancel_order, refund_event
 from core.services.scoping import get_by_ref
 from plugins.loyalty import services
+from plugins.loyalty.ledger import InsufficientPoints
 from plugins.loyalty.models import LoyaltyAccount, LoyaltyEntry, LoyaltyTier
 from tests.plugins.loyalty.conftest import balance, entries, pay, refund
 
@@ -86,7 +87,7 @@ def test_points_paid_share_earns_nothing_and_is_spent(loyal_a):
 
 def test_points_payment_without_enough_points_is_refused_whole(loyal_a):
     pay(loyal_a, "O1", "150.00")  # 150 points
-    with pytest.raises(RuleViolation, match="Not enough points"):
+    with pytest.raises(InsufficientPoints, match="Not enough points"):
         pay(loyal_a, "O2", "300.00", points_amount="2.00", at="2026-03-01T11:00:00")
     # 2.00 needs 200 points, only 150: the order and every entry were rolled back
     assert [(e[2], e[3]) for e in entries(loyal_a)] == [("earn", 150)]
@@ -94,7 +95,7 @@ def test_points_payment_without_enough_points_is_refused_whole(loyal_a):
 
 def test_points_payment_below_minimum_is_refused(loyal_a):
     services.adjust(loyal_a, {"customer_ref": "C1", "points": 1000, "reason": "gift"})
-    with pytest.raises(RuleViolation, match="minimum"):
+    with pytest.raises(ValidationFailed, match="minimum"):
         pay(loyal_a, "O1", "100.00", points_amount="0.50")  # 50 points < 100 minimum
 
 

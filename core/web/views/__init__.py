@@ -21,9 +21,10 @@ def register_views(appbuilder: AppBuilder) -> None:
     from core.web.views.products import ProductView
     from core.web.views.reps import RepView
     from core.web.views.tasks import TaskView
+    from core.web.views.users import UserView
 
     for view in (LanguageView, DashboardView, CustomerView, OrderView, ReturnView,
-                 InteractionView, TaskView, RepView, ProductView, BrandView):
+                 InteractionView, TaskView, RepView, ProductView, BrandView, UserView):
         appbuilder.add_view_no_menu(view)
     _install_layout_context(appbuilder)
 

@@ -132,9 +132,10 @@ def on_orders_paid(ctx: Ctx, orders: Sequence[OrderPaid]) -> None:
     with_points = [o for o in orders if o.points_amount > 0]
     if with_points:
         _redeem_for_orders(ctx, settings, with_points)
-    customer_ids = {o.customer_id for o in orders}
+    customer_ids = sorted({o.customer_id for o in orders})
     ledger.ensure_accounts(ctx, customer_ids)
-    multiplier = tiers.multipliers(ctx, sorted(customer_ids))
+    current = tiers.current_tiers(ctx, customer_ids)
+    multiplier = tiers.multipliers(ctx, current)
     rows = []
     now, brand_id, user, tz = ctx.now(), ctx.brand_id, ctx.user, ctx.tz
     expiries: dict[dt.date, dt.datetime | None] = {}  # one computation per local day
@@ -155,7 +156,8 @@ def on_orders_paid(ctx: Ctx, orders: Sequence[OrderPaid]) -> None:
                      "expires_at": expiries[day], "reason": None,
                      "created_by": user, "created_at": now})
     ledger.insert_many_ignore(ctx, LoyaltyEntry, rows)
-    tiers.evaluate(ctx, customer_ids, allow_downgrade=False, reason="paid_order")
+    tiers.evaluate(ctx, customer_ids, allow_downgrade=False, reason="paid_order",
+                   known=current)
 
 
 def _redeem_for_orders(ctx: Ctx, settings: ProgrammeSettings, orders: Sequence[OrderPaid]

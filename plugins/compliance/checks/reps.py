@@ -17,6 +17,23 @@ from plugins.compliance.rules import Rule
 # -- shared with the decision hooks --------------------------------------------------------
 
 
+def N_(message: str) -> str:  # noqa: N802 - mark for extraction, translated when shown
+    return message
+
+
+# The excluded groups of DSR art. 15, by the occupation code stored on the rep.
+EXCLUDED_GROUPS = {
+    "no_civil_capacity": N_("without full civil capacity"),
+    "student": N_("full-time student"),
+    "teacher": N_("teacher"),
+    "medical_staff": N_("medical staff"),
+    "civil_servant": N_("civil servant"),
+    "military": N_("active military"),
+    "brand_employee": N_("employee of the brand"),
+    "foreign_resident": N_("foreign resident"),
+}
+
+
 def ineligibility_reasons(birth_date: dt.date | None, occupation: str | None, on: dt.date,
                           params: dict[str, Any]) -> list[str]:
     """Why a rep may not be active on ``on`` under DS1 (empty list: eligible)."""
@@ -27,7 +44,9 @@ def ineligibility_reasons(birth_date: dt.date | None, occupation: str | None, on
     elif birth_date > years_before(on, min_age):
         reasons.append(_("under %(age)s on %(date)s", age=min_age, date=on.isoformat()))
     if occupation and occupation in params.get("excluded_occupations", ()):
-        reasons.append(_("excluded group: %(occupation)s", occupation=occupation))
+        label = EXCLUDED_GROUPS.get(occupation)
+        reasons.append(_("excluded group: %(occupation)s",
+                         occupation=_(label) if label else occupation))
     return reasons
 
 

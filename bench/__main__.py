@@ -59,6 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg", default=os.environ.get(harness.ENV_PG,
                                                        harness.DEFAULT_PG_ADMIN_URL),
                         help="PostgreSQL admin URL (a private database is created and dropped)")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"),
+                        help="only this database where a benchmark runs on both (import, "
+                             "orders); the import rows of each backend are kept apart, so "
+                             "two runs can go side by side")
     parser.add_argument("--no-profile", action="store_true",
                         help="do not profile benchmarks that miss their target")
     parser.add_argument("--workdir", type=Path,
@@ -72,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DIRECTCRM_INSTANCE_PATH", str(workdir / "instance"))
     os.environ.setdefault("DIRECTCRM_DATABASE_URL", f"sqlite:///{workdir / 'default.db'}")
     cfg = Config(sizes=sizes, workdir=workdir, pg_admin_url=args.pg or None,
-                 profile=not args.no_profile)
+                 profile=not args.no_profile, backend=args.backend)
     info = harness.machine()
     cfg.log(harness.machine_line(info, sizes))
     try:

@@ -80,7 +80,7 @@ class Result:
 
     def status(self) -> str:
         if self.value is None:
-            return "n/a"
+            return "FAILED" if self.ok is False else "n/a"
         if self.ok is None:
             return "-"
         return "ok" if self.ok else "MISSED"
@@ -94,6 +94,8 @@ class Config:
     workdir: Path
     pg_admin_url: str | None = DEFAULT_PG_ADMIN_URL
     profile: bool = True
+    # Only this database backend where a benchmark runs on both ("sqlite"/"postgresql").
+    backend: str | None = None
     # Databases one benchmark leaves for another (e.g. the import's 1M-line SQLite file
     # with every module, reused by the nightly-jobs benchmark), by a descriptive key.
     shared: dict[str, str] = field(default_factory=dict)

@@ -9,13 +9,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from core.web.context import crm_ctx
-from core.web.views.base import CrmView, not_found_on_missing
 from flask import after_this_request, flash, request, send_file
 from flask_appbuilder import expose, has_access
 
 from core.errors import ValidationFailed
 from core.i18n import _
+from core.web.context import crm_ctx
+from core.web.views.base import CrmView, not_found_on_missing
 from plugins.compliance.report.generate import generate_compliance_report, generate_filing_pack
 from plugins.compliance.services import list_reports, parse_period, run_checks
 

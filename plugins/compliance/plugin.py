@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import click
@@ -11,10 +10,7 @@ import click
 from core.context import Ctx
 from core.events import Problem
 from core.hookspecs import hookimpl
-from core.i18n import register_catalog
 from plugins.compliance import models  # noqa: F401  (registers the module's tables)
-
-register_catalog(Path(__file__).resolve().parent / "locales", "directcrm_compliance")
 
 
 @hookimpl

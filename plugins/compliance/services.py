@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from marshmallow import ValidationError
 from sqlalchemy import insert, select, update
 
 from core import audit
@@ -23,7 +24,7 @@ from core.errors import DomainError, NotFound, ValidationFailed
 from core.events import ComplianceResult
 from core.i18n import _
 from core.models import Rep
-from core.schemas import _blank_to_none, load_or_raise
+from core.schemas import MoneyField, _blank_to_none, load_or_raise
 from core.services.brands import brand_setting, update_brand_settings
 from core.services.scoping import ref_map
 from plugins.compliance.checks import CHECKS
@@ -115,13 +116,10 @@ def set_mode(ctx: Ctx, rule_id: str, mode: str) -> dict[str, str]:
 def set_deposit_held(ctx: Ctx, amount: str | Decimal) -> Decimal:
     """Record the deposit the brand holds (DS12), as a decimal string in the settings."""
     require_enabled(ctx)
-    from core.schemas import MoneyField
-
     try:
         value = MoneyField().deserialize(str(amount))
-    except Exception as exc:  # marshmallow ValidationError
-        raise ValidationFailed({"amount": [str(m) for m in getattr(exc, "messages", [exc])]}) \
-            from None
+    except ValidationError as exc:
+        raise ValidationFailed({"amount": [str(m) for m in exc.messages]}) from None
     update_brand_settings(ctx, SETTINGS_SECTION, {"deposit_held": str(value)})
     return value
 

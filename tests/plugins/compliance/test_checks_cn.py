@@ -225,3 +225,10 @@ def test_ds1_periodic_recheck_creates_one_task_per_rep(clean_a):
     titles = [t.title for t in clean_a.session.query(Task).filter_by(
         brand_id=clean_a.brand_id, kind="compliance")]
     assert len(titles) == 1 and "R1" in titles[0] and "DS1" in titles[0]
+
+
+def test_deposit_amount_is_validated(clean_a):
+    from core.errors import ValidationFailed
+    with pytest.raises(ValidationFailed) as exc:
+        set_deposit_held(clean_a, "12.345")
+    assert "amount" in exc.value.errors

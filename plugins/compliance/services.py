@@ -34,6 +34,7 @@ from plugins.compliance.checks.base import (
     month_period,
     not_applicable,
 )
+from plugins.compliance.checks.pay import one_pay_collection
 from plugins.compliance.models import ImportedRepPay, ReportRecord
 from plugins.compliance.rules import (
     SETTINGS_SECTION,
@@ -70,6 +71,11 @@ def run_checks(ctx: Ctx, period: Period) -> list[ComplianceResult]:
     rules outside the pack come last.
     """
     require_enabled(ctx)
+    with one_pay_collection():
+        return _run_checks(ctx, period)
+
+
+def _run_checks(ctx: Ctx, period: Period) -> list[ComplianceResult]:
     pack = brand_pack(ctx)
     results: dict[str, ComplianceResult] = {}
     for rule in pack.rules:

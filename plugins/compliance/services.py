@@ -244,14 +244,20 @@ def register_report(ctx: Ctx, path: str | Path, *, kind: str, period: Period, lo
                     pack: RulePack, pages: int, parameters: Mapping[str, Any]) -> ReportRecord:
     """Record a generated PDF in the register (who, when, parameters, SHA-256)."""
     path = Path(path)
-    record = ReportRecord(brand_id=ctx.brand_id, kind=kind, period=period.label,
-                          locale=locale, profile=pack.profile, pack_version=pack.version,
-                          parameters=dict(parameters), sha256=file_sha256(path), pages=pages,
-                          size_bytes=path.stat().st_size, file_name=path.name,
-                          generated_at=ctx.now(), generated_by=ctx.user)
+    digest = file_sha256(path)
     with ctx.write() as session:
-        session.add(record)
-        session.flush()
+        # The same data at the same instant gives the same bytes: one register entry.
+        record = session.scalar(select(ReportRecord).where(
+            ReportRecord.brand_id == ctx.brand_id, ReportRecord.sha256 == digest))
+        if record is None:
+            record = ReportRecord(brand_id=ctx.brand_id, kind=kind, period=period.label,
+                                  locale=locale, profile=pack.profile,
+                                  pack_version=pack.version, parameters=dict(parameters),
+                                  sha256=digest, pages=pages, size_bytes=path.stat().st_size,
+                                  file_name=path.name, generated_at=ctx.now(),
+                                  generated_by=ctx.user)
+            session.add(record)
+            session.flush()
         _audit(ctx, record)
     return record
 

@@ -144,3 +144,12 @@ def test_cli_report_and_verify(clean_a, rt, tmp_path, monkeypatch):
     result = runner.invoke(cli, ["report", "compliance", "--brand", "A", "--period", "2026-2",
                                  "--out", str(out)])
     assert result.exit_code == 1 and "period" in result.output
+
+
+def test_same_report_twice_at_the_same_instant(clean_a, tmp_path):
+    """Identical bytes (same data, same clock) are registered once, not a crash."""
+    a = generate_compliance_report(clean_a, "2026-02", tmp_path / "a.pdf", locale="en")
+    b = generate_compliance_report(clean_a, "2026-02", tmp_path / "b.pdf", locale="en")
+    assert a.sha256 == b.sha256  # rendering is deterministic
+    assert a.id == b.id and len(list_reports(clean_a)) == 1
+    assert verify_report(clean_a, tmp_path / "b.pdf").sha256 == b.sha256

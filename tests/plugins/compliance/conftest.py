@@ -132,6 +132,11 @@ class FakePayModule:
         self.calls += 1
         return [i for i in self.items if i.period == f"{period_start:%Y-%m}"]
 
+    @hookimpl
+    def crm_compliance_checks(self, ctx: Ctx, period_start: dt.date,
+                              period_end: dt.date) -> list[Any]:
+        return list(getattr(self, "results", []))
+
 
 @pytest.fixture()
 def fake_pay(rt: Any) -> Callable[[Ctx], FakePayModule]:

@@ -59,7 +59,9 @@ def _load(path_po: Path) -> NullTranslations | None:
 def translations(locale: str) -> NullTranslations:
     """Merged translations of every registered domain for one locale."""
     merged: NullTranslations = NullTranslations()
-    sources = [(LOCALES_DIR, "directcrm"), *_catalog_dirs]
+    # Modules' catalogs first, the core's last: the core's translation of a shared msgid
+    # ("Reps", "Returns") wins, so a module cannot rename the core's menus and screens.
+    sources = [*_catalog_dirs, (LOCALES_DIR, "directcrm")]
     for directory, domain in sources:
         loaded = _load(directory / locale / "LC_MESSAGES" / f"{domain}.po")
         if loaded is None:

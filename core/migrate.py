@@ -69,7 +69,6 @@ def revision(engine: Engine, module: str, message: str) -> None:
             cfg.set_main_option("version_locations", f"{locations} {folder}")
     cfg.attributes["only_tables"] = module_tables(module)
     from alembic.script import ScriptDirectory
-
     from alembic.util import CommandError
 
     try:
@@ -93,3 +92,26 @@ def upgrade(engine: Engine, target: str = "heads") -> None:
 def check(engine: Engine) -> None:
     """Fail if the models have changes that no migration covers."""
     command.check(alembic_config(engine))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m core.migrate revision MODULE -m MESSAGE --scratch-url URL``: write a new
+    revision on MODULE's branch (for module authors; the URL must be a throwaway database)."""
+    import argparse
+
+    from core.crypto import Keyring, set_keyring
+    from core.db import make_engine
+
+    parser = argparse.ArgumentParser(prog="python -m core.migrate")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    rev = sub.add_parser("revision", help="autogenerate a revision for one module")
+    rev.add_argument("module", help="'core' or a module name")
+    rev.add_argument("-m", "--message", required=True)
+    rev.add_argument("--scratch-url", default="sqlite:///migrate-scratch.db")
+    args = parser.parse_args(argv)
+    set_keyring(Keyring.generate())  # scratch database: values are never read
+    revision(make_engine(args.scratch_url), args.module, args.message)
+
+
+if __name__ == "__main__":
+    main()

@@ -77,9 +77,24 @@ def _task_rules(ctx: Ctx) -> JobResult:
     return JobResult(message=_("%(n)s tasks created", n=sum(counts.values())), counts=counts)
 
 
+def _lead_pool(ctx: Ctx) -> JobResult:
+    """Lead conversions catch-up, then the public pool (``core.leads.pool``)."""
+    from core.leads.pool import recycle
+
+    r = recycle(ctx)
+    return JobResult(
+        message=_("%(dropped)s leads dropped to the pool, %(reassigned)s reassigned",
+                  dropped=r.not_contacted + r.not_converted, reassigned=r.reassigned),
+        counts={"not_contacted": r.not_contacted, "not_converted": r.not_converted,
+                "reassigned": r.reassigned, "still_in_pool": r.still_in_pool})
+
+
 #: Jobs the core always runs, before the registered ones.
 BUILTIN_JOBS = (ScheduledJob(name="task_rules", run=_task_rules,
-                             description="Create follow-up tasks from the task rules."),)
+                             description="Create follow-up tasks from the task rules."),
+                ScheduledJob(name="lead_pool", run=_lead_pool,
+                             description="Recycle neglected leads to the pool and reassign "
+                                         "them."))
 
 
 def core_jobs() -> list[ScheduledJob]:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from core.cli.common import handles_domain_errors, runtime
+from core.cli.common import FORMAT_OPTION, emit_rows, handles_domain_errors, runtime
 from core.cli.customers_group import customers
 from core.cli.reps_group import reps
 from core.i18n import _
@@ -54,3 +54,25 @@ def customers_reassign(brand: str, to_rep: str, customer_refs: tuple[str, ...],
     result = reassign_customers(ctx, list(customer_refs), to_rep, reason=reason, force=force)
     click.echo(_("%(count)s customers moved to %(rep)s.", count=result.count("customer"),
                  rep=to_rep))
+
+
+@reps.command("handovers")
+@click.option("--brand", required=True, help="Brand code.")
+@click.option("--rep", "rep_ref", default=None, help="Only handovers from this rep.")
+@click.option("--id", "handover_id", type=int, default=None,
+              help="Show the moves of this handover instead.")
+@FORMAT_OPTION
+@handles_domain_errors
+def reps_handovers(brand: str, rep_ref: str | None, handover_id: int | None, fmt: str) -> None:
+    """Handover records (offboardings and manual moves), or one handover's moves."""
+    from core.handover.services import handover_moves, list_handovers
+
+    ctx = runtime().ctx(brand)
+    if handover_id is not None:
+        emit_rows(["kind", "record", "from_rep", "to_rep"], handover_moves(ctx, handover_id),
+                  fmt)
+        return
+    emit_rows(["id", "kind", "from_rep", "effective_on", "customers", "tasks", "leads",
+               "reason", "by"],
+              [(h.id, h.kind, h.from_rep_ref, h.effective_on, h.customers, h.tasks, h.leads,
+                h.reason, h.created_by) for h in list_handovers(ctx, rep_ref)], fmt)

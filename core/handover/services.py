@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy.orm import aliased
 
 from core import audit
 from core.context import Ctx
@@ -250,3 +251,51 @@ def reassign_customers(ctx: Ctx, customer_refs: Sequence[str], to_rep_ref: str,
                      details={"handover": result.handover.id, "to": target.rep_ref,
                               "customers": [c.customer_ref for c in movers], "forced": force})
     return result
+
+
+@dataclass(frozen=True)
+class HandoverLine:
+    """One handover as listed: who handed over, when, how much."""
+
+    id: int
+    kind: str
+    from_rep_ref: str | None
+    effective_on: dt.date
+    customers: int
+    tasks: int
+    leads: int
+    reason: str | None
+    created_by: str
+
+
+def list_handovers(ctx: Ctx, rep_ref: str | None = None) -> list[HandoverLine]:
+    """The brand's handovers, newest first; with ``rep_ref`` only those from that rep."""
+    stmt = (select(Handover, Rep.rep_ref).outerjoin(Rep, Rep.id == Handover.from_rep_id)
+            .where(Handover.brand_id == ctx.brand_id)
+            .order_by(Handover.created_at.desc(), Handover.id.desc()))
+    if rep_ref:
+        stmt = stmt.where(Handover.from_rep_id == get_by_ref(ctx, Rep, rep_ref).id)
+    return [HandoverLine(id=h.id, kind=h.kind, from_rep_ref=ref, effective_on=h.effective_on,
+                         customers=h.customers_moved, tasks=h.tasks_moved, leads=h.leads_moved,
+                         reason=h.reason, created_by=h.created_by)
+            for h, ref in ctx.session.execute(stmt)]
+
+
+def handover_moves(ctx: Ctx, handover_id: int) -> list[tuple[str, str, str | None, str]]:
+    """``(kind, record ref, from rep_ref, to rep_ref)`` of one handover's moves; a task's
+    ref is its id. Another brand's handover is not found."""
+    from core.services.scoping import get_by_id
+
+    get_by_id(ctx, Handover, handover_id)
+    src, dst = aliased(Rep), aliased(Rep)
+    rows = ctx.session.execute(
+        select(HandoverItem.kind, HandoverItem.record_id, Customer.customer_ref,
+               Lead.lead_ref, src.rep_ref, dst.rep_ref)
+        .outerjoin(Customer, (HandoverItem.kind == "customer")
+                   & (Customer.id == HandoverItem.record_id))
+        .outerjoin(Lead, (HandoverItem.kind == "lead") & (Lead.id == HandoverItem.record_id))
+        .outerjoin(src, src.id == HandoverItem.from_rep_id)
+        .join(dst, dst.id == HandoverItem.to_rep_id)
+        .where(HandoverItem.brand_id == ctx.brand_id, HandoverItem.handover_id == handover_id)
+        .order_by(HandoverItem.kind, HandoverItem.record_id))
+    return [(kind, cref or lref or str(rid), s, d) for kind, rid, cref, lref, s, d in rows]

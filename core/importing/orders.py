@@ -19,6 +19,7 @@ from core.importing.base import (
     insert_many,
     insert_returning_ids,
 )
+from core.leads.conversion import convert_leads
 from core.models import Customer, Order, OrderLine, OrderStatus, Payment, Product, Rep
 from core.schemas import OrderLineRowSchema
 from core.services.lifecycle import refresh_stages
@@ -176,6 +177,7 @@ class OrdersKind(Kind):
         self.result.count("payments", len(paid))
         refresh_stages(ctx, [p.customer_id for p in payloads])
         if paid:
+            convert_leads(ctx, [p.customer_id for _oid, p in paid])
             ctx.hooks.crm_order_paid(ctx=ctx, orders=[OrderPaid(
                 order_id=oid, order_ref=p.order_ref, customer_id=p.customer_id,
                 rep_id=p.rep_id, ordered_at=p.ordered_at, paid_at=p.ordered_at,

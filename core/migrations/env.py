@@ -30,6 +30,14 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool,
     return only_tables is None or table_name in only_tables
 
 
+def render_item(type_: str, obj: Any, autogen_context: Any) -> bool:
+    """Import the module of every custom column type the revision mentions."""
+    module = type(obj).__module__
+    if type_ == "type" and not module.startswith("sqlalchemy"):
+        autogen_context.imports.add(f"import {module}")
+    return False  # default rendering
+
+
 with engine.connect() as connection:
     context.configure(
         connection=connection,
@@ -37,6 +45,7 @@ with engine.connect() as connection:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         include_object=include_object,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

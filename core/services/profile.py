@@ -81,7 +81,7 @@ def customer_profile(ctx: Ctx, customer_id: int, timeline_limit: int = 50) -> Cu
     for t in s.scalars(select(Task).where(Task.brand_id == ctx.brand_id,
                                           Task.customer_id == customer.id)
                        .order_by(Task.due_at.desc()).limit(timeline_limit)):
-        timeline.append(TimelineEntry(t.due_at, "task", t.title, t.kind, status=t.status.value,
+        timeline.append(TimelineEntry(t.due_at, "task", t.title, "", status=t.status.value,
                                       link_id=t.id))
     timeline.sort(key=lambda e: e.at, reverse=True)
     sections = [sec for secs in ctx.hooks.crm_customer_profile_sections(

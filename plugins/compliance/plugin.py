@@ -46,3 +46,13 @@ def crm_cli_commands(ctx: Ctx) -> list[click.Command]:
     from plugins.compliance.cli import commands
 
     return commands()
+
+
+@hookimpl
+def crm_register_views(ctx: Ctx, appbuilder: Any) -> None:
+    """The compliance page (statuses, register, PDF downloads)."""
+    from plugins.compliance.views import ComplianceView
+
+    # An explicit href: the core builds the sidebar at start-up, outside a request, where
+    # FAB's default (url_for of the view) cannot be built.
+    appbuilder.add_view(ComplianceView(), "Compliance", href="/compliance/")

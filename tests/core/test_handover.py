@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import select
@@ -208,3 +209,18 @@ def test_cli_offboard_and_reassign(ctx_a, team, run_cli):
     update_brand_settings(ctx_a, "customers", {"protection_days": 3650})
     result = run_cli("customers", "reassign", "--brand", "A", "--to", "T2", "X1")
     assert result.exit_code == 1 and "[PROTECTION]" in result.output
+    # the history: the manual move of K1 (newest first), then the offboarding
+    lines = run_cli("reps", "handovers", "--brand", "A").output.splitlines()
+    assert lines[0] == "id,kind,from_rep,effective_on,customers,tasks,leads,reason,by"
+    assert [line.split(",")[1:7] for line in lines[1:]] == [
+        ["manual", "", lines[1].split(",")[3], "1", "0", "0"],
+        ["offboarding", "L", "2026-03-01", "5", "3", "3"]]
+    offboarding_id = lines[2].split(",")[0]
+    moves = run_cli("reps", "handovers", "--brand", "A", "--id", offboarding_id,
+                    "--format", "json").output
+    moves = json.loads(moves)
+    # customers K1..K5 by id: greedy over T1, T2 (spare 2, 4) and T3 (spare 2)
+    assert [(m["record"], m["to_rep"]) for m in moves if m["kind"] == "customer"] == [
+        ("K1", "T2"), ("K2", "T2"), ("K3", "T1"), ("K4", "T2"), ("K5", "T3")]
+    assert {m["record"] for m in moves if m["kind"] == "lead"} == {"LA", "LB", "LC"}
+    assert run_cli("reps", "handovers", "--brand", "B", "--id", offboarding_id).exit_code == 1

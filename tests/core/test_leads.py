@@ -310,3 +310,21 @@ def test_lead_score_from_channel_data_and_contacts(ctx_a):
         log_contact(ctx_a, "S2")
     # 5 points for each of the first 4 contacts: 10 + 20 = 30
     assert get_lead(ctx_a, "S2").score == 30
+
+
+def test_imported_paid_orders_convert_leads(ctx_a, tmp_path):
+    from core.importing.runner import import_csv
+    from tests.core.importing_helpers import ORDER_HEADER, write_csv
+
+    rep(ctx_a, "R1")
+    product(ctx_a)
+    create_lead(ctx_a, {"lead_ref": "L1", "name": "a", "channel": "event",
+                        "phone": "13700000001"})
+    customer(ctx_a, "C1", "R1", phone="13700000001")
+    path = write_csv(tmp_path / "orders.csv", ORDER_HEADER, [
+        ("O1", "C1", "R1", "2026-03-02T12:00:00", "P1", 1, "100.00", "paid", "", "")])
+    assert import_csv(ctx_a, "orders", path).units["orders"] == 1
+    lead = get_lead(ctx_a, "L1")
+    ctx_a.session.refresh(lead)
+    # linked by phone; converted at the imported payment: 12:00 local = 04:00 UTC
+    assert (lead.status, lead.converted_at) == (LeadStatus.CONVERTED, utc(2026, 3, 2, 4))

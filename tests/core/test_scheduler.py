@@ -49,13 +49,15 @@ def test_tick_runs_core_and_enabled_module_jobs(make_ctx, brands, rt, monkeypatc
     now = dt.datetime(2026, 3, 2, 20, 0, tzinfo=dt.UTC)  # 3 March 04:00 in Shanghai
     runs = scheduler.tick(make, None, now)
     assert [(r.brand, r.module, r.job) for r in runs] == [
-        ("A", "core", "task_rules"), ("A", "core", "noop"), ("A", "reminders", "daily"),
-        ("A", "reminders", "broken"), ("B", "core", "task_rules"), ("B", "core", "noop")]
+        ("A", "core", "task_rules"), ("A", "core", "lead_pool"), ("A", "core", "noop"),
+        ("A", "reminders", "daily"), ("A", "reminders", "broken"),
+        ("B", "core", "task_rules"), ("B", "core", "lead_pool"), ("B", "core", "noop")]
     assert seen == [("A", now), ("B", now)]
     assert runs[0].message == "0 tasks created"  # no customers: nothing to follow up
-    assert runs[2].message == "checked 2026-03-03" and runs[2].counts == {"tasks": 1}
-    assert runs[3].error == "RuntimeError: boom"
-    assert runs[1].message == "nothing"
+    assert runs[1].message == "0 leads dropped to the pool, 0 reassigned"
+    assert runs[3].message == "checked 2026-03-03" and runs[3].counts == {"tasks": 1}
+    assert runs[4].error == "RuntimeError: boom"
+    assert runs[2].message == "nothing"
     # a second tick at the same time creates nothing new
     scheduler.tick(make, ["A"], now)
     assert [t.title for t in list_tasks(make("A"))] == ["daily 2026-03-03"]
@@ -70,7 +72,9 @@ def test_tick_command(rt, brands, monkeypatch):
     scheduler.register_core_job(ScheduledJob(name="noop", run=lambda ctx: ctx.now().isoformat()))
     result = CliRunner().invoke(cli, ["tick", "--brand", "B", "--now", "2026-05-01T08:00:00+08:00"])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == ["B core/task_rules: 0 tasks created",
-                                          "B core/noop: 2026-05-01T00:00:00+00:00"]
+    assert result.output.splitlines() == [
+        "B core/task_rules: 0 tasks created",
+        "B core/lead_pool: 0 leads dropped to the pool, 0 reassigned",
+        "B core/noop: 2026-05-01T00:00:00+00:00"]
     result = CliRunner().invoke(cli, ["tick", "--now", "soon"])
     assert result.exit_code == 2

@@ -19,7 +19,15 @@ from core.tasks.rules import (
     replenish_rule,
     run_task_rules,
 )
-from tests.core.tasks_helpers import customer, interaction, order, rep, tasks, utc
+from tests.core.tasks_helpers import (  # noqa: F401
+    customer,
+    interaction,
+    order,
+    rep,
+    run_cli_fixture,
+    tasks,
+    utc,
+)
 
 
 def test_profile_rule_for_new_incomplete_customers(ctx_a, clock):
@@ -171,3 +179,26 @@ def test_rerunning_the_tick_creates_nothing_twice(ctx_a, ctx_b, clock):
     assert run_task_rules(ctx_a) == dict.fromkeys(first, 0)
     assert len(tasks(ctx_a)) == 3
     assert run_task_rules(ctx_b) == dict.fromkeys(first, 0)  # brand B has nothing
+
+
+def test_tick_command_runs_the_rules_once(ctx_a, clock, run_cli):
+    clock.value = utc(2026, 3, 1, 2)
+    rep(ctx_a, "R1")
+    customer(ctx_a, "C1", "R1", phone="13800000001", birthday="1990-03-05",
+             source_channel="event")  # complete profile: only the birthday rule applies
+    # 2026-03-01 15:30 UTC = 23:30 on 1 March local: 5 March is 4 days ahead
+    result = run_cli("tick", "--brand", "A", "--now", "2026-03-01T15:30:00Z")
+    assert result.output.splitlines()[0] == "A core/task_rules: 0 tasks created"
+    # an hour later it is 2 March local: 3 days ahead
+    result = run_cli("tick", "--brand", "A", "--now", "2026-03-01T16:30:00Z")
+    assert result.output.splitlines()[0] == "A core/task_rules: 1 tasks created"
+    result = run_cli("tick", "--brand", "A", "--now", "2026-03-01T16:30:00Z")
+    assert result.output.splitlines()[0] == "A core/task_rules: 0 tasks created"
+    assert list(tasks(ctx_a)) == [f"birthday:{customer_id(ctx_a, 'C1')}:2026"]
+
+
+def customer_id(ctx, ref):
+    from core.models import Customer
+    from core.services.scoping import get_by_ref
+
+    return get_by_ref(ctx, Customer, ref).id

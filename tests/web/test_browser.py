@@ -68,9 +68,12 @@ def server(rt: Runtime, clock: FixedClock, ctx_a: Ctx, seeded: Seeded,
     thread.join(5)
 
 
-def log_in(driver: WebDriver, base: str, username: str) -> None:
+def log_in(driver: WebDriver, base: str, username: str, screenshot: str | None = None
+           ) -> None:
     driver.delete_all_cookies()
     driver.get(f"{base}/login/")
+    if screenshot:
+        shot(driver, screenshot)
     driver.find_element(By.ID, "username").send_keys(username)
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
@@ -90,7 +93,7 @@ def shot(driver: WebDriver, name: str) -> Path:
 
 def test_customer_order_and_languages(driver: WebDriver, server: str, seeded: Seeded,
                                       recorder: Recorder) -> None:
-    log_in(driver, server, "boss_a")
+    log_in(driver, server, "boss_a", screenshot="login.png")
     # The brand's language (简体中文) is the default for a user without a preference.
     assert driver.find_element(By.CSS_SELECTOR, ".topbar .page-title").text == "仪表板"
     assert len(driver.find_elements(By.CSS_SELECTOR, "svg.chart")) >= 3
@@ -137,6 +140,9 @@ def test_customer_order_and_languages(driver: WebDriver, server: str, seeded: Se
     menu = driver.find_element(By.CSS_SELECTOR, "nav.nav").text
     assert "客戶" in menu and "訂單" in menu and "儀表板" in menu
     assert driver.current_url == customer_url  # the switch returns to the same page
+    driver.get(f"{server}/customers/list/")
+    assert driver.find_element(By.CSS_SELECTOR, ".topbar .page-title").text == "客戶"
+    shot(driver, "customers-zh-hant.png")
 
 
 def test_rep_cannot_open_another_reps_customer(driver: WebDriver, server: str,

@@ -2,13 +2,12 @@
 
 Revision ID: core_0001
 Revises: 
-Create Date: 2026-11-24 17:02:02.786114
+Create Date: 2026-11-24 17:33:40.517187
 """
 from alembic import op
 import sqlalchemy as sa
-import core.db
 import core.crypto
-
+import core.db
 
 revision = 'core_0001'
 down_revision = None
@@ -31,6 +30,23 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_brands')),
     sa.UniqueConstraint('code', name=op.f('uq_brands_code'))
     )
+    op.create_table('audit_log',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('actor', sa.String(length=120), nullable=False),
+    sa.Column('brand_id', sa.Integer(), nullable=True),
+    sa.Column('action', sa.String(length=32), nullable=False),
+    sa.Column('record_type', sa.String(length=64), nullable=True),
+    sa.Column('record_id', sa.String(length=64), nullable=True),
+    sa.Column('changes', sa.JSON(), nullable=True),
+    sa.Column('details', sa.JSON(), nullable=True),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_audit_log_brand_id_brands')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
+    )
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.create_index('ix_audit_log_brand_at', ['brand_id', 'at'], unique=False)
+        batch_op.create_index('ix_audit_log_brand_record', ['brand_id', 'record_type', 'record_id'], unique=False)
+
     op.create_table('brand_modules',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
@@ -95,6 +111,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_reps_phone_hash'), ['phone_hash'], unique=False)
         batch_op.create_index(batch_op.f('ix_reps_user_id'), ['user_id'], unique=False)
 
+    op.create_table('user_brands',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('brand_id', sa.Integer(), nullable=True),
+    sa.Column('locale', sa.String(length=16), nullable=True),
+    sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_user_brands_brand_id_brands')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_user_brands')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_user_brands_user_id'))
+    )
+    with op.batch_alter_table('user_brands', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_user_brands_brand_id'), ['brand_id'], unique=False)
+
     op.create_table('customers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
@@ -124,6 +153,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_customers_rep_id'), ['rep_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_customers_wechat_hash'), ['wechat_hash'], unique=False)
 
+    op.create_table('handovers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('brand_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('from_rep_id', sa.Integer(), nullable=True),
+    sa.Column('effective_on', sa.Date(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('customers_moved', sa.Integer(), nullable=False),
+    sa.Column('tasks_moved', sa.Integer(), nullable=False),
+    sa.Column('leads_moved', sa.Integer(), nullable=False),
+    sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=120), nullable=False),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_handovers_brand_id_brands')),
+    sa.ForeignKeyConstraint(['from_rep_id'], ['reps.id'], name=op.f('fk_handovers_from_rep_id_reps')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_handovers'))
+    )
+    with op.batch_alter_table('handovers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_handovers_brand_id'), ['brand_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_handovers_from_rep_id'), ['from_rep_id'], unique=False)
+
     op.create_table('rep_status_changes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
@@ -142,6 +191,43 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_rep_status_changes_brand_id'), ['brand_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_rep_status_changes_rep_id'), ['rep_id'], unique=False)
 
+    op.create_table('customer_segment_changes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('brand_id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('scheme', sa.String(length=16), nullable=False),
+    sa.Column('old_segment', sa.String(length=16), nullable=True),
+    sa.Column('new_segment', sa.String(length=16), nullable=False),
+    sa.Column('as_of', sa.Date(), nullable=False),
+    sa.Column('recorded_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_by', sa.String(length=120), nullable=False),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_customer_segment_changes_brand_id_brands')),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_customer_segment_changes_customer_id_customers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_customer_segment_changes'))
+    )
+    with op.batch_alter_table('customer_segment_changes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_customer_segment_changes_brand_id'), ['brand_id'], unique=False)
+        batch_op.create_index('ix_customer_segment_changes_brand_scheme_as_of', ['brand_id', 'scheme', 'as_of'], unique=False)
+        batch_op.create_index(batch_op.f('ix_customer_segment_changes_customer_id'), ['customer_id'], unique=False)
+
+    op.create_table('customer_segments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('brand_id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('scheme', sa.String(length=16), nullable=False),
+    sa.Column('segment', sa.String(length=16), nullable=False),
+    sa.Column('as_of', sa.Date(), nullable=False),
+    sa.Column('updated_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_customer_segments_brand_id_brands')),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_customer_segments_customer_id_customers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_customer_segments')),
+    sa.UniqueConstraint('brand_id', 'scheme', 'customer_id', name=op.f('uq_customer_segments_brand_id_scheme_customer_id'))
+    )
+    with op.batch_alter_table('customer_segments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_customer_segments_brand_id'), ['brand_id'], unique=False)
+        batch_op.create_index('ix_customer_segments_brand_scheme_segment', ['brand_id', 'scheme', 'segment'], unique=False)
+        batch_op.create_index(batch_op.f('ix_customer_segments_customer_id'), ['customer_id'], unique=False)
+
     op.create_table('customer_tags',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
@@ -155,6 +241,26 @@ def upgrade() -> None:
     with op.batch_alter_table('customer_tags', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_customer_tags_brand_id'), ['brand_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_customer_tags_customer_id'), ['customer_id'], unique=False)
+
+    op.create_table('handover_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('brand_id', sa.Integer(), nullable=False),
+    sa.Column('handover_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.Column('from_rep_id', sa.Integer(), nullable=True),
+    sa.Column('to_rep_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_handover_items_brand_id_brands')),
+    sa.ForeignKeyConstraint(['from_rep_id'], ['reps.id'], name=op.f('fk_handover_items_from_rep_id_reps')),
+    sa.ForeignKeyConstraint(['handover_id'], ['handovers.id'], name=op.f('fk_handover_items_handover_id_handovers')),
+    sa.ForeignKeyConstraint(['to_rep_id'], ['reps.id'], name=op.f('fk_handover_items_to_rep_id_reps')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_handover_items')),
+    sa.UniqueConstraint('brand_id', 'handover_id', 'kind', 'record_id', name=op.f('uq_handover_items_brand_id_handover_id_kind_record_id'))
+    )
+    with op.batch_alter_table('handover_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_handover_items_brand_id'), ['brand_id'], unique=False)
+        batch_op.create_index('ix_handover_items_brand_kind_record', ['brand_id', 'kind', 'record_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_handover_items_handover_id'), ['handover_id'], unique=False)
 
     op.create_table('interactions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -174,6 +280,43 @@ def upgrade() -> None:
         batch_op.create_index('ix_interactions_brand_customer_at', ['brand_id', 'customer_id', 'occurred_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_interactions_brand_id'), ['brand_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_interactions_rep_id'), ['rep_id'], unique=False)
+
+    op.create_table('leads',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('brand_id', sa.Integer(), nullable=False),
+    sa.Column('lead_ref', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('phone', core.crypto.EncryptedText(), nullable=True),
+    sa.Column('phone_hash', sa.String(length=64), nullable=True),
+    sa.Column('province', sa.String(length=64), nullable=True),
+    sa.Column('channel', sa.Enum('referral', 'event', 'ads', 'social', 'purchased_list', 'partner', name='lead_channel', native_enum=False, length=20), nullable=False),
+    sa.Column('score', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('new', 'contacted', 'converted', 'lost', 'pool', name='lead_status', native_enum=False, length=20), nullable=False),
+    sa.Column('rep_id', sa.Integer(), nullable=True),
+    sa.Column('referrer_customer_id', sa.Integer(), nullable=True),
+    sa.Column('customer_id', sa.Integer(), nullable=True),
+    sa.Column('contacts_count', sa.Integer(), nullable=False),
+    sa.Column('assigned_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('first_contacted_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_contacted_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('converted_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('pooled_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_leads_brand_id_brands')),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_leads_customer_id_customers')),
+    sa.ForeignKeyConstraint(['referrer_customer_id'], ['customers.id'], name=op.f('fk_leads_referrer_customer_id_customers')),
+    sa.ForeignKeyConstraint(['rep_id'], ['reps.id'], name=op.f('fk_leads_rep_id_reps')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_leads')),
+    sa.UniqueConstraint('brand_id', 'lead_ref', name=op.f('uq_leads_brand_id_lead_ref'))
+    )
+    with op.batch_alter_table('leads', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_leads_brand_id'), ['brand_id'], unique=False)
+        batch_op.create_index('ix_leads_brand_status_rep', ['brand_id', 'status', 'rep_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_leads_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_leads_phone_hash'), ['phone_hash'], unique=False)
+        batch_op.create_index(batch_op.f('ix_leads_rep_id'), ['rep_id'], unique=False)
 
     op.create_table('orders',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -222,6 +365,44 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_tasks_brand_id'), ['brand_id'], unique=False)
         batch_op.create_index('ix_tasks_brand_owner_status_due', ['brand_id', 'rep_id', 'status', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_tasks_customer_id'), ['customer_id'], unique=False)
+
+    op.create_table('lead_assignments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('brand_id', sa.Integer(), nullable=False),
+    sa.Column('lead_id', sa.Integer(), nullable=False),
+    sa.Column('from_rep_id', sa.Integer(), nullable=True),
+    sa.Column('to_rep_id', sa.Integer(), nullable=True),
+    sa.Column('strategy', sa.String(length=20), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=True),
+    sa.Column('assigned_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('assigned_by', sa.String(length=120), nullable=False),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_lead_assignments_brand_id_brands')),
+    sa.ForeignKeyConstraint(['from_rep_id'], ['reps.id'], name=op.f('fk_lead_assignments_from_rep_id_reps')),
+    sa.ForeignKeyConstraint(['lead_id'], ['leads.id'], name=op.f('fk_lead_assignments_lead_id_leads')),
+    sa.ForeignKeyConstraint(['to_rep_id'], ['reps.id'], name=op.f('fk_lead_assignments_to_rep_id_reps')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lead_assignments'))
+    )
+    with op.batch_alter_table('lead_assignments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lead_assignments_brand_id'), ['brand_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lead_assignments_lead_id'), ['lead_id'], unique=False)
+
+    op.create_table('lead_contacts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('brand_id', sa.Integer(), nullable=False),
+    sa.Column('lead_id', sa.Integer(), nullable=False),
+    sa.Column('rep_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('occurred_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=True),
+    sa.Column('created_by', sa.String(length=120), nullable=False),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_lead_contacts_brand_id_brands')),
+    sa.ForeignKeyConstraint(['lead_id'], ['leads.id'], name=op.f('fk_lead_contacts_lead_id_leads')),
+    sa.ForeignKeyConstraint(['rep_id'], ['reps.id'], name=op.f('fk_lead_contacts_rep_id_reps')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lead_contacts'))
+    )
+    with op.batch_alter_table('lead_contacts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lead_contacts_brand_id'), ['brand_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lead_contacts_lead_id'), ['lead_id'], unique=False)
 
     op.create_table('order_lines',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -296,6 +477,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_return_lines_return_id'), ['return_id'], unique=False)
 
     # ### end Alembic commands ###
+    # audit_log is append-only: the database refuses UPDATE and DELETE (core.audit.models)
+    from core.audit.models import append_only_statements
+    for statement in append_only_statements(op.get_bind().dialect.name):
+        op.execute(statement)
 
 
 def downgrade() -> None:
@@ -321,6 +506,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_order_lines_brand_id'))
 
     op.drop_table('order_lines')
+    with op.batch_alter_table('lead_contacts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lead_contacts_lead_id'))
+        batch_op.drop_index(batch_op.f('ix_lead_contacts_brand_id'))
+
+    op.drop_table('lead_contacts')
+    with op.batch_alter_table('lead_assignments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lead_assignments_lead_id'))
+        batch_op.drop_index(batch_op.f('ix_lead_assignments_brand_id'))
+
+    op.drop_table('lead_assignments')
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tasks_customer_id'))
         batch_op.drop_index('ix_tasks_brand_owner_status_due')
@@ -333,22 +528,53 @@ def downgrade() -> None:
         batch_op.drop_index('ix_orders_brand_customer_ordered')
 
     op.drop_table('orders')
+    with op.batch_alter_table('leads', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_leads_rep_id'))
+        batch_op.drop_index(batch_op.f('ix_leads_phone_hash'))
+        batch_op.drop_index(batch_op.f('ix_leads_customer_id'))
+        batch_op.drop_index('ix_leads_brand_status_rep')
+        batch_op.drop_index(batch_op.f('ix_leads_brand_id'))
+
+    op.drop_table('leads')
     with op.batch_alter_table('interactions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_interactions_rep_id'))
         batch_op.drop_index(batch_op.f('ix_interactions_brand_id'))
         batch_op.drop_index('ix_interactions_brand_customer_at')
 
     op.drop_table('interactions')
+    with op.batch_alter_table('handover_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_handover_items_handover_id'))
+        batch_op.drop_index('ix_handover_items_brand_kind_record')
+        batch_op.drop_index(batch_op.f('ix_handover_items_brand_id'))
+
+    op.drop_table('handover_items')
     with op.batch_alter_table('customer_tags', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_customer_tags_customer_id'))
         batch_op.drop_index(batch_op.f('ix_customer_tags_brand_id'))
 
     op.drop_table('customer_tags')
+    with op.batch_alter_table('customer_segments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_customer_segments_customer_id'))
+        batch_op.drop_index('ix_customer_segments_brand_scheme_segment')
+        batch_op.drop_index(batch_op.f('ix_customer_segments_brand_id'))
+
+    op.drop_table('customer_segments')
+    with op.batch_alter_table('customer_segment_changes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_customer_segment_changes_customer_id'))
+        batch_op.drop_index('ix_customer_segment_changes_brand_scheme_as_of')
+        batch_op.drop_index(batch_op.f('ix_customer_segment_changes_brand_id'))
+
+    op.drop_table('customer_segment_changes')
     with op.batch_alter_table('rep_status_changes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_rep_status_changes_rep_id'))
         batch_op.drop_index(batch_op.f('ix_rep_status_changes_brand_id'))
 
     op.drop_table('rep_status_changes')
+    with op.batch_alter_table('handovers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_handovers_from_rep_id'))
+        batch_op.drop_index(batch_op.f('ix_handovers_brand_id'))
+
+    op.drop_table('handovers')
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_customers_wechat_hash'))
         batch_op.drop_index(batch_op.f('ix_customers_rep_id'))
@@ -356,6 +582,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_customers_brand_id'))
 
     op.drop_table('customers')
+    with op.batch_alter_table('user_brands', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_brands_brand_id'))
+
+    op.drop_table('user_brands')
     with op.batch_alter_table('reps', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reps_user_id'))
         batch_op.drop_index(batch_op.f('ix_reps_phone_hash'))
@@ -370,5 +600,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_brand_modules_brand_id'))
 
     op.drop_table('brand_modules')
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_log_brand_record')
+        batch_op.drop_index('ix_audit_log_brand_at')
+
+    op.drop_table('audit_log')
     op.drop_table('brands')
     # ### end Alembic commands ###

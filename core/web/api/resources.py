@@ -17,16 +17,15 @@ from core.i18n import _
 from core.models import Customer, Order, Product, Rep, Return
 from core.schemas import AwareDateTime
 from core.services import browse
+from core.services.activities import complete_task, create_interaction, create_task
 from core.services.customers import create_customer, update_customer
-from core.services.interactions import create_interaction
 from core.services.orders import cancel_order, create_order, create_return, pay_order, refund_return
 from core.services.products import create_product, update_product
 from core.services.reps import create_rep
 from core.services.scoping import get_by_ref
-from core.services.tasks import complete_task, create_task
 from core.web.api import serializers as ser
 from core.web.api.base import CrmApi, api_errors, openapi
-from core.web.context import crm_ctx
+from core.web.context import as_own_rep, crm_ctx
 
 
 def _arg(name: str) -> str | None:
@@ -274,8 +273,9 @@ class InteractionApi(CrmApi):
     @api_errors
     @openapi("Log an interaction", body=True)
     def post(self) -> Any:
+        ctx = crm_ctx()
         return self.response(201, result=_json(ser.interaction(create_interaction(
-            crm_ctx(), self.json_body()))))
+            ctx, as_own_rep(ctx, self.json_body())))))
 
 
 class TaskApi(CrmApi):
@@ -298,8 +298,9 @@ class TaskApi(CrmApi):
     @api_errors
     @openapi("Create a task", body=True)
     def post(self) -> Any:
-        return self.response(201, result=_json(ser.task(create_task(crm_ctx(),
-                                                                    self.json_body()))))
+        ctx = crm_ctx()
+        return self.response(201, result=_json(ser.task(create_task(
+            ctx, as_own_rep(ctx, self.json_body())))))
 
     @expose("/<int:pk>/complete", methods=["POST"])
     @protect()

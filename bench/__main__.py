@@ -10,6 +10,7 @@ import shutil
 import sys
 import tempfile
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 from bench import harness
@@ -26,8 +27,10 @@ BENCHES = {
 }
 
 
-def run_benches(names: list[str], cfg: Config) -> list[Result]:
-    """Run the named benchmarks; a failing one is reported as a row, not a crash."""
+def run_benches(names: list[str], cfg: Config,
+                record: Callable[[list[Result]], None] | None = None) -> list[Result]:
+    """Run the named benchmarks; a failing one is reported as a row, not a crash.
+    ``record`` gets each benchmark's rows as soon as it finishes."""
     results: list[Result] = []
     for name in names:
         cfg.log(f"== {name} ({cfg.sizes.name})")
@@ -43,6 +46,8 @@ def run_benches(names: list[str], cfg: Config) -> list[Result]:
                     + (f"  ratio ×{r.ratio:.2f}" if r.ratio is not None else "")
                     + f"  [{r.status()}]")
         results.extend(got)
+        if record is not None:
+            record(got)
     return results
 
 
@@ -59,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg", default=os.environ.get(harness.ENV_PG,
                                                        harness.DEFAULT_PG_ADMIN_URL),
                         help="PostgreSQL admin URL (a private database is created and dropped)")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"),
+                        help="only this database where a benchmark runs on both (import, "
+                             "orders); the import rows of each backend are kept apart, so "
+                             "two runs can go side by side")
     parser.add_argument("--no-profile", action="store_true",
                         help="do not profile benchmarks that miss their target")
     parser.add_argument("--workdir", type=Path,
@@ -72,11 +81,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DIRECTCRM_INSTANCE_PATH", str(workdir / "instance"))
     os.environ.setdefault("DIRECTCRM_DATABASE_URL", f"sqlite:///{workdir / 'default.db'}")
     cfg = Config(sizes=sizes, workdir=workdir, pg_admin_url=args.pg or None,
-                 profile=not args.no_profile)
+                 profile=not args.no_profile, backend=args.backend)
     info = harness.machine()
     cfg.log(harness.machine_line(info, sizes))
     try:
-        results = run_benches(args.only or list(BENCHES), cfg)
+        record = ((lambda rows: harness.write_readme(rows, info, sizes))
+                  if args.write_readme else None)
+        results = run_benches(args.only or list(BENCHES), cfg, record)
     finally:
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -89,7 +100,6 @@ def main(argv: list[str] | None = None) -> int:
                                          "results": harness.to_json(results)},
                                         ensure_ascii=False, indent=1))
     if args.write_readme:
-        harness.write_readme(results, info, sizes)
         print(f"\nwrote {harness.README}", file=sys.stderr)
     return 0
 

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bench import b_import, data, db
-from bench.harness import Config, Result, data_dir, run_child
+from bench.harness import PROFILE_DIR, Config, Result, data_dir, run_child
 from bench.rawimport import raw_import
 from core.context import Ctx
 from core.models import Order, OrderLine, OrderStatus
@@ -42,8 +42,21 @@ def steps() -> dict[str, Step]:
         out[f"segments {scheme}"] = lambda ctx, s=scheme: seg.recompute(ctx, s,
                                                                         ctx.local_today())
     out.update(_optional_steps())
-    out["module jobs (tick: crm_scheduled_jobs)"] = module_jobs
+    try:
+        from core.scheduler import run_jobs
+    except ImportError:
+        out["module jobs (tick: crm_scheduled_jobs)"] = module_jobs
+    else:
+        out["nightly tick (every core and module job)"] = lambda ctx: _checked(run_jobs(ctx))
     return out
+
+
+def _checked(runs: list[Any]) -> int:
+    """Fail loudly when a job of the tick failed (the scheduler only reports it)."""
+    failed = [f"{r.module}/{r.job}: {r.error}" for r in runs if r.error]
+    if failed:
+        raise RuntimeError("; ".join(failed))
+    return len(runs)
 
 
 def module_jobs(ctx: Ctx) -> int:
@@ -112,7 +125,9 @@ def _database(cfg: Config, spec: data.DataSpec, modules: list[str]) -> str:
     return url
 
 
-def measure_size(cfg: Config, lines: int, todo: dict[str, Step]) -> dict[str, float]:
+def measure_size(cfg: Config, lines: int, todo: dict[str, Step], errors: dict[str, str],
+                 profiles: dict[str, str]) -> dict[str, float]:
+    """Seconds of each step at one size; a failing step is timed as NaN, its error kept."""
     spec = data.DataSpec(customers=max(20, lines // 10), lines=lines)
     url = _database(cfg, spec, db.all_modules())
     rt = db.runtime(url, cfg.workdir / "instance")
@@ -121,11 +136,37 @@ def measure_size(cfg: Config, lines: int, todo: dict[str, Step]) -> dict[str, fl
         ctx = db.ctx(rt)
         try:
             times[name] = _timed(lambda step=step, ctx=ctx: step(ctx))
+        except Exception as exc:  # noqa: BLE001 - report it in the row, run the others
+            ctx.session.rollback()
+            times[name] = math.nan
+            errors[name] = f"{type(exc).__name__}: {str(exc)[:300]}"
         finally:
             ctx.session.close()
         cfg.log(f"   {lines:,} lines: {name} {times[name]:.2f} s")
+    slow = [n for n in todo if times.get(n, 0) >= TARGET_S]
+    if cfg.profile and slow and lines == cfg.sizes.segment_lines[-1]:
+        for name in slow:
+            profiles[name] = _profile(rt, name, todo[name])
     rt.engine.dispose()
     return times
+
+
+def _profile(rt: Any, name: str, step: Step) -> str:
+    """Run a slow step again under pyinstrument (a second run: stored segments are then
+    unchanged, so storing costs less than the first time) and save the text profile."""
+    from pyinstrument import Profiler
+
+    target = PROFILE_DIR / f"nightly-{name.split(' (')[0].replace(' ', '-')}.txt"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    ctx = db.ctx(rt)
+    profiler = Profiler()
+    try:
+        with profiler:
+            step(ctx)
+    finally:
+        ctx.session.close()
+    target.write_text(profiler.output_text(unicode=True, color=False))
+    return f"bench/profiles/{target.name}"
 
 
 def run(cfg: Config) -> list[Result]:
@@ -134,13 +175,20 @@ def run(cfg: Config) -> list[Result]:
         return [Result(bench="segments", case="segmentation", value=None, unit="s",
                        note="core.segmentation is not in this checkout yet")]
     sizes = cfg.sizes.segment_lines
-    measure_size(cfg, 200, todo)  # warm-up: imports, statement compilation
-    by_size = {n: measure_size(cfg, n, todo) for n in sizes}
+    errors: dict[str, str] = {}
+    profiles: dict[str, str] = {}
+    if cfg.sizes.name != "smoke":
+        measure_size(cfg, 200, todo, {}, {})  # warm-up: imports, statement compilation
+    by_size = {n: measure_size(cfg, n, todo, errors, profiles) for n in sizes}
     big = sizes[-1]
     results = []
     for name in todo:
         t = by_size[big][name]
         base = by_size[big]["baseline"]
+        if name in errors:
+            results.append(Result(bench="segments", case=f"{name}, SQLite, {big:,} lines",
+                                  value=None, unit="s", ok=False, note=f"failed: {errors[name]}"))
+            continue
         growth = ""
         if len(sizes) > 1:
             exps = [math.log(max(by_size[b][name], 1e-6) / max(by_size[a][name], 1e-6))
@@ -153,7 +201,9 @@ def run(cfg: Config) -> list[Result]:
             value=t, unit="s", baseline="one aggregate query", baseline_value=base,
             ratio=t / base if base else None,
             target=f"< {TARGET_S:.0f} s at 1M lines" if target_applies else "",
-            ok=(t < TARGET_S) if target_applies else None, note=f"{at}; {growth}".strip("; ")))
+            ok=(t < TARGET_S) if target_applies else None,
+            note=f"{at}; {growth}".strip("; ")
+            + (f"; profile: {profiles[name]}" if name in profiles else "")))
     missing = {"silent detection (list)", "task generation"} - set(todo)
     for name in sorted(missing):
         results.append(Result(bench="segments", case=name, value=None, unit="s",

@@ -80,7 +80,7 @@ class Result:
 
     def status(self) -> str:
         if self.value is None:
-            return "n/a"
+            return "FAILED" if self.ok is False else "n/a"
         if self.ok is None:
             return "-"
         return "ok" if self.ok else "MISSED"
@@ -94,6 +94,8 @@ class Config:
     workdir: Path
     pg_admin_url: str | None = DEFAULT_PG_ADMIN_URL
     profile: bool = True
+    # Only this database backend where a benchmark runs on both ("sqlite"/"postgresql").
+    backend: str | None = None
     # Databases one benchmark leaves for another (e.g. the import's 1M-line SQLite file
     # with every module, reused by the nightly-jobs benchmark), by a descriptive key.
     shared: dict[str, str] = field(default_factory=dict)
@@ -259,6 +261,16 @@ def write_readme(results: list[Result], info: dict[str, str], sizes: Sizes,
     """Record this run's benchmarks in ``results.json`` (replacing earlier runs of the same
     benchmarks, keeping the others) and rewrite the table between the markers of the
     README. Each benchmark keeps the date, machine, sizes and commit of its own run."""
+    import fcntl
+
+    with open(Path(tempfile.gettempdir()) / "directcrm-bench-results.lock", "w") as lock:
+        # Several runs side by side (``--backend``) each record their own benchmarks.
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _write_readme(results, info, sizes, readme, store)
+
+
+def _write_readme(results: list[Result], info: dict[str, str], sizes: Sizes, readme: Path,
+                  store: Path) -> None:
     runs: dict[str, Any] = json.loads(store.read_text()) if store.exists() else {}
     by_bench: dict[str, list[Result]] = {}
     for r in results:

@@ -71,6 +71,25 @@ def translations(locale: str) -> NullTranslations:
     return merged
 
 
+@cache
+def core_translations(locale: str) -> NullTranslations:
+    """The core's own catalog for one locale (no module catalogs)."""
+    return _load(LOCALES_DIR / locale / "LC_MESSAGES" / "directcrm.po") or NullTranslations()
+
+
+def gettext_core(message: str, **params: object) -> str:
+    """Like :func:`gettext`, but the core's catalog wins over modules' catalogs.
+
+    For the core's own screens: a module's catalog may give a shared msgid its own meaning
+    (a report column "Reps" = number of reps) without renaming the core's menus.
+    """
+    locale = current_locale()
+    text = core_translations(locale).ugettext(message)
+    if text == message:
+        text = translations(locale).ugettext(message)
+    return text % params if params else text
+
+
 def normalise_locale(locale: str | None) -> str:
     """Map loose spellings (``zh_CN``, ``zh-Hant``, ``en_US``) to a supported locale."""
     if not locale:
@@ -116,5 +135,5 @@ def ngettext(singular: str, plural: str, n: int, /, **params: object) -> str:
 
 _ = gettext
 
-__all__ = ["_", "gettext", "ngettext", "use_locale", "set_locale", "current_locale",
+__all__ = ["_", "gettext", "gettext_core", "ngettext", "use_locale", "set_locale", "current_locale",
            "register_catalog", "normalise_locale", "SUPPORTED_LOCALES", "read_mo"]

@@ -38,7 +38,11 @@ class Runtime:
         ctx = Ctx(session=session, brand=None, user=user, locale=locale or "en",
                   registry=self.registry)
         if brand_code is not None:
-            ctx.brand = get_brand(ctx, brand_code)
+            try:
+                ctx.brand = get_brand(ctx, brand_code)
+            except BaseException:
+                session.close()  # an unknown brand must not leave a transaction open
+                raise
             ctx.locale = locale or ctx.brand.default_locale
             session.rollback()  # end the read transaction; services open write ones
         return ctx

@@ -48,12 +48,16 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-_COLUMNS: dict[Mapper[Any], list[tuple[str, bool]]] = {}
+_SECRET_WORDS = ("password", "secret", "token")
+REDACTED = "[redacted]"
+
+_COLUMNS: dict[Mapper[Any], list[tuple[str, str]]] = {}
 
 
-def _audited_columns(mapper: Mapper[Any]) -> list[tuple[str, bool]]:
-    """``(attribute key, sensitive)`` for the columns worth recording: primary keys and
-    keyed lookup hashes (``*_hash``) are left out."""
+def _audited_columns(mapper: Mapper[Any]) -> list[tuple[str, str]]:
+    """``(attribute key, how)`` for the columns worth recording, ``how`` being ``plain``,
+    ``mask`` (``EncryptedText``) or ``redact`` (names with password/secret/token).
+    Primary keys and keyed lookup hashes (``*_hash``) are left out."""
     cached = _COLUMNS.get(mapper)
     if cached is None:
         cached = []
@@ -61,21 +65,29 @@ def _audited_columns(mapper: Mapper[Any]) -> list[tuple[str, bool]]:
             column = prop.columns[0]
             if column.primary_key or column.name.endswith("_hash"):
                 continue
-            cached.append((prop.key, isinstance(column.type, EncryptedText)))
+            if isinstance(column.type, EncryptedText):
+                how = "mask"
+            elif any(w in column.name.lower() for w in _SECRET_WORDS):
+                how = "redact"
+            else:
+                how = "plain"
+            cached.append((prop.key, how))
         _COLUMNS[mapper] = cached
     return cached
 
 
-def _shown(value: Any, sensitive: bool) -> Any:
-    if sensitive:
+def _shown(value: Any, how: str) -> Any:
+    if how == "mask":
         return mask(value)
+    if how == "redact":
+        return None if value is None else REDACTED
     return jsonable(value)
 
 
 def _changes(state: InstanceState[Any], action: str) -> dict[str, list[Any]]:
     out: dict[str, list[Any]] = {}
     values = state.dict
-    for key, sensitive in _audited_columns(state.mapper):
+    for key, how in _audited_columns(state.mapper):
         if action == "update":
             history = state.attrs[key].history
             if not history.added and not history.deleted:
@@ -84,9 +96,9 @@ def _changes(state: InstanceState[Any], action: str) -> dict[str, list[Any]]:
             new = history.added[0] if history.added else None
             if old == new:
                 continue
-            out[key] = [_shown(old, sensitive), _shown(new, sensitive)]
+            out[key] = [_shown(old, how), _shown(new, how)]
         elif values.get(key) is not None:
-            shown = _shown(values[key], sensitive)
+            shown = _shown(values[key], how)
             out[key] = [None, shown] if action == "create" else [shown, None]
     return out
 

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from sqlalchemy import Select, insert, inspect, select
+from sqlalchemy import Select, func, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from core.audit.listener import SYSTEM_ACTOR, jsonable
@@ -35,6 +35,7 @@ from core.i18n import _
 ACTIONS = (
     "create", "update", "delete", "merge", "reveal", "login_success", "login_failure",
     "module_enable", "module_disable", "report_generated", "import", "key_rotation",
+    "handover",
 )
 _MAX_ACTION = 32
 
@@ -56,16 +57,22 @@ def _row(*, actor: str, brand_id: int | None, action: str, record_type: str | No
     }
 
 
+_CTX_BRAND: Any = object()
+
+
 def record(ctx: Ctx, action: str, *, record_type: str | None = None, record_id: Any = None,
-           changes: Mapping[str, Any] | None = None, details: Mapping[str, Any] | None = None
-           ) -> None:
+           changes: Mapping[str, Any] | None = None, details: Mapping[str, Any] | None = None,
+           brand_id: int | None = _CTX_BRAND) -> None:
     """Append one audit entry for ``ctx``'s user and brand, in ``ctx``'s write transaction.
 
     Inside ``ctx.write()`` the entry commits or rolls back with the action; outside it is
     written and committed on its own. ``changes`` maps field → ``[old, new]`` and must
-    already have sensitive values masked (``core.privacy.masked``).
+    already have sensitive values masked (``core.privacy.masked``). ``brand_id`` defaults
+    to the context's brand (None for installation-wide contexts).
     """
-    row = _row(actor=ctx.user, brand_id=ctx.brand.id if ctx.brand is not None else None,
+    if brand_id is _CTX_BRAND:
+        brand_id = ctx.brand.id if ctx.brand is not None else None
+    row = _row(actor=ctx.user, brand_id=brand_id,
                action=action, record_type=record_type, record_id=record_id, changes=changes,
                details=details)
     with ctx.write() as session:
@@ -114,8 +121,11 @@ def reveal(ctx: Ctx, obj: Any, field: str) -> str | None:
                          id=mapper.primary_key_from_instance(obj)[0]))
     value: str | None = getattr(obj, field)
     record_id = ",".join(str(v) for v in mapper.primary_key_from_instance(obj))
+    # Filed under the record's brand, so that brand's officers see a super admin's reveals.
+    owner = obj.brand_id if "brand_id" in mapper.attrs else None
     record(ctx, "reveal", record_type=mapper.class_.__tablename__, record_id=record_id,
-           details={"field": field})
+           details={"field": field},
+           brand_id=owner if owner is not None else (ctx.brand.id if ctx.brand else None))
     return value
 
 
@@ -156,6 +166,12 @@ def list_entries(ctx: Ctx, filters: AuditFilter | None = None, *, limit: int = 1
     stmt = query(ctx, filters).order_by(None).order_by(AuditEntry.at.desc(),
                                                        AuditEntry.id.desc())
     return list(ctx.session.scalars(stmt.limit(limit).offset(offset)))
+
+
+def count_entries(ctx: Ctx, filters: AuditFilter | None = None) -> int:
+    """How many entries match (for the admin browser's pager)."""
+    stmt = query(ctx, filters).order_by(None).with_only_columns(func.count(AuditEntry.id))
+    return ctx.session.scalar(stmt) or 0
 
 
 def iter_entries(ctx: Ctx, filters: AuditFilter | None = None, *, chunk: int = 1000

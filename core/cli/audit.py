@@ -18,7 +18,8 @@ def audit_group() -> None:
 
 
 @audit_group.command("export")
-@click.option("--brand", "brand_code", required=True, help="Brand code.")
+@click.option("--brand", "brand_code", default=None,
+              help="Brand code; without it, every entry of the installation (UTC days).")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="First day (brand's local date), inclusive.")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None,
@@ -30,10 +31,14 @@ def audit_group() -> None:
                                                                   path_type=Path),
               help="CSV file to write.")
 @handles_domain_errors
-def audit_export(brand_code: str, since: dt.datetime | None, until: dt.datetime | None,
+def audit_export(brand_code: str | None, since: dt.datetime | None, until: dt.datetime | None,
                  action: str | None, actor: str | None, record_type: str | None,
                  out_path: Path) -> None:
-    """Export the brand's audit entries as CSV (streamed)."""
+    """Export the brand's audit entries as CSV (streamed).
+
+    Without --brand: every entry, including installation-wide ones (key rotation, logins
+    of users without a brand).
+    """
     ctx = runtime().ctx(brand_code)
     filters = audit.AuditFilter(
         action=action, actor=actor, record_type=record_type,

@@ -32,12 +32,11 @@ def demo_command(click_ctx: click.Context, no_serve: bool, customers: int) -> No
                  t=summary.tasks))
     if summary.enabled:
         click.echo(_("  modules enabled: %(names)s", names=", ".join(summary.enabled)))
-    serve = cli.commands.get("serve")
-    if no_serve:
-        return
-    if serve is None:
-        click.echo(_("The web server is not available in this build yet; the data is in "
-                     "%(url)s. Start it later with: directcrm serve",
-                     url=rt.engine.url.render_as_string(hide_password=True)))
-        return
-    click_ctx.invoke(serve)
+    from core.web.users import DEMO_PASSWORD, DEMO_USERS, ensure_demo_users
+
+    ensure_demo_users(rt, summary.brand)
+    click.echo(_("  logins (password %(password)s): %(users)s", password=DEMO_PASSWORD,
+                 users=", ".join(u for u, _role, _rep in DEMO_USERS)))
+    if not no_serve:
+        click_ctx.invoke(cli.commands["serve"])
+

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Enum, Table, func, insert, select, text
 
 from core.context import Ctx
+from core.db import Money, UTCDateTime
 from core.i18n import _
 from core.importing.fastload import FastLoader
 from core.schemas import flatten_errors
@@ -278,10 +279,29 @@ def insert_many(ctx: Ctx, table: Table, rows: list[dict[str, Any]]) -> None:
     quote = dialect.identifier_preparer.quote
     sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(k) for k in keys)}) "
            f"VALUES ({', '.join('?' for _ in keys)})")
-    procs = [(k, table.c[k].type.bind_processor(dialect)) for k in keys]
+    procs = [(k, _memoised(table.c[k].type, table.c[k].type.bind_processor(dialect)))
+             for k in keys]
     if all(p is None for _k, p in procs):
         params = [tuple(row[k] for k in keys) for row in rows]
     else:
         params = [tuple(p(row[k]) if p is not None else row[k] for k, p in procs)
                   for row in rows]
     conn.exec_driver_sql(sql, params)
+
+
+def _memoised(column_type: Any, proc: Any) -> Any:
+    """Cache a value conversion for the length of one insert when it is pure and cheap to
+    key: money and times repeat a lot in imports (prices, an order's time on its payment).
+    Never for encrypted columns: equal plaintexts must still get distinct ciphertexts."""
+    if proc is None or not isinstance(column_type, (Money, UTCDateTime, Enum)):
+        return proc
+    cache: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        try:
+            return cache[value]
+        except KeyError:
+            out = cache[value] = proc(value)
+            return out
+
+    return convert

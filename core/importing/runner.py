@@ -194,6 +194,8 @@ def _pass_one(kind: Kind, source: CsvSource, spool: IO[bytes], rejects: RejectsW
 def _pass_two(ctx: Ctx, kind: Kind, spool: IO[bytes], total: int, progress: Progress,
               batch_rows: int, source_name: str) -> None:
     """Write the spooled payloads in batches, one transaction and one hook call each."""
+    if total == 0:
+        return
     progress.phase(_("Importing"), total)
     batch: list[Any] = []
     size = 0

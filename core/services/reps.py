@@ -85,3 +85,20 @@ def change_rep_status(ctx: Ctx, rep_ref: str, new_status: str,
             rep_id=rep.id, rep_ref=rep.rep_ref, old_status=old.value,
             new_status=target.value, effective_on=effective_on)])
     return rep
+
+
+def update_rep(ctx: Ctx, rep_ref: str, data: Mapping[str, Any]) -> Rep:
+    """Change a rep's profile (not the ref, the status or the sponsor: statuses move
+    through :func:`change_rep_status`)."""
+    values = load_or_raise(RepSchema(tz=ctx.tz, partial=True), data)
+    for key in ("rep_ref", "status", "sponsor_ref"):
+        values.pop(key, None)
+    with ctx.write() as session:
+        rep = get_by_ref(ctx, Rep, rep_ref)
+        for key, value in values.items():
+            setattr(rep, key, value)
+        if "phone" in values:
+            rep.phone_hash = phone_hash(rep.phone)
+        rep.updated_at = ctx.now()
+        session.flush()
+    return rep

@@ -21,7 +21,6 @@ from sqlalchemy.orm import scoped_session
 
 from core.i18n import LOCALES_DIR
 from core.runtime import Runtime, start
-from core.users.models import UserBrand
 from core.web import roles
 
 ENV_SECURE_COOKIES = "DIRECTCRM_SECURE_COOKIES"
@@ -90,8 +89,6 @@ def create_app(runtime: Runtime | None = None, config: Mapping[str, Any] | None 
     from core.web.views.index import CrmIndexView
 
     rt = runtime or start()
-    # Until the lead's migrations include it (a no-op once they do).
-    UserBrand.__table__.create(rt.engine, checkfirst=True)
     app = Flask("core.web", root_path=str(Path(__file__).parent),
                 static_url_path="/static/crm")
     app.config.update(default_config(rt))

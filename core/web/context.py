@@ -138,3 +138,11 @@ def rep_of_user(ctx: Ctx) -> Rep | None:
     if ctx.rep_scope_id is None or ctx.rep_scope_id < 0:
         return None
     return ctx.session.get(Rep, ctx.rep_scope_id)
+
+
+def as_own_rep(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
+    """For a rep user, record the work under their own rep (whatever the input says)."""
+    rep = rep_of_user(ctx)
+    if ctx.rep_scope_id is not None:
+        data = {**data, "rep_ref": rep.rep_ref if rep else "\x00"}
+    return data

@@ -39,6 +39,7 @@ CORE_NAV: tuple[NavItem, ...] = (
     NavItem(N_("Reps"), "RepView.list", "Reps", "★"),
     NavItem(N_("Products"), "ProductView.list", "Products", "◆"),
     NavItem(N_("Brands"), "BrandView.list", "Brands", "⚑"),
+    NavItem(N_("Users"), "UserView.list", "Users", "⚷"),
 )
 
 

@@ -28,13 +28,13 @@ ROLE_KEYS = {
 }
 
 RESOURCES = ("Brands", "Reps", "Customers", "Products", "Orders", "Returns", "Interactions",
-             "Tasks", "Dashboard")
+             "Tasks", "Dashboard", "Users")
 
 READ = "can_read"
 WRITE = "can_write"
 
 _ANY_CRM = "^(" + "|".join(RESOURCES) + ")$"
-_BRAND_WIDE = "^(" + "|".join(r for r in RESOURCES if r != "Brands") + ")$"
+_BRAND_WIDE = "^(" + "|".join(r for r in RESOURCES if r not in ("Brands", "Users")) + ")$"
 
 
 def _rw(*resources: str) -> list[list[str]]:
@@ -45,21 +45,33 @@ def _ro(*resources: str) -> list[list[str]]:
     return [["^(" + "|".join(resources) + ")$", f"^{READ}$"]]
 
 
-# Every role may read the OpenAPI description of the REST API.
-_OPENAPI = [["^OpenApi$", "^can_get$"]]
+# Every role may read the OpenAPI description of the REST API and change its password.
+_OPENAPI = [["^OpenApi$", "^can_get$"],
+            ["^ResetMyPasswordView$", "^can_this_form_(get|post)$"]]
+
+# Modules name their views' resource ``mod_<module>`` (e.g. ``mod_loyalty``); the menu
+# shows them only to brands that enabled the module.
+MODULE_PREFIX = "mod_"
+_MODULE_ALL = [[f"^{MODULE_PREFIX}", ".*"]]
+_MODULE_READ = [[f"^{MODULE_PREFIX}", "^(can_read|can_list|can_show|can_get|menu_access)$"]]
 
 FAB_ROLES: dict[str, list[list[str]]] = {
     # Everything, in every brand (also FAB's user and role screens).
     SUPER_ADMIN: [[".*", ".*"]],
     # The whole brand: every CRM screen, reading and writing, and the brand's settings.
-    BRAND_ADMIN: [[_ANY_CRM, f"^({READ}|{WRITE})$"], *_OPENAPI],
-    MANAGER: [[_BRAND_WIDE, f"^({READ}|{WRITE})$"], *_ro("Brands"), *_OPENAPI],
+    BRAND_ADMIN: [[_ANY_CRM, f"^({READ}|{WRITE})$"], *_rw("Compliance"), *_OPENAPI,
+                  *_MODULE_ALL],
+    MANAGER: [[_BRAND_WIDE, f"^({READ}|{WRITE})$"], *_ro("Brands", "Users"), *_OPENAPI,
+              *_MODULE_ALL],
     # A rep: their own customers, orders, interactions and tasks (scoping does the rest).
     REP: [*_rw("Customers", "Orders", "Interactions", "Tasks"),
-          *_ro("Products", "Reps", "Dashboard", "Returns"), *_OPENAPI],
+          *_ro("Products", "Reps", "Dashboard", "Returns"), *_OPENAPI, *_MODULE_READ],
     CUSTOMER_SERVICE: [*_rw("Customers", "Interactions", "Tasks", "Returns"),
-                       *_ro("Orders", "Products", "Reps", "Dashboard"), *_OPENAPI],
-    COMPLIANCE_OFFICER: [[_ANY_CRM, f"^{READ}$"], *_OPENAPI],
+                       *_ro("Orders", "Products", "Reps", "Dashboard"), *_OPENAPI,
+                       *_MODULE_READ],
+    # "Compliance" is the compliance module's page (shown only where the brand enabled it).
+    COMPLIANCE_OFFICER: [[_ANY_CRM, f"^{READ}$"], *_rw("Compliance"), *_OPENAPI,
+                         *_MODULE_READ],
 }
 
 

@@ -15,6 +15,13 @@ class CrmAuthDBView(AuthDBView):
 
     login_template = "crm/login.html"
 
+    @property  # type: ignore[override]
+    def invalid_login_message(self) -> str:
+        """In the user's language (FAB has no Traditional Chinese catalog)."""
+        from core.i18n import gettext_core as _
+
+        return _("Invalid login. Please try again.")
+
 
 class CrmSecurityManager(SecurityManager):
     """FAB's SQLAlchemy security manager with the directcrm login page."""

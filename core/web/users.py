@@ -10,13 +10,14 @@ admin, ``directcrm user create``, and ``directcrm demo`` for the demo logins)::
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
 
 from core.errors import DomainError, ValidationFailed
-from core.i18n import _
+from core.i18n import gettext_core as _
 from core.models import Brand, Rep
 from core.runtime import Runtime
 from core.users.models import UserBrand
@@ -121,3 +122,65 @@ def ensure_admin(rt: Runtime, password: str | None = None, username: str = "admi
     password = password or generate_password()
     create_user(app, username, password, roles.SUPER_ADMIN)
     return True, password
+
+
+DEMO_PASSWORD = "demo-pass-2026"
+DEMO_USERS = (  # username, role, rep_ref
+    ("admin", roles.SUPER_ADMIN, None),
+    ("manager", "manager", None),
+    ("rep", "rep", "R001"),
+    ("service", "customer_service", None),
+    ("compliance", "compliance_officer", None),
+)
+
+
+def ensure_demo_users(rt: Runtime, brand_code: str, password: str = DEMO_PASSWORD
+                      ) -> list[str]:
+    """Create the demo logins for ``brand_code`` (all with ``password``) unless they
+    exist; returns the usernames created. The rep login is tied to rep ``R001``."""
+    from core.web.app import create_app
+
+    app = create_app(rt)
+    created = []
+    for username, role, rep_ref in DEMO_USERS:
+        with app.app_context():
+            exists = app.appbuilder.sm.find_user(username=username) is not None  # type: ignore[attr-defined]
+        if exists:
+            continue
+        create_user(app, username, password, role,
+                    brand_code=None if role == roles.SUPER_ADMIN else brand_code,
+                    rep_ref=rep_ref)
+        created.append(username)
+    return created
+
+
+@dataclass(frozen=True)
+class StaffUser:
+    """A login as listed on the Users screen."""
+
+    id: int
+    username: str
+    roles: tuple[str, ...]
+    brand_code: str | None
+    rep_ref: str | None
+    active: bool
+    last_login: Any
+
+
+def list_users(app: Flask, brand_id: int | None) -> list[StaffUser]:
+    """Logins of one brand (``brand_id``), or of every brand when it is None."""
+    from flask_appbuilder.security.sqla.models import User
+
+    sm: Any = app.appbuilder.sm  # type: ignore[attr-defined]
+    session = sm.session
+    stmt = (select(User, UserBrand.brand_id).outerjoin(UserBrand, UserBrand.user_id == User.id)
+            .order_by(User.username))
+    if brand_id is not None:
+        stmt = stmt.where(UserBrand.brand_id == brand_id)
+    codes = dict(session.execute(select(Brand.id, Brand.code)).all())
+    reps = dict(session.execute(select(Rep.user_id, Rep.rep_ref).where(
+        Rep.user_id.is_not(None))).all())
+    return [StaffUser(id=u.id, username=u.username, roles=tuple(r.name for r in u.roles),
+                      brand_code=codes.get(b), rep_ref=reps.get(u.id), active=bool(u.active),
+                      last_login=u.last_login)
+            for u, b in session.execute(stmt).all()]

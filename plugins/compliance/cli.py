@@ -5,11 +5,14 @@ group). Commands are thin: parse, call services, print."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from core.cli.common import FORMAT_OPTION, cli, emit_rows, handles_domain_errors, runtime
+from core.context import Ctx
 from core.i18n import _
 
 BRAND_OPTION = click.option("--brand", "brand_code", required=True, help="Brand code.")
@@ -36,9 +39,14 @@ class _Bar:
             self.bar.__exit__(None, None, None)
 
 
-def _ctx(brand_code: str, locale: str | None = None):
+@contextmanager
+def _ctx(brand_code: str, locale: str | None = None) -> Iterator[Ctx]:
+    """A context for the brand whose session is closed when the command ends."""
     ctx = runtime().ctx(brand_code, user=_user(), locale=locale)
-    return ctx
+    try:
+        yield ctx
+    finally:
+        ctx.session.close()
 
 
 def _user() -> str:
@@ -64,8 +72,8 @@ def check_cmd(brand_code: str, period: str, fmt: str) -> None:
     """Run every rule's check for a month and print the summary."""
     from plugins.compliance.services import parse_period, run_checks
 
-    ctx = _ctx(brand_code)
-    results = run_checks(ctx, parse_period(ctx, period))
+    with _ctx(brand_code) as ctx:
+        results = run_checks(ctx, parse_period(ctx, period))
     emit_rows(("rule", "status", "checked", "failed", "title"),
               [(r.rule_id, r.status, r.checked, r.failed, r.title) for r in results], fmt)
 
@@ -79,7 +87,8 @@ def set_mode_cmd(brand_code: str, rule: str, mode: str) -> None:
     """Make RULE block or only warn for the brand."""
     from plugins.compliance.services import set_mode
 
-    set_mode(_ctx(brand_code), rule.upper(), mode)
+    with _ctx(brand_code) as ctx:
+        set_mode(ctx, rule.upper(), mode)
     click.echo(_("Rule %(rule)s now set to %(mode)s for brand %(brand)s.", rule=rule.upper(),
                  mode=mode, brand=brand_code))
 
@@ -92,7 +101,8 @@ def set_deposit_cmd(brand_code: str, amount: str) -> None:
     """Record the deposit the brand holds (DS12)."""
     from plugins.compliance.services import set_deposit_held
 
-    value = set_deposit_held(_ctx(brand_code), amount)
+    with _ctx(brand_code) as ctx:
+        value = set_deposit_held(ctx, amount)
     click.echo(_("Deposit held recorded: %(amount)s.", amount=value))
 
 
@@ -104,8 +114,9 @@ def reports_cmd(brand_code: str, fmt: str) -> None:
     """List the register of generated reports."""
     from plugins.compliance.services import list_reports
 
-    rows = [(r.id, r.kind, r.period, r.locale, r.generated_at, r.generated_by, r.pages,
-             r.sha256, r.file_name) for r in list_reports(_ctx(brand_code))]
+    with _ctx(brand_code) as ctx:
+        rows = [(r.id, r.kind, r.period, r.locale, r.generated_at, r.generated_by, r.pages,
+                 r.sha256, r.file_name) for r in list_reports(ctx)]
     emit_rows(("id", "kind", "period", "locale", "generated_at", "generated_by", "pages",
                "sha256", "file_name"), rows, fmt)
 
@@ -113,7 +124,8 @@ def reports_cmd(brand_code: str, fmt: str) -> None:
 def _import_pay(file: Path, brand_code: str) -> None:
     from plugins.compliance.services import import_rep_pay
 
-    result = import_rep_pay(_ctx(brand_code), file)
+    with _ctx(brand_code) as ctx:
+        result = import_rep_pay(ctx, file)
     click.echo(_("Rep pay imported: %(inserted)s new, %(updated)s updated, %(unchanged)s "
                  "unchanged.", inserted=result.inserted, updated=result.updated,
                  unchanged=result.unchanged))
@@ -148,11 +160,11 @@ def _report(kind: str, brand_code: str, period: str, out: Path, locale: str | No
         generate_filing_pack,
     )
 
-    ctx = _ctx(brand_code, locale)
     bar = _Bar(_("Rendering"))
     fn = generate_compliance_report if kind == "compliance" else generate_filing_pack
     try:
-        record = fn(ctx, period, out, locale=locale, progress=bar)
+        with _ctx(brand_code, locale) as ctx:
+            record = fn(ctx, period, out, locale=locale, progress=bar)
     finally:
         bar.close()
     click.echo(_("Wrote %(file)s: %(pages)s pages, SHA-256 %(sha)s (register #%(id)s).",
@@ -190,7 +202,8 @@ def report_verify_cmd(file: Path, brand_code: str, as_json: bool) -> None:
     """Check a printed report against the register (SHA-256 of the file)."""
     from plugins.compliance.services import verify_report
 
-    r = verify_report(_ctx(brand_code), file)
+    with _ctx(brand_code) as ctx:
+        r = verify_report(ctx, file)
     if as_json:
         click.echo(json.dumps({"id": r.id, "kind": r.kind, "period": r.period,
                                "sha256": r.sha256, "generated_at": r.generated_at.isoformat(),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
@@ -17,10 +19,15 @@ from plugins.loyalty.settings import programme
 BRAND_OPTION = click.option("--brand", "brand_code", required=True, help="Brand code.")
 
 
-def _ctx(brand_code: str, user: str = "system") -> Ctx:
+@contextmanager
+def _ctx(brand_code: str, user: str = "system") -> Iterator[Ctx]:
+    """A brand context whose session is closed when the command is done."""
     ctx = runtime().ctx(brand_code, user=user)
-    services.require_enabled(ctx)
-    return ctx
+    try:
+        services.require_enabled(ctx)
+        yield ctx
+    finally:
+        ctx.session.close()
 
 
 def _parse_date(value: str | None, field: str) -> dt.date | None:
@@ -45,8 +52,9 @@ def loyalty() -> None:
 @handles_domain_errors
 def balances_cmd(brand_code: str, as_of: str | None, fmt: str) -> None:
     """Print every member's points: customer_ref,tier,earned,redeemed,expired,reversed,balance."""
-    ctx = _ctx(brand_code)
-    emit_rows(reports.BALANCE_COLUMNS, reports.balances(ctx, _parse_date(as_of, "as_of")), fmt)
+    day = _parse_date(as_of, "as_of")
+    with _ctx(brand_code) as ctx:
+        emit_rows(reports.BALANCE_COLUMNS, reports.balances(ctx, day), fmt)
 
 
 @loyalty.command("adjust")
@@ -60,11 +68,11 @@ def balances_cmd(brand_code: str, as_of: str | None, fmt: str) -> None:
 def adjust_cmd(brand_code: str, customer_ref: str, points: int, reason: str, user: str,
                adjustment_ref: str | None) -> None:
     """Add or remove points by hand, with a reason."""
-    ctx = _ctx(brand_code, user=user)
     data = {"customer_ref": customer_ref, "points": points, "reason": reason}
     if adjustment_ref:
         data["adjustment_ref"] = adjustment_ref
-    entry = services.adjust(ctx, data)
+    with _ctx(brand_code, user=user) as ctx:
+        entry = services.adjust(ctx, data)
     click.echo(_("Adjusted %(customer)s by %(points)s points (entry %(id)s).",
                  customer=customer_ref, points=entry.points, id=entry.id))
 
@@ -79,9 +87,9 @@ def adjust_cmd(brand_code: str, customer_ref: str, points: int, reason: str, use
 def redeem_cmd(brand_code: str, customer_ref: str, points: int, redemption_ref: str,
                user: str) -> None:
     """Spend a customer's points (soonest-expiring first)."""
-    ctx = _ctx(brand_code, user=user)
-    entry = services.redeem_points(ctx, {"customer_ref": customer_ref, "points": points,
-                                         "redemption_ref": redemption_ref})
+    with _ctx(brand_code, user=user) as ctx:
+        entry = services.redeem_points(ctx, {"customer_ref": customer_ref, "points": points,
+                                             "redemption_ref": redemption_ref})
     click.echo(_("Redeemed %(points)s points for %(customer)s.", points=-entry.points,
                  customer=customer_ref))
 
@@ -103,9 +111,10 @@ def reward() -> None:
 def reward_save(brand_code: str, code: str, name: str, kind: str, points_cost: int,
                 stock: int | None, inactive: bool) -> None:
     """Add a reward or change the one with the same code."""
-    r = services.save_reward(_ctx(brand_code), {"code": code, "name": name, "kind": kind,
-                                                "points_cost": points_cost, "stock": stock,
-                                                "active": not inactive})
+    with _ctx(brand_code) as ctx:
+        r = services.save_reward(ctx, {"code": code, "name": name, "kind": kind,
+                                       "points_cost": points_cost, "stock": stock,
+                                       "active": not inactive})
     click.echo(_("Saved reward %(code)s.", code=r.code))
 
 
@@ -115,8 +124,9 @@ def reward_save(brand_code: str, code: str, name: str, kind: str, points_cost: i
 @handles_domain_errors
 def reward_list(brand_code: str, fmt: str) -> None:
     """List the catalogue."""
-    rows = [(r.code, r.name, r.kind.value, r.points_cost, r.stock, r.active)
-            for r in services.list_rewards(_ctx(brand_code))]
+    with _ctx(brand_code) as ctx:
+        rows = [(r.code, r.name, r.kind.value, r.points_cost, r.stock, r.active)
+                for r in services.list_rewards(ctx)]
     emit_rows(("code", "name", "kind", "points_cost", "stock", "active"), rows, fmt)
 
 
@@ -130,9 +140,10 @@ def reward_list(brand_code: str, fmt: str) -> None:
 def reward_redeem(brand_code: str, customer_ref: str, reward_code: str, redemption_ref: str,
                   user: str) -> None:
     """Give a customer a reward for points."""
-    row = services.redeem_reward(_ctx(brand_code, user=user), {
-        "customer_ref": customer_ref, "reward_code": reward_code,
-        "redemption_ref": redemption_ref})
+    with _ctx(brand_code, user=user) as ctx:
+        row = services.redeem_reward(ctx, {"customer_ref": customer_ref,
+                                           "reward_code": reward_code,
+                                           "redemption_ref": redemption_ref})
     click.echo(_("Reward %(code)s given for %(points)s points.", code=reward_code,
                  points=row.points))
 
@@ -144,16 +155,16 @@ def reward_redeem(brand_code: str, customer_ref: str, reward_code: str, redempti
 @handles_domain_errors
 def settings_cmd(brand_code: str, pairs: tuple[str, ...]) -> None:
     """Show (and change) the programme settings as JSON."""
-    ctx = _ctx(brand_code)
-    if pairs:
-        changes = {}
-        for pair in pairs:
-            key, sep, value = pair.partition("=")
-            if not sep:
-                raise ValidationFailed({key: [_("Use KEY=VALUE.")]})
-            changes[key.strip()] = value.strip()
-        services.update_settings(ctx, changes)
-    click.echo(json.dumps(programme(ctx).to_json(), ensure_ascii=False, indent=2))
+    changes = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise ValidationFailed({key: [_("Use KEY=VALUE.")]})
+        changes[key.strip()] = value.strip()
+    with _ctx(brand_code) as ctx:
+        if changes:
+            services.update_settings(ctx, changes)
+        click.echo(json.dumps(programme(ctx).to_json(), ensure_ascii=False, indent=2))
 
 
 @loyalty.command("tiers")
@@ -162,8 +173,9 @@ def settings_cmd(brand_code: str, pairs: tuple[str, ...]) -> None:
 @handles_domain_errors
 def tiers_cmd(brand_code: str, fmt: str) -> None:
     """List the tiers and their criteria."""
-    rows = [(t.code, t.name, t.rank, t.min_value, t.retain_value, t.multiplier)
-            for t in tiers.list_tiers(_ctx(brand_code))]
+    with _ctx(brand_code) as ctx:
+        rows = [(t.code, t.name, t.rank, t.min_value, t.retain_value, t.multiplier)
+                for t in tiers.list_tiers(ctx)]
     emit_rows(("code", "name", "rank", "min_value", "retain_value", "multiplier"), rows, fmt)
 
 
@@ -172,5 +184,6 @@ def tiers_cmd(brand_code: str, fmt: str) -> None:
 @handles_domain_errors
 def run_jobs_cmd(brand_code: str) -> None:
     """Run the loyalty jobs now (``directcrm tick`` runs them on schedule)."""
-    for name, result in jobs.run_all(_ctx(brand_code)).items():
-        click.echo(f"{name}\t{result}")
+    with _ctx(brand_code) as ctx:
+        for name, result in jobs.run_all(ctx).items():
+            click.echo(f"{name}\t{result}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Callable
 
 from sqlalchemy import extract, func, select
 
@@ -15,12 +16,17 @@ from core.context import Ctx
 from core.events import ScheduledJob
 from core.i18n import _, use_locale
 from core.models import Customer, Task, TaskStatus
+from core.scheduler import JobResult
 from plugins.loyalty import ledger, tiers
 from plugins.loyalty.ledger import chunks, insert_ignore
 from plugins.loyalty.models import EntryKind, LoyaltyAccount, LoyaltyEntry, SourceKind
 from plugins.loyalty.settings import lot_expiry, programme
 
 REMINDER_KIND = "loyalty_expiry"
+
+
+def N_(message: str) -> str:  # noqa: N802 - marks a message for extraction
+    return message
 
 
 def expire_points(ctx: Ctx) -> int:
@@ -110,20 +116,35 @@ def expiry_reminders(ctx: Ctx) -> int:
     return int(after or 0) - int(before or 0)
 
 
+def _job(name: str, fn: Callable[[Ctx], int], message: str, description: str
+         ) -> ScheduledJob:
+    """A scheduler job around ``fn``: its count in a :class:`JobResult` for ``tick``."""
+
+    def run(ctx: Ctx) -> JobResult:
+        n = fn(ctx)
+        return JobResult(message=_(message, n=n), counts={name: n})
+
+    return ScheduledJob(f"loyalty.{name}", run, description)
+
+
 def scheduled_jobs() -> list[ScheduledJob]:
     """The module's jobs, in the order a tick should run them."""
     return [
-        ScheduledJob("loyalty.expire_points", expire_points,
-                     _("Expire loyalty points past their validity.")),
-        ScheduledJob("loyalty.birthday_bonus", birthday_bonuses,
-                     _("Give members their birthday bonus points.")),
-        ScheduledJob("loyalty.evaluate_tiers", evaluate_tiers,
-                     _("Upgrade and downgrade members on their rolling 12-month metric.")),
-        ScheduledJob("loyalty.expiry_reminders", expiry_reminders,
-                     _("Create tasks for reps whose customers have points expiring soon.")),
+        _job("points_expired", expire_points, N_("%(n)s points expired"),
+             _("Expire loyalty points past their validity.")),
+        _job("birthday_bonuses", birthday_bonuses, N_("%(n)s birthday bonuses given"),
+             _("Give members their birthday bonus points.")),
+        _job("tier_changes", evaluate_tiers, N_("%(n)s members changed tier"),
+             _("Upgrade and downgrade members on their rolling 12-month metric.")),
+        _job("reminders", expiry_reminders, N_("%(n)s expiry reminders created"),
+             _("Create tasks for reps whose customers have points expiring soon.")),
     ]
 
 
 def run_all(ctx: Ctx) -> dict[str, int]:
-    """Run every job once (tests and ``directcrm loyalty tick``)."""
-    return {job.name: job.run(ctx) for job in scheduled_jobs()}  # type: ignore[operator]
+    """Run every job once (tests and ``directcrm loyalty run-jobs``): name → count."""
+    out: dict[str, int] = {}
+    for job in scheduled_jobs():
+        result = job.run(ctx)  # type: ignore[operator]
+        out.update(result.counts)
+    return out

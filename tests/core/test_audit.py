@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import uuid
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select, text
+from sqlalchemy import String, inspect, select, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from core import audit
+from core.audit.listener import _audited_columns, _shown
 from core.audit.models import AuditEntry
 from core.cli import cli
 from core.cli.common import reset_runtime
+from core.crypto import EncryptedText
 from core.errors import NotFound
 from core.models import Brand, Customer, CustomerTag
 from core.services.customers import create_customer, update_customer
@@ -21,7 +25,7 @@ from core.services.modules import disable_modules, enable_modules
 
 
 def entries(session, **where):
-    session.expire_all()
+    session.rollback()  # a fresh snapshot: see what other sessions committed
     stmt = select(AuditEntry).order_by(AuditEntry.id)
     for key, value in where.items():
         stmt = stmt.where(getattr(AuditEntry, key) == value)
@@ -121,7 +125,7 @@ def test_module_enable_and_disable(ctx_a):
     assert rows[1].changes["enabled"] == [True, False]
 
 
-def test_reveal_returns_plaintext_and_logs(ctx_a, ctx_b):
+def test_reveal_returns_plaintext_and_logs(ctx_a, ctx_b, make_ctx):
     customer = new_customer(ctx_a)
     assert audit.reveal(ctx_a, customer, "phone") == "+86 138-0013-8000"
     (entry,) = entries(ctx_a.session, action="reveal")
@@ -132,6 +136,11 @@ def test_reveal_returns_plaintext_and_logs(ctx_a, ctx_b):
     with pytest.raises(NotFound):
         audit.reveal(ctx_b, customer, "phone")  # another brand's record
     assert len(entries(ctx_a.session, action="reveal")) == 1
+    # A super admin (installation-wide context) revealing: filed under the record's brand.
+    admin = make_ctx(user="root")
+    assert audit.reveal(admin, customer, "wechat_id") == "wx_lina"
+    (by_admin,) = entries(ctx_a.session, action="reveal", actor="root")
+    assert by_admin.brand_id == ctx_a.brand_id and by_admin.details == {"field": "wechat_id"}
 
 
 def test_update_and_delete_of_audit_rows_are_refused(ctx_a, rt):
@@ -143,6 +152,37 @@ def test_update_and_delete_of_audit_rows_are_refused(ctx_a, rt):
         assert "append-only" in str(exc.value)
     assert len(entries(ctx_a.session)) == count
     assert {e.actor for e in entries(ctx_a.session)} == {"tester"}
+    if rt.engine.dialect.name == "postgresql":
+        check_application_role_grant(rt.engine)
+
+
+def check_application_role_grant(engine):
+    """docs/operations.md's grant: the application role may read and append, not change."""
+    role = f"directcrm_app_{uuid.uuid4().hex[:8]}"
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE ROLE {role} NOLOGIN"))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
+            conn.execute(text("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "
+                              f"public TO {role}"))
+            conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"))
+            conn.execute(text(f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {role}"))
+            conn.execute(text(f"GRANT SELECT, INSERT ON audit_log TO {role}"))
+        with engine.begin() as conn:
+            conn.execute(text(f"SET LOCAL ROLE {role}"))
+            conn.execute(text("INSERT INTO audit_log (at, actor, action) "
+                              "VALUES (now(), 'app', 'login_failure')"))
+        for sql in ("UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log",
+                    "TRUNCATE audit_log"):
+            with pytest.raises(DBAPIError) as exc, engine.begin() as conn:
+                conn.execute(text(f"SET LOCAL ROLE {role}"))
+                conn.execute(text(sql))
+            assert "permission denied" in str(exc.value)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP OWNED BY {role}"))
+            conn.execute(text(f"DROP ROLE {role}"))
 
 
 def test_query_filters_are_brand_scoped(ctx_a, ctx_b, make_ctx):
@@ -162,6 +202,8 @@ def test_query_filters_are_brand_scoped(ctx_a, ctx_b, make_ctx):
     everything = make_ctx()
     brand_ids = {e.brand_id for e in everything.session.scalars(audit.query(everything))}
     assert {ctx_a.brand_id, ctx_b.brand_id} <= brand_ids
+    assert audit.count_entries(ctx_a) == len(in_a)
+    assert audit.count_entries(ctx_a, audit.AuditFilter(action="reveal")) == 1
     page = audit.list_entries(ctx_a, limit=2)
     assert len(page) == 2 and page[0].id > page[1].id  # newest first
 
@@ -192,6 +234,12 @@ def test_audit_export_cli(ctx_a, ctx_b, database_url, tmp_path, monkeypatch, key
                                           "reveal", "--out", str(out_file)])
         rows = list(csv.DictReader(out_file.open(encoding="utf-8")))
         assert [(r["action"], r["details"]) for r in rows] == [("reveal", '{"field": "phone"}')]
+        # Installation-wide: both brands and the brand-less login failure.
+        audit.record_login(ctx_a.session, "mallory", False, None)
+        result = CliRunner().invoke(cli, ["audit", "export", "--out", str(out_file)])
+        assert result.exit_code == 0, result.output
+        rows = list(csv.DictReader(out_file.open(encoding="utf-8")))
+        assert {r["brand_id"] for r in rows} == {str(ctx_a.brand_id), str(ctx_b.brand_id), ""}
     finally:
         reset_runtime()
         from core.crypto import set_keyring
@@ -205,3 +253,24 @@ def test_brand_rows_of_other_tables_take_their_own_brand(ctx_a, ctx_b):
         session.get(Brand, ctx_a.brand_id).name = "Brand A2"
     (entry,) = entries(ctx_a.session, record_type="brands", action="update")
     assert entry.brand_id == ctx_a.brand_id and entry.changes["name"] == ["Brand A", "Brand A2"]
+
+
+class _OtherBase(DeclarativeBase):  # a separate metadata: nothing is created
+    pass
+
+
+class Probe(_OtherBase):
+    __tablename__ = "probe"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(10))
+    password_hash: Mapped[str] = mapped_column(String(100))
+    api_token: Mapped[str] = mapped_column(String(100))
+    bank_account: Mapped[str] = mapped_column(EncryptedText)
+
+
+def test_secret_looking_columns_are_redacted_and_encrypted_ones_masked():
+    assert _audited_columns(inspect(Probe)) == [
+        ("name", "plain"), ("api_token", "redact"), ("bank_account", "mask")]
+    # 19 characters: first 3 + **** + last 4
+    assert _shown("6222021234567890123", "mask") == "622****0123"
+    assert _shown("abc", "redact") == "[redacted]" and _shown(None, "redact") is None

@@ -72,11 +72,18 @@ def test_fifty_thousand_lines_with_loyalty_twice(ctx_a, tmp_path):
     stages = ctx_a.session.execute(select(Customer.lifecycle_stage, func.count())
                                    .group_by(Customer.lifecycle_stage)).all()
     assert stages == [(LifecycleStage.REPEAT, N_CUSTOMERS)]
+    # the loyalty module saw the history: one earn entry per paid order
+    from plugins.loyalty.models import EntryKind, LoyaltyEntry
+
+    earned = select(func.count(LoyaltyEntry.id)).where(
+        LoyaltyEntry.brand_id == ctx_a.brand_id, LoyaltyEntry.kind == EntryKind.EARN)
+    assert ctx_a.session.scalar(earned) == 25_000
 
     second = import_csv(ctx_a, "orders", orders)
     assert (second.imported, second.skipped, second.rejected) == (0, 50_000, 0)
     assert ctx_a.session.scalar(select(func.count(OrderLine.id))) == 50_000
     assert rec.hook_calls("paid") == [2_500] * 10
+    assert ctx_a.session.scalar(earned) == 25_000
 
 
 @pytest.fixture()

@@ -11,7 +11,14 @@ from sqlalchemy import Text, select, type_coerce
 
 from core.cli import cli
 from core.cli.common import reset_runtime
-from core.crypto import Keyring, keyring, phone_hash, set_keyring
+from core.crypto import (
+    Keyring,
+    configure_keyring,
+    keyring,
+    keyring_path,
+    phone_hash,
+    set_keyring,
+)
 from core.errors import DomainError
 from core.models import Customer, Rep
 from core.services.customers import create_customer, find_by_phone
@@ -153,4 +160,36 @@ def test_keys_cli_status_and_rotate(make_ctx, brands, key_file, database_url, tm
         assert "k2\t8\tcurrent" in out.output and "k1" not in out.output
     finally:
         reset_runtime()
+        set_keyring(keyring)
+
+
+def test_a_running_process_picks_up_a_key_added_by_a_rotation(make_ctx, brands, key_file):
+    """Process 1 started with k1 only; a rotation elsewhere re-encrypted a value with k2.
+    Reading it makes process 1 re-read the key file instead of failing."""
+    ctx = make_ctx("A")
+    create_customer(ctx, {"customer_ref": "C1", "name": "李娜", "phone": "13800138000"})
+    stale = Keyring.from_json(key_file.read_text())  # k1 only, as loaded at start-up
+    rotate_keys(make_ctx(), batch_size=10)  # the "other process": file now holds k2 only
+    set_keyring(stale, key_file)
+    ctx.session.rollback()
+    ctx.session.expire_all()
+    assert ctx.session.scalar(select(Customer.phone)) == "13800138000"
+    assert keyring().current == "k2" and "k2" in keyring().keys
+
+
+def test_key_file_is_created_owner_only_on_first_run(tmp_path, monkeypatch, capsys, keyring):
+    monkeypatch.delenv("DIRECTCRM_KEYS", raising=False)
+    monkeypatch.delenv("DIRECTCRM_KEY_FILE", raising=False)
+    try:
+        first = configure_keyring(tmp_path)
+        path = tmp_path / "directcrm-keys.json"
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert str(path) in capsys.readouterr().err  # it says where
+        assert keyring_path() == path
+        again = configure_keyring(tmp_path)  # second start: the same keys, no message
+        assert again.keys == first.keys and again.hash_key == first.hash_key
+        assert capsys.readouterr().err == ""
+        monkeypatch.setenv("DIRECTCRM_KEYS", keyring.to_json())  # the variable wins
+        assert configure_keyring(tmp_path).keys == keyring.keys and keyring_path() is None
+    finally:
         set_keyring(keyring)

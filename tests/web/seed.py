@@ -94,7 +94,7 @@ def seed_history(ctx: Ctx, clock: object, months: int = 12, per_month: int = 4) 
                                               "unit_price": "299.00"}]})
     clock.value = start  # type: ignore[attr-defined]
     from core.segmentation.services import recompute
-    from core.services.tasks import create_task
+    from core.services.activities import create_task
 
     for i, (rep, hours) in enumerate((("R1", 30), ("R1", 50), ("R2", 20), ("R1", 80),
                                        ("R2", 5))):

@@ -26,7 +26,8 @@ def test_every_page_renders_for_a_brand_admin(login: Login, seeded: Seeded) -> N
     client = login("boss_a")
     for url in PAGES + [f"/customers/show/{seeded.customers['C1']}",
                         f"/customers/edit/{seeded.customers['C1']}",
-                        f"/reps/show/{seeded.reps['R1']}"]:
+                        f"/reps/show/{seeded.reps['R1']}", f"/reps/edit/{seeded.reps['R1']}",
+                        f"/reps/status/{seeded.reps['R1']}"]:
         r = client.get(url)
         assert r.status_code == 200, (url, r.status_code)
 
@@ -51,6 +52,9 @@ def test_other_brand_and_other_rep_get_404(login: Login, seeded: Seeded) -> None
     assert rep1.get(f"/customers/show/{c3}").status_code == 404
     assert rep1.get(f"/customers/show/{seeded.customers['C1']}").status_code == 200
     assert rep1.get(f"/reps/show/{seeded.reps['R2']}").status_code == 404
+    own = rep1.get("/reps/list/")
+    assert own.status_code == 302 and own.headers["Location"].endswith(
+        f"/reps/show/{seeded.reps['R1']}")
     listed = rep1.get("/customers/list/").get_data(as_text=True)
     assert "张伟" in listed and "陈静" not in listed
 
@@ -156,3 +160,113 @@ def test_super_admin_switches_brand(login: Login, app: Flask) -> None:
     html = client.get("/customers/list/").get_data(as_text=True)
     assert "张伟" not in html
     assert login("boss_a").post("/switch-brand", data={"brand_id": b.id}).status_code == 404
+
+
+def test_reveal_phone_is_audited(login: Login, seeded: Seeded, rt: Runtime) -> None:
+    from core.audit.models import AuditEntry
+
+    c1 = seeded.customers["C1"]
+    html = login("cs_a").post(f"/customers/reveal/{c1}").get_data(as_text=True)
+    assert '<span id="phone">13800138001</span>' in html
+    with rt.sessionmaker() as s:
+        entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "reveal")).all()
+    assert [(e.actor, e.record_type, e.record_id) for e in entries] == [
+        ("cs_a", "customers", str(c1))]
+    # The compliance officer reads but may not reveal.
+    assert login("audit_a").post(f"/customers/reveal/{c1}").status_code == 403
+
+
+def test_logins_are_audited(app: Flask, rt: Runtime) -> None:
+    from core.audit.models import AuditEntry
+
+    client = app.test_client()
+    client.post("/login/", data={"username": "boss_a", "password": "wrong"})
+    client.post("/login/", data={"username": "boss_a", "password": PASSWORD})
+    with rt.sessionmaker() as s:
+        actions = [(e.actor, e.action) for e in s.scalars(
+            select(AuditEntry).where(AuditEntry.action.like("login%")).order_by(AuditEntry.id))]
+    assert actions == [("boss_a", "login_failure"), ("boss_a", "login_success")]
+
+
+def test_create_user_checks_its_input(app: Flask) -> None:
+    import pytest
+
+    from core.errors import DomainError, ValidationFailed
+    from core.web.users import create_user
+
+    with pytest.raises(ValidationFailed) as exc:
+        create_user(app, "new guy", "short", "wizard")
+    assert set(exc.value.errors) == {"username", "password", "role"}
+    with pytest.raises(ValidationFailed) as exc:
+        create_user(app, "rep9", PASSWORD, "rep", brand_code="A")
+    assert list(exc.value.errors) == ["rep_ref"]
+    with pytest.raises(ValidationFailed) as exc:
+        create_user(app, "rep9", PASSWORD, "rep", brand_code="A", rep_ref="NOPE")
+    assert list(exc.value.errors) == ["rep_ref"]
+    with pytest.raises(DomainError):
+        create_user(app, "boss_a", PASSWORD, "manager", brand_code="A")
+
+
+def test_edit_rep_and_change_status(login: Login, seeded: Seeded) -> None:
+    client = login("boss_a")
+    r1 = seeded.reps["R1"]
+    r = client.post(f"/reps/edit/{r1}", data={"name": "王芳芳", "territory": "浦东"})
+    assert r.status_code == 302
+    assert "王芳芳" in client.get(f"/reps/show/{r1}").get_data(as_text=True)
+    r = client.post(f"/reps/status/{r1}", data={"status": "suspended", "reason": "休假"})
+    assert r.status_code == 302
+    assert "Suspended" in client.get(f"/reps/show/{r1}").get_data(as_text=True)
+    # Terminated → active is not an allowed transition: the form says so, nothing changes.
+    client.post(f"/reps/status/{r1}", data={"status": "terminated"})
+    r = client.post(f"/reps/status/{r1}", data={"status": "active"})
+    assert r.status_code == 422 and "cannot go from terminated to active" in r.get_data(
+        as_text=True)
+
+
+def test_failed_login_message_in_traditional_chinese(app: Flask) -> None:
+    client = app.test_client()
+    client.get("/language/zh_Hant_TW")
+    client.post("/login/", data={"username": "boss_a", "password": "nope"})
+    assert "登入無效，請再試一次。" in client.get("/login/").get_data(as_text=True)
+
+
+def test_users_screen(login: Login, seeded: Seeded) -> None:
+    boss = login("boss_a")
+    html = boss.get("/staff/list/").get_data(as_text=True)
+    assert "rep1" in html and "boss_b" not in html  # brand A's logins only
+    r = boss.post("/staff/add", data={"username": "rep_new", "password": PASSWORD,
+                                      "role": "rep", "rep_ref": "R2"})
+    assert r.status_code == 302
+    assert "rep_new" in boss.get("/staff/list/").get_data(as_text=True)
+    # A brand admin cannot make a super admin; the form names the field.
+    r = boss.post("/staff/add", data={"username": "boss2", "password": PASSWORD,
+                                      "role": "super_admin"})
+    assert r.status_code == 422 and 'data-field="role"' in r.get_data(as_text=True)
+    assert login("boss_b").post("/staff/add", data={}).status_code == 403  # a manager
+    assert "boss_b" in login("admin").get("/staff/list/").get_data(as_text=True)
+
+
+def test_brand_admin_enables_a_module(login: Login, rt: Runtime) -> None:
+    from core.models import BrandModule
+
+    boss = login("boss_a")
+    r = boss.post("/brands/module", data={"module": "loyalty", "enable": "1"})
+    assert r.status_code == 302
+    with rt.sessionmaker() as s:
+        rows = s.execute(select(BrandModule.module, BrandModule.enabled)).all()
+    assert rows == [("loyalty", True)]
+    assert login("boss_b").post("/brands/module", data={"module": "loyalty",
+                                                        "enable": "1"}).status_code == 403
+
+
+def test_every_role_can_change_its_password(login: Login, app: Flask) -> None:
+    for name in ("rep1", "cs_a", "audit_a", "boss_b"):
+        client = login(name)
+        assert client.get("/resetmypassword/form").status_code == 200, name
+    client = login("rep1")
+    r = client.post("/resetmypassword/form", data={"password": "new-pass-123",
+                                                   "conf_password": "new-pass-123"})
+    assert r.status_code == 302
+    fresh = app.test_client()
+    fresh.post("/login/", data={"username": "rep1", "password": "new-pass-123"})
+    assert fresh.get("/dashboard/").status_code == 200  # logged in with the new password

@@ -13,20 +13,19 @@ from flask import request
 from flask_appbuilder.api import expose, protect
 
 from core.errors import ValidationFailed
-from core.i18n import _
+from core.i18n import gettext_core as _
 from core.models import Customer, Order, Product, Rep, Return
 from core.schemas import AwareDateTime
 from core.services import browse
+from core.services.activities import complete_task, create_interaction, create_task
 from core.services.customers import create_customer, update_customer
-from core.services.interactions import create_interaction
 from core.services.orders import cancel_order, create_order, create_return, pay_order, refund_return
 from core.services.products import create_product, update_product
-from core.services.reps import create_rep
+from core.services.reps import change_rep_status, create_rep, update_rep
 from core.services.scoping import get_by_ref
-from core.services.tasks import complete_task, create_task
 from core.web.api import serializers as ser
 from core.web.api.base import CrmApi, api_errors, openapi
-from core.web.context import crm_ctx
+from core.web.context import as_own_rep, crm_ctx
 
 
 def _arg(name: str) -> str | None:
@@ -105,6 +104,27 @@ class RepApi(CrmApi):
     def post(self) -> Any:
         return self.response(201, result=_json(ser.rep(create_rep(crm_ctx(),
                                                                   self.json_body()))))
+
+    @expose("/<string:ref>", methods=["PUT"])
+    @protect()
+    @api_errors
+    @openapi("Update a rep's profile", path=("ref",), body=True)
+    def put(self, ref: str) -> Any:
+        return self.response(200, result=_json(ser.rep(update_rep(crm_ctx(), ref,
+                                                                  self.json_body()))))
+
+    @expose("/<string:ref>/status", methods=["POST"])
+    @protect()
+    @api_errors
+    @openapi("Move a rep to another status (modules may refuse)", path=("ref",), body=True)
+    def status(self, ref: str) -> Any:
+        from core.schemas import load_or_raise
+        from core.web.forms import StatusChangeSchema
+
+        ctx = crm_ctx()
+        values = load_or_raise(StatusChangeSchema(), self.json_body())
+        return self.response(200, result=_json(ser.rep(change_rep_status(
+            ctx, ref, values["status"], values.get("effective_on"), values.get("reason")))))
 
 
 class ProductApi(CrmApi):
@@ -274,8 +294,9 @@ class InteractionApi(CrmApi):
     @api_errors
     @openapi("Log an interaction", body=True)
     def post(self) -> Any:
+        ctx = crm_ctx()
         return self.response(201, result=_json(ser.interaction(create_interaction(
-            crm_ctx(), self.json_body()))))
+            ctx, as_own_rep(ctx, self.json_body())))))
 
 
 class TaskApi(CrmApi):
@@ -298,8 +319,9 @@ class TaskApi(CrmApi):
     @api_errors
     @openapi("Create a task", body=True)
     def post(self) -> Any:
-        return self.response(201, result=_json(ser.task(create_task(crm_ctx(),
-                                                                    self.json_body()))))
+        ctx = crm_ctx()
+        return self.response(201, result=_json(ser.task(create_task(
+            ctx, as_own_rep(ctx, self.json_body())))))
 
     @expose("/<int:pk>/complete", methods=["POST"])
     @protect()

@@ -21,9 +21,10 @@ def register_views(appbuilder: AppBuilder) -> None:
     from core.web.views.products import ProductView
     from core.web.views.reps import RepView
     from core.web.views.tasks import TaskView
+    from core.web.views.users import UserView
 
     for view in (LanguageView, DashboardView, CustomerView, OrderView, ReturnView,
-                 InteractionView, TaskView, RepView, ProductView, BrandView):
+                 InteractionView, TaskView, RepView, ProductView, BrandView, UserView):
         appbuilder.add_view_no_menu(view)
     _install_layout_context(appbuilder)
 
@@ -55,7 +56,7 @@ def register_module_views(appbuilder: AppBuilder) -> None:
                         label=str(item.label or item.name),
                         endpoint=f"{view.endpoint}.{view.default_view}",
                         resource=view.class_permission_name, icon="✦", module=name,
-                        href=item.get_url()))
+                        href=item.href or None))
 
 
 def _menu_items(items: list[Any]) -> list[Any]:

@@ -7,7 +7,7 @@ from typing import Any
 from flask import request, url_for
 from flask_appbuilder import expose, has_access
 
-from core.i18n import _
+from core.i18n import gettext_core as _
 from core.models import Customer, Rep
 from core.services import browse
 from core.services.customers import create_customer, update_customer
@@ -48,6 +48,7 @@ class CustomerView(CrmView):
 
     route_base = "/customers"
     class_permission_name = "Customers"
+    method_permission_name = {**CrmView.method_permission_name, "reveal": "write"}
 
     @expose("/list/")
     @has_access
@@ -68,6 +69,20 @@ class CustomerView(CrmView):
     def show(self, pk: int) -> Any:
         profile = customer_profile(crm_ctx(), pk)
         return self.page("crm/customers/show.html", p=profile, title=profile.customer.name)
+
+    @expose("/reveal/<int:pk>", methods=["POST"])
+    @has_access
+    @not_found_on_missing
+    def reveal(self, pk: int) -> Any:
+        """Show the full phone number once; the reveal is written to the audit log."""
+        from core import audit
+
+        ctx = crm_ctx()
+        profile = customer_profile(ctx, pk)
+        with ctx.write():
+            phone = audit.reveal(ctx, profile.customer, "phone")
+        return self.page("crm/customers/show.html", p=profile, revealed_phone=phone,
+                         title=profile.customer.name)
 
     @expose("/add", methods=["GET", "POST"])
     @has_access

@@ -7,11 +7,11 @@ from typing import Any
 from flask import request, url_for
 from flask_appbuilder import expose, has_access
 
-from core.i18n import _
+from core.i18n import gettext_core as _
 from core.services import browse
-from core.services.interactions import create_interaction
+from core.services.activities import create_interaction
 from core.web import labels
-from core.web.context import crm_ctx
+from core.web.context import as_own_rep, crm_ctx
 from core.web.views.base import N_, CrmView, Field, not_found_on_missing
 
 FIELDS = [
@@ -50,7 +50,8 @@ class InteractionView(CrmView):
         def done(i: Any) -> str:
             return url_for("CustomerView.show", pk=i.customer_id)
 
-        return self.save(FIELDS, lambda data: create_interaction(ctx, data), "crm/form.html",
+        return self.save(FIELDS, lambda data: create_interaction(ctx, as_own_rep(ctx, data)),
+                         "crm/form.html",
                          done, _("Log an interaction"),
                          {"customer_ref": ref, "kind": "call",
                           "occurred_at": ctx.now().astimezone(ctx.tz).strftime("%Y-%m-%dT%H:%M")},

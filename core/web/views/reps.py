@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 
-from core.i18n import _
+from core.i18n import gettext_core as _
 from core.models import Rep
 from core.services import browse
 from core.services.figures import rep_summary
-from core.services.reps import change_rep_status, create_rep
+from core.services.reps import change_rep_status, create_rep, update_rep
 from core.services.scoping import get_by_id
 from core.web import labels
 from core.web.context import crm_ctx
@@ -50,6 +50,10 @@ class RepView(CrmView):
     @not_found_on_missing
     def list(self) -> Any:
         ctx = crm_ctx()
+        if ctx.rep_scope_id is not None:  # a rep's "Reps" is their own page
+            if ctx.rep_scope_id < 0:
+                abort(404)
+            return redirect(url_for(".show", pk=ctx.rep_scope_id))
         result = browse.search_reps(ctx, q=request.args.get("q"),
                                     status=request.args.get("status"),
                                     page=self.args_int("page"))
@@ -74,6 +78,20 @@ class RepView(CrmView):
         return self.save(REP_FIELDS, lambda data: create_rep(ctx, data), "crm/form.html",
                          lambda r: url_for(".show", pk=r.id), _("New rep"),
                          {"status": "applicant"}, back=url_for(".list"))
+
+    @expose("/edit/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    @not_found_on_missing
+    def edit(self, pk: int) -> Any:
+        ctx = crm_ctx()
+        rep = get_by_id(ctx, Rep, pk)
+        fields = [f for f in REP_FIELDS if f.name not in ("rep_ref", "status")]
+        values = {f.name: "" if getattr(rep, f.name) is None else str(getattr(rep, f.name))
+                  for f in fields if f.name != "phone"}
+        ref = rep.rep_ref
+        return self.save(fields, lambda data: update_rep(ctx, ref, data), "crm/form.html",
+                         lambda r: url_for(".show", pk=r.id), _("Edit %(name)s", name=rep.name),
+                         values, back=url_for(".show", pk=pk))
 
     @expose("/status/<int:pk>", methods=["GET", "POST"])
     @has_access

@@ -7,11 +7,11 @@ from typing import Any
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 
-from core.i18n import _
+from core.i18n import gettext_core as _
 from core.services import browse
-from core.services.tasks import complete_task, create_task
+from core.services.activities import complete_task, create_task
 from core.web import labels
-from core.web.context import crm_ctx
+from core.web.context import as_own_rep, crm_ctx
 from core.web.views.base import N_, CrmView, Field, not_found_on_missing
 from core.web.views.customers import rep_choices
 
@@ -50,7 +50,8 @@ class TaskView(CrmView):
     @not_found_on_missing
     def add(self) -> Any:
         ctx = crm_ctx()
-        return self.save(FIELDS, lambda data: create_task(ctx, data), "crm/form.html",
+        return self.save(FIELDS, lambda data: create_task(ctx, as_own_rep(ctx, data)),
+                         "crm/form.html",
                          lambda t: url_for(".list"), _("New task"),
                          {"customer_ref": request.args.get("customer", "")},
                          back=url_for(".list"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core.errors import RuleViolation, ValidationFailed
-from core.i18n import use_locale
+from core.i18n import _, use_locale
 from core.services.modules import disable_modules
 from core.services.reps import change_rep_status
 from plugins.compliance.services import set_mode
@@ -27,7 +27,9 @@ def test_activating_a_teacher_is_refused_in_chinese(clean_a):
     with use_locale("zh_Hans_CN"), pytest.raises(RuleViolation) as exc:
         change_rep_status(clean_a, "T1", "active")
     assert "DS1" in exc.value.message and "不能激活" in exc.value.message
-    assert "teacher" in exc.value.message
+    with use_locale("zh_Hans_CN"):
+        group = _("excluded group: %(occupation)s", occupation=_("teacher"))
+    assert group in exc.value.message
 
 
 def test_eligible_rep_is_activated(clean_a):
@@ -84,3 +86,13 @@ def test_tw_brand_is_not_blocked_by_cn_rules(clean_b):
 def test_disabled_module_does_not_decide(clean_a):
     disable_modules(clean_a, ["compliance"])
     rep(clean_a, "T3", occupation="teacher", status="active")  # allowed: module off
+
+
+def test_brand_without_the_module_is_not_checked(ctx_b):
+    from core.services.customers import create_customer
+    from core.services.products import create_product
+    create_product(ctx_b, {"sku": "P1", "name": "x", "category": "toys", "list_price": "1.00"})
+    rep(ctx_b, "NC", certificate_no=None, certificate_valid_from=None,
+        certificate_valid_until=None, birth_date="2012-01-01")
+    create_customer(ctx_b, {"customer_ref": "C1", "name": "c", "rep_ref": "NC"})
+    order(ctx_b, "O1", "2026-03-01T10:00:00", rep_ref="NC", price="0.50")

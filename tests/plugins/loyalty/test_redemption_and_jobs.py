@@ -184,3 +184,20 @@ def test_settings_bad_input_names_the_field(loyal_a):
         services.update_settings(loyal_a, {"earn_rate": "-1", "rounding": "sideways",
                                            "validity_months": "x"})
     assert set(err.value.errors) == {"earn_rate", "rounding", "validity_months"}
+
+
+def test_tick_runs_loyalty_jobs_only_for_brands_that_enabled_it(loyal_a, ctx_b, clock):
+    from core.scheduler import run_jobs
+    from tests.plugins.loyalty.conftest import seed
+
+    seed(ctx_b)
+    _two_lots(loyal_a)
+    clock.value = dt.datetime(2027, 1, 11, 2, 0, tzinfo=UTC)  # O1's 100 points expired
+    runs = {(r.module, r.job): r for r in run_jobs(loyal_a)}
+    run = runs[("loyalty", "loyalty.points_expired")]
+    assert run.error is None and run.counts == {"points_expired": 100}
+    assert "100" in run.message
+    # O2's 200 points expire 2027-02-20: within 30 days of 2027-01-25, not of 2027-01-11
+    assert runs[("loyalty", "loyalty.reminders")].counts == {"reminders": 0}
+    assert not [r for r in run_jobs(ctx_b) if r.module == "loyalty"]
+    assert balance(loyal_a) == 200

@@ -1,0 +1,79 @@
+"""The compliance page: this month's rule statuses, the register of generated reports, and
+buttons that download the compliance report and the filing pack as PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from flask import after_this_request, flash, request, send_file
+from flask_appbuilder import expose, has_access
+
+from core.errors import ValidationFailed
+from core.i18n import _
+from core.web.context import crm_ctx
+from core.web.views.base import CrmView, not_found_on_missing
+from plugins.compliance.report.generate import generate_compliance_report, generate_filing_pack
+from plugins.compliance.services import list_reports, parse_period, run_checks
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def _last_month(today: dt.date) -> str:
+    first = today.replace(day=1) - dt.timedelta(days=1)
+    return f"{first.year:04d}-{first.month:02d}"
+
+
+class ComplianceView(CrmView):
+    """``/compliance/``: statuses, register, PDF downloads."""
+
+    route_base = "/compliance"
+    class_permission_name = "Compliance"
+    default_view = "index"
+    template_folder = str(TEMPLATES)
+    method_permission_name = {"index": "read", "download": "read"}
+
+    @expose("/")
+    @has_access
+    @not_found_on_missing
+    def index(self) -> Any:
+        ctx = crm_ctx()
+        period = request.args.get("period") or _last_month(ctx.local_today())
+        results = []
+        try:
+            results = run_checks(ctx, parse_period(ctx, period))
+        except ValidationFailed as exc:
+            for messages in exc.errors.values():
+                for message in messages:
+                    flash(message, "danger")
+        return self.page("compliance/index.html", results=results, period=period,
+                         reports=list_reports(ctx, 50), title=_("Compliance"))
+
+    @expose("/download")
+    @has_access
+    @not_found_on_missing
+    def download(self) -> Any:
+        ctx = crm_ctx()
+        kind = "filing" if request.args.get("kind") == "filing" else "compliance"
+        period = request.args.get("period") or _last_month(ctx.local_today())
+        generate = generate_filing_pack if kind == "filing" else generate_compliance_report
+        handle, name = tempfile.mkstemp(suffix=".pdf", prefix="directcrm-")
+        os.close(handle)
+        path = Path(name)
+        try:
+            generate(ctx, period, path, locale=ctx.locale)
+        except ValidationFailed:
+            path.unlink(missing_ok=True)
+            raise
+
+        @after_this_request
+        def _cleanup(response: Any) -> Any:
+            path.unlink(missing_ok=True)
+            return response
+
+        name = f"{kind}-{ctx.brand.code}-{period}.pdf"
+        return send_file(path, mimetype="application/pdf", as_attachment=True,
+                         download_name=name)

@@ -10,6 +10,7 @@ import shutil
 import sys
 import tempfile
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 from bench import harness
@@ -26,8 +27,10 @@ BENCHES = {
 }
 
 
-def run_benches(names: list[str], cfg: Config) -> list[Result]:
-    """Run the named benchmarks; a failing one is reported as a row, not a crash."""
+def run_benches(names: list[str], cfg: Config,
+                record: Callable[[list[Result]], None] | None = None) -> list[Result]:
+    """Run the named benchmarks; a failing one is reported as a row, not a crash.
+    ``record`` gets each benchmark's rows as soon as it finishes."""
     results: list[Result] = []
     for name in names:
         cfg.log(f"== {name} ({cfg.sizes.name})")
@@ -43,6 +46,8 @@ def run_benches(names: list[str], cfg: Config) -> list[Result]:
                     + (f"  ratio ×{r.ratio:.2f}" if r.ratio is not None else "")
                     + f"  [{r.status()}]")
         results.extend(got)
+        if record is not None:
+            record(got)
     return results
 
 
@@ -80,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     info = harness.machine()
     cfg.log(harness.machine_line(info, sizes))
     try:
-        results = run_benches(args.only or list(BENCHES), cfg)
+        record = ((lambda rows: harness.write_readme(rows, info, sizes))
+                  if args.write_readme else None)
+        results = run_benches(args.only or list(BENCHES), cfg, record)
     finally:
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -93,7 +100,6 @@ def main(argv: list[str] | None = None) -> int:
                                          "results": harness.to_json(results)},
                                         ensure_ascii=False, indent=1))
     if args.write_readme:
-        harness.write_readme(results, info, sizes)
         print(f"\nwrote {harness.README}", file=sys.stderr)
     return 0
 

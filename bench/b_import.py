@@ -45,6 +45,9 @@ def _one(cfg: Config, backend: str, spec: data.DataSpec, csv_path: Path, task: s
         out = run_child(task, {"url": url, "instance": str(instance), "csv": str(csv_path),
                                "brand": db.BRAND}, profile_to=profile_to)
         out["lines"] = _count_lines(url)
+        cfg.log(f"   {backend} {name}: {out['seconds']:.1f} s, "
+                f"{spec.lines / out['seconds']:,.0f} lines/s, {out['lines']:,} lines stored, "
+                f"peak {out['peak_mb']:.0f} MB, {out['cpu_seconds']:.1f} s CPU")
         if backend == "sqlite" and task == "import_cli" and profile_to is None:
             cfg.shared[shared_key(spec, modules)] = url
     return out

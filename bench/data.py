@@ -135,10 +135,12 @@ def order_lines(spec: DataSpec) -> Iterator[dict[str, str]]:
 
     Orders have 1 to 5 lines (about 2.44 on average), distinct SKUs per order. Buyers are
     skewed (the first fifth of customers places about 45% of orders) and about 10% of
-    orders go through another rep than the owner; 2% are cancelled.
+    orders go through another rep than the owner; 2% are cancelled; the region is the
+    rep's province; 2% of lines are sold under the list price.
     """
     rng = random.Random(spec.seed + 4)
     prices = product_prices(spec)
+    provinces = [r["province"] for r in reps(spec)]
     est_orders = max(1, spec.lines * 9 // 22)  # 22/9 lines per order on average
     span = spec.days * 86400
     start = dt.datetime.combine(spec.first_day, dt.time(8, 0))
@@ -152,9 +154,10 @@ def order_lines(spec: DataSpec) -> Iterator[dict[str, str]]:
         status = "cancelled" if rng.random() < 0.02 else "paid"
         k = min(rng.choice((1, 1, 1, 2, 2, 3, 3, 4, 5)), spec.lines - written)
         channel = rng.choice(CHANNELS)
-        region = PROVINCES[r % len(PROVINCES)]
+        region = provinces[r]  # the rep's own province (compliance rule DS4)
         for p in rng.sample(range(spec.products), k):
-            price = prices[p] if rng.random() < 0.8 else (prices[p] * Decimal("0.9")).quantize(
+            # 2% of lines sold 10% under the list price (compliance rule DS6 warns).
+            price = prices[p] if rng.random() < 0.98 else (prices[p] * Decimal("0.9")).quantize(
                 Decimal("0.01"))
             yield {"order_ref": f"O{n:08d}", "customer_ref": customer_ref(c),
                    "rep_ref": rep_ref(r), "ordered_at": at.strftime("%Y-%m-%d %H:%M:%S"),

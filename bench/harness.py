@@ -261,6 +261,16 @@ def write_readme(results: list[Result], info: dict[str, str], sizes: Sizes,
     """Record this run's benchmarks in ``results.json`` (replacing earlier runs of the same
     benchmarks, keeping the others) and rewrite the table between the markers of the
     README. Each benchmark keeps the date, machine, sizes and commit of its own run."""
+    import fcntl
+
+    with open(Path(tempfile.gettempdir()) / "directcrm-bench-results.lock", "w") as lock:
+        # Several runs side by side (``--backend``) each record their own benchmarks.
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _write_readme(results, info, sizes, readme, store)
+
+
+def _write_readme(results: list[Result], info: dict[str, str], sizes: Sizes, readme: Path,
+                  store: Path) -> None:
     runs: dict[str, Any] = json.loads(store.read_text()) if store.exists() else {}
     by_bench: dict[str, list[Result]] = {}
     for r in results:

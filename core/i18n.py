@@ -59,9 +59,7 @@ def _load(path_po: Path) -> NullTranslations | None:
 def translations(locale: str) -> NullTranslations:
     """Merged translations of every registered domain for one locale."""
     merged: NullTranslations = NullTranslations()
-    # Modules' catalogs first, the core's last: the core's translation of a shared msgid
-    # ("Reps", "Returns") wins, so a module cannot rename the core's menus and screens.
-    sources = [*_catalog_dirs, (LOCALES_DIR, "directcrm")]
+    sources = [(LOCALES_DIR, "directcrm"), *_catalog_dirs]
     for directory, domain in sources:
         loaded = _load(directory / locale / "LC_MESSAGES" / f"{domain}.po")
         if loaded is None:
@@ -71,6 +69,25 @@ def translations(locale: str) -> NullTranslations:
         else:
             merged = loaded
     return merged
+
+
+@cache
+def core_translations(locale: str) -> NullTranslations:
+    """The core's own catalog for one locale (no module catalogs)."""
+    return _load(LOCALES_DIR / locale / "LC_MESSAGES" / "directcrm.po") or NullTranslations()
+
+
+def gettext_core(message: str, **params: object) -> str:
+    """Like :func:`gettext`, but the core's catalog wins over modules' catalogs.
+
+    For the core's own screens: a module's catalog may give a shared msgid its own meaning
+    (a report column "Reps" = number of reps) without renaming the core's menus.
+    """
+    locale = current_locale()
+    text = core_translations(locale).ugettext(message)
+    if text == message:
+        text = translations(locale).ugettext(message)
+    return text % params if params else text
 
 
 def normalise_locale(locale: str | None) -> str:
@@ -118,5 +135,5 @@ def ngettext(singular: str, plural: str, n: int, /, **params: object) -> str:
 
 _ = gettext
 
-__all__ = ["_", "gettext", "ngettext", "use_locale", "set_locale", "current_locale",
+__all__ = ["_", "gettext", "gettext_core", "ngettext", "use_locale", "set_locale", "current_locale",
            "register_catalog", "normalise_locale", "SUPPORTED_LOCALES", "read_mo"]

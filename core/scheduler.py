@@ -89,8 +89,32 @@ def _lead_pool(ctx: Ctx) -> JobResult:
                 "reassigned": r.reassigned, "still_in_pool": r.still_in_pool})
 
 
-#: Jobs the core always runs, before the registered ones.
-BUILTIN_JOBS = (ScheduledJob(name="task_rules", run=_task_rules,
+def _segments(ctx: Ctx) -> JobResult:
+    """Store today's segments of the brand's nightly schemes (``core.segmentation``)."""
+    from core.segmentation.services import recompute_segments
+
+    counts = recompute_segments(ctx)
+    return JobResult(message=_("%(n)s segment changes", n=sum(counts.values())),
+                     counts=counts)
+
+
+def _churned(ctx: Ctx) -> JobResult:
+    """Silent customers become churned, returning ones get their stage back."""
+    from core.services.silent import mark_churned
+
+    counts = mark_churned(ctx)
+    return JobResult(message=_("%(churned)s customers churned, %(restored)s back",
+                               churned=counts["churned"], restored=counts["restored"]),
+                     counts=counts)
+
+
+#: Jobs the core always runs, before the registered ones. Segments come first: the task
+#: rules read the stored ABC classes.
+BUILTIN_JOBS = (ScheduledJob(name="segments", run=_segments,
+                             description="Store today's customer segments and their changes."),
+                ScheduledJob(name="churned", run=_churned,
+                             description="Mark silent customers churned."),
+                ScheduledJob(name="task_rules", run=_task_rules,
                              description="Create follow-up tasks from the task rules."),
                 ScheduledJob(name="lead_pool", run=_lead_pool,
                              description="Recycle neglected leads to the pool and reassign "

@@ -20,7 +20,8 @@ the rep (``orders.rep_id``). Definitions:
   for a rep, was credited to the rep).
 - ``tasks_due``: tasks due in the period, not cancelled; ``tasks_on_time``: those done at
   or before their due time; ``follow_up_timeliness`` = tasks_on_time ÷ tasks_due, in %.
-- ``leads_converted``: None here; the leads feature fills it in (see ``EXTRA_FIGURES``).
+- ``leads_converted``: leads converted (first paid order) in the period; for a rep, the
+  leads the rep owned at conversion.
 
 Ratios are rounded half up to two places and are None when their denominator is 0.
 """
@@ -48,11 +49,12 @@ from core.analytics.sql import (
 from core.context import Ctx
 from core.errors import ValidationFailed
 from core.i18n import _
+from core.leads.models import Lead
 from core.models import Order, Rep, Task, TaskStatus
 from core.services.brands import brand_setting
 from core.services.scoping import get_by_ref
 
-# Extra figure providers, e.g. leads converted: ``fn(ctx, window, rep_id) -> {name: value}``.
+# Extra figure providers (plugins, later features): ``fn(ctx, window, rep_id) -> {name: value}``.
 EXTRA_FIGURES: list[Callable[[Ctx, Window, int | None], dict[str, Any]]] = []
 
 
@@ -75,7 +77,7 @@ class Figures:
     tasks_due: int
     tasks_on_time: int
     follow_up_timeliness: Decimal | None
-    leads_converted: int | None = None
+    leads_converted: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -145,6 +147,12 @@ def figures(ctx: Ctx, rep_ref: str | None = None, as_of: dt.date | None = None,
                                                Task.done_at <= Task.due_at)))
         .where(*task_cond)).one()
 
+    lead_cond = [Lead.brand_id == ctx.brand_id, Lead.converted_at >= window.start,
+                 Lead.converted_at < window.end]
+    if rep_id is not None:
+        lead_cond.append(Lead.rep_id == rep_id)
+    leads_converted = int(ctx.session.scalar(select(func.count()).where(*lead_cond)) or 0)
+
     aov = ratio(revenue, orders)
     per_year_exact = (Decimal(orders) / buyers * 365 / window.days) if buyers else None
     fixed = brand_setting(ctx, "figures", "years_retained")
@@ -163,12 +171,11 @@ def figures(ctx: Ctx, rep_ref: str | None = None, as_of: dt.date | None = None,
         repurchase_rate=ratio(repeaters * 100, buyers),
         purchases_per_year=_round(per_year_exact), years_retained=_round(years_exact),
         ltv=ltv, new_customers=new_customers, tasks_due=int(due),
-        tasks_on_time=int(on_time), follow_up_timeliness=ratio(int(on_time) * 100, int(due)))
+        tasks_on_time=int(on_time), follow_up_timeliness=ratio(int(on_time) * 100, int(due)),
+        leads_converted=leads_converted)
     extra: dict[str, Any] = {}
     for provider in EXTRA_FIGURES:
         extra.update(provider(ctx, window, rep_id))
-    if "leads_converted" in extra:
-        result = replace(result, leads_converted=extra.pop("leads_converted"))
     return replace(result, extra=extra)
 
 

@@ -43,7 +43,7 @@ def cents(column: Any) -> ColumnElement[int]:
 
 def money(cents_value: int | None) -> Decimal:
     """Integer cents → ``Decimal`` with two places."""
-    return (Decimal(int(cents_value or 0)) / 100).quantize(CENT)
+    return Decimal(int(cents_value or 0)).scaleb(-2)  # exact: the exponent becomes -2
 
 
 def ratio(numerator: int | Decimal, denominator: int | Decimal, places: str = "0.01"

@@ -132,21 +132,25 @@ def _aov_cents(net: Any, orders: Any) -> Any:
 
 
 def abc(ctx: Ctx, window: Window) -> Select[Any]:
-    """The ABC (Pareto) classification; see the module docstring."""
+    """The ABC (Pareto) classification; see the module docstring.
+
+    One pass: the window functions are partitioned by "positive net revenue", so ranked
+    and unranked customers never mix and no self-join is needed.
+    """
     stats = customer_stats(ctx, window).cte("stats")
-    pos = select(stats).where(stats.c.net > 0).cte("pos")
-    cumulative = func.sum(pos.c.net).over(order_by=(pos.c.net.desc(), pos.c.customer_ref.asc()),
-                                          rows=(None, 0))
-    ranked = select(pos.c.id, cast(cumulative - pos.c.net, BigInteger).label("before"),
-                    cast(func.sum(pos.c.net).over(), BigInteger).label("total")).cte("ranked")
+    ranked = stats.c.net > 0
+    cumulative = func.sum(stats.c.net).over(
+        partition_by=ranked, order_by=(stats.c.net.desc(), stats.c.customer_ref.asc()),
+        rows=(None, 0))
+    before = cast(cumulative - stats.c.net, BigInteger)
+    total = cast(func.sum(stats.c.net).over(partition_by=ranked), BigInteger)
     a_bp, b_bp = _basis_points(ctx, "abc_a_share"), _basis_points(ctx, "abc_b_share")
     segment = case(
-        (ranked.c.id.is_(None), literal(NOT_RANKED)),
-        (ranked.c.before * 10000 < ranked.c.total * a_bp, literal("A")),
-        (ranked.c.before * 10000 < ranked.c.total * b_bp, literal("B")),
+        (stats.c.net <= 0, literal(NOT_RANKED)),
+        (before * 10000 < total * a_bp, literal("A")),
+        (before * 10000 < total * b_bp, literal("B")),
         else_=literal("C"))
-    return (select(stats.c.id, stats.c.customer_ref, segment.label("segment"), stats.c.net)
-            .select_from(stats).outerjoin(ranked, ranked.c.id == stats.c.id))
+    return select(stats.c.id, stats.c.customer_ref, segment.label("segment"), stats.c.net)
 
 
 def _median_x2(buyers: Any, value: Any) -> Any:
@@ -183,28 +187,25 @@ def grid(ctx: Ctx, window: Window) -> Select[Any]:
     return select(stats.c.id, stats.c.customer_ref, segment.label("segment"), stats.c.net)
 
 
-def _score(value: Any, n: Any) -> Any:
-    """⌈5 × k ÷ n⌉, k = rows whose value is ≤ this one (RANGE frame includes peers)."""
-    k = func.count().over(order_by=value)
+def _score(value: Any, partition: Any) -> Any:
+    """⌈5 × k ÷ n⌉ within the partition: k = rows whose value is ≤ this one (the RANGE
+    frame includes peers), n = all rows."""
+    k = func.count().over(partition_by=partition, order_by=value)
+    n = func.count().over(partition_by=partition)
     return cast((k * 5 + n - 1) // n, Integer)
 
 
 def rfm(ctx: Ctx, window: Window) -> Select[Any]:
-    """RFM quintile scores; see the module docstring."""
+    """RFM quintile scores; see the module docstring. One pass: the window functions are
+    partitioned by "bought in the window", so non-buyers never affect the scores."""
     stats = customer_stats(ctx, window).cte("stats")
+    buyer = stats.c.orders > 0
     last_day = local_day_number(ctx, stats.c.last_at, window.start, window.end)
-    buyers = select(stats.c.id, stats.c.net, stats.c.orders,
-                    last_day.label("last_day")).where(stats.c.orders > 0).cte("buyers")
-    n = select(func.count()).select_from(buyers).scalar_subquery()
-    scored = select(buyers.c.id,
-                    _score(buyers.c.last_day, n).label("r"),
-                    _score(buyers.c.orders, n).label("f"),
-                    _score(buyers.c.net, n).label("m")).cte("scored")
     segment = case(
-        (scored.c.id.is_(None), literal(NOT_RANKED)),
-        else_=cast(scored.c.r, String) + cast(scored.c.f, String) + cast(scored.c.m, String))
-    return (select(stats.c.id, stats.c.customer_ref, segment.label("segment"), stats.c.net)
-            .select_from(stats).outerjoin(scored, scored.c.id == stats.c.id))
+        (stats.c.orders == 0, literal(NOT_RANKED)),
+        else_=(cast(_score(last_day, buyer), String) + cast(_score(stats.c.orders, buyer), String)
+               + cast(_score(stats.c.net, buyer), String)))
+    return select(stats.c.id, stats.c.customer_ref, segment.label("segment"), stats.c.net)
 
 
 def size(ctx: Ctx, window: Window) -> Select[Any]:

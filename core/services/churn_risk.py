@@ -27,17 +27,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import func, select
 
 from core.analytics.sql import day_start, paid_in
 from core.context import Ctx
+from core.errors import ValidationFailed
 from core.i18n import _
 from core.models import Customer, Interaction, Order
-from core.services.brands import brand_setting
-from core.services.scoping import get_by_ref
+from core.services.brands import brand_setting, update_brand_settings
+from core.services.scoping import get_by_id, get_by_ref
 
 SECTION = "churn_risk"
 RULES = ("no_order", "no_contact", "satisfaction_down", "complaints_rising")
@@ -74,6 +75,36 @@ class CustomerRisk:
 def setting(ctx: Ctx, key: str) -> Any:
     """A churn-risk setting of the brand, or its default."""
     return brand_setting(ctx, SECTION, key, DEFAULTS[key])
+
+
+def configure(ctx: Ctx, values: dict[str, Any]) -> dict[str, Any]:
+    """Validate and store churn-risk settings for the brand (keys of :data:`DEFAULTS`)."""
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in DEFAULTS:
+            errors[key] = [_("Unknown field.")]
+        elif key == "rules":
+            if not isinstance(value, list) or any(v not in RULES for v in value):
+                errors[key] = [_("Must be one of: %(choices)s.", choices=", ".join(RULES))]
+            else:
+                clean[key] = list(dict.fromkeys(value))
+        elif key == "satisfaction_drop_pct":
+            try:
+                pct = Decimal(str(value))
+            except InvalidOperation:
+                pct = Decimal("NaN")
+            if not pct.is_finite() or not 0 < pct <= 100:
+                errors[key] = [_("Must be greater than 0 and at most 100.")]
+            else:
+                clean[key] = str(pct)
+        elif not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            errors[key] = [_("Must be a whole number of at least 1.")]
+        else:
+            clean[key] = value
+    if errors:
+        raise ValidationFailed(errors)
+    return update_brand_settings(ctx, SECTION, clean)
 
 
 def _cutoff(ctx: Ctx, as_of: dt.date, days: int) -> dt.datetime:
@@ -184,9 +215,11 @@ def at_risk_customers(ctx: Ctx, as_of: dt.date | None = None) -> list[CustomerRi
     return [r for r in assess(ctx, as_of) if r.flags]
 
 
-def customer_risk_flags(ctx: Ctx, customer_ref: str, as_of: dt.date | None = None
+def customer_risk_flags(ctx: Ctx, customer: str | int, as_of: dt.date | None = None
                         ) -> list[RiskFlag]:
-    """The risk flags of one customer (for the customer page); [] for a prospect."""
-    customer = get_by_ref(ctx, Customer, customer_ref)
-    found = assess(ctx, as_of, [customer.id])
+    """The risk flags of one customer, given by customer_ref or id (for the customer
+    page); [] for a prospect. Another brand's customer is NotFound."""
+    row = (get_by_id(ctx, Customer, customer) if isinstance(customer, int)
+           else get_by_ref(ctx, Customer, customer))
+    found = assess(ctx, as_of, [row.id])
     return list(found[0].flags) if found else []

@@ -8,12 +8,13 @@ agree on time zones.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 
+from core.analytics.sql import cents, money
 from core.context import Ctx
 from core.models import Customer, LifecycleStage, Order, OrderStatus, Rep, Task, TaskStatus
 from core.services.browse import scoped_tasks
@@ -51,24 +52,39 @@ def _month_start_utc(ctx: Ctx, key: str) -> dt.datetime:
     return dt.datetime(y, m, 1, tzinfo=ctx.tz).astimezone(dt.UTC)
 
 
+def _month_bounds(ctx: Ctx, keys: list[str]) -> list[dt.datetime]:
+    """UTC instants where each month of ``keys`` starts, plus the end of the last one."""
+    y, m = map(int, keys[-1].split("-"))
+    after = f"{y + (m == 12):04d}-{m % 12 + 1:02d}"
+    return [_month_start_utc(ctx, k) for k in [*keys, after]]
+
+
 def dashboard_figures(ctx: Ctx, months: int = 12) -> Figures:
-    """Figures for the acting brand (a rep: their own customers, orders and tasks)."""
+    """Figures for the acting brand (a rep: their own customers, orders and tasks).
+
+    Set-based: one query buckets the paid orders into the brand's local months (whole
+    cents, exact), one the new customers; the database does the work on a big brand.
+    """
     keys = month_keys(ctx.local_today(), months)
-    start = _month_start_utc(ctx, keys[0])
-    sales: dict[str, Decimal] = dict.fromkeys(keys, Decimal("0.00"))
-    orders_count: Counter[str] = Counter()
-    order_rows = ctx.session.execute(
-        scoped(ctx, Order).with_only_columns(Order.ordered_at, Order.total_amount)
-        .where(Order.status == OrderStatus.PAID, Order.ordered_at >= start))
-    for at, amount in order_rows:
-        key = at.astimezone(ctx.tz).strftime("%Y-%m")
-        if key in sales:
-            sales[key] += amount
-            orders_count[key] += 1
-    new: Counter[str] = Counter()
-    for (at,) in ctx.session.execute(scoped(ctx, Customer).with_only_columns(Customer.created_at)
-                                     .where(Customer.created_at >= start)):
-        new[at.astimezone(ctx.tz).strftime("%Y-%m")] += 1
+    bounds = _month_bounds(ctx, keys)
+
+    def bucket(column: Any, i: int) -> Any:
+        return and_(column >= bounds[i], column < bounds[i + 1])
+
+    row = ctx.session.execute(
+        scoped(ctx, Order).with_only_columns(
+            *[func.coalesce(func.sum(case((bucket(Order.ordered_at, i),
+                                           cents(Order.total_amount)), else_=0)), 0)
+              for i in range(len(keys))],
+            func.count(case((bucket(Order.ordered_at, len(keys) - 1), Order.id))))
+        .where(Order.status == OrderStatus.PAID, Order.ordered_at >= bounds[0],
+               Order.ordered_at < bounds[-1])).one()
+    sales = [money(v) for v in row[:len(keys)]]
+    new_row = ctx.session.execute(
+        scoped(ctx, Customer).with_only_columns(
+            *[func.count(case((bucket(Customer.created_at, i), Customer.id)))
+              for i in range(len(keys))])
+        .where(Customer.created_at >= bounds[0], Customer.created_at < bounds[-1])).one()
     live = scoped(ctx, Customer).where(Customer.merged_into_id.is_(None))
     stage_counts = dict(ctx.session.execute(
         live.with_only_columns(Customer.lifecycle_stage, func.count())
@@ -79,14 +95,16 @@ def dashboard_figures(ctx: Ctx, months: int = 12) -> Figures:
         .outerjoin(Rep, Rep.id == Task.rep_id)
         .where(Task.status == TaskStatus.OPEN, Task.due_at < ctx.now())
         .group_by(Rep.name).order_by(func.count(Task.id).desc()).limit(8)).all()
-    this_month = keys[-1]
+    overdue_total = ctx.session.scalar(
+        scoped_tasks(ctx).with_only_columns(func.count(Task.id))
+        .where(Task.status == TaskStatus.OPEN, Task.due_at < ctx.now()))
     return Figures(
-        months=keys, sales=[sales[k] for k in keys], new_customers=[new[k] for k in keys],
+        months=keys, sales=sales, new_customers=[int(n) for n in new_row],
         stages=stages, segments=_segment_counts(ctx),
         overdue_by_rep=[(name, int(n)) for name, n in overdue_rows],
         customers_total=int(ctx.session.scalar(live.with_only_columns(func.count())) or 0),
-        sales_this_month=sales[this_month], orders_this_month=orders_count[this_month],
-        overdue_total=sum(int(n) for _, n in overdue_rows))
+        sales_this_month=sales[-1], orders_this_month=int(row[len(keys)]),
+        overdue_total=int(overdue_total or 0))
 
 
 def _segment_counts(ctx: Ctx, scheme: str = "abc") -> list[tuple[str, int]]:
@@ -129,10 +147,10 @@ def rep_summary(ctx: Ctx, rep: Rep, limit: int = 20) -> RepSummary:
                            Task.due_at < ctx.now() + dt.timedelta(days=7))
         .order_by(Task.due_at).limit(limit)))
     count, amount = ctx.session.execute(
-        select(func.count(Order.id), func.coalesce(func.sum(Order.total_amount), 0))
+        select(func.count(Order.id), func.coalesce(func.sum(cents(Order.total_amount)), 0))
         .where(Order.brand_id == ctx.brand_id, Order.rep_id == rep.id,
                Order.status == OrderStatus.PAID, Order.ordered_at >= start)).one()
     return RepSummary(rep=rep, customers=customers, customers_total=int(total or 0),
                       tasks_due=tasks,
-                      sales_this_month=Decimal(str(amount)).quantize(Decimal("0.01")),
+                      sales_this_month=money(amount),
                       orders_this_month=int(count))

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from core.analytics.sql import cents, money
 from core.context import Ctx
 from core.events import ProfileSection
 from core.models import Customer, Interaction, Order, OrderStatus, Rep, Return, Task
@@ -51,11 +52,12 @@ def customer_profile(ctx: Ctx, customer_id: int, timeline_limit: int = 50) -> Cu
     """The 360° view of one customer (NotFound for another brand's or rep's customer)."""
     customer = get_by_id(ctx, Customer, customer_id)
     s = ctx.session
-    paid = s.execute(select(func.count(Order.id), func.coalesce(func.sum(Order.total_amount), 0),
+    paid = s.execute(select(func.count(Order.id),
+                            func.coalesce(func.sum(cents(Order.total_amount)), 0),
                             func.max(Order.ordered_at))
                      .where(Order.brand_id == ctx.brand_id, Order.customer_id == customer.id,
                             Order.status == OrderStatus.PAID)).one()
-    refunded = s.scalar(select(func.coalesce(func.sum(Return.amount), 0))
+    refunded = s.scalar(select(func.coalesce(func.sum(cents(Return.amount)), 0))
                         .join(Order, Order.id == Return.order_id)
                         .where(Return.brand_id == ctx.brand_id, Order.customer_id == customer.id,
                                Return.refunded_at.is_not(None)))
@@ -91,8 +93,8 @@ def customer_profile(ctx: Ctx, customer_id: int, timeline_limit: int = 50) -> Cu
         customer=customer, phone_masked=mask(customer.phone),
         rep=s.get(Rep, customer.rep_id) if customer.rep_id else None,
         tags=sorted(t.tag for t in customer.tags), segments=customer_segments(ctx, customer.id),
-        orders_paid=int(paid[0]), revenue=Decimal(str(paid[1])).quantize(Decimal("0.01")),
-        refunded=Decimal(str(refunded or 0)).quantize(Decimal("0.01")), last_order_at=paid[2],
+        orders_paid=int(paid[0]), revenue=money(paid[1]), refunded=money(refunded),
+        last_order_at=_aware(paid[2]),
         timeline=timeline[:timeline_limit], sections=sections)
 
 
@@ -103,3 +105,12 @@ def customer_card(ctx: Ctx, customer: Customer) -> dict[str, Any]:
             "birthday": customer.birthday, "source_channel": customer.source_channel,
             "lifecycle_stage": customer.lifecycle_stage.value,
             "tags": sorted(t.tag for t in customer.tags)}
+
+
+def _aware(value: dt.datetime | str | None) -> dt.datetime | None:
+    """MAX() over a column loses its type on SQLite: make the value an aware UTC time."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from core.i18n import _
+from core.i18n import gettext_core as _
 
 
 def init_app(app: Flask) -> None:

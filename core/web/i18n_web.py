@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask, current_app, g
 from flask_babel import gettext as fab_gettext
 
-from core.i18n import SUPPORTED_LOCALES, set_locale, translations
+from core.i18n import SUPPORTED_LOCALES, core_translations, set_locale, translations
 from core.privacy import masked as mask
 from core.web import formatting, labels
 from core.web.context import select_locale
@@ -23,7 +23,9 @@ LANGUAGE_NAMES = {"en": "English", "zh_Hans_CN": "简体中文", "zh_Hant_TW": "
 def gettext(message: str, **params: Any) -> str:
     """Our catalog first, then FAB's (for FAB's own strings), with ``%(name)s`` params."""
     locale = getattr(g, "crm_locale", None) or select_locale()
-    ours = translations(locale).ugettext(message)
+    ours = core_translations(locale).ugettext(message)
+    if ours == message:
+        ours = translations(locale).ugettext(message)
     text = ours if ours != message else fab_gettext(message)
     return text % params if params else text
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.i18n import _
+from core.i18n import gettext_core as _
 from core.web.views.base import N_
 
 LABELS: dict[str, dict[str, str]] = {

@@ -45,8 +45,9 @@ def _ro(*resources: str) -> list[list[str]]:
     return [["^(" + "|".join(resources) + ")$", f"^{READ}$"]]
 
 
-# Every role may read the OpenAPI description of the REST API.
-_OPENAPI = [["^OpenApi$", "^can_get$"]]
+# Every role may read the OpenAPI description of the REST API and change its password.
+_OPENAPI = [["^OpenApi$", "^can_get$"],
+            ["^ResetMyPasswordView$", "^can_this_form_(get|post)$"]]
 
 # Modules name their views' resource ``mod_<module>`` (e.g. ``mod_loyalty``); the menu
 # shows them only to brands that enabled the module.

@@ -18,7 +18,7 @@ class CrmAuthDBView(AuthDBView):
     @property  # type: ignore[override]
     def invalid_login_message(self) -> str:
         """In the user's language (FAB has no Traditional Chinese catalog)."""
-        from core.i18n import _
+        from core.i18n import gettext_core as _
 
         return _("Invalid login. Please try again.")
 

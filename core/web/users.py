@@ -17,7 +17,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from core.errors import DomainError, ValidationFailed
-from core.i18n import _
+from core.i18n import gettext_core as _
 from core.models import Brand, Rep
 from core.runtime import Runtime
 from core.users.models import UserBrand

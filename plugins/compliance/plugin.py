@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import click
 
 from core.context import Ctx
-from core.events import Problem
+from core.events import Problem, ScheduledJob
 from core.hookspecs import hookimpl
-from core.i18n import register_catalog
 from plugins.compliance import models  # noqa: F401  (registers the module's tables)
-
-register_catalog(Path(__file__).resolve().parent / "locales", "directcrm_compliance")
 
 
 @hookimpl
@@ -56,3 +52,12 @@ def crm_register_views(ctx: Ctx, appbuilder: Any) -> None:
     # An explicit href: the core builds the sidebar at start-up, outside a request, where
     # FAB's default (url_for of the view) cannot be built.
     appbuilder.add_view(ComplianceView(), "Compliance", href="/compliance/")
+
+
+@hookimpl
+def crm_scheduled_jobs(ctx: Ctx) -> list[ScheduledJob]:
+    """DS1 re-checked on every tick: a task per active rep who is no longer eligible."""
+    from plugins.compliance.jobs import recheck_eligibility
+
+    return [ScheduledJob(name="ds1_recheck", run=recheck_eligibility,
+                         description="DS1: active reps no longer eligible get a task")]

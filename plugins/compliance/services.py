@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from marshmallow import ValidationError
 from sqlalchemy import insert, select, update
 
 from core import audit
@@ -23,7 +24,7 @@ from core.errors import DomainError, NotFound, ValidationFailed
 from core.events import ComplianceResult
 from core.i18n import _
 from core.models import Rep
-from core.schemas import _blank_to_none, load_or_raise
+from core.schemas import MoneyField, _blank_to_none, load_or_raise
 from core.services.brands import brand_setting, update_brand_settings
 from core.services.scoping import ref_map
 from plugins.compliance.checks import CHECKS
@@ -33,6 +34,7 @@ from plugins.compliance.checks.base import (
     month_period,
     not_applicable,
 )
+from plugins.compliance.checks.pay import one_pay_collection
 from plugins.compliance.models import ImportedRepPay, ReportRecord
 from plugins.compliance.rules import (
     SETTINGS_SECTION,
@@ -69,6 +71,11 @@ def run_checks(ctx: Ctx, period: Period) -> list[ComplianceResult]:
     rules outside the pack come last.
     """
     require_enabled(ctx)
+    with one_pay_collection():
+        return _run_checks(ctx, period)
+
+
+def _run_checks(ctx: Ctx, period: Period) -> list[ComplianceResult]:
     pack = brand_pack(ctx)
     results: dict[str, ComplianceResult] = {}
     for rule in pack.rules:
@@ -115,13 +122,10 @@ def set_mode(ctx: Ctx, rule_id: str, mode: str) -> dict[str, str]:
 def set_deposit_held(ctx: Ctx, amount: str | Decimal) -> Decimal:
     """Record the deposit the brand holds (DS12), as a decimal string in the settings."""
     require_enabled(ctx)
-    from core.schemas import MoneyField
-
     try:
         value = MoneyField().deserialize(str(amount))
-    except Exception as exc:  # marshmallow ValidationError
-        raise ValidationFailed({"amount": [str(m) for m in getattr(exc, "messages", [exc])]}) \
-            from None
+    except ValidationError as exc:
+        raise ValidationFailed({"amount": [str(m) for m in exc.messages]}) from None
     update_brand_settings(ctx, SETTINGS_SECTION, {"deposit_held": str(value)})
     return value
 
@@ -240,14 +244,20 @@ def register_report(ctx: Ctx, path: str | Path, *, kind: str, period: Period, lo
                     pack: RulePack, pages: int, parameters: Mapping[str, Any]) -> ReportRecord:
     """Record a generated PDF in the register (who, when, parameters, SHA-256)."""
     path = Path(path)
-    record = ReportRecord(brand_id=ctx.brand_id, kind=kind, period=period.label,
-                          locale=locale, profile=pack.profile, pack_version=pack.version,
-                          parameters=dict(parameters), sha256=file_sha256(path), pages=pages,
-                          size_bytes=path.stat().st_size, file_name=path.name,
-                          generated_at=ctx.now(), generated_by=ctx.user)
+    digest = file_sha256(path)
     with ctx.write() as session:
-        session.add(record)
-        session.flush()
+        # The same data at the same instant gives the same bytes: one register entry.
+        record = session.scalar(select(ReportRecord).where(
+            ReportRecord.brand_id == ctx.brand_id, ReportRecord.sha256 == digest))
+        if record is None:
+            record = ReportRecord(brand_id=ctx.brand_id, kind=kind, period=period.label,
+                                  locale=locale, profile=pack.profile,
+                                  pack_version=pack.version, parameters=dict(parameters),
+                                  sha256=digest, pages=pages, size_bytes=path.stat().st_size,
+                                  file_name=path.name, generated_at=ctx.now(),
+                                  generated_by=ctx.user)
+            session.add(record)
+            session.flush()
         _audit(ctx, record)
     return record
 

@@ -17,7 +17,6 @@ from core.events import (
     OrderPaid,
     OrderRefunded,
     PayItem,
-    Problem,
     ProfileSection,
     ScheduledJob,
 )
@@ -51,9 +50,9 @@ def crm_order_cancelled(ctx: Ctx, orders: Sequence[OrderCancelled]) -> None:
 
 
 @hookimpl
-def crm_validate_order(ctx: Ctx, order: dict[str, Any]) -> list[Problem] | None:
-    """Refuse an order whose points payment the customer cannot afford."""
-    return services.validate_points_payment(ctx, order) or None
+def crm_customers_merged(ctx: Ctx, survivor_id: int, merged_ids: Sequence[int]) -> None:
+    """The merged records' points move to the survivor (each lot keeps its expiry)."""
+    services.on_customers_merged(ctx, survivor_id, merged_ids)
 
 
 @hookimpl
@@ -72,6 +71,14 @@ def crm_customer_profile_sections(ctx: Ctx, customer_id: int) -> list[ProfileSec
 def crm_rep_pay_items(ctx: Ctx, period_start: dt.date, period_end: dt.date) -> list[PayItem]:
     """Points that reached reps (customers with a rep's phone) count as rep pay (DS7)."""
     return reports.rep_pay_items(ctx, period_start, period_end)
+
+
+@hookimpl
+def crm_register_views(ctx: Ctx, appbuilder: Any) -> None:
+    """The programme and ledger screens, and the REST API."""
+    from plugins.loyalty.views import register
+
+    register(appbuilder)
 
 
 @hookimpl

@@ -138,10 +138,26 @@ def _period_label(start: dt.date, end: dt.date) -> str:
     return f"{start.isoformat()}/{end.isoformat()}"
 
 
-def _entry_label(kind: EntryKind) -> str:
+def entry_label(kind: EntryKind) -> str:
+    """The translated name of an entry kind."""
     return {EntryKind.EARN: _("Earned"), EntryKind.REDEEM: _("Redeemed"),
             EntryKind.EXPIRE: _("Expired"), EntryKind.REVERSE: _("Reversed"),
             EntryKind.ADJUST: _("Adjusted")}[kind]
+
+
+def _ledger_url(ctx: Ctx, customer_id: int) -> str | None:
+    """The customer's ledger page, when rendering inside the web app."""
+    from flask import has_request_context, url_for
+    from werkzeug.routing import BuildError
+
+    if not has_request_context():
+        return None
+    ref = ctx.session.scalar(select(Customer.customer_ref).where(
+        Customer.brand_id == ctx.brand_id, Customer.id == customer_id))
+    try:
+        return url_for("LoyaltyView.customer", ref=ref)
+    except BuildError:
+        return None
 
 
 def profile_section(ctx: Ctx, customer_id: int) -> ProfileSection:
@@ -151,7 +167,7 @@ def profile_section(ctx: Ctx, customer_id: int) -> ProfileSection:
     rows = Markup("").join(
         Markup("<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>")
         .format(e.effective_at.astimezone(local).strftime("%Y-%m-%d %H:%M"),
-                _entry_label(e.kind), f"{e.points:+d}", f"{e.source_kind.value} {e.source_ref}",
+                entry_label(e.kind), f"{e.points:+d}", f"{e.source_kind.value} {e.source_ref}",
                 e.reason or "")
         for e in s.entries)
     html = Markup(
@@ -169,6 +185,9 @@ def profile_section(ctx: Ctx, customer_id: int) -> ProfileSection:
         soon=s.expiring_soon, when=_("Date"), what=_("Entry"), points=_("Points"),
         source=_("Source"), reason=_("Reason"),
         rows=rows or Markup("<tr><td colspan=\"5\">{}</td></tr>").format(_("No entries yet.")))
+    href = _ledger_url(ctx, customer_id)
+    if href:
+        html += Markup("<p><a href=\"{}\">{}</a></p>").format(href, _("Full ledger"))
     return ProfileSection(key="loyalty", title=_("Loyalty"), html=str(html),
                           order=50)
 

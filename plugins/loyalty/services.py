@@ -28,15 +28,14 @@ from sqlalchemy import func, select, update
 
 from core.context import Ctx
 from core.errors import DomainError, ModuleError, NotFound, ValidationFailed
-from core.events import OrderCancelled, OrderPaid, OrderRefunded, Problem
+from core.events import OrderCancelled, OrderPaid, OrderRefunded
 from core.i18n import _
 from core.models import Customer, Return
 from core.schemas import load_or_raise
 from core.services.brands import update_brand_settings
-from core.services.orders import POINTS_METHOD
 from core.services.scoping import get_by_id, get_by_ref
 from plugins.loyalty import ledger, tiers
-from plugins.loyalty.ledger import InsufficientPoints, chunks, insert_ignore
+from plugins.loyalty.ledger import InsufficientPoints, chunks
 from plugins.loyalty.models import (
     EntryKind,
     LoyaltyAccount,
@@ -133,11 +132,13 @@ def on_orders_paid(ctx: Ctx, orders: Sequence[OrderPaid]) -> None:
     with_points = [o for o in orders if o.points_amount > 0]
     if with_points:
         _redeem_for_orders(ctx, settings, with_points)
-    customer_ids = {o.customer_id for o in orders}
+    customer_ids = sorted({o.customer_id for o in orders})
     ledger.ensure_accounts(ctx, customer_ids)
-    multiplier = tiers.multipliers(ctx, sorted(customer_ids))
+    current = tiers.current_tiers(ctx, customer_ids)
+    multiplier = tiers.multipliers(ctx, current)
     rows = []
-    now = ctx.now()
+    now, brand_id, user, tz = ctx.now(), ctx.brand_id, ctx.user, ctx.tz
+    expiries: dict[dt.date, dt.datetime | None] = {}  # one computation per local day
     for o in orders:
         net = o.amount - o.points_amount
         if net <= 0:
@@ -145,15 +146,18 @@ def on_orders_paid(ctx: Ctx, orders: Sequence[OrderPaid]) -> None:
         points = settings.round_points(net * settings.earn_rate * multiplier[o.customer_id])
         if points <= 0:
             continue
-        rows.append({"brand_id": ctx.brand_id, "customer_id": o.customer_id,
+        day = o.paid_at.astimezone(tz).date()
+        if day not in expiries:
+            expiries[day] = lot_expiry(ctx, settings, o.paid_at)
+        rows.append({"brand_id": brand_id, "customer_id": o.customer_id,
                      "kind": EntryKind.EARN.value, "points": points,
                      "source_kind": SourceKind.ORDER.value, "source_ref": o.order_ref,
                      "order_id": o.order_id, "base_amount": net, "effective_at": o.paid_at,
-                     "expires_at": lot_expiry(ctx, settings, o.paid_at), "reason": None,
-                     "created_by": ctx.user, "created_at": now})
-    for chunk in chunks(rows, 2000):
-        ctx.session.execute(insert_ignore(ctx, LoyaltyEntry), list(chunk))
-    tiers.evaluate(ctx, customer_ids, allow_downgrade=False, reason="paid_order")
+                     "expires_at": expiries[day], "reason": None,
+                     "created_by": user, "created_at": now})
+    ledger.insert_many_ignore(ctx, LoyaltyEntry, rows)
+    tiers.evaluate(ctx, customer_ids, allow_downgrade=False, reason="paid_order",
+                   known=current)
 
 
 def _redeem_for_orders(ctx: Ctx, settings: ProgrammeSettings, orders: Sequence[OrderPaid]
@@ -271,12 +275,13 @@ def on_orders_refunded(ctx: Ctx, refunds: Sequence[OrderRefunded]) -> None:
     refunds = [r for r in refunds if r.order_id in known]
     if not refunds:
         return
-    customers = {known[r.order_id].customer_id for r in refunds}
+    customers = {r.customer_id for r in refunds}
     ledger.lock_accounts(ctx, customers)
     ledger.expire_due(ctx, customers)
     refunded = _refunded_totals(ctx, [r.order_id for r in refunds])
     for r in sorted(refunds, key=lambda r: r.return_id):
         op = _order_points(ctx, [r.order_id])[r.order_id]
+        op.customer_id = r.customer_id  # after a merge, the survivor holds the points
         _settle(ctx, op, (refunded.get(r.order_id, r.amount), r.order_amount),
                 take_kind=SourceKind.REFUND, give_kind=SourceKind.REFUND_POINTS,
                 ref=r.return_ref, order_id=r.order_id, at=r.refunded_at)
@@ -304,36 +309,43 @@ def on_orders_cancelled(ctx: Ctx, orders: Sequence[OrderCancelled]) -> None:
     paid = [o for o in paid if o.order_id in known]
     if not paid:
         return
-    customers = {known[o.order_id].customer_id for o in paid}
+    customers = {o.customer_id for o in paid}
     ledger.lock_accounts(ctx, customers)
     ledger.expire_due(ctx, customers)
     known = _order_points(ctx, [o.order_id for o in paid])
     for o in paid:
+        known[o.order_id].customer_id = o.customer_id
         _settle(ctx, known[o.order_id], (Decimal(1), Decimal(1)),
                 take_kind=SourceKind.CANCELLATION, give_kind=SourceKind.CANCELLATION_POINTS,
                 ref=o.order_ref, order_id=o.order_id, at=o.cancelled_at)
 
 
-def validate_points_payment(ctx: Ctx, order: Mapping[str, Any]) -> list[Problem]:
-    """Before an order is saved: can the customer pay its ``points`` share?"""
-    payments = order.get("payments") or []
-    amount = sum((Decimal(str(p["amount"])) for p in payments
-                  if p.get("method") == POINTS_METHOD), Decimal("0.00"))
-    if amount <= 0:
-        return []
-    settings = programme(ctx)
-    needed = settings.points_for_money(amount)
-    if needed < settings.min_redemption:
-        return [Problem("loyalty.min_redemption", _(
-            "Paying %(amount)s with points needs %(points)s points, below the minimum "
-            "redemption of %(minimum)s.", amount=amount, points=needed,
-            minimum=settings.min_redemption), field="payments")]
-    available = ledger.spendable(ctx, order["customer_id"])
-    if needed > available:
-        return [Problem("loyalty.insufficient_points", _(
-            "Not enough points: %(needed)s needed, %(available)s available.",
-            needed=needed, available=available), field="payments")]
-    return []
+def on_customers_merged(ctx: Ctx, survivor_id: int, merged_ids: Sequence[int]) -> int:
+    """Move the merged records' unexpired points to the survivor, lot by lot, so each
+    moved lot keeps its expiry: an ``adjust`` out of the merged record (drawing that lot
+    empty) and an ``adjust`` lot into the survivor. Returns the points moved."""
+    ids = sorted(set(merged_ids) - {survivor_id})
+    if not ids or not ledger.open_lots(ctx, ids):
+        return 0
+    ledger.lock_accounts(ctx, [*ids, survivor_id])
+    ledger.expire_due(ctx, ids)
+    now = ctx.now()
+    moved = 0
+    for lot in ledger.open_lots(ctx, ids):
+        if ledger.entry_id(ctx, SourceKind.MERGE, f"out:{lot.id}", EntryKind.ADJUST):
+            continue
+        reason = _("Customer records merged")
+        out = ledger.add_entry(ctx, customer_id=lot.customer_id, kind=EntryKind.ADJUST,
+                               points=-lot.remaining, source_kind=SourceKind.MERGE,
+                               source_ref=f"out:{lot.id}", effective_at=now, reason=reason)
+        ledger.add_allocations(ctx, out, [(lot.id, lot.remaining)])
+        ledger.add_entry(ctx, customer_id=survivor_id, kind=EntryKind.ADJUST,
+                         points=lot.remaining, source_kind=SourceKind.MERGE,
+                         source_ref=f"in:{lot.id}", effective_at=now,
+                         expires_at=lot.expires_at, reason=reason)
+        moved += lot.remaining
+    tiers.evaluate(ctx, [survivor_id], allow_downgrade=False, reason="merge")
+    return moved
 
 
 # -- operations by users ---------------------------------------------------------------

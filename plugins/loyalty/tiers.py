@@ -116,27 +116,44 @@ def _target(tiers: list[LoyaltyTier], current: LoyaltyTier | None, metric: Decim
     return current
 
 
+def current_tiers(ctx: Ctx, customer_ids: Sequence[int]) -> dict[int, int | None]:
+    """``{customer_id: tier_id}`` of existing accounts."""
+    out: dict[int, int | None] = {}
+    for chunk in chunks(list(customer_ids)):
+        out.update(ctx.session.execute(
+            select(LoyaltyAccount.customer_id, LoyaltyAccount.tier_id).where(
+                LoyaltyAccount.brand_id == ctx.brand_id,
+                LoyaltyAccount.customer_id.in_(chunk))).all())
+    return out
+
+
 def evaluate(ctx: Ctx, customer_ids: Iterable[int] | None = None, *,
-             allow_downgrade: bool, reason: str) -> list[TierChanged]:
+             allow_downgrade: bool, reason: str,
+             known: dict[int, int | None] | None = None) -> list[TierChanged]:
     """Re-place customers (all members when ``customer_ids`` is None) in their tiers;
-    writes tier history and fires ``crm_loyalty_tier_changed`` once for the batch."""
+    writes tier history and fires ``crm_loyalty_tier_changed`` once for the batch.
+
+    ``known`` (``{customer_id: tier_id}`` read by the caller, accounts existing) saves
+    the batch path a query; without it missing accounts are created first."""
     tiers = list_tiers(ctx)
     if not tiers:
         return []
     by_id = {t.id: t for t in tiers}
+    top = tiers[-1].id
     if customer_ids is None:
         ids = list(ctx.session.scalars(select(LoyaltyAccount.customer_id).where(
             LoyaltyAccount.brand_id == ctx.brand_id).order_by(LoyaltyAccount.customer_id)))
     else:
         ids = sorted(set(customer_ids))
-        ensure_accounts(ctx, ids)
+        if known is None:
+            ensure_accounts(ctx, ids)
+    if known is not None and not allow_downgrade:
+        ids = [c for c in ids if known.get(c) != top]  # nothing above the top tier
     now = ctx.now()
     changes: list[TierChanged] = []
     for chunk in chunks(ids):
-        current = dict(ctx.session.execute(
-            select(LoyaltyAccount.customer_id, LoyaltyAccount.tier_id).where(
-                LoyaltyAccount.brand_id == ctx.brand_id,
-                LoyaltyAccount.customer_id.in_(chunk))).all())
+        current = ({c: known.get(c) for c in chunk} if known is not None
+                   else current_tiers(ctx, chunk))
         values = metrics(ctx, chunk)
         moves: dict[int, list[int]] = {}
         history = []
@@ -163,14 +180,8 @@ def evaluate(ctx: Ctx, customer_ids: Iterable[int] | None = None, *,
     return changes
 
 
-def multipliers(ctx: Ctx, customer_ids: Sequence[int]) -> dict[int, Decimal]:
-    """``{customer_id: current tier multiplier}`` (1 for customers without a tier)."""
-    out = {c: Decimal("1") for c in customer_ids}
-    for chunk in chunks(list(customer_ids)):
-        rows = ctx.session.execute(
-            select(LoyaltyAccount.customer_id, LoyaltyTier.multiplier)
-            .join(LoyaltyTier, LoyaltyTier.id == LoyaltyAccount.tier_id)
-            .where(LoyaltyAccount.brand_id == ctx.brand_id,
-                   LoyaltyAccount.customer_id.in_(chunk)))
-        out.update({cid: Decimal(mult) for cid, mult in rows})
-    return out
+def multipliers(ctx: Ctx, tier_ids: dict[int, int | None]) -> dict[int, Decimal]:
+    """``{customer_id: multiplier}`` from ``{customer_id: tier_id}`` (1 without a tier)."""
+    by_id = {t.id: t.multiplier for t in list_tiers(ctx)}
+    return {cid: by_id.get(tid, Decimal("1")) if tid else Decimal("1")
+            for cid, tid in tier_ids.items()}

@@ -66,3 +66,24 @@ def test_money_numbers_and_dates_per_locale() -> None:
     at = dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC)
     assert formatting.datetime(at, "Asia/Shanghai", "en", "short") == "3/2/26, 10:00\u202fAM"
     assert formatting.money(None, "CNY", "en") == "—"
+
+
+def test_core_screens_keep_the_core_translation(tmp_path) -> None:  # noqa: ANN001
+    """A module's catalog may give a shared msgid its own meaning in its own texts, but
+    the core's screens (``gettext_core``) keep the core's translation."""
+    import core.i18n as i18n
+    from core.i18n import gettext_core, register_catalog
+
+    folder = tmp_path / "zh_Hans_CN" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "test_module.po").write_text(
+        'msgid ""\nmsgstr "Content-Type: text/plain; charset=utf-8\\n"\n\n'
+        'msgid "Customers"\nmsgstr "顾客数"\n', encoding="utf-8")
+    register_catalog(tmp_path, "test_module")
+    try:
+        with use_locale("zh_Hans_CN"):
+            assert _("Customers") == "顾客数"
+            assert gettext_core("Customers") == "客户"
+    finally:
+        i18n._catalog_dirs.remove((tmp_path, "test_module"))
+        i18n.translations.cache_clear()

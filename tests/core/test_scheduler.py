@@ -49,15 +49,19 @@ def test_tick_runs_core_and_enabled_module_jobs(make_ctx, brands, rt, monkeypatc
     now = dt.datetime(2026, 3, 2, 20, 0, tzinfo=dt.UTC)  # 3 March 04:00 in Shanghai
     runs = scheduler.tick(make, None, now)
     assert [(r.brand, r.module, r.job) for r in runs] == [
+        ("A", "core", "segments"), ("A", "core", "churned"),
         ("A", "core", "task_rules"), ("A", "core", "lead_pool"), ("A", "core", "noop"),
         ("A", "reminders", "daily"), ("A", "reminders", "broken"),
+        ("B", "core", "segments"), ("B", "core", "churned"),
         ("B", "core", "task_rules"), ("B", "core", "lead_pool"), ("B", "core", "noop")]
     assert seen == [("A", now), ("B", now)]
-    assert runs[0].message == "0 tasks created"  # no customers: nothing to follow up
-    assert runs[1].message == "0 leads dropped to the pool, 0 reassigned"
-    assert runs[3].message == "checked 2026-03-03" and runs[3].counts == {"tasks": 1}
-    assert runs[4].error == "RuntimeError: boom"
-    assert runs[2].message == "nothing"
+    assert runs[0].message == "0 segment changes"  # no customers
+    assert runs[1].message == "0 customers churned, 0 back"
+    assert runs[2].message == "0 tasks created"  # no customers: nothing to follow up
+    assert runs[3].message == "0 leads dropped to the pool, 0 reassigned"
+    assert runs[5].message == "checked 2026-03-03" and runs[5].counts == {"tasks": 1}
+    assert runs[6].error == "RuntimeError: boom"
+    assert runs[4].message == "nothing"
     # a second tick at the same time creates nothing new
     scheduler.tick(make, ["A"], now)
     assert [t.title for t in list_tasks(make("A"))] == ["daily 2026-03-03"]
@@ -73,6 +77,8 @@ def test_tick_command(rt, brands, monkeypatch):
     result = CliRunner().invoke(cli, ["tick", "--brand", "B", "--now", "2026-05-01T08:00:00+08:00"])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
+        "B core/segments: 0 segment changes",
+        "B core/churned: 0 customers churned, 0 back",
         "B core/task_rules: 0 tasks created",
         "B core/lead_pool: 0 leads dropped to the pool, 0 reassigned",
         "B core/noop: 2026-05-01T00:00:00+00:00"]

@@ -44,6 +44,7 @@ class Recorder:
     """A test module: records order events and adds a section to the customer page."""
 
     def __init__(self) -> None:
+        self.with_section = True
         self.paid: list[Any] = []
         self.refunded: list[Any] = []
 
@@ -56,9 +57,11 @@ class Recorder:
         self.refunded.extend(refunds)
 
     @hookimpl
-    def crm_customer_profile_sections(self, ctx: Ctx, customer_id: int) -> list[Any]:
+    def crm_customer_profile_sections(self, ctx: Ctx, customer_id: int) -> list[Any] | None:
         from core.events import ProfileSection
 
+        if not self.with_section:
+            return None
         return [ProfileSection(key="webtest", title="Points balance",
                                html=f'<div class="points">{1000 + customer_id}</div>',
                                order=10)]

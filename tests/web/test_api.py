@@ -6,6 +6,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from flask import Flask
+from flask.testing import FlaskClient
 
 from tests.web.conftest import PASSWORD, Recorder
 from tests.web.seed import Seeded
@@ -181,3 +182,30 @@ def test_tasks_and_interactions(app: Flask, token: Headers, seeded: Seeded) -> N
     assert r.status_code == 422 and list(r.json["errors"]) == ["kind"]
     assert client.get("/api/v1/interactions/?customer_ref=C3",
                       headers=headers).status_code == 404
+
+
+def test_session_cookie_does_not_authenticate_the_api(login: Callable[[str], FlaskClient]
+                                                      ) -> None:
+    # The REST API is CSRF-exempt, so only a JWT may authenticate it.
+    client = login("boss_a")
+    assert client.get("/customers/list/").status_code == 200
+    assert client.get("/api/v1/customers/").status_code == 401
+    assert client.post("/api/v1/customers/", json={"customer_ref": "X", "name": "x"}
+                       ).status_code == 401
+
+
+def test_reps_update_and_status(app: Flask, token: Headers) -> None:
+    client = app.test_client()
+    headers = token("boss_a")
+    r = client.put("/api/v1/reps/R1", json={"territory": "浦东", "capacity": 80},
+                   headers=headers)
+    assert r.status_code == 200 and r.json["result"]["territory"] == "浦东"
+    r = client.post("/api/v1/reps/R1/status", json={"status": "suspended",
+                                                    "effective_on": "2026-03-02"},
+                    headers=headers)
+    assert r.status_code == 200 and r.json["result"]["status"] == "suspended"
+    r = client.post("/api/v1/reps/R1/status", json={"status": "retired"}, headers=headers)
+    assert r.status_code == 422 and list(r.json["errors"]) == ["status"]
+    # A rep may read reps but not change them.
+    assert client.put("/api/v1/reps/R1", json={"territory": "x"},
+                      headers=token("rep1")).status_code == 403

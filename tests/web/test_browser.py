@@ -1,5 +1,5 @@
 """End to end in headless Chromium (Debian's chromium and chromedriver, no downloads):
-log in, create a customer, record an order, see the module section on the customer page,
+log in, create a customer, record an order, see the loyalty points on the customer page,
 switch to Traditional Chinese, and a rep failing to open another rep's customer.
 
 Screenshots of the dashboard and the customer page go to docs/screenshots/.
@@ -24,6 +24,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from core.context import Ctx
 from core.runtime import Runtime
+from core.services.modules import enable_modules
 from core.web.users import create_user
 from tests.conftest import FixedClock
 from tests.web.conftest import PASSWORD, Recorder, build_app
@@ -56,7 +57,9 @@ def driver() -> Iterator[WebDriver]:
 def server(rt: Runtime, clock: FixedClock, ctx_a: Ctx, seeded: Seeded,
            recorder: Recorder) -> Iterator[str]:
     """The app (CSRF on, as in production) served on a free localhost port."""
+    recorder.with_section = False  # the real loyalty section is shown instead
     seed_history(ctx_a, clock)
+    enable_modules(ctx_a, ["loyalty"])  # its points section shows on the customer page
     app: Flask = build_app(rt, clock)
     create_user(app, "boss_a", PASSWORD, "brand_admin", brand_code="A")
     create_user(app, "rep1", PASSWORD, "rep", brand_code="A", rep_ref="R1")
@@ -130,8 +133,12 @@ def test_customer_order_and_languages(driver: WebDriver, server: str, seeded: Se
     WebDriverWait(driver, 10).until(EC.url_to_be(customer_url))
     timeline = driver.find_element(By.CSS_SELECTOR, ".timeline").text
     assert "WEB-O1" in timeline and "¥398.00" in timeline and "电话回访" in timeline
-    section = driver.find_element(By.ID, "section-webtest")
-    assert "points balance" in section.text.lower()  # the title is styled upper-case
+    # The loyalty module's section: 398.00 paid at 1 point per yuan (member tier x 1.00,
+    # rounded down) = 398 points.
+    loyalty = driver.find_element(By.ID, "section-loyalty")
+    assert "积分余额" in loyalty.text
+    assert "<dd>398</dd>" in loyalty.get_attribute("innerHTML")
+    assert "WEB-O1" in loyalty.text
     assert "复购客户" not in driver.find_element(By.CSS_SELECTOR, ".profile-head").text
     assert shot(driver, "customer.png").stat().st_size > 20_000
 

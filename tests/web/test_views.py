@@ -244,3 +244,29 @@ def test_users_screen(login: Login, seeded: Seeded) -> None:
     assert r.status_code == 422 and 'data-field="role"' in r.get_data(as_text=True)
     assert login("boss_b").post("/staff/add", data={}).status_code == 403  # a manager
     assert "boss_b" in login("admin").get("/staff/list/").get_data(as_text=True)
+
+
+def test_brand_admin_enables_a_module(login: Login, rt: Runtime) -> None:
+    from core.models import BrandModule
+
+    boss = login("boss_a")
+    r = boss.post("/brands/module", data={"module": "loyalty", "enable": "1"})
+    assert r.status_code == 302
+    with rt.sessionmaker() as s:
+        rows = s.execute(select(BrandModule.module, BrandModule.enabled)).all()
+    assert rows == [("loyalty", True)]
+    assert login("boss_b").post("/brands/module", data={"module": "loyalty",
+                                                        "enable": "1"}).status_code == 403
+
+
+def test_every_role_can_change_its_password(login: Login, app: Flask) -> None:
+    for name in ("rep1", "cs_a", "audit_a", "boss_b"):
+        client = login(name)
+        assert client.get("/resetmypassword/form").status_code == 200, name
+    client = login("rep1")
+    r = client.post("/resetmypassword/form", data={"password": "new-pass-123",
+                                                   "conf_password": "new-pass-123"})
+    assert r.status_code == 302
+    fresh = app.test_client()
+    fresh.post("/login/", data={"username": "rep1", "password": "new-pass-123"})
+    assert fresh.get("/dashboard/").status_code == 200  # logged in with the new password

@@ -1,7 +1,7 @@
 """Shared plumbing of the REST API: scoping, errors as JSON, pagination, OpenAPI docs.
 
 Endpoints are FAB ``BaseApi`` methods under ``/api/v1/<resource>``, protected by JWT
-(``POST /api/v1/security/login``) or the browser session, with the same ``can_read`` /
+(``POST /api/v1/security/login``), never the browser session, with the same ``can_read`` /
 ``can_write`` permissions and the same brand and rep scoping as the admin screens.
 Errors never leak as a 500: a bad body is 400 (not JSON) or 422 (field errors), another
 brand's or rep's record is 404, a refused business rule is 409/422 with its code.
@@ -20,7 +20,7 @@ from flask import request
 from flask_appbuilder.api import BaseApi
 
 from core.errors import DomainError, NotFound, RuleViolation, ValidationFailed
-from core.i18n import _
+from core.i18n import gettext_core as _
 from core.services.browse import Page
 from core.web import roles
 from core.web.context import NoBrand
@@ -70,7 +70,8 @@ def openapi(summary: str, *, query: Iterable[str] = (), paged: bool = False,
 
 
 _METHOD = {"get_list": "get", "get_one": "get", "post": "post", "put": "put",
-           "pay": "post", "cancel": "post", "refund": "post", "complete": "post"}
+           "pay": "post", "cancel": "post", "refund": "post", "complete": "post",
+           "status": "post"}
 
 
 def api_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -101,11 +102,13 @@ class CrmApi(BaseApi):
     """A directcrm REST resource."""
 
     version = "v1"
-    allow_browser_login = True
+    # JWT only: FAB's REST APIs are CSRF-exempt, so the browser's session cookie must not
+    # authenticate them (a forged cross-site request would otherwise act as the user).
+    allow_browser_login = False
     base_permissions = [roles.READ, roles.WRITE]
     method_permission_name = {"get_list": "read", "get_one": "read", "post": "write",
                               "put": "write", "pay": "write", "cancel": "write",
-                              "refund": "write", "complete": "write"}
+                              "refund": "write", "complete": "write", "status": "write"}
 
     def json_body(self) -> dict[str, Any]:
         """The request's JSON object, or a ValidationFailed naming the problem."""

@@ -13,7 +13,7 @@ from flask import request
 from flask_appbuilder.api import expose, protect
 
 from core.errors import ValidationFailed
-from core.i18n import _
+from core.i18n import gettext_core as _
 from core.models import Customer, Order, Product, Rep, Return
 from core.schemas import AwareDateTime
 from core.services import browse
@@ -21,7 +21,7 @@ from core.services.activities import complete_task, create_interaction, create_t
 from core.services.customers import create_customer, update_customer
 from core.services.orders import cancel_order, create_order, create_return, pay_order, refund_return
 from core.services.products import create_product, update_product
-from core.services.reps import create_rep
+from core.services.reps import change_rep_status, create_rep, update_rep
 from core.services.scoping import get_by_ref
 from core.web.api import serializers as ser
 from core.web.api.base import CrmApi, api_errors, openapi
@@ -104,6 +104,27 @@ class RepApi(CrmApi):
     def post(self) -> Any:
         return self.response(201, result=_json(ser.rep(create_rep(crm_ctx(),
                                                                   self.json_body()))))
+
+    @expose("/<string:ref>", methods=["PUT"])
+    @protect()
+    @api_errors
+    @openapi("Update a rep's profile", path=("ref",), body=True)
+    def put(self, ref: str) -> Any:
+        return self.response(200, result=_json(ser.rep(update_rep(crm_ctx(), ref,
+                                                                  self.json_body()))))
+
+    @expose("/<string:ref>/status", methods=["POST"])
+    @protect()
+    @api_errors
+    @openapi("Move a rep to another status (modules may refuse)", path=("ref",), body=True)
+    def status(self, ref: str) -> Any:
+        from core.schemas import load_or_raise
+        from core.web.forms import StatusChangeSchema
+
+        ctx = crm_ctx()
+        values = load_or_raise(StatusChangeSchema(), self.json_body())
+        return self.response(200, result=_json(ser.rep(change_rep_status(
+            ctx, ref, values["status"], values.get("effective_on"), values.get("reason")))))
 
 
 class ProductApi(CrmApi):

@@ -106,7 +106,7 @@ class CrmView(BaseView):
                          **extra), (422 if errors else 200)
 
     def saved_message(self) -> str:
-        from core.i18n import _
+        from core.i18n import gettext_core as _
 
         return _("Saved.")
 

@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 
 from core.errors import DomainError
-from core.i18n import _
+from core.i18n import gettext_core as _
 from core.models import Brand
 from core.services.brands import create_brand, list_brands
 from core.services.modules import disable_modules, enable_modules, module_statuses

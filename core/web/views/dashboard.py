@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_appbuilder import expose, has_access
 
-from core.i18n import _
+from core.i18n import gettext_core as _
 from core.services.figures import dashboard_figures
 from core.web import charts, formatting, labels
 from core.web.context import crm_ctx

@@ -9,7 +9,7 @@ from flask import flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 
 from core.errors import DomainError
-from core.i18n import _
+from core.i18n import gettext_core as _
 from core.models import Order, Return
 from core.services import browse
 from core.services.orders import cancel_order, create_order, create_return, pay_order, refund_return

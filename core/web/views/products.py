@@ -7,7 +7,7 @@ from typing import Any
 from flask import request, url_for
 from flask_appbuilder import expose, has_access
 
-from core.i18n import _
+from core.i18n import gettext_core as _
 from core.models import Product
 from core.services import browse
 from core.services.products import create_product, update_product

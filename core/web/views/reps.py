@@ -7,7 +7,7 @@ from typing import Any
 from flask import abort, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 
-from core.i18n import _
+from core.i18n import gettext_core as _
 from core.models import Rep
 from core.services import browse
 from core.services.figures import rep_summary

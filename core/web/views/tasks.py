@@ -7,7 +7,7 @@ from typing import Any
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 
-from core.i18n import _
+from core.i18n import gettext_core as _
 from core.services import browse
 from core.services.activities import complete_task, create_task
 from core.web import labels

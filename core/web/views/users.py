@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app, url_for
 from flask_appbuilder import expose, has_access
 
-from core.i18n import _
+from core.i18n import gettext_core as _
 from core.services import browse
 from core.services.brands import list_brands
 from core.web import roles

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import replace
 
 from sqlalchemy import and_, func, or_, select
 
@@ -112,7 +113,6 @@ def check_ds11(ctx: Ctx, rule: Rule, period: Period) -> ComplianceResult:
     result = outcome(ctx, rule, checked=1, records=records, figures=figures,
                      columns=(_("Finding"), _("Due on"), _("Generated at")))
     if first is None and today <= deadline:
-        from dataclasses import replace
         result = replace(result, status="warn")  # not due yet
     return result
 

@@ -8,7 +8,10 @@ filing). Imported pay is declared computed on own sales by the brand that import
 
 from __future__ import annotations
 
+import contextvars
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -48,8 +51,34 @@ class PeriodPay:
     sources: list[PaySource]
 
 
+_RUN_CACHE: contextvars.ContextVar[dict[tuple[int, str], PeriodPay] | None] = \
+    contextvars.ContextVar("compliance_pay_cache", default=None)
+
+
+@contextmanager
+def one_pay_collection() -> Iterator[None]:
+    """Within the block, :func:`collect_pay` reads the data and calls the modules' hook
+    once per brand and period (a report runs DS7, PY1 and DS11 on the same pay)."""
+    token = _RUN_CACHE.set({})
+    try:
+        yield
+    finally:
+        _RUN_CACHE.reset(token)
+
+
 def collect_pay(ctx: Ctx, period: Period) -> PeriodPay:
     """Gather the period's pay from the import table (one GROUP BY) and the hook."""
+    cache = _RUN_CACHE.get()
+    key = (ctx.brand_id, period.label)
+    if cache is not None and key in cache:
+        return cache[key]
+    result = _collect_pay(ctx, period)
+    if cache is not None:
+        cache[key] = result
+    return result
+
+
+def _collect_pay(ctx: Ctx, period: Period) -> PeriodPay:
     pay: dict[int, Decimal] = defaultdict(lambda: ZERO)
     tax: dict[int, Decimal] = defaultdict(lambda: ZERO)
     sources: dict[tuple[str, str, tuple[str, ...]], PaySource] = {}

@@ -17,6 +17,23 @@ from plugins.compliance.rules import Rule
 # -- shared with the decision hooks --------------------------------------------------------
 
 
+def N_(message: str) -> str:  # noqa: N802 - mark for extraction, translated when shown
+    return message
+
+
+# The excluded groups of DSR art. 15, by the occupation code stored on the rep.
+EXCLUDED_GROUPS = {
+    "no_civil_capacity": N_("without full civil capacity"),
+    "student": N_("full-time student"),
+    "teacher": N_("teacher"),
+    "medical_staff": N_("medical staff"),
+    "civil_servant": N_("civil servant"),
+    "military": N_("active military"),
+    "brand_employee": N_("employee of the brand"),
+    "foreign_resident": N_("foreign resident"),
+}
+
+
 def ineligibility_reasons(birth_date: dt.date | None, occupation: str | None, on: dt.date,
                           params: dict[str, Any]) -> list[str]:
     """Why a rep may not be active on ``on`` under DS1 (empty list: eligible)."""
@@ -27,7 +44,9 @@ def ineligibility_reasons(birth_date: dt.date | None, occupation: str | None, on
     elif birth_date > years_before(on, min_age):
         reasons.append(_("under %(age)s on %(date)s", age=min_age, date=on.isoformat()))
     if occupation and occupation in params.get("excluded_occupations", ()):
-        reasons.append(_("excluded group: %(occupation)s", occupation=occupation))
+        label = EXCLUDED_GROUPS.get(occupation)
+        reasons.append(_("excluded group: %(occupation)s",
+                         occupation=_(label) if label else occupation))
     return reasons
 
 
@@ -57,20 +76,27 @@ def _live_orders(ctx: Ctx, period: Period) -> list[Any]:
             Order.rep_id.is_not(None)]
 
 
+def ineligible_active_reps(ctx: Ctx, params: dict[str, Any], on: dt.date) -> list[tuple]:
+    """Active reps not eligible on ``on``: ``(rep_id, rep_ref, name, birth_date, occupation,
+    reasons)``; SQL narrows to the candidates (age cut-off, excluded occupations)."""
+    cutoff = years_before(on, int(params.get("min_age", 18)))
+    rows = ctx.session.execute(
+        select(Rep.id, Rep.rep_ref, Rep.name, Rep.birth_date, Rep.occupation).where(
+            Rep.brand_id == ctx.brand_id, Rep.status == RepStatus.ACTIVE,
+            or_(Rep.birth_date.is_(None), Rep.birth_date > cutoff,
+                Rep.occupation.in_(list(params.get("excluded_occupations", ())))))
+        .order_by(Rep.rep_ref))
+    return [(rid, ref, name, birth, occupation,
+             "; ".join(ineligibility_reasons(birth, occupation, on, params)))
+            for rid, ref, name, birth, occupation in rows]
+
+
 def check_ds1(ctx: Ctx, rule: Rule, period: Period) -> ComplianceResult:
     """Active reps who are not eligible at the end of the period."""
-    params = rule.parameters
-    cutoff = years_before(period.end, int(params.get("min_age", 18)))
-    active = [Rep.brand_id == ctx.brand_id, Rep.status == RepStatus.ACTIVE]
-    checked = ctx.session.scalar(select(func.count()).select_from(Rep).where(*active)) or 0
-    rows = ctx.session.execute(
-        select(Rep.rep_ref, Rep.name, Rep.birth_date, Rep.occupation).where(
-            *active, or_(Rep.birth_date.is_(None), Rep.birth_date > cutoff,
-                         Rep.occupation.in_(list(params.get("excluded_occupations", ())))))
-        .order_by(Rep.rep_ref))
-    records = [(ref, name, birth, occupation or "",
-                "; ".join(ineligibility_reasons(birth, occupation, period.end, params)))
-               for ref, name, birth, occupation in rows]
+    checked = ctx.session.scalar(select(func.count()).select_from(Rep).where(
+        Rep.brand_id == ctx.brand_id, Rep.status == RepStatus.ACTIVE)) or 0
+    records = [(ref, name, birth, occupation or "", reasons) for _id, ref, name, birth,
+               occupation, reasons in ineligible_active_reps(ctx, rule.parameters, period.end)]
     return outcome(ctx, rule, checked=checked, records=records, columns=(
         _("Rep"), _("Name"), _("Birth date"), _("Occupation"), _("Reason")))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -87,7 +88,6 @@ def check_ds12(ctx: Ctx, rule: Rule, period: Period) -> ComplianceResult:
         _("Finding"), _("Required deposit"), _("Deposit held")))
     if held is None and records:
         # Missing data is a warning to fill in, not a proven breach.
-        from dataclasses import replace
         result = replace(result, status="warn")
     return result
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from core.context import Ctx
 from core.i18n import _, normalise_locale, use_locale
 from plugins.compliance.checks.filing import FILING_KIND
+from plugins.compliance.checks.pay import one_pay_collection
 from plugins.compliance.models import ReportRecord
 from plugins.compliance.report.documents import (
     CoverInfo,
@@ -77,8 +78,10 @@ def generate_filing_pack(ctx: Ctx, period_text: str, out: str | Path,
         rule = info.pack.get("DS11")
         filing_day = int(rule.parameters.get("filing_day", 15)) if rule else 15
         meta = _meta(ctx, info, _("Monthly filing pack"), locale, fmt)
-        pages = render(filing_blocks(ctx, info, fmt, filing_day, progress, budget=row_budget),
-                       out, meta, environment(fmt), row_budget=row_budget)
+        with one_pay_collection():
+            pages = render(filing_blocks(ctx, info, fmt, filing_day, progress,
+                                         budget=row_budget),
+                           out, meta, environment(fmt), row_budget=row_budget)
         ctx.session.rollback()
         return register_report(ctx, out, kind=FILING_KIND, period=period, locale=locale,
                                pack=info.pack, pages=pages,

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+
+from core.errors import NotFound, ValidationFailed
 from core.hookspecs import hookimpl
 from core.models import Customer, Interaction, InteractionKind
-from core.services.brands import update_brand_settings
-from core.services.churn_risk import at_risk_customers, customer_risk_flags
+from core.services.churn_risk import at_risk_customers, configure, customer_risk_flags
 from core.services.modules import enable_modules
 from core.services.scoping import get_by_ref
 from tests.core.custmgmt.helpers import customers, order, seed_catalogue
@@ -70,13 +72,17 @@ def flags(rows):
     return {r.customer_ref: [f.rule for f in r.flags] for r in rows}
 
 
-def test_rules_without_the_complaints_module(ctx_a):
+def test_rules_without_the_complaints_module(ctx_a, ctx_b):
     seed(ctx_a)
     assert flags(at_risk_customers(ctx_a, AS_OF)) == {
         "K2": ["no_order", "no_contact"], "K3": ["no_contact"]}
     assert [f.rule for f in customer_risk_flags(ctx_a, "K2", AS_OF)] == [
         "no_order", "no_contact"]
     assert customer_risk_flags(ctx_a, "K4", AS_OF) == []
+    k3 = _ids(ctx_a)["K3"]
+    assert [f.rule for f in customer_risk_flags(ctx_a, k3, AS_OF)] == ["no_contact"]
+    with pytest.raises(NotFound):
+        customer_risk_flags(ctx_b, k3, AS_OF)
 
 
 def test_hook_signals_and_thresholds(ctx_a, ctx_b):
@@ -94,10 +100,21 @@ def test_hook_signals_and_thresholds(ctx_a, ctx_b):
     # once per period for the whole batch of purchasing customers (K1, K2, K3)
     k = _ids(ctx_a)
     assert [c[3] for c in module.calls] == [sorted([k["K1"], k["K2"], k["K3"]])] * 2
-    update_brand_settings(ctx_a, "churn_risk", {"satisfaction_drop_pct": "25",
-                                                "no_contact_days": 31, "complaints_rise": 2})
+    configure(ctx_a, {"satisfaction_drop_pct": "25", "no_contact_days": 31,
+                      "complaints_rise": 2})
     # 31 days reach 2026-01-29: K2's contact counts; 22% < 25%; a rise of 1 < 2.
     assert flags(at_risk_customers(ctx_a, AS_OF)) == {"K2": ["no_order"],
                                                       "K3": ["no_contact"]}
     # brand B did not enable the module and has no customers
     assert at_risk_customers(ctx_b, AS_OF) == []
+
+
+def test_rules_can_be_switched_off_and_bad_settings_are_named(ctx_a):
+    seed(ctx_a)
+    configure(ctx_a, {"rules": ["no_order"]})
+    assert flags(at_risk_customers(ctx_a, AS_OF)) == {"K2": ["no_order"]}
+    with pytest.raises(ValidationFailed) as exc:
+        configure(ctx_a, {"rules": ["sunspots"], "no_order_days": 0,
+                          "satisfaction_drop_pct": "x", "colour": "red"})
+    assert set(exc.value.errors) == {"rules", "no_order_days", "satisfaction_drop_pct",
+                                     "colour"}

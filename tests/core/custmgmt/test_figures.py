@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from core.analytics.figures import figures
 from core.cli import common
 from core.cli.common import cli
+from core.leads.models import Lead, LeadChannel, LeadStatus
 from core.models import Rep, Task, TaskStatus
 from core.services.brands import update_brand_settings
 from core.services.scoping import get_by_ref
@@ -27,8 +28,22 @@ def task(ctx, rep, due, status, done=None, key=None):
                    status=status, done_at=done, rule_key=key, created_at=ctx.now()))
 
 
+def lead(ctx, ref, rep, converted_at):
+    rep_id = get_by_ref(ctx, Rep, rep).id
+    status = LeadStatus.CONVERTED if converted_at else LeadStatus.NEW
+    with ctx.write() as s:
+        s.add(Lead(brand_id=ctx.brand_id, lead_ref=ref, name=ref, channel=LeadChannel.EVENT,
+                   status=status, rep_id=rep_id, converted_at=converted_at,
+                   created_at=ctx.now(), updated_at=ctx.now()))
+
+
 def seed(ctx):
     seed_catalogue(ctx, reps=("R1", "R2"))
+    lead(ctx, "L1", "R1", dt.datetime(2025, 7, 1, 2, tzinfo=dt.UTC))    # converted in period
+    lead(ctx, "L2", "R2", dt.datetime(2025, 9, 1, 2, tzinfo=dt.UTC))    # converted in period
+    # 15:59 UTC on 28 Feb is 23:59 local, the day before the period; L4 is still open
+    lead(ctx, "L3", "R1", dt.datetime(2025, 2, 28, 15, 59, tzinfo=dt.UTC))
+    lead(ctx, "L4", "R1", None)
     customers(ctx, "F1", "F2", "F4", rep="R1")
     customers(ctx, "F3", "F5", rep="R2")
     order(ctx, "F1", "2025-01-10T10:00:00", "100.00", rep="R1")   # before the period
@@ -64,7 +79,7 @@ def test_brand_figures(ctx_a):
     assert f.new_customers == 2                         # F2, F3 (F1 first bought in Jan 2025)
     # Tasks due in the period, not cancelled: t1 (on time), t2 (late), t3 (open) → 1/3
     assert (f.tasks_due, f.tasks_on_time, f.follow_up_timeliness) == (3, 1, Decimal("33.33"))
-    assert f.leads_converted is None
+    assert f.leads_converted == 2                       # L1, L2
 
 
 def test_rep_figures_and_fixed_retention(ctx_a, rt, monkeypatch):
@@ -78,6 +93,7 @@ def test_rep_figures_and_fixed_retention(ctx_a, rt, monkeypatch):
     # Mean 72 days = 72 / 365 years = 0.197… → LTV = 200 × 1 × 72/365 = 39.452… → 39.45
     assert (f.years_retained, f.ltv) == (Decimal("0.20"), Decimal("39.45"))
     assert f.new_customers == 1                          # F2
+    assert f.leads_converted == 1                        # L1 (L3 a minute before the period)
     assert (f.tasks_due, f.tasks_on_time, f.follow_up_timeliness) == (2, 1, Decimal("50.00"))
     update_brand_settings(ctx_a, "figures", {"years_retained": "3"})
     # LTV = 225 × 4/3 × 3 = 900.00
@@ -94,5 +110,5 @@ def test_rep_figures_and_fixed_retention(ctx_a, rt, monkeypatch):
 
 def test_empty_brand_has_no_ratios(ctx_b):
     f = figures(ctx_b, as_of=AS_OF)
-    assert (f.orders, f.aov, f.repurchase_rate, f.ltv, f.follow_up_timeliness) == (
-        0, None, None, None, None)
+    assert (f.orders, f.aov, f.repurchase_rate, f.ltv, f.follow_up_timeliness,
+            f.leads_converted) == (0, None, None, None, None, 0)

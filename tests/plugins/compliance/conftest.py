@@ -124,11 +124,18 @@ class FakePayModule:
 
     def __init__(self) -> None:
         self.items: list[Any] = []
+        self.calls = 0
 
     @hookimpl
     def crm_rep_pay_items(self, ctx: Ctx, period_start: dt.date,
                           period_end: dt.date) -> list[Any]:
+        self.calls += 1
         return [i for i in self.items if i.period == f"{period_start:%Y-%m}"]
+
+    @hookimpl
+    def crm_compliance_checks(self, ctx: Ctx, period_start: dt.date,
+                              period_end: dt.date) -> list[Any]:
+        return list(getattr(self, "results", []))
 
 
 @pytest.fixture()

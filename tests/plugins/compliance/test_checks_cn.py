@@ -208,3 +208,27 @@ def test_period_uses_brand_timezone(clean_a):
     assert p.end_utc == dt.datetime(2026, 2, 28, 16, 0, tzinfo=dt.UTC)
 
 
+
+
+def test_ds1_periodic_recheck_creates_one_task_per_rep(clean_a):
+    from core.models import Task
+    from plugins.compliance.jobs import recheck_eligibility
+    clean_a.session.rollback()
+    with clean_a.write() as s:
+        s.query(Rep).filter_by(brand_id=clean_a.brand_id, rep_ref="R1").update(
+            {"occupation": "student"})
+    first = recheck_eligibility(clean_a)
+    assert first.counts == {"ineligible": 1, "tasks_created": 1}
+    again = recheck_eligibility(clean_a)  # idempotent: same rep, no new task
+    assert again.counts == {"ineligible": 1, "tasks_created": 0}
+    clean_a.session.rollback()
+    titles = [t.title for t in clean_a.session.query(Task).filter_by(
+        brand_id=clean_a.brand_id, kind="compliance")]
+    assert len(titles) == 1 and "R1" in titles[0] and "DS1" in titles[0]
+
+
+def test_deposit_amount_is_validated(clean_a):
+    from core.errors import ValidationFailed
+    with pytest.raises(ValidationFailed) as exc:
+        set_deposit_held(clean_a, "12.345")
+    assert "amount" in exc.value.errors

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from core.services.reps import change_rep_status
 from tests.plugins.compliance.conftest import local, order, rep, ret
@@ -40,3 +41,10 @@ def test_tw_does_not_check_certificates(clean_b, results):
         certificate_valid_until=None, province="Taipei")
     order(clean_b, "O5", "2026-02-11T10:00:00", rep_ref="R5", region="Taipei")  # not refused
     assert "DS3" not in results(clean_b)
+
+
+def test_tw_price_deviation_warns(clean_b, results):
+    order(clean_b, "O-DISC", "2026-02-11T10:00:00", price="95.00", qty=1, region="Taipei")
+    res = results(clean_b)["DS6"]
+    assert res.status == "warn" and res.records[0][0] == "O-DISC"
+    assert res.records[0][-1] == Decimal("-5.00")  # 95.00 − 100.00

@@ -50,3 +50,10 @@ def test_tw_allows_downline_sales_but_not_recruiting(clean_b, fake_pay, results)
                                 inputs=("recruit_count",)))
     res = results(clean_b)["PY1"]
     assert res.status == "fail" and [r[1] for r in res.records] == ["recruit_bonus"]
+
+
+def test_a_report_run_asks_the_modules_for_pay_once(clean_a, fake_pay, results):
+    module = fake_pay(clean_a)
+    results(clean_a)
+    # DS7, PY1 and DS11 all read the pay; the hook is called once for the run.
+    assert module.calls == 1

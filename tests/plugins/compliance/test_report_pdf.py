@@ -43,7 +43,7 @@ def test_chinese_report_has_headings_and_embedded_cjk_font(clean_a, tmp_path):
     out = tmp_path / "r.pdf"
     record = generate_compliance_report(clean_a, "2026-02", out, locale="zh_Hans_CN")
     text = text_of(out)
-    for heading in ("合规报告", "规则汇总", "DS10 · 仅限六类直销产品", "相关记录", "审核签字"):
+    for heading in ("合规报告", "摘要", "DS10 · 仅限六类直销产品", "相关记录", "审核签字"):
         assert heading in text, heading
     assert "华美" not in text and "Brand A" in text  # brand name on the cover and header
     assert "不合规" in text and "TOY00" in text
@@ -53,14 +53,14 @@ def test_chinese_report_has_headings_and_embedded_cjk_font(clean_a, tmp_path):
     pages = len(PdfReader(out).pages)
     assert record.pages == pages
     for k in range(1, pages + 1):
-        assert f"第 {k} 页,共 {pages} 页" in text_of(out, k)
+        assert f"第 {k} 页，共 {pages} 页" in text_of(out, k)
 
 
 def test_traditional_chinese_report_for_a_tw_brand(clean_b, tmp_path):
     out = tmp_path / "tw.pdf"
     generate_compliance_report(clean_b, "2026-02", out)  # brand B's default: zh_Hant_TW
     text = text_of(out)
-    assert "合規報告" in text and "規則彙總" in text
+    assert "合規報告" in text and "摘要" in text and "第 1 頁，共" in text
     assert any("Noto-Sans-CJK-TC" in f[0] for f in fonts_of(out))
 
 
@@ -144,3 +144,12 @@ def test_cli_report_and_verify(clean_a, rt, tmp_path, monkeypatch):
     result = runner.invoke(cli, ["report", "compliance", "--brand", "A", "--period", "2026-2",
                                  "--out", str(out)])
     assert result.exit_code == 1 and "period" in result.output
+
+
+def test_same_report_twice_at_the_same_instant(clean_a, tmp_path):
+    """Identical bytes (same data, same clock) are registered once, not a crash."""
+    a = generate_compliance_report(clean_a, "2026-02", tmp_path / "a.pdf", locale="en")
+    b = generate_compliance_report(clean_a, "2026-02", tmp_path / "b.pdf", locale="en")
+    assert a.sha256 == b.sha256  # rendering is deterministic
+    assert a.id == b.id and len(list_reports(clean_a)) == 1
+    assert verify_report(clean_a, tmp_path / "b.pdf").sha256 == b.sha256

@@ -31,3 +31,12 @@ def test_compliance_page_and_pdf_download(login, ctx_a, tmp_path):  # noqa: F811
 
 def test_page_is_404_where_the_module_is_off(login):  # noqa: F811
     assert login("audit_a").get("/compliance/").status_code == 404
+
+
+def test_reps_cannot_open_the_compliance_page(login, ctx_a):  # noqa: F811
+    enable_modules(ctx_a, ["compliance"])
+    client = login("rep1")  # the filing pack lists every rep's income: not for reps
+    for url in ("/compliance/", "/compliance/download?period=2026-02&kind=filing"):
+        r = client.get(url)
+        assert r.status_code in (302, 403, 404), (url, r.status_code)
+        assert r.mimetype != "application/pdf"

@@ -8,12 +8,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from core.errors import DomainError, RuleViolation
+from core.errors import DomainError, ValidationFailed
 from core.events import OrderPaid, OrderRefunded
 from core.models import Customer
 from core.services.orders import cancel_order, refund_event
 from core.services.scoping import get_by_ref
 from plugins.loyalty import services
+from plugins.loyalty.ledger import InsufficientPoints
 from plugins.loyalty.models import LoyaltyAccount, LoyaltyEntry, LoyaltyTier
 from tests.plugins.loyalty.conftest import balance, entries, pay, refund
 
@@ -86,7 +87,7 @@ def test_points_paid_share_earns_nothing_and_is_spent(loyal_a):
 
 def test_points_payment_without_enough_points_is_refused_whole(loyal_a):
     pay(loyal_a, "O1", "150.00")  # 150 points
-    with pytest.raises(RuleViolation, match="Not enough points"):
+    with pytest.raises(InsufficientPoints, match="Not enough points"):
         pay(loyal_a, "O2", "300.00", points_amount="2.00", at="2026-03-01T11:00:00")
     # 2.00 needs 200 points, only 150: the order and every entry were rolled back
     assert [(e[2], e[3]) for e in entries(loyal_a)] == [("earn", 150)]
@@ -94,7 +95,7 @@ def test_points_payment_without_enough_points_is_refused_whole(loyal_a):
 
 def test_points_payment_below_minimum_is_refused(loyal_a):
     services.adjust(loyal_a, {"customer_ref": "C1", "points": 1000, "reason": "gift"})
-    with pytest.raises(RuleViolation, match="minimum"):
+    with pytest.raises(ValidationFailed, match="minimum"):
         pay(loyal_a, "O1", "100.00", points_amount="0.50")  # 50 points < 100 minimum
 
 
@@ -217,3 +218,20 @@ def test_ledger_rows_carry_the_brand(loyal_a):
     pay(loyal_a, "O1", "10.00")
     assert {e.brand_id for e in loyal_a.session.scalars(select(LoyaltyEntry))} == \
         {loyal_a.brand_id}
+
+
+def test_merged_customers_points_move_to_the_survivor_with_their_expiry(loyal_a):
+    from core.services.customers import create_customer
+    from core.services.merge import merge_customers
+
+    create_customer(loyal_a, {"customer_ref": "C2", "name": "客户2", "phone": "13700000002"})
+    pay(loyal_a, "O1", "100.00")  # C1: 100
+    pay(loyal_a, "O2", "200.00", customer="C2", at="2026-02-01T10:00:00", qty=2)  # C2: 200
+    merge_customers(loyal_a, "C1", ["C2"])
+    assert (balance(loyal_a, "C1"), balance(loyal_a, "C2")) == (300, 0)
+    moved_in = [e for e in entries(loyal_a) if e[4] == "merge" and e[3] > 0]
+    # O2's lot (paid 2026-02-01 Shanghai) keeps its expiry: 2027-02-02 00:00 +08:00
+    assert [(e[3], e[7]) for e in moved_in] == [(200, dt.datetime(2027, 2, 1, 16, 0,
+                                                                  tzinfo=UTC))]
+    refund(loyal_a, "R1", "O2", "200.00", qty=2)  # O2 now belongs to the survivor
+    assert balance(loyal_a, "C1") == 100  # its 200 points taken back from C1

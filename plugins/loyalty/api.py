@@ -1,0 +1,104 @@
+"""REST API of the loyalty module under ``/api/v1/loyalty``: balance, ledger, redemption.
+
+Same permissions as the screens (resource ``mod_loyalty``: ``can_read`` to look,
+``can_write`` to redeem), same brand and rep scoping (another brand's customer is 404).
+A redemption's ``redemption_ref`` makes a retried request harmless.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask_appbuilder.api import expose, protect
+
+from core.context import Ctx
+from core.errors import NotFound
+from core.i18n import _
+from core.models import Customer
+from core.services.scoping import get_by_ref
+from core.web.api.base import CrmApi, api_errors, jsonable
+from core.web.context import crm_ctx
+from plugins.loyalty import services
+from plugins.loyalty.models import LoyaltyEntry
+from plugins.loyalty.schemas import EntryOut
+
+
+def _doc(method: str, summary: str, body: bool = False) -> str:
+    lines = [summary, "---", f"{method}:", f"  summary: {json.dumps(summary)}", "  parameters:",
+             "  - in: path", "    name: ref", "    required: true", "    schema:",
+             "      type: string"]
+    if body:
+        lines += ["  requestBody:", "    required: true", "    content:",
+                  "      application/json:", "        schema:", "          type: object"]
+    lines += ["  responses:", "    200:", "      description: OK", "    404:",
+              "      description: No such customer in your brand", "    422:",
+              "      description: Field errors or not enough points"]
+    return "\n".join(lines)
+
+
+def _brand_ctx() -> Ctx:
+    """The request's context; a brand without the module gets 404 like any unknown page."""
+    ctx = crm_ctx()
+    if services.MODULE not in ctx.enabled_modules:
+        raise NotFound(_("The loyalty module is not enabled for brand %(brand)s.",
+                         brand=ctx.brand.code if ctx.brand else "-"))
+    return ctx
+
+
+def _entry(e: LoyaltyEntry) -> dict[str, Any]:
+    return jsonable(EntryOut().dump(e))
+
+
+class LoyaltyApi(CrmApi):
+    """A customer's points: balance, ledger, and spending them."""
+
+    resource_name = "loyalty"
+    class_permission_name = "mod_loyalty"
+    method_permission_name = {"balance": "read", "ledger": "read", "rewards": "read",
+                              "redeem": "write", "redeem_reward": "write"}
+
+    @expose("/customers/<string:ref>/balance", methods=["GET"])
+    @protect()
+    @api_errors
+    def balance(self, ref: str) -> Any:
+        ctx = _brand_ctx()
+        s = services.summary(ctx, get_by_ref(ctx, Customer, ref).id, last=0)
+        return self.response(200, result={
+            "customer_ref": ref, "balance": s.balance, "spendable": s.spendable,
+            "tier": s.tier_code, "tier_name": s.tier_name, "expiring_soon": s.expiring_soon,
+            "expiring_by": s.expiring_by.isoformat()})
+
+    balance.__doc__ = _doc("get", "A customer's points balance and tier")
+
+    @expose("/customers/<string:ref>/ledger", methods=["GET"])
+    @protect()
+    @api_errors
+    def ledger(self, ref: str) -> Any:
+        ctx = _brand_ctx()
+        page, size = self.paging()
+        rows = services.ledger_entries(ctx, ref, limit=size, offset=(page - 1) * size)
+        return self.response(200, page=page, page_size=size, result=[_entry(e) for e in rows])
+
+    ledger.__doc__ = _doc("get", "A customer's ledger entries, newest first")
+
+    @expose("/customers/<string:ref>/redemptions", methods=["POST"])
+    @protect()
+    @api_errors
+    def redeem(self, ref: str) -> Any:
+        entry = services.redeem_points(_brand_ctx(), {**self.json_body(), "customer_ref": ref})
+        return self.response(201, result=_entry(entry))
+
+    redeem.__doc__ = _doc("post", "Spend points (body: points, redemption_ref, reason)",
+                          body=True)
+
+    @expose("/customers/<string:ref>/rewards", methods=["POST"])
+    @protect()
+    @api_errors
+    def redeem_reward(self, ref: str) -> Any:
+        row = services.redeem_reward(_brand_ctx(), {**self.json_body(), "customer_ref": ref})
+        return self.response(201, result={"redemption_ref": row.redemption_ref,
+                                          "points": row.points, "entry_id": row.entry_id})
+
+    redeem_reward.__doc__ = _doc("post", "Give a reward for points (body: reward_code, "
+                                 "redemption_ref)", body=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -72,6 +73,15 @@ def _wipe(eng: Engine) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with eng.begin() as conn:
         if eng.dialect.name == "postgresql":
+            # A session an earlier test left "idle in transaction" would block TRUNCATE
+            # forever: end it, and say so (the leak is that test's bug).
+            ended = conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+                "current_database() AND pid <> pg_backend_pid() AND state LIKE 'idle in "
+                "transaction%'")).all()
+            if ended:
+                warnings.warn(f"ended {len(ended)} database session(s) an earlier test left "
+                              "idle in a transaction", stacklevel=2)
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
                               + " RESTART IDENTITY CASCADE"))
         else:

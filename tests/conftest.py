@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import close_all_sessions
 
 from core.audit.models import append_only_statements
 from core.config import Settings
@@ -82,6 +83,8 @@ def _wipe(eng: Engine) -> None:
             if ended:
                 warnings.warn(f"ended {len(ended)} database session(s) an earlier test left "
                               "idle in a transaction", stacklevel=2)
+            # Anything still blocking fails this test instead of hanging the whole run.
+            conn.execute(text("SET LOCAL lock_timeout = '30s'"))
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
                               + " RESTART IDENTITY CASCADE"))
         else:
@@ -101,6 +104,7 @@ def rt(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[Runtime]:
                       registry=default_registry())
     runtime.__dict__["engine"] = engine  # share the session-wide engine
     yield runtime
+    close_all_sessions()  # a session a test forgot must not hold locks into the next test
 
 
 class FixedClock:

@@ -172,7 +172,11 @@ def machine() -> dict[str, str]:
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                                 capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+        # The benchmarks' own outputs (this README, results, profiles) do not count: runs
+        # side by side rewrite them.
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
+                                ".", ":!bench/README.md", ":!bench/results.json",
+                                ":!bench/profiles"],
                                cwd=ROOT, capture_output=True, text=True).stdout.strip()
         if dirty:
             commit += " (+ uncommitted changes)"

@@ -40,6 +40,7 @@ CORE_NAV: tuple[NavItem, ...] = (
     NavItem(N_("Products"), "ProductView.list", "Products", "◆"),
     NavItem(N_("Brands"), "BrandView.list", "Brands", "⚑"),
     NavItem(N_("Users"), "UserView.list", "Users", "⚷"),
+    NavItem(N_("Audit log"), "AuditView.list", roles.AUDIT, "☰"),
 )
 
 

@@ -12,6 +12,7 @@ from core.web import nav
 
 def register_views(appbuilder: AppBuilder) -> None:
     """Add the core screens (their menu is the sidebar in ``core.web.nav``)."""
+    from core.web.views.audit import AuditView
     from core.web.views.brands import BrandView
     from core.web.views.customers import CustomerView
     from core.web.views.dashboard import DashboardView
@@ -24,7 +25,8 @@ def register_views(appbuilder: AppBuilder) -> None:
     from core.web.views.users import UserView
 
     for view in (LanguageView, DashboardView, CustomerView, OrderView, ReturnView,
-                 InteractionView, TaskView, RepView, ProductView, BrandView, UserView):
+                 InteractionView, TaskView, RepView, ProductView, BrandView, UserView,
+                 AuditView):
         appbuilder.add_view_no_menu(view)
     _install_layout_context(appbuilder)
 

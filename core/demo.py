@@ -22,9 +22,9 @@ from core.errors import NotFound
 from core.importing import ImportResult, import_csv
 from core.importing.reader import BadFile
 from core.models import Customer, Interaction, Order
+from core.segmentation.services import recompute_segments
 from core.services.activities import create_interaction, create_task
 from core.services.brands import create_brand, get_brand
-from core.segmentation.services import recompute_segments
 from core.services.modules import enable_modules
 
 DEMO_BRAND = "DEMO"

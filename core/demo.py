@@ -152,10 +152,13 @@ def generate_files(folder: Path, today: dt.date, customers: int = 300,
         rep = reps[i % len(reps)]
         # A few loyal buyers, many occasional ones, some who never bought.
         count = r.choice([0, 0, 1, 1, 2, 2, 3, 4, 6, 10])
+        # Customers join over the year (a few had joined before it) and buy after joining.
+        joined = start + dt.timedelta(days=r.randrange(-30, 350))
         for _k in range(count):
             n += 1
             ref = f"SO{n:06d}"
-            day = start + dt.timedelta(days=r.randrange(365))
+            day = max(start, joined) + dt.timedelta(
+                days=r.randrange((today - max(start, joined)).days))
             at = dt.datetime.combine(day, dt.time(9 + r.randrange(11), r.randrange(60)))
             recent = (today - day).days < 7
             status = "pending" if recent and r.random() < 0.5 else \

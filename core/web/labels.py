@@ -19,6 +19,9 @@ LABELS: dict[str, dict[str, str]] = {
     "timeline": {"order": N_("Order"), "return": N_("Return"),
                  "interaction": N_("Interaction"), "task": N_("Task"),
                  "requested": N_("Requested"), "refunded": N_("Refunded")},
+    "risk_rule": {"no_order": N_("No recent order"), "no_contact": N_("No recent contact"),
+                  "satisfaction_down": N_("Satisfaction down"),
+                  "complaints_rising": N_("Complaints rising")},
 }
 
 

@@ -18,7 +18,6 @@ from core.web import labels
 from core.web.context import crm_ctx
 from core.web.views.base import N_, CrmView, Field, not_found_on_missing
 
-
 # Segmentation schemes shown on the 360° page, in this order (label, scheme).
 SCHEMES = ((N_("ABC"), "abc"), (N_("Value grid"), "grid"), (N_("RFM"), "rfm"),
            (N_("Size"), "size"))

@@ -7,6 +7,7 @@ from typing import Any
 from flask import abort, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 
+from core.analytics.figures import figures
 from core.i18n import gettext_core as _
 from core.models import Rep
 from core.services import browse
@@ -68,7 +69,8 @@ class RepView(CrmView):
         rep = get_by_id(ctx, Rep, pk)
         if ctx.rep_scope_id is not None and rep.id != ctx.rep_scope_id:
             abort(404)
-        return self.page("crm/reps/show.html", s=rep_summary(ctx, rep), title=rep.name)
+        return self.page("crm/reps/show.html", s=rep_summary(ctx, rep), title=rep.name,
+                         figures=figures(ctx, rep.rep_ref))
 
     @expose("/add", methods=["GET", "POST"])
     @has_access

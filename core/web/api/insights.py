@@ -1,0 +1,136 @@
+"""REST endpoints for customer management: figures, churn risk, segments, today lists.
+
+``/api/v1/figures/`` (brand) and ``/figures/<rep_ref>``; ``/risk/`` (at-risk customers)
+and ``/risk/<customer_ref>`` (a customer's flags and stored segments); ``/today/`` (the
+calling rep's list), ``/today/<rep_ref>`` and ``/today/overdue`` (overdue tasks per rep).
+Thin wrappers over the services, with the permissions of the matching core resources.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+from typing import Any
+
+from flask import request
+from flask_appbuilder.api import expose, protect
+
+from core.analytics.figures import figures
+from core.errors import NotFound, ValidationFailed
+from core.i18n import gettext_core as _
+from core.models import Customer
+from core.segmentation.services import customer_segments
+from core.services.churn_risk import at_risk_customers, customer_risk_flags
+from core.services.scoping import get_by_ref
+from core.tasks.today import overdue_by_rep, today_list
+from core.web.api.base import CrmApi, api_errors, jsonable, openapi
+from core.web.context import crm_ctx, rep_of_user
+
+
+def _day(name: str) -> dt.date | None:
+    """An optional ``YYYY-MM-DD`` query argument (422 naming it when malformed)."""
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationFailed({name: [_("Not a valid date, e.g. 2026-03-01.")]}) from None
+
+
+class FiguresApi(CrmApi):
+    resource_name = "figures"
+    class_permission_name = "Dashboard"
+
+    @expose("/", methods=["GET"])
+    @protect()
+    @api_errors
+    @openapi("Customer figures of the brand (a rep gets their own)", query=("as_of", "since"))
+    def get_list(self) -> Any:
+        ctx = crm_ctx()
+        own = rep_of_user(ctx)
+        if ctx.rep_scope_id is not None and own is None:
+            raise NotFound(_("No %(kind)s with reference %(ref)s.", kind="reps", ref="—"))
+        result = figures(ctx, own.rep_ref if own else None, _day("as_of"), _day("since"))
+        return self.response(200, result=jsonable(result.as_dict()))
+
+    @expose("/<string:ref>", methods=["GET"])
+    @protect()
+    @api_errors
+    @openapi("Customer figures of one rep", path=("ref",), query=("as_of", "since"))
+    def get_one(self, ref: str) -> Any:
+        ctx = crm_ctx()
+        own = rep_of_user(ctx)
+        if ctx.rep_scope_id is not None and (own is None or own.rep_ref != ref):
+            raise NotFound(_("No %(kind)s with reference %(ref)s.", kind="reps", ref=ref))
+        result = figures(ctx, ref, _day("as_of"), _day("since"))
+        return self.response(200, result=jsonable(result.as_dict()))
+
+
+class RiskApi(CrmApi):
+    resource_name = "risk"
+    class_permission_name = "Customers"
+
+    @expose("/", methods=["GET"])
+    @protect()
+    @api_errors
+    @openapi("Customers with at least one churn-risk flag", query=("as_of",))
+    def get_list(self) -> Any:
+        rows = at_risk_customers(crm_ctx(), _day("as_of"))
+        return self.response(200, count=len(rows), result=[jsonable({
+            "customer_ref": r.customer_ref, "last_order_at": r.last_order_at,
+            "last_contact_at": r.last_contact_at,
+            "flags": [asdict(f) for f in r.flags]}) for r in rows])
+
+    @expose("/<string:ref>", methods=["GET"])
+    @protect()
+    @api_errors
+    @openapi("A customer's churn-risk flags and stored segments", path=("ref",),
+             query=("as_of",))
+    def get_one(self, ref: str) -> Any:
+        ctx = crm_ctx()
+        customer = get_by_ref(ctx, Customer, ref)
+        flags = customer_risk_flags(ctx, customer.id, _day("as_of"))
+        return self.response(200, result={
+            "customer_ref": customer.customer_ref, "flags": [asdict(f) for f in flags],
+            "segments": customer_segments(ctx, customer.id)})
+
+
+class TodayApi(CrmApi):
+    resource_name = "today"
+    class_permission_name = "Tasks"
+    method_permission_name = {**CrmApi.method_permission_name, "overdue": "read"}
+
+    @expose("/", methods=["GET"])
+    @protect()
+    @api_errors
+    @openapi("The calling rep's tasks due today and overdue")
+    def get_list(self) -> Any:
+        own = rep_of_user(crm_ctx())
+        if own is None:
+            raise ValidationFailed({"rep_ref": [_(
+                "Your login is not a rep: ask for /today/<rep_ref>.")]})
+        return self._list(own.rep_ref)
+
+    @expose("/<string:ref>", methods=["GET"])
+    @protect()
+    @api_errors
+    @openapi("A rep's tasks due today and overdue, by customer value", path=("ref",))
+    def get_one(self, ref: str) -> Any:
+        return self._list(ref)
+
+    @expose("/overdue", methods=["GET"])
+    @protect()
+    @api_errors
+    @openapi("Overdue open tasks per rep (a rep sees their own line)")
+    def overdue(self) -> Any:
+        rows = overdue_by_rep(crm_ctx())
+        return self.response(200, result=[jsonable(asdict(r)) for r in rows])
+
+    def _list(self, rep_ref: str) -> Any:
+        rows = today_list(crm_ctx(), rep_ref)
+        return self.response(200, rep_ref=rep_ref, count=len(rows),
+                             result=[jsonable(asdict(r)) for r in rows])
+
+
+CM_APIS: tuple[type[CrmApi], ...] = (FiguresApi, RiskApi, TodayApi)

@@ -18,7 +18,11 @@ from flask_appbuilder.api import expose, protect
 from core.analytics.figures import figures
 from core.errors import NotFound, ValidationFailed
 from core.i18n import gettext_core as _
+from core.leads.browse import rep_refs, search_leads
+from core.leads.models import Lead
+from core.leads.services import create_lead
 from core.models import Customer
+from core.privacy import masked
 from core.segmentation.services import customer_segments
 from core.services.churn_risk import at_risk_customers, customer_risk_flags
 from core.services.scoping import get_by_ref
@@ -133,4 +137,40 @@ class TodayApi(CrmApi):
                              result=[jsonable(asdict(r)) for r in rows])
 
 
-CM_APIS: tuple[type[CrmApi], ...] = (FiguresApi, RiskApi, TodayApi)
+def _lead(lead: Lead, rep_ref: str | None = None) -> dict[str, Any]:
+    return jsonable({"lead_ref": lead.lead_ref, "name": lead.name, "phone": masked(lead.phone),
+                     "province": lead.province, "channel": lead.channel,
+                     "status": lead.status, "score": lead.score, "rep_ref": rep_ref,
+                     "contacts_count": lead.contacts_count, "created_at": lead.created_at,
+                     "converted_at": lead.converted_at})
+
+
+class LeadApi(CrmApi):
+    resource_name = "leads"
+    class_permission_name = "Customers"
+
+    @expose("/", methods=["GET"])
+    @protect()
+    @api_errors
+    @openapi("List leads", query=("q", "status", "channel", "rep_ref"), paged=True)
+    def get_list(self) -> Any:
+        ctx = crm_ctx()
+        page, size = self.paging()
+        result = search_leads(ctx, q=request.args.get("q"), status=request.args.get("status"),
+                              channel=request.args.get("channel"),
+                              rep_ref=request.args.get("rep_ref"), page=page, per_page=size)
+        refs = rep_refs(ctx, {lead.rep_id for lead in result.items if lead.rep_id})
+        return self.page_response(result, lambda lead: _lead(lead, refs.get(lead.rep_id)))
+
+    @expose("/", methods=["POST"])
+    @protect()
+    @api_errors
+    @openapi("Capture a lead (placed by the brand's assignment strategies)", body=True)
+    def post(self) -> Any:
+        ctx = crm_ctx()
+        lead = create_lead(ctx, self.json_body())
+        refs = rep_refs(ctx, {lead.rep_id} if lead.rep_id else set())
+        return self.response(201, result=_lead(lead, refs.get(lead.rep_id)))
+
+
+CM_APIS: tuple[type[CrmApi], ...] = (FiguresApi, RiskApi, TodayApi, LeadApi)

@@ -21,6 +21,13 @@ from core.web.views.base import CrmView, not_found_on_missing
 from core.web.views.customers import rep_choices
 
 
+def manages_brand(view: CrmView) -> bool:
+    """Brand admins and managers (not reps, customer service or compliance): they may
+    move leads, merge duplicates and offboard reps (write access to the rep screens)."""
+    return crm_ctx().rep_scope_id is None and view.appbuilder.sm.has_access(
+        "can_write", "Reps")
+
+
 class TodayView(CrmView):
     """``/today/``: the rep's due and overdue tasks; for managers also overdue per rep."""
 
@@ -86,5 +93,8 @@ def _customer_names(ctx: Any, ids: list[int]) -> dict[int, str]:
         Customer.brand_id == ctx.brand_id, Customer.id.in_(ids))).all())
 
 
-# The screens this module adds (registered by ``core.web.views.register_views``).
-CM_VIEWS: tuple[type[CrmView], ...] = (TodayView, AtRiskView)
+# The customer-management screens (registered by ``core.web.views.register_views``).
+def cm_views() -> tuple[type[CrmView], ...]:
+    from core.web.views.leads import LeadView
+
+    return (TodayView, AtRiskView, LeadView)

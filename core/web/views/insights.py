@@ -95,6 +95,7 @@ def _customer_names(ctx: Any, ids: list[int]) -> dict[int, str]:
 
 # The customer-management screens (registered by ``core.web.views.register_views``).
 def cm_views() -> tuple[type[CrmView], ...]:
+    from core.web.views.duplicates import DuplicateView, OffboardView
     from core.web.views.leads import LeadView
 
-    return (TodayView, AtRiskView, LeadView)
+    return (TodayView, AtRiskView, LeadView, DuplicateView, OffboardView)

@@ -16,7 +16,7 @@ from tests.web.seed import Seeded
 
 
 def seed_cm(ctx: Ctx, seeded: Seeded) -> dict[str, int]:
-    """Risk, segments and tasks; returns task title → id."""
+    """Risk, segments and tasks; returns task key (e.g. "T1 overdue C1") → id."""
     # C2: one paid order on 2025-11-01 (Shanghai), 121 days before 2026-03-02: outside the
     # 90 local days 2025-12-03..2026-03-02 → "no_order". Value 199.00.
     create_order(ctx, {"order_ref": "O9", "customer_ref": "C2",
@@ -30,11 +30,14 @@ def seed_cm(ctx: Ctx, seeded: Seeded) -> dict[str, int]:
     store_segments(ctx, "rfm", dt.date(2026, 3, 1), [
         SegmentRow(seeded.customers["C1"], "C1", "champions", Decimal("797.00"))])
     ids = {}
-    for title, cust, rep, due in (
-            ("T1 overdue C1", "C1", "R1", "2026-03-01T02:00:00+00:00"),   # yesterday
-            ("T2 later today C2", "C2", "R1", "2026-03-02T08:00:00+00:00"),  # 16:00 local
-            ("T3 tomorrow C1", "C1", "R1", "2026-03-03T02:00:00+00:00"),  # not today
-            ("T4 overdue C3", "C3", "R2", "2026-03-01T03:00:00+00:00")):
-        ids[title] = create_task(ctx, {"title": title, "customer_ref": cust, "rep_ref": rep,
-                                       "due_at": due}).id
+    for key, title, cust, rep, due in (
+            ("T1 overdue C1", "回访：胶原蛋白饮复购", "C1", "R1",
+             "2026-03-01T02:00:00+00:00"),   # yesterday
+            ("T2 later today C2", "电话问候：精华液用完了吗", "C2", "R1",
+             "2026-03-02T08:00:00+00:00"),  # 16:00 local
+            ("T3 tomorrow C1", "寄送新品试用装", "C1", "R1",
+             "2026-03-03T02:00:00+00:00"),  # not today
+            ("T4 overdue C3", "滤芯更换提醒", "C3", "R2", "2026-03-01T03:00:00+00:00")):
+        ids[key] = create_task(ctx, {"title": title, "customer_ref": cust, "rep_ref": rep,
+                                     "due_at": due}).id
     return ids

@@ -69,7 +69,7 @@ def test_today_page_for_a_manager(login: Login, cm: dict[str, int]) -> None:
     # The other brand sees none of it.
     other = login("boss_b").get("/today/?rep=R1")
     assert other.status_code == 404
-    assert "T4 overdue" not in login("boss_b").get("/today/").get_data(as_text=True)
+    assert "滤芯更换提醒" not in login("boss_b").get("/today/").get_data(as_text=True)
 
 
 def test_at_risk_list(login: Login, seeded: Seeded, cm: dict[str, int]) -> None:

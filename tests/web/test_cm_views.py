@@ -57,6 +57,9 @@ def test_today_page_for_a_rep_is_their_own(login: Login, cm: dict[str, int]) -> 
     assert 'id="overdue-by-rep"' not in html  # the per-rep table is for managers
     assert rep1.get("/today/?rep=R2").status_code == 404
     assert "Today" in html and 'href="/today/"' in html  # in the menu
+    # A rep lands on their list; a brand admin on the dashboard.
+    assert rep1.get("/").headers["Location"].endswith("/today/")
+    assert login("boss_a").get("/").headers["Location"].endswith("/dashboard/")
 
 
 def test_today_page_for_a_manager(login: Login, cm: dict[str, int]) -> None:

@@ -90,3 +90,18 @@ def test_today_endpoints(app, token: Token, cm: dict[str, int]) -> None:
     assert [(o["rep_ref"], o["overdue"]) for o in over] == [("R2", 1)]
     assert client.get("/api/v1/today/", headers=token("boss_a")).status_code == 422
     assert client.get("/api/v1/today/").status_code == 401
+
+
+def test_segment_moves_endpoint(app, token: Token, cm: dict[str, int]) -> None:
+    client = app.test_client()
+    # seed_cm stored C1 into "A" (abc) on 2026-03-01: one move from nothing to A in March.
+    r = client.get("/api/v1/segments/moves?scheme=abc", headers=token("boss_a")).json
+    assert r["result"] == [{"customer_ref": "C1", "old": None, "new": "A",
+                            "as_of": "2026-03-01"}]
+    r = client.get("/api/v1/segments/moves?scheme=abc&last_day=2026-02-28",
+                   headers=token("boss_a")).json
+    assert r["count"] == 0  # February: nothing
+    assert client.get("/api/v1/segments/moves?scheme=abc",
+                      headers=token("boss_b")).json["count"] == 0
+    bad = client.get("/api/v1/segments/moves?scheme=xyz", headers=token("boss_a"))
+    assert bad.status_code == 422 and list(bad.json["errors"]) == ["scheme"]

@@ -30,8 +30,13 @@ def test_duplicates_list_and_merge(login: Login, ctx_a: Ctx, ctx_b: Ctx,
     html = boss.get("/duplicates/list/").get_data(as_text=True)
     assert re.findall(r'data-match="(\w+)" data-refs="([\w,]+)"', html) == [
         ("phone", "C1,C5")]
+    assert 'id="merge-1"' in html
     assert login("rep1").get("/duplicates/list/").status_code == 403
-    assert login("cs_a").get("/duplicates/list/").status_code == 403
+    # The compliance officer sees the groups read-only; customer service may not merge.
+    seen = login("audit_a").get("/duplicates/list/").get_data(as_text=True)
+    assert 'data-refs="C1,C5"' in seen and 'id="merge-1"' not in seen
+    assert login("cs_a").post("/duplicates/merge", data={
+        "survivor": "C1", "merged": ["C5"]}).status_code == 403
     assert login("rep1").post("/duplicates/merge", data={
         "survivor": "C1", "merged": ["C5"]}).status_code == 403
     # Another brand's manager cannot merge brand A's customers (not found in B).

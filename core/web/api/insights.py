@@ -1,7 +1,8 @@
 """REST endpoints for customer management: figures, churn risk, segments, today lists.
 
 ``/api/v1/figures/`` (brand) and ``/figures/<rep_ref>``; ``/risk/`` (at-risk customers)
-and ``/risk/<customer_ref>`` (a customer's flags and stored segments); ``/today/`` (the
+and ``/risk/<customer_ref>`` (a customer's flags and stored segments); ``/segments/moves``;
+``/leads/`` (list, capture); ``/today/`` (the
 calling rep's list), ``/today/<rep_ref>`` and ``/today/overdue`` (overdue tasks per rep).
 Thin wrappers over the services, with the permissions of the matching core resources.
 """
@@ -23,7 +24,7 @@ from core.leads.models import Lead
 from core.leads.services import create_lead
 from core.models import Customer
 from core.privacy import masked
-from core.segmentation.services import customer_segments
+from core.segmentation.services import customer_segments, segment_moves
 from core.services.churn_risk import at_risk_customers, customer_risk_flags
 from core.services.scoping import get_by_ref
 from core.tasks.today import overdue_by_rep, today_list
@@ -100,6 +101,27 @@ class RiskApi(CrmApi):
             "segments": customer_segments(ctx, customer.id)})
 
 
+class SegmentApi(CrmApi):
+    resource_name = "segments"
+    class_permission_name = "Customers"
+
+    @expose("/moves", methods=["GET"])
+    @protect()
+    @api_errors
+    @openapi("Stored segment moves in a scheme over local days (default: this month)",
+             query=("scheme", "first_day", "last_day", "from", "to"))
+    def get_list(self) -> Any:
+        ctx = crm_ctx()
+        last = _day("last_day") or ctx.local_today()
+        first = _day("first_day") or last.replace(day=1)
+        rows = segment_moves(ctx, request.args.get("scheme") or "abc", first, last,
+                             from_segment=request.args.get("from") or None,
+                             to_segment=request.args.get("to") or None)
+        return self.response(200, count=len(rows), result=[jsonable(
+            {"customer_ref": r.customer_ref, "old": r.old, "new": r.new, "as_of": r.as_of})
+            for r in rows])
+
+
 class TodayApi(CrmApi):
     resource_name = "today"
     class_permission_name = "Tasks"
@@ -173,4 +195,4 @@ class LeadApi(CrmApi):
         return self.response(201, result=_lead(lead, refs.get(lead.rep_id)))
 
 
-CM_APIS: tuple[type[CrmApi], ...] = (FiguresApi, RiskApi, TodayApi, LeadApi)
+CM_APIS: tuple[type[CrmApi], ...] = (FiguresApi, RiskApi, SegmentApi, TodayApi, LeadApi)

@@ -1,9 +1,11 @@
 """Duplicates and offboarding: brand admins' and managers' housekeeping screens.
 
 ``/duplicates/`` lists likely duplicate customers (same phone or WeChat ID, from
-``core.services.merge.duplicate_groups``) with a merge form per group;
+``core.services.merge.duplicate_groups``) to brand-wide roles, with a merge form per group
+for those who manage the brand;
 ``/offboard/<rep id>`` terminates a rep and hands their book over
-(``core.handover.services.offboard_rep``). Both need :func:`manages_brand`.
+(``core.handover.services.offboard_rep``). Merging and offboarding need
+:func:`manages_brand`.
 """
 
 from __future__ import annotations
@@ -37,15 +39,15 @@ class DuplicateView(CrmView):
     @has_access
     @not_found_on_missing
     def list(self) -> Any:
-        if not manages_brand(self):
-            abort(403)
         ctx = crm_ctx()
+        if ctx.rep_scope_id is not None:
+            abort(403)  # brand-wide roles only; merging needs manages_brand
         groups = duplicate_groups(ctx)
         refs = {r for g in groups for r in g.customer_refs}
         customers = {c.customer_ref: c for c in ctx.session.scalars(select(Customer).where(
             Customer.brand_id == ctx.brand_id, Customer.customer_ref.in_(refs)))} if refs else {}
         return self.page("crm/insights/duplicates.html", groups=groups, customers=customers,
-                         title=_("Likely duplicates"))
+                         can_merge=manages_brand(self), title=_("Likely duplicates"))
 
     @expose("/merge", methods=["POST"])
     @has_access

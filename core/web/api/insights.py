@@ -108,7 +108,7 @@ class SegmentApi(CrmApi):
     @expose("/moves", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("Stored segment moves in a scheme over local days (default: this month)",
+    @openapi("Stored segment moves in a scheme over local days (default this month)",
              query=("scheme", "first_day", "last_day", "from", "to"))
     def get_list(self) -> Any:
         ctx = crm_ctx()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from sqlalchemy import Engine
@@ -22,6 +23,8 @@ class Runtime:
 
     settings: Settings
     registry: ModuleRegistry
+    _sessions: weakref.WeakSet[Session] = field(default_factory=weakref.WeakSet, repr=False,
+                                                compare=False)
 
     @cached_property
     def engine(self) -> Engine:
@@ -35,6 +38,7 @@ class Runtime:
             locale: str | None = None) -> Ctx:
         """A fresh context with its own session, for a brand or installation-wide."""
         session = self.sessionmaker()
+        self._sessions.add(session)
         ctx = Ctx(session=session, brand=None, user=user, locale=locale or "en",
                   registry=self.registry)
         if brand_code is not None:
@@ -46,6 +50,12 @@ class Runtime:
             ctx.locale = locale or ctx.brand.default_locale
             session.rollback()  # end the read transaction; services open write ones
         return ctx
+
+    def close_sessions(self) -> None:
+        """Close every session ``ctx`` handed out that is still alive (end of a CLI command:
+        a session left in a read transaction would block other connections' DDL)."""
+        for session in list(self._sessions):
+            session.close()
 
 
 def start(settings: Settings | None = None) -> Runtime:

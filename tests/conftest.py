@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import close_all_sessions
 
 from core.audit.models import append_only_statements
 from core.config import Settings
@@ -72,6 +74,17 @@ def _wipe(eng: Engine) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with eng.begin() as conn:
         if eng.dialect.name == "postgresql":
+            # A session an earlier test left "idle in transaction" would block TRUNCATE
+            # forever: end it, and say so (the leak is that test's bug).
+            ended = conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+                "current_database() AND pid <> pg_backend_pid() AND state LIKE 'idle in "
+                "transaction%'")).all()
+            if ended:
+                warnings.warn(f"ended {len(ended)} database session(s) an earlier test left "
+                              "idle in a transaction", stacklevel=2)
+            # Anything still blocking fails this test instead of hanging the whole run.
+            conn.execute(text("SET LOCAL lock_timeout = '30s'"))
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
                               + " RESTART IDENTITY CASCADE"))
         else:
@@ -91,6 +104,7 @@ def rt(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[Runtime]:
                       registry=default_registry())
     runtime.__dict__["engine"] = engine  # share the session-wide engine
     yield runtime
+    close_all_sessions()  # a session a test forgot must not hold locks into the next test
 
 
 class FixedClock:

@@ -40,6 +40,13 @@ def reset_runtime() -> None:
 def cli(locale: str | None) -> None:
     """directcrm: customer management for direct-selling brands."""
     set_locale(locale or "en")
+    click.get_current_context().call_on_close(_close_sessions)
+
+
+def _close_sessions() -> None:
+    """End every session a command opened (commands need not close their contexts)."""
+    if _runtime is not None:
+        _runtime.close_sessions()
 
 
 def handles_domain_errors(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -61,7 +61,7 @@ def leads_import(brand: str, path: Path, channel: str | None) -> None:
         rows = list(csv.DictReader(fh))
     report = import_leads(ctx, rows, channel=channel)
     for row, field, reason in report.skipped:
-        click.echo(_("Row %(row)s skipped: %(field)s: %(reason)s", row=row + 1, field=field,
+        click.echo(_("Line %(line)s skipped: %(field)s: %(reason)s", line=row + 1, field=field,
                      reason=reason), err=True)
     click.echo(_("%(created)s leads created, %(placed)s assigned, %(skipped)s rows skipped.",
                  created=len(report.created), placed=report.placed,

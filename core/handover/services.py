@@ -171,6 +171,9 @@ def offboard_rep(ctx: Ctx, rep_ref: str, to_rep_ref: str | None = None,
     effective_on = effective_on or ctx.local_today()
     with ctx.write() as session:
         leaving = get_by_ref(ctx, Rep, rep_ref)
+        # PostgreSQL: two offboardings of one rep queue here instead of both moving rows.
+        session.execute(select(Rep.id).where(Rep.id == leaving.id).with_for_update())
+        session.refresh(leaving)
         targets = _targets(ctx, leaving, [to_rep_ref] if to_rep_ref else list(team or []))
         change_rep_status(ctx, rep_ref, RepStatus.TERMINATED.value, effective_on=effective_on,
                           reason=reason)

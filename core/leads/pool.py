@@ -9,8 +9,9 @@ A tick job. An open lead (new or contacted) held by a rep drops to the pool when
 
 Then every lead in the pool is placed again by the brand's strategies, never back to the
 rep it was last taken from; a lead no strategy can place stays in the pool for the next
-sweep. Every move is a ``lead_assignments`` row (strategy ``pool`` for a drop, the placing
-strategy for a reassignment).
+sweep. On PostgreSQL the rows are locked (``FOR UPDATE SKIP LOCKED``), so two sweeps at
+once never move a lead twice. Every move is a ``lead_assignments`` row (strategy ``pool``
+for a drop, the placing strategy for a reassignment).
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def recycle(ctx: Ctx) -> RecycleResult:
         drops = session.execute(
             select(Lead.id, Lead.rep_id, not_contacted)
             .where(held, or_(not_contacted, Lead.assigned_at <= convert_by))
-            .order_by(Lead.id)).all()
+            .order_by(Lead.id).with_for_update(skip_locked=True)).all()
         ids = [lid for lid, _r, _nc in drops]
         for i in range(0, len(ids), CHUNK):
             session.execute(update(Lead).where(Lead.brand_id == bid,
@@ -73,7 +74,7 @@ def recycle(ctx: Ctx) -> RecycleResult:
                            for lid, rid, nc in drops])
         pooled = list(session.scalars(select(Lead.id).where(
             Lead.brand_id == bid, Lead.status == LeadStatus.POOL.value,
-            Lead.rep_id.is_(None)).order_by(Lead.id)))
+            Lead.rep_id.is_(None)).order_by(Lead.id).with_for_update(skip_locked=True)))
         placed = assign_leads(ctx, pooled, exclude=last_owner_before_pool(ctx, pooled))
     n_nc = sum(1 for _l, _r, nc in drops if nc)
     return RecycleResult(not_contacted=n_nc, not_converted=len(drops) - n_nc,

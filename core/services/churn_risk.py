@@ -38,7 +38,7 @@ from core.errors import ValidationFailed
 from core.i18n import _
 from core.models import Customer, Interaction, Order
 from core.services.brands import brand_setting, update_brand_settings
-from core.services.scoping import get_by_ref
+from core.services.scoping import get_by_id, get_by_ref
 
 SECTION = "churn_risk"
 RULES = ("no_order", "no_contact", "satisfaction_down", "complaints_rising")
@@ -215,9 +215,11 @@ def at_risk_customers(ctx: Ctx, as_of: dt.date | None = None) -> list[CustomerRi
     return [r for r in assess(ctx, as_of) if r.flags]
 
 
-def customer_risk_flags(ctx: Ctx, customer_ref: str, as_of: dt.date | None = None
+def customer_risk_flags(ctx: Ctx, customer: str | int, as_of: dt.date | None = None
                         ) -> list[RiskFlag]:
-    """The risk flags of one customer (for the customer page); [] for a prospect."""
-    customer = get_by_ref(ctx, Customer, customer_ref)
-    found = assess(ctx, as_of, [customer.id])
+    """The risk flags of one customer, given by customer_ref or id (for the customer
+    page); [] for a prospect. Another brand's customer is NotFound."""
+    row = (get_by_id(ctx, Customer, customer) if isinstance(customer, int)
+           else get_by_ref(ctx, Customer, customer))
+    found = assess(ctx, as_of, [row.id])
     return list(found[0].flags) if found else []

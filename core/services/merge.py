@@ -87,6 +87,13 @@ def merge_customers(ctx: Ctx, survivor_ref: str, merged_refs: Sequence[str]) -> 
     with ctx.write() as session:
         survivor = get_by_ref(ctx, Customer, survivor_ref)
         merged = [get_by_ref(ctx, Customer, ref) for ref in refs]
+        # PostgreSQL: lock the records so that two merges of one customer queue (SQLite's
+        # BEGIN IMMEDIATE already serialises writers), then re-read them.
+        rows = [survivor, *merged]
+        session.execute(select(Customer.id).where(Customer.id.in_([c.id for c in rows]))
+                        .order_by(Customer.id).with_for_update())
+        for c in rows:
+            session.refresh(c)
         for c in [survivor, *merged]:
             if c.merged_into_id is not None:
                 raise DomainError(_("Customer %(ref)s was already merged into another record.",

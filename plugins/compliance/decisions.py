@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import Row, select
+
 from core.context import Ctx
 from core.events import Problem
 from core.i18n import _
@@ -41,13 +43,35 @@ def validate_rep_status(ctx: Ctx, rep_id: int, new_status: str,
                               title=_(rule.title), reasons="; ".join(reasons)))]
 
 
+_REP_FACTS = "compliance.rep_facts"
+
+
+def _rep_facts(ctx: Ctx, rep_id: int) -> Row[Any] | None:
+    """The rep columns the order rules read, cached for the current transaction.
+
+    An import asks about thousands of orders per batch for a few hundred reps: loading
+    whole Rep rows would decrypt each rep's phone again for every order.
+    """
+    transaction = ctx.session.get_transaction()
+    cached = ctx.session.info.get(_REP_FACTS)
+    if cached is None or cached[0] is not transaction:
+        cached = ctx.session.info[_REP_FACTS] = (transaction, {})
+    facts: dict[int, Row[Any] | None] = cached[1]
+    if rep_id not in facts:
+        facts[rep_id] = ctx.session.execute(
+            select(Rep.rep_ref, Rep.province, Rep.certificate_no, Rep.certificate_valid_from,
+                   Rep.certificate_valid_until)
+            .where(Rep.id == rep_id, Rep.brand_id == ctx.brand_id)).first()
+    return facts[rep_id]
+
+
 def validate_order(ctx: Ctx, order: dict[str, Any]) -> list[Problem]:
     """DS3 (certificate valid on the order date), DS4 (territory), DS6 (marked price)."""
     ordered_at = order.get("ordered_at") or ctx.now()
     day = local_date(ctx, ordered_at)
     problems: list[Problem] = []
-    rep = ctx.session.get(Rep, order["rep_id"]) if order.get("rep_id") else None
-    if rep is not None and rep.brand_id == ctx.brand_id:
+    rep = _rep_facts(ctx, order["rep_id"]) if order.get("rep_id") else None
+    if rep is not None:
         rule = rule_in_force(ctx, "DS3", day)
         if rule is not None and not certificate_valid(
                 rep.certificate_no, rep.certificate_valid_from, rep.certificate_valid_until,

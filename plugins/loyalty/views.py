@@ -8,6 +8,7 @@ whose brand has not enabled the module.
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from core.web.context import crm_ctx
 from core.web.views.base import N_, CrmView, Field, not_found_on_missing
 from plugins.loyalty import services, tiers
 from plugins.loyalty.models import RewardKind
-from plugins.loyalty.reports import entry_label
+from plugins.loyalty.reports import entry_label, source_label
 from plugins.loyalty.settings import Rounding, TierBasis, programme
 
 RESOURCE = "mod_loyalty"
@@ -92,6 +93,16 @@ def adjust_fields() -> list[Field]:
     ]
 
 
+def redeem_reward_fields(ctx: Any) -> list[Field]:
+    """The reward redemption form; the prefilled reference makes a resubmission harmless."""
+    return [
+        Field("reward_code", N_("Reward"), "select", required=True,
+              choices=lambda: [(r.code, f"{r.name} ({r.points_cost})")
+                               for r in services.list_rewards(ctx, active_only=True)]),
+        Field("redemption_ref", N_("Redemption reference"), required=True),
+    ]
+
+
 class LoyaltyView(CrmView):
     """Programme settings, tiers, rewards, and each customer's ledger."""
 
@@ -99,7 +110,8 @@ class LoyaltyView(CrmView):
     class_permission_name = RESOURCE
     template_folder = str(Path(__file__).resolve().parent / "templates")
     method_permission_name = {"list": "read", "customer": "read", "settings": "write",
-                              "tier": "write", "reward": "write", "adjust": "write"}
+                              "tier": "write", "reward": "write", "adjust": "write",
+                              "redeem": "write"}
 
     @expose("/list/")
     @has_access
@@ -159,7 +171,7 @@ class LoyaltyView(CrmView):
         return self.page("loyalty/customer.html", customer=customer,
                          summary=services.summary(ctx, customer.id, last=0),
                          entries=services.ledger_entries(ctx, ref, limit=200),
-                         tz=ctx.tz, entry_label=entry_label,
+                         tz=ctx.tz, entry_label=entry_label, source_label=source_label,
                          title=_("Points of %(name)s", name=customer.name))
 
     @expose("/customer/<string:ref>/adjust", methods=["GET", "POST"])
@@ -174,6 +186,20 @@ class LoyaltyView(CrmView):
                          "crm/form.html", lambda _e: back,
                          _("Adjust the points of %(name)s", name=customer.name), {},
                          back=back)
+
+
+    @expose("/customer/<string:ref>/redeem", methods=["GET", "POST"])
+    @has_access
+    @not_found_on_missing
+    def redeem(self, ref: str) -> Any:
+        ctx = crm_ctx()
+        customer = get_by_ref(ctx, Customer, ref)
+        back = url_for(".customer", ref=ref)
+        return self.save(redeem_reward_fields(ctx),
+                         lambda data: services.redeem_reward(ctx, {**data, "customer_ref": ref}),
+                         "crm/form.html", lambda _r: back,
+                         _("Give %(name)s a reward", name=customer.name),
+                         {"redemption_ref": f"W-{uuid.uuid4().hex[:12]}"}, back=back)
 
 
 def register(appbuilder: AppBuilder) -> None:

@@ -285,6 +285,7 @@ def test_cli_leads(ctx_a, funnel_data, run_cli, tmp_path):
                      str(path))
     assert result.exit_code == 0, result.output
     assert "1 leads created, 1 assigned, 1 rows skipped." in result.output
+    assert "Line 3 skipped: phone: A purchased-list lead needs a phone." in result.output
     result = run_cli("leads", "add", "--brand", "A", "N9", "--name", "n", "--channel", "ads")
     assert result.exit_code == 0, result.output
     assert run_cli("leads", "move", "--brand", "A", "N9", "--to", "R1").exit_code == 0

@@ -17,6 +17,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     from core.web.views.customers import CustomerView
     from core.web.views.dashboard import DashboardView
     from core.web.views.index import LanguageView
+    from core.web.views.insights import cm_views
     from core.web.views.interactions import InteractionView
     from core.web.views.orders import OrderView, ReturnView
     from core.web.views.products import ProductView
@@ -27,6 +28,8 @@ def register_views(appbuilder: AppBuilder) -> None:
     for view in (LanguageView, DashboardView, CustomerView, OrderView, ReturnView,
                  InteractionView, TaskView, RepView, ProductView, BrandView, UserView,
                  AuditView):
+        appbuilder.add_view_no_menu(view)
+    for view in cm_views():
         appbuilder.add_view_no_menu(view)
     _install_layout_context(appbuilder)
 

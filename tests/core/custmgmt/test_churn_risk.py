@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.errors import ValidationFailed
+from core.errors import NotFound, ValidationFailed
 from core.hookspecs import hookimpl
 from core.models import Customer, Interaction, InteractionKind
 from core.services.churn_risk import at_risk_customers, configure, customer_risk_flags
@@ -72,13 +72,17 @@ def flags(rows):
     return {r.customer_ref: [f.rule for f in r.flags] for r in rows}
 
 
-def test_rules_without_the_complaints_module(ctx_a):
+def test_rules_without_the_complaints_module(ctx_a, ctx_b):
     seed(ctx_a)
     assert flags(at_risk_customers(ctx_a, AS_OF)) == {
         "K2": ["no_order", "no_contact"], "K3": ["no_contact"]}
     assert [f.rule for f in customer_risk_flags(ctx_a, "K2", AS_OF)] == [
         "no_order", "no_contact"]
     assert customer_risk_flags(ctx_a, "K4", AS_OF) == []
+    k3 = _ids(ctx_a)["K3"]
+    assert [f.rule for f in customer_risk_flags(ctx_a, k3, AS_OF)] == ["no_contact"]
+    with pytest.raises(NotFound):
+        customer_risk_flags(ctx_b, k3, AS_OF)
 
 
 def test_hook_signals_and_thresholds(ctx_a, ctx_b):

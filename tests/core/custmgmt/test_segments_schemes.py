@@ -135,3 +135,25 @@ def test_bad_settings_and_scheme_are_named(ctx_a):
     with pytest.raises(ValidationFailed) as exc:
         compute_segments(ctx_a, "abc", AS_OF, since=dt.date(2026, 3, 1))
     assert set(exc.value.errors) == {"since"}
+
+
+def test_rfm_recency_days_across_a_dst_change(make_ctx, brands):
+    from core.services.brands import create_brand
+
+    create_brand(make_ctx(), {"code": "EU", "name": "Brand EU", "currency": "EUR",
+                              "timezone": "Europe/Berlin", "jurisdiction": "EU",
+                              "locale": "en"})
+    ctx = make_ctx("EU")
+    seed_catalogue(ctx)
+    customers(ctx, "E1", "E2", "E3")
+    # Berlin moves from UTC+1 to UTC+2 at 01:00 UTC on 29 March 2026.
+    order(ctx, "E1", "2026-03-30T00:30:00", "10.00")   # 22:30 UTC on the 29th (CEST)
+    order(ctx, "E2", "2026-03-30T20:00:00", "20.00")   # 18:00 UTC on the 30th
+    order(ctx, "E3", "2026-03-29T12:00:00", "30.00")   # 10:00 UTC on the 29th
+    # Local days: E1 and E2 on 30 March, E3 on 29 March. In UTC, or with the winter
+    # offset (+1) of the window's start (1 March) kept throughout, E1 would fall on the
+    # 29th and tie E3.
+    # N = 3. Recency: E3 k1 → ⌈5/3⌉ = 2; E1, E2 k3 → 5. Frequency: all 1 → k3 → 5.
+    # Monetary: E1 10 k1 → 2; E2 20 k2 → ⌈10/3⌉ = 4; E3 30 k3 → 5.
+    rows = compute_segments(ctx, "rfm", dt.date(2026, 3, 31), since=dt.date(2026, 3, 1))
+    assert as_dict(rows) == {"E1": "552", "E2": "554", "E3": "255"}

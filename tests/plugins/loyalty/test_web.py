@@ -10,6 +10,13 @@ from plugins.loyalty.models import LoyaltyEntry
 from tests.web.conftest import app, login, seeded, token  # noqa: F401  (fixtures)
 
 
+def seeded_id(ctx, ref):
+    from core.models import Customer
+    from core.services.scoping import get_by_ref
+
+    return get_by_ref(ctx, Customer, ref).id
+
+
 def _enable(ctx_a):
     enable_modules(ctx_a, ["loyalty"])
     services.adjust(ctx_a, {"customer_ref": "C1", "points": 500, "reason": "opening balance"})
@@ -78,6 +85,18 @@ def test_screens_programme_ledger_and_adjustment(app, login, ctx_a):  # noqa: F8
     assert "&lt;b&gt;wrong&lt;/b&gt; order" in shown and "<b>wrong</b>" not in shown
     bad_settings = client.post("/loyalty/settings", data={"earn_rate": "abc"})
     assert bad_settings.status_code == 422
+    services.save_reward(ctx_a, {"code": "KIT", "name": "Travel kit", "kind": "product",
+                                 "points_cost": 300})
+    form = client.get("/loyalty/customer/C1/redeem").get_data(as_text=True)
+    assert "Travel kit (300)" in form
+    data = {"reward_code": "KIT", "redemption_ref": "W-1"}
+    assert client.post("/loyalty/customer/C1/redeem", data=data).status_code == 302
+    assert client.post("/loyalty/customer/C1/redeem", data=data).status_code == 302
+    # 500 − 50 adjusted − 300 once (the resubmitted form spends nothing more) = 150
+    assert services.summary(ctx_a, seeded_id(ctx_a, "C1")).balance == 150
+    over = client.post("/loyalty/customer/C1/redeem", data={"reward_code": "KIT",
+                                                           "redemption_ref": "W-2"})
+    assert over.status_code == 422 and "Not enough points" in over.get_data(as_text=True)
 
 
 def test_customer_page_shows_the_loyalty_section(app, login, seeded, ctx_a):  # noqa: F811

@@ -37,7 +37,8 @@ def create_interaction(ctx: Ctx, data: Mapping[str, Any]) -> Interaction:
     return interaction
 
 
-def _interaction(ctx: Ctx, interaction_id: int) -> Interaction:
+def get_interaction(ctx: Ctx, interaction_id: int) -> Interaction:
+    """One interaction of the brand (for a rep user: one of their own), else NotFound."""
     interaction = get_by_id(ctx, Interaction, interaction_id)
     if ctx.rep_scope_id is not None and interaction.rep_id != ctx.rep_scope_id:
         # Another rep's interaction is "not found", like another brand's.
@@ -53,7 +54,7 @@ def update_interaction(ctx: Ctx, interaction_id: int, data: Mapping[str, Any]) -
     """
     values = load_or_raise(InteractionSchema(tz=ctx.tz, partial=True), data)
     with ctx.write():
-        interaction = _interaction(ctx, interaction_id)
+        interaction = get_interaction(ctx, interaction_id)
         if "kind" in values:
             interaction.kind = InteractionKind(values["kind"])
         for name in ("occurred_at", "summary"):
@@ -92,7 +93,8 @@ def create_task(ctx: Ctx, data: Mapping[str, Any], *, rule_key: str | None = Non
     return task
 
 
-def _task(ctx: Ctx, task_id: int) -> Task:
+def get_task(ctx: Ctx, task_id: int) -> Task:
+    """One task of the brand (for a rep user: one of their own), else NotFound."""
     task = get_by_id(ctx, Task, task_id)
     if ctx.rep_scope_id is not None and task.rep_id != ctx.rep_scope_id:
         # Another rep's task is "not found", like another brand's.
@@ -108,7 +110,7 @@ def update_task(ctx: Ctx, task_id: int, data: Mapping[str, Any]) -> Task:
     """
     values = load_or_raise(TaskSchema(tz=ctx.tz, partial=True), data)
     with ctx.write():
-        task = _task(ctx, task_id)
+        task = get_task(ctx, task_id)
         if task.status != TaskStatus.OPEN:
             raise DomainError(_("Task %(id)s is closed; only open tasks can be edited.",
                                 id=task_id), code="bad_status")
@@ -123,7 +125,7 @@ def update_task(ctx: Ctx, task_id: int, data: Mapping[str, Any]) -> Task:
 def complete_task(ctx: Ctx, task_id: int, done_at: dt.datetime | None = None) -> Task:
     """Mark an open task done (completing a done task again changes nothing)."""
     with ctx.write():
-        task = _task(ctx, task_id)
+        task = get_task(ctx, task_id)
         if task.status == TaskStatus.DONE:
             return task
         if task.status != TaskStatus.OPEN:
@@ -137,7 +139,7 @@ def complete_task(ctx: Ctx, task_id: int, done_at: dt.datetime | None = None) ->
 def cancel_task(ctx: Ctx, task_id: int) -> Task:
     """Cancel an open task."""
     with ctx.write():
-        task = _task(ctx, task_id)
+        task = get_task(ctx, task_id)
         if task.status == TaskStatus.OPEN:
             task.status = TaskStatus.CANCELLED
     return task

@@ -73,4 +73,4 @@ class InteractionView(CrmView):
                              ctx, pk, blanks_for_required(EDIT_FIELDS, data)),
                          "crm/form.html",
                          lambda i: url_for("CustomerView.show", pk=i.customer_id),
-                         _("Edit interaction"), values, back=url_for(".list"))
+                         _("Edit %(name)s", name=_("Interaction")), values, back=url_for(".list"))

@@ -72,7 +72,7 @@ class TaskView(CrmView):
         return self.save(EDIT_FIELDS, lambda data: update_task(
                              ctx, pk, as_own_rep(ctx, blanks_for_required(EDIT_FIELDS, data))),
                          "crm/form.html", lambda t: url_for(".list"),
-                         _("Edit task: %(title)s", title=task.title), values,
+                         _("Edit %(name)s", name=task.title), values,
                          back=url_for(".list"))
 
     @expose("/complete/<int:pk>", methods=["POST"])

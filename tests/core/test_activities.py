@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
+from core.audit.models import AuditEntry
 from core.errors import DomainError, NotFound, ValidationFailed
 from core.models import InteractionKind, TaskStatus
 from core.services.activities import (
@@ -131,6 +133,10 @@ def test_update_task_title_due_owner_kind(ctx_a, ctx_b):
     # 08:00 Asia/Shanghai = 00:00 UTC
     assert (updated.title, updated.rep_id, updated.kind) == ("二次回访", r2.id, "care")
     assert updated.due_at == dt.datetime(2026, 3, 5, 0, 0, tzinfo=UTC)
+    audit = ctx_a.session.scalars(select(AuditEntry).where(
+        AuditEntry.record_type == "tasks", AuditEntry.record_id == str(t.id),
+        AuditEntry.action == "update")).all()
+    assert len(audit) == 1 and audit[0].changes["title"] == ["首次回访", "二次回访"]
     with pytest.raises(ValidationFailed) as exc:
         update_task(ctx_a, t.id, {"title": "", "due_at": "tomorrow"})
     assert set(exc.value.errors) == {"title", "due_at"}

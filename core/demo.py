@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 
 from core.context import Ctx
 from core.errors import NotFound
 from core.importing import ImportResult, import_csv
 from core.importing.reader import BadFile
-from core.models import Interaction
+from core.models import Customer, Interaction, Order
+from core.segmentation.services import recompute_segments
 from core.services.activities import create_interaction, create_task
 from core.services.brands import create_brand, get_brand
 from core.services.modules import enable_modules
@@ -79,6 +80,8 @@ class DemoSummary:
     imports: dict[str, ImportResult] = field(default_factory=dict)
     interactions: int = 0
     tasks: int = 0
+    backdated: int = 0
+    segment_changes: dict[str, int] = field(default_factory=dict)
 
 
 def _name(r: random.Random) -> str:
@@ -149,10 +152,13 @@ def generate_files(folder: Path, today: dt.date, customers: int = 300,
         rep = reps[i % len(reps)]
         # A few loyal buyers, many occasional ones, some who never bought.
         count = r.choice([0, 0, 1, 1, 2, 2, 3, 4, 6, 10])
+        # Customers join over the year (a few had joined before it) and buy after joining.
+        joined = start + dt.timedelta(days=r.randrange(-30, 350))
         for _k in range(count):
             n += 1
             ref = f"SO{n:06d}"
-            day = start + dt.timedelta(days=r.randrange(365))
+            day = max(start, joined) + dt.timedelta(
+                days=r.randrange((today - max(start, joined)).days))
             at = dt.datetime.combine(day, dt.time(9 + r.randrange(11), r.randrange(60)))
             recent = (today - day).days < 7
             status = "pending" if recent and r.random() < 0.5 else \
@@ -208,6 +214,44 @@ def _activities(ctx: Ctx, customers: int, seed: int) -> tuple[int, int]:
     return made_interactions, made_tasks
 
 
+def _backdate_customers(ctx: Ctx) -> int:
+    """Give the imported customers a realistic ``created_at`` (the import stamps "now"):
+    a buyer joined 1 to 45 days before their first order, a non-buyer some day in the
+    past year. Only customers untouched since their import (created_at = updated_at),
+    so a second run changes nothing. One
+    set-based UPDATE and one audit entry; returns how many customers changed."""
+    now = ctx.now()
+    first_order = (select(func.min(Order.ordered_at)).where(Order.customer_id == Customer.id)
+                   .correlate(Customer).scalar_subquery())
+    rows = ctx.session.execute(select(Customer.id, Customer.customer_ref, Customer.created_at,
+                                      first_order).where(Customer.brand_id == ctx.brand_id,
+                                                         Customer.customer_ref.like("C%"),
+                                                         # untouched since the import
+                                                         Customer.created_at
+                                                         == Customer.updated_at))
+    changes = []
+    for cid, ref, created, first in rows:
+        k = int(ref[1:]) if ref[1:].isdigit() else cid
+        if first is not None:
+            wanted = first - dt.timedelta(days=1 + (k * 17) % 45, hours=k % 9)
+        else:
+            wanted = now - dt.timedelta(days=(k * 53) % 365, hours=k % 9)
+        wanted = min(wanted, now).replace(microsecond=0)
+        if created != wanted:
+            changes.append({"cid": cid, "created": wanted})
+    ctx.session.rollback()
+    if changes:
+        with ctx.write() as session:
+            table = Customer.__table__
+            session.execute(update(table).where(table.c.id == bindparam("cid"))
+                            .values(created_at=bindparam("created")), changes)
+            from core import audit
+
+            audit.record_bulk(ctx, "update", record_type="customers", count=len(changes),
+                              details={"demo": "created_at before the first order"})
+    return len(changes)
+
+
 def build_demo(make_ctx: Callable[[str | None], Ctx], *, code: str = DEMO_BRAND,
                customers: int = 300, seed: int = 2026, folder: Path | None = None
                ) -> DemoSummary:
@@ -228,6 +272,9 @@ def build_demo(make_ctx: Callable[[str | None], Ctx], *, code: str = DEMO_BRAND,
                                   f"{first.reason}")
                 summary.imports[kind] = result
         summary.interactions, summary.tasks = _activities(ctx, customers, seed)
+        summary.backdated = _backdate_customers(ctx)
+        # What the nightly job does, so the dashboard's segment chart has data at once.
+        summary.segment_changes = recompute_segments(ctx)
     finally:
         ctx.session.close()
     return summary

@@ -14,7 +14,7 @@ from typing import Any
 from core.audit import listener as listener  # noqa: F401  (installs the flush listener)
 
 _SERVICES = {"record", "record_bulk", "record_login", "reveal", "query", "list_entries",
-             "count_entries", "iter_entries", "export_csv", "AuditFilter", "ACTIONS",
+             "count_entries", "iter_entries", "csv_rows", "export_csv", "AuditFilter", "ACTIONS",
              "CSV_HEADER"}
 
 

@@ -7,8 +7,14 @@ leaves no entry and a committed one always has one. The acting user and brand co
 ``session.info`` (``Ctx`` puts ``user`` and ``brand_id`` there); a row's own ``brand_id``
 wins over the session's.
 
-Bulk Core inserts (CSV import) do not go through the ORM: they call
-``core.audit.record_bulk`` once per batch instead.
+Set-based statements run through ``Session.execute`` (``insert(Model)`` with a list of
+rows, ``update(Model).where(...)``, ``delete(...)``) never reach ``after_flush``: a
+``do_orm_execute`` listener writes one summary entry per statement for them (action
+``create``/``update``/``delete``, no record id, ``details = {"bulk": true, "rows": n,
+"columns": [...]}``). Statements run on ``session.connection()`` directly bypass both, so
+such code calls ``core.audit.record_bulk`` itself (the CSV import does, once per batch).
+A statement can opt out with ``execution_options(directcrm_audit=False)`` when its caller
+records its own summary (key rotation).
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import event, insert, inspect
-from sqlalchemy.orm import Mapper, Session, UOWTransaction
+from sqlalchemy.orm import Mapper, ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.orm.state import InstanceState
 
 from core.audit.models import AuditEntry
@@ -27,6 +33,7 @@ from core.crypto import EncryptedText, mask
 from core.db import Base
 
 SYSTEM_ACTOR = "system"
+NO_AUDIT = "directcrm_audit"  # execution option: False = the caller records its own entry
 
 
 def jsonable(value: Any) -> Any:
@@ -143,10 +150,58 @@ def _after_flush(session: Session, _flush_context: UOWTransaction) -> None:
         session.connection().execute(insert(AuditEntry.__table__), rows)
 
 
+def _bulk_summary(state: ORMExecuteState, result: Any) -> dict[str, Any] | None:
+    statement = state.statement
+    table = getattr(statement, "table", None)
+    name = getattr(table, "name", None)
+    if name is None or name == AuditEntry.__tablename__ or name not in Base.metadata.tables:
+        return None
+    params = state.parameters
+    columns: list[str] = []
+    if isinstance(params, (list, tuple)) and params:
+        rows: int | None = len(params)
+        columns = sorted(str(k) for k in params[0])
+    else:
+        rows = getattr(result, "rowcount", None)
+        rows = rows if isinstance(rows, int) and rows >= 0 else None
+        if isinstance(params, dict):
+            columns = sorted(str(k) for k in params)
+        values = getattr(statement, "_values", None) or {}
+        columns += sorted(getattr(k, "key", str(k)) for k in values)
+    if rows == 0:
+        return None
+    action = "create" if state.is_insert else ("update" if state.is_update else "delete")
+    session = state.session
+    return {
+        "at": dt.datetime.now(dt.UTC),
+        "actor": session.info.get("user") or SYSTEM_ACTOR,
+        "brand_id": session.info.get("brand_id"),
+        "action": action,
+        "record_type": name,
+        "record_id": None,
+        "changes": None,
+        "details": {"bulk": True, "rows": rows, "columns": sorted(set(columns))},
+    }
+
+
+def _on_execute(state: ORMExecuteState) -> Any:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return None
+    if state.execution_options.get(NO_AUDIT) is False:
+        return None
+    result = state.invoke_statement()
+    entry = _bulk_summary(state, result)
+    if entry is not None:
+        state.session.connection().execute(insert(AuditEntry.__table__), [entry])
+    return result
+
+
 def install() -> None:
     """Listen on every session (idempotent; done when ``core.audit`` is imported)."""
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
+    if not event.contains(Session, "do_orm_execute", _on_execute):
+        event.listen(Session, "do_orm_execute", _on_execute)
 
 
 install()

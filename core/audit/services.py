@@ -192,17 +192,23 @@ def _cell(value: str | None) -> str:
     return value or ""
 
 
+def csv_rows(ctx: Ctx, filters: AuditFilter | None = None) -> Iterator[list[Any]]:
+    """The CSV cells of every matching entry (oldest first, streamed), without the header."""
+    for e in iter_entries(ctx, filters):
+        yield [
+            e.at.isoformat(), _cell(e.actor), "" if e.brand_id is None else e.brand_id,
+            e.action, e.record_type or "", _cell(e.record_id),
+            "" if e.changes is None else json.dumps(e.changes, ensure_ascii=False),
+            "" if e.details is None else json.dumps(e.details, ensure_ascii=False),
+        ]
+
+
 def export_csv(ctx: Ctx, out: TextIO, filters: AuditFilter | None = None) -> int:
     """Write matching entries to ``out`` as CSV (streaming); returns the number of rows."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     count = 0
-    for e in iter_entries(ctx, filters):
-        writer.writerow([
-            e.at.isoformat(), _cell(e.actor), "" if e.brand_id is None else e.brand_id,
-            e.action, e.record_type or "", _cell(e.record_id),
-            "" if e.changes is None else json.dumps(e.changes, ensure_ascii=False),
-            "" if e.details is None else json.dumps(e.details, ensure_ascii=False),
-        ])
+    for row in csv_rows(ctx, filters):
+        writer.writerow(row)
         count += 1
     return count

@@ -30,6 +30,9 @@ def demo_command(click_ctx: click.Context, no_serve: bool, customers: int) -> No
                      kind=kind, imported=result.imported, skipped=result.skipped))
     click.echo(_("  interactions: %(n)s added; tasks: %(t)s", n=summary.interactions,
                  t=summary.tasks))
+    click.echo(_("  customers dated before their first order: %(n)s; segment changes: "
+                 "%(segments)s", n=summary.backdated,
+                 segments=", ".join(f"{k} {v}" for k, v in summary.segment_changes.items())))
     if summary.enabled:
         click.echo(_("  modules enabled: %(names)s", names=", ".join(summary.enabled)))
     from core.web.users import DEMO_PASSWORD, DEMO_USERS, ensure_demo_users

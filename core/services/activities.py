@@ -37,6 +37,32 @@ def create_interaction(ctx: Ctx, data: Mapping[str, Any]) -> Interaction:
     return interaction
 
 
+def get_interaction(ctx: Ctx, interaction_id: int) -> Interaction:
+    """One interaction of the brand (for a rep user: one of their own), else NotFound."""
+    interaction = get_by_id(ctx, Interaction, interaction_id)
+    if ctx.rep_scope_id is not None and interaction.rep_id != ctx.rep_scope_id:
+        # Another rep's interaction is "not found", like another brand's.
+        raise NotFound(_("No %(kind)s with id %(id)s.", kind=Interaction.__tablename__,
+                         id=interaction_id))
+    return interaction
+
+
+def update_interaction(ctx: Ctx, interaction_id: int, data: Mapping[str, Any]) -> Interaction:
+    """Correct an interaction's kind, time or summary (fields not given stay as they are).
+
+    A rep user can edit only their own interactions; the audit listener records the change.
+    """
+    values = load_or_raise(InteractionSchema(tz=ctx.tz, partial=True), data)
+    with ctx.write():
+        interaction = get_interaction(ctx, interaction_id)
+        if "kind" in values:
+            interaction.kind = InteractionKind(values["kind"])
+        for name in ("occurred_at", "summary"):
+            if name in values:
+                setattr(interaction, name, values[name])
+    return interaction
+
+
 def list_interactions(ctx: Ctx, customer_ref: str, limit: int = 200) -> list[Interaction]:
     """A customer's contact history, newest first."""
     customer = get_by_ref(ctx, Customer, customer_ref)
@@ -67,7 +93,8 @@ def create_task(ctx: Ctx, data: Mapping[str, Any], *, rule_key: str | None = Non
     return task
 
 
-def _task(ctx: Ctx, task_id: int) -> Task:
+def get_task(ctx: Ctx, task_id: int) -> Task:
+    """One task of the brand (for a rep user: one of their own), else NotFound."""
     task = get_by_id(ctx, Task, task_id)
     if ctx.rep_scope_id is not None and task.rep_id != ctx.rep_scope_id:
         # Another rep's task is "not found", like another brand's.
@@ -75,10 +102,30 @@ def _task(ctx: Ctx, task_id: int) -> Task:
     return task
 
 
+def update_task(ctx: Ctx, task_id: int, data: Mapping[str, Any]) -> Task:
+    """Change an open task's title, due time, owner (``rep_ref``) or kind.
+
+    Fields not given stay as they are; a done or cancelled task cannot be edited. A rep
+    user can edit only their own tasks; the audit listener records the change.
+    """
+    values = load_or_raise(TaskSchema(tz=ctx.tz, partial=True), data)
+    with ctx.write():
+        task = get_task(ctx, task_id)
+        if task.status != TaskStatus.OPEN:
+            raise DomainError(_("Task %(id)s is closed; only open tasks can be edited.",
+                                id=task_id), code="bad_status")
+        if "rep_ref" in values:
+            task.rep_id = get_by_ref(ctx, Rep, values["rep_ref"]).id
+        for name in ("title", "due_at", "kind"):
+            if name in values:
+                setattr(task, name, values[name])
+    return task
+
+
 def complete_task(ctx: Ctx, task_id: int, done_at: dt.datetime | None = None) -> Task:
     """Mark an open task done (completing a done task again changes nothing)."""
     with ctx.write():
-        task = _task(ctx, task_id)
+        task = get_task(ctx, task_id)
         if task.status == TaskStatus.DONE:
             return task
         if task.status != TaskStatus.OPEN:
@@ -92,7 +139,7 @@ def complete_task(ctx: Ctx, task_id: int, done_at: dt.datetime | None = None) ->
 def cancel_task(ctx: Ctx, task_id: int) -> Task:
     """Cancel an open task."""
     with ctx.write():
-        task = _task(ctx, task_id)
+        task = get_task(ctx, task_id)
         if task.status == TaskStatus.OPEN:
             task.status = TaskStatus.CANCELLED
     return task

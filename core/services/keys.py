@@ -24,6 +24,7 @@ from sqlalchemy import Column, Table, Text, bindparam, func, select, tuple_, typ
 from sqlalchemy.sql.elements import ColumnElement
 
 from core import audit
+from core.audit.listener import NO_AUDIT
 from core.context import Ctx
 from core.crypto import EncryptedText, Keyring, keyring, keyring_path, save_keyring
 from core.db import Base
@@ -125,7 +126,8 @@ def _reencrypt_batch(ctx: Ctx, ring: Keyring, table: Table, column: Column[str],
             old = row[-1]
             params.append({"_new": ring.encrypt(ring.decrypt(old)), "_old": old,
                            **{f"_pk{i}": row[i] for i in range(len(pk))}})
-        session.execute(update, params)
+        # The rotation records one key_rotation entry itself, not one per batch.
+        session.execute(update.execution_options(**{NO_AUDIT: False}), params)
     return len(rows), tuple(rows[-1][:-1])
 
 

@@ -19,6 +19,16 @@ LABELS: dict[str, dict[str, str]] = {
     "timeline": {"order": N_("Order"), "return": N_("Return"),
                  "interaction": N_("Interaction"), "task": N_("Task"),
                  "requested": N_("Requested"), "refunded": N_("Refunded")},
+    "risk_rule": {"no_order": N_("No recent order"), "no_contact": N_("No recent contact"),
+                  "satisfaction_down": N_("Satisfaction down"),
+                  "complaints_rising": N_("Complaints rising")},
+    "lead_status": {"new": N_("New"), "contacted": N_("Contacted"),
+                    "converted": N_("Converted"), "lost": N_("Lost"), "pool": N_("Pool")},
+    "lead_channel": {"referral": N_("Referral"), "event": N_("Event"), "ads": N_("Ads"),
+                     "social": N_("Social"), "purchased_list": N_("Purchased list"),
+                     "partner": N_("Partner")},
+    "lead_contact": {"visit": N_("Visit"), "call": N_("Call"), "message": N_("Message"),
+                     "event": N_("Event"), "other": N_("Other")},
 }
 
 

@@ -31,7 +31,11 @@ class NavItem:
 
 CORE_NAV: tuple[NavItem, ...] = (
     NavItem(N_("Dashboard"), "DashboardView.index", "Dashboard", "◧"),
+    NavItem(N_("Today"), "TodayView.index", "Tasks", "☀"),
     NavItem(N_("Customers"), "CustomerView.list", "Customers", "☺"),
+    NavItem(N_("At risk"), "AtRiskView.list", "Customers", "⚠"),
+    NavItem(N_("Leads"), "LeadView.list", "Customers", "➚"),
+    NavItem(N_("Duplicates"), "DuplicateView.list", "Brands", "⇄"),
     NavItem(N_("Orders"), "OrderView.list", "Orders", "▤"),
     NavItem(N_("Returns"), "ReturnView.list", "Returns", "↺"),
     NavItem(N_("Interactions"), "InteractionView.list", "Interactions", "✎"),
@@ -40,6 +44,7 @@ CORE_NAV: tuple[NavItem, ...] = (
     NavItem(N_("Products"), "ProductView.list", "Products", "◆"),
     NavItem(N_("Brands"), "BrandView.list", "Brands", "⚑"),
     NavItem(N_("Users"), "UserView.list", "Users", "⚷"),
+    NavItem(N_("Audit log"), "AuditView.list", roles.AUDIT, "☰"),
 )
 
 

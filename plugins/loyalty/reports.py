@@ -145,6 +145,18 @@ def entry_label(kind: EntryKind) -> str:
             EntryKind.ADJUST: _("Adjusted")}[kind]
 
 
+def source_label(kind: SourceKind) -> str:
+    """The translated name of where an entry comes from."""
+    return {SourceKind.ORDER: _("order"), SourceKind.REFUND: _("refund"),
+            SourceKind.CANCELLATION: _("cancellation"),
+            SourceKind.REFUND_POINTS: _("points refunded"),
+            SourceKind.CANCELLATION_POINTS: _("points of a cancelled order"),
+            SourceKind.REFERRAL: _("referral"), SourceKind.MANUAL: _("adjustment"),
+            SourceKind.BIRTHDAY: _("birthday bonus"), SourceKind.REWARD: _("reward"),
+            SourceKind.REDEMPTION: _("redemption"), SourceKind.EXPIRY: _("expiry"),
+            SourceKind.MERGE: _("customer merge")}[kind]
+
+
 def _ledger_url(ctx: Ctx, customer_id: int) -> str | None:
     """The customer's ledger page, when rendering inside the web app."""
     from flask import has_request_context, url_for
@@ -167,7 +179,8 @@ def profile_section(ctx: Ctx, customer_id: int) -> ProfileSection:
     rows = Markup("").join(
         Markup("<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>")
         .format(e.effective_at.astimezone(local).strftime("%Y-%m-%d %H:%M"),
-                entry_label(e.kind), f"{e.points:+d}", f"{e.source_kind.value} {e.source_ref}",
+                entry_label(e.kind), f"{e.points:+d}",
+                f"{source_label(e.source_kind)} {e.source_ref}",
                 e.reason or "")
         for e in s.entries)
     html = Markup(

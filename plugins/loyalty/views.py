@@ -22,7 +22,7 @@ from core.web.context import crm_ctx
 from core.web.views.base import N_, CrmView, Field, not_found_on_missing
 from plugins.loyalty import services, tiers
 from plugins.loyalty.models import RewardKind
-from plugins.loyalty.reports import entry_label
+from plugins.loyalty.reports import entry_label, source_label
 from plugins.loyalty.settings import Rounding, TierBasis, programme
 
 RESOURCE = "mod_loyalty"
@@ -171,7 +171,7 @@ class LoyaltyView(CrmView):
         return self.page("loyalty/customer.html", customer=customer,
                          summary=services.summary(ctx, customer.id, last=0),
                          entries=services.ledger_entries(ctx, ref, limit=200),
-                         tz=ctx.tz, entry_label=entry_label,
+                         tz=ctx.tz, entry_label=entry_label, source_label=source_label,
                          title=_("Points of %(name)s", name=customer.name))
 
     @expose("/customer/<string:ref>/adjust", methods=["GET", "POST"])

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import String, inspect, select, text
+from sqlalchemy import String, delete, insert, inspect, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -274,3 +274,34 @@ def test_secret_looking_columns_are_redacted_and_encrypted_ones_masked():
     # 19 characters: first 3 + **** + last 4
     assert _shown("6222021234567890123", "mask") == "622****0123"
     assert _shown("abc", "redact") == "[redacted]" and _shown(None, "redact") is None
+
+
+def test_set_based_statements_get_one_summary_entry_each(ctx_a):
+    new_customer(ctx_a, "C1")
+    new_customer(ctx_a, "C2", phone="13900002222", wechat_id="wx_two")
+    c1, c2 = ctx_a.session.scalars(select(Customer.id).order_by(Customer.id)).all()
+    with ctx_a.write() as session:
+        session.execute(insert(CustomerTag), [
+            {"brand_id": ctx_a.brand_id, "customer_id": c1, "tag": "vip"},
+            {"brand_id": ctx_a.brand_id, "customer_id": c2, "tag": "vip"}])
+        session.execute(update(Customer).where(Customer.brand_id == ctx_a.brand_id)
+                        .values(source_channel="wechat"))
+        session.execute(update(Customer).where(Customer.customer_ref == "nobody")
+                        .values(source_channel="x"))  # 0 rows: nothing to record
+        session.execute(delete(CustomerTag).where(CustomerTag.customer_id == c2))
+    bulk = [(e.action, e.record_type, e.record_id, e.details)
+            for e in entries(ctx_a.session) if e.details and e.details.get("bulk")]
+    assert bulk == [
+        ("create", "customer_tags", None,
+         {"bulk": True, "rows": 2, "columns": ["brand_id", "customer_id", "tag"]}),
+        ("update", "customers", None,
+         {"bulk": True, "rows": 2, "columns": ["source_channel"]}),
+        ("delete", "customer_tags", None, {"bulk": True, "rows": 1, "columns": []}),
+    ]
+    assert {e.actor for e in entries(ctx_a.session, action="delete")} == {"tester"}
+    # Rolled back with the statement.
+    before = len(entries(ctx_a.session))
+    with pytest.raises(RuntimeError), ctx_a.write() as session:
+        session.execute(update(Customer).values(name="x"))
+        raise RuntimeError("boom")
+    assert len(entries(ctx_a.session)) == before

@@ -8,8 +8,9 @@ from flask_appbuilder.api.manager import OpenApi
 
 def register_apis(appbuilder: AppBuilder) -> None:
     """Add every core resource and the OpenAPI endpoint (without the CDN-based Swagger UI)."""
+    from core.web.api.insights import CM_APIS
     from core.web.api.resources import API_CLASSES
 
-    for api in API_CLASSES:
+    for api in (*API_CLASSES, *CM_APIS):
         appbuilder.add_api(api)
     appbuilder.add_api(OpenApi)

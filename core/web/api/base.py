@@ -71,7 +71,7 @@ def openapi(summary: str, *, query: Iterable[str] = (), paged: bool = False,
 
 _METHOD = {"get_list": "get", "get_one": "get", "post": "post", "put": "put",
            "pay": "post", "cancel": "post", "refund": "post", "complete": "post",
-           "status": "post"}
+           "status": "post", "overdue": "get"}
 
 
 def api_errors(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -12,10 +12,12 @@ from core.web import nav
 
 def register_views(appbuilder: AppBuilder) -> None:
     """Add the core screens (their menu is the sidebar in ``core.web.nav``)."""
+    from core.web.views.audit import AuditView
     from core.web.views.brands import BrandView
     from core.web.views.customers import CustomerView
     from core.web.views.dashboard import DashboardView
     from core.web.views.index import LanguageView
+    from core.web.views.insights import cm_views
     from core.web.views.interactions import InteractionView
     from core.web.views.orders import OrderView, ReturnView
     from core.web.views.products import ProductView
@@ -24,7 +26,10 @@ def register_views(appbuilder: AppBuilder) -> None:
     from core.web.views.users import UserView
 
     for view in (LanguageView, DashboardView, CustomerView, OrderView, ReturnView,
-                 InteractionView, TaskView, RepView, ProductView, BrandView, UserView):
+                 InteractionView, TaskView, RepView, ProductView, BrandView, UserView,
+                 AuditView):
+        appbuilder.add_view_no_menu(view)
+    for view in cm_views():
         appbuilder.add_view_no_menu(view)
     _install_layout_context(appbuilder)
 

@@ -57,6 +57,12 @@ def form_data(fields: Sequence[Field], form: Mapping[str, str]) -> dict[str, Any
     return data
 
 
+def blanks_for_required(fields: Sequence[Field], data: Mapping[str, Any]) -> dict[str, Any]:
+    """For an edit form (validated as a partial update): a required field left blank is sent
+    as ``""`` so that it is refused with a field error instead of silently kept."""
+    return {**{f.name: "" for f in fields if f.required}, **data}
+
+
 class CrmView(BaseView):
     """A directcrm admin view: ``can_read`` / ``can_write`` on ``class_permission_name``."""
 

@@ -10,12 +10,17 @@ from flask_appbuilder import expose, has_access
 from core.i18n import gettext_core as _
 from core.models import Customer, Rep
 from core.services import browse
+from core.services.churn_risk import customer_risk_flags
 from core.services.customers import create_customer, update_customer
 from core.services.profile import customer_profile
 from core.services.scoping import get_by_id
 from core.web import labels
 from core.web.context import crm_ctx
 from core.web.views.base import N_, CrmView, Field, not_found_on_missing
+
+# Segmentation schemes shown on the 360° page, in this order (label, scheme).
+SCHEMES = ((N_("ABC"), "abc"), (N_("Value grid"), "grid"), (N_("RFM"), "rfm"),
+           (N_("Size"), "size"))
 
 
 def rep_choices() -> list[tuple[str, str]]:
@@ -67,8 +72,10 @@ class CustomerView(CrmView):
     @has_access
     @not_found_on_missing
     def show(self, pk: int) -> Any:
-        profile = customer_profile(crm_ctx(), pk)
-        return self.page("crm/customers/show.html", p=profile, title=profile.customer.name)
+        ctx = crm_ctx()
+        profile = customer_profile(ctx, pk)
+        return self.page("crm/customers/show.html", p=profile, title=profile.customer.name,
+                         risk=customer_risk_flags(ctx, pk), schemes=SCHEMES)
 
     @expose("/reveal/<int:pk>", methods=["POST"])
     @has_access
@@ -82,7 +89,8 @@ class CustomerView(CrmView):
         with ctx.write():
             phone = audit.reveal(ctx, profile.customer, "phone")
         return self.page("crm/customers/show.html", p=profile, revealed_phone=phone,
-                         title=profile.customer.name)
+                         title=profile.customer.name, risk=customer_risk_flags(ctx, pk),
+                         schemes=SCHEMES)
 
     @expose("/add", methods=["GET", "POST"])
     @has_access

@@ -7,10 +7,11 @@ from typing import Any
 
 from flask_appbuilder import expose, has_access
 
+from core.analytics.figures import figures
 from core.i18n import gettext_core as _
 from core.services.figures import dashboard_figures
 from core.web import charts, formatting, labels
-from core.web.context import crm_ctx
+from core.web.context import crm_ctx, rep_of_user
 from core.web.views.base import CrmView, not_found_on_missing
 
 
@@ -47,4 +48,8 @@ class DashboardView(CrmView):
             "overdue": charts.hbar_chart(fig.overdue_by_rep, title=_("Overdue tasks by rep"))
             if fig.overdue_by_rep else None,
         }
-        return self.page("crm/dashboard.html", fig=fig, svgs=svgs, title=_("Dashboard"))
+        own = rep_of_user(ctx)  # a rep sees their own figures, not the brand's
+        brand_or_rep = (figures(ctx, own.rep_ref) if own else
+                        figures(ctx) if ctx.rep_scope_id is None else None)
+        return self.page("crm/dashboard.html", fig=fig, svgs=svgs, figures=brand_or_rep,
+                         title=_("Dashboard"))

@@ -9,7 +9,13 @@ from flask_appbuilder import IndexView, expose
 from flask_login import login_required
 
 from core.models import Brand
-from core.web.context import SESSION_BRAND, current_user, db_session, is_super_admin
+from core.web.context import (
+    SESSION_BRAND,
+    current_user,
+    db_session,
+    is_rep_only,
+    is_super_admin,
+)
 
 
 class CrmIndexView(IndexView):
@@ -19,6 +25,8 @@ class CrmIndexView(IndexView):
     def index(self) -> Any:
         if current_user() is None:
             return redirect(url_for(self.appbuilder.sm.auth_view.__class__.__name__ + ".login"))
+        if is_rep_only(current_user()):
+            return redirect(url_for("TodayView.index"))  # a rep's day starts with their list
         return redirect(url_for("DashboardView.index"))
 
     @expose("/no-brand")

@@ -9,10 +9,10 @@ from flask_appbuilder import expose, has_access
 
 from core.i18n import gettext_core as _
 from core.services import browse
-from core.services.activities import create_interaction
+from core.services.activities import create_interaction, get_interaction, update_interaction
 from core.web import labels
 from core.web.context import as_own_rep, crm_ctx
-from core.web.views.base import N_, CrmView, Field, not_found_on_missing
+from core.web.views.base import N_, CrmView, Field, blanks_for_required, not_found_on_missing
 
 FIELDS = [
     Field("customer_ref", N_("Customer ref"), required=True),
@@ -21,6 +21,8 @@ FIELDS = [
     Field("occurred_at", N_("When"), "datetime", required=True),
     Field("summary", N_("Summary"), "textarea", required=True),
 ]
+
+EDIT_FIELDS = [f for f in FIELDS if f.name != "customer_ref"]
 
 
 class InteractionView(CrmView):
@@ -57,4 +59,18 @@ class InteractionView(CrmView):
                           "occurred_at": ctx.now().astimezone(ctx.tz).strftime("%Y-%m-%dT%H:%M")},
                          back=url_for(".list"))
 
-
+    @expose("/edit/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    @not_found_on_missing
+    def edit(self, pk: int) -> Any:
+        ctx = crm_ctx()
+        interaction = get_interaction(ctx, pk)
+        values = {"kind": interaction.kind.value,
+                  "occurred_at": interaction.occurred_at.astimezone(ctx.tz)
+                  .strftime("%Y-%m-%dT%H:%M"),
+                  "summary": interaction.summary}
+        return self.save(EDIT_FIELDS, lambda data: update_interaction(
+                             ctx, pk, blanks_for_required(EDIT_FIELDS, data)),
+                         "crm/form.html",
+                         lambda i: url_for("CustomerView.show", pk=i.customer_id),
+                         _("Edit %(name)s", name=_("Interaction")), values, back=url_for(".list"))

@@ -7,6 +7,7 @@ from typing import Any
 from flask import abort, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 
+from core.analytics.figures import figures
 from core.i18n import gettext_core as _
 from core.models import Rep
 from core.services import browse
@@ -16,6 +17,7 @@ from core.services.scoping import get_by_id
 from core.web import labels
 from core.web.context import crm_ctx
 from core.web.views.base import N_, CrmView, Field, not_found_on_missing
+from core.web.views.insights import manages_brand
 
 REP_FIELDS = [
     Field("rep_ref", N_("Rep ref"), required=True),
@@ -68,7 +70,8 @@ class RepView(CrmView):
         rep = get_by_id(ctx, Rep, pk)
         if ctx.rep_scope_id is not None and rep.id != ctx.rep_scope_id:
             abort(404)
-        return self.page("crm/reps/show.html", s=rep_summary(ctx, rep), title=rep.name)
+        return self.page("crm/reps/show.html", s=rep_summary(ctx, rep), title=rep.name,
+                         figures=figures(ctx, rep.rep_ref), can_offboard=manages_brand(self))
 
     @expose("/add", methods=["GET", "POST"])
     @has_access

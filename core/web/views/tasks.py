@@ -8,11 +8,12 @@ from flask import flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 
 from core.i18n import gettext_core as _
+from core.models import Rep
 from core.services import browse
-from core.services.activities import complete_task, create_task
+from core.services.activities import complete_task, create_task, get_task, update_task
 from core.web import labels
 from core.web.context import as_own_rep, crm_ctx
-from core.web.views.base import N_, CrmView, Field, not_found_on_missing
+from core.web.views.base import N_, CrmView, Field, blanks_for_required, not_found_on_missing
 from core.web.views.customers import rep_choices
 
 FIELDS = [
@@ -22,6 +23,8 @@ FIELDS = [
     Field("rep_ref", N_("Owner"), "select", choices=rep_choices,
           help=N_("Defaults to the customer's rep.")),
 ]
+
+EDIT_FIELDS = [f for f in FIELDS if f.name != "customer_ref"]
 
 
 class TaskView(CrmView):
@@ -54,6 +57,22 @@ class TaskView(CrmView):
                          "crm/form.html",
                          lambda t: url_for(".list"), _("New task"),
                          {"customer_ref": request.args.get("customer", "")},
+                         back=url_for(".list"))
+
+    @expose("/edit/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    @not_found_on_missing
+    def edit(self, pk: int) -> Any:
+        ctx = crm_ctx()
+        task = get_task(ctx, pk)
+        rep = ctx.session.get(Rep, task.rep_id) if task.rep_id else None
+        values = {"title": task.title,
+                  "due_at": task.due_at.astimezone(ctx.tz).strftime("%Y-%m-%dT%H:%M"),
+                  "rep_ref": rep.rep_ref if rep else ""}
+        return self.save(EDIT_FIELDS, lambda data: update_task(
+                             ctx, pk, as_own_rep(ctx, blanks_for_required(EDIT_FIELDS, data))),
+                         "crm/form.html", lambda t: url_for(".list"),
+                         _("Edit %(name)s", name=task.title), values,
                          back=url_for(".list"))
 
     @expose("/complete/<int:pk>", methods=["POST"])

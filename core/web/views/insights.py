@@ -1,0 +1,101 @@
+"""Customer-management screens: a rep's today list, overdue tasks per rep, at-risk customers.
+
+Thin views over ``core.tasks.today`` and ``core.services.churn_risk``; permissions reuse the
+core resources (``Tasks`` for the today page, ``Customers`` for the at-risk list), and
+brand and rep scoping is done by the services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, request
+from flask_appbuilder import expose, has_access
+
+from core.i18n import gettext_core as _
+from core.models import Customer
+from core.services.churn_risk import at_risk_customers
+from core.tasks.today import overdue_by_rep, today_list
+from core.web.context import crm_ctx, rep_of_user
+from core.web.views.base import CrmView, not_found_on_missing
+from core.web.views.customers import rep_choices
+
+
+def manages_brand(view: CrmView) -> bool:
+    """Brand admins and managers (not reps, customer service or compliance): they may
+    move leads, merge duplicates and offboard reps (write access to the rep screens)."""
+    return crm_ctx().rep_scope_id is None and view.appbuilder.sm.has_access(
+        "can_write", "Reps")
+
+
+class TodayView(CrmView):
+    """``/today/``: the rep's due and overdue tasks; for managers also overdue per rep."""
+
+    route_base = "/today"
+    class_permission_name = "Tasks"
+    default_view = "index"
+    method_permission_name = {"index": "read"}
+
+    @expose("/")
+    @has_access
+    @not_found_on_missing
+    def index(self) -> Any:
+        ctx = crm_ctx()
+        own = rep_of_user(ctx)
+        rep_ref = request.args.get("rep") or (own.rep_ref if own else None)
+        if ctx.rep_scope_id is not None and own is None:
+            abort(404)  # a rep login without a rep row has no list
+        tasks = today_list(ctx, rep_ref) if rep_ref else []
+        overdue = overdue_by_rep(ctx) if ctx.rep_scope_id is None else []
+        return self.page("crm/insights/today.html", tasks=tasks, rep_ref=rep_ref,
+                         overdue=overdue, reps=rep_choices(),
+                         pick_rep=ctx.rep_scope_id is None,
+                         customer_ids=_customer_ids(ctx, [t.customer_ref for t in tasks]),
+                         title=_("Today"))
+
+
+class AtRiskView(CrmView):
+    """``/at-risk/``: purchasing customers with at least one churn-risk flag."""
+
+    route_base = "/at-risk"
+    class_permission_name = "Customers"
+    default_view = "list"
+
+    @expose("/list/")
+    @has_access
+    @not_found_on_missing
+    def list(self) -> Any:
+        ctx = crm_ctx()
+        rows = at_risk_customers(ctx)
+        return self.page("crm/insights/at_risk.html", rows=rows,
+                         names=_customer_names(ctx, [r.customer_id for r in rows]),
+                         title=_("At-risk customers"))
+
+
+def _customer_ids(ctx: Any, refs: list[str | None]) -> dict[str, int]:
+    """customer_ref → id for links (one query, brand-scoped)."""
+    from sqlalchemy import select
+
+    wanted = {r for r in refs if r}
+    if not wanted:
+        return {}
+    return dict(ctx.session.execute(select(Customer.customer_ref, Customer.id).where(
+        Customer.brand_id == ctx.brand_id, Customer.customer_ref.in_(wanted))).all())
+
+
+def _customer_names(ctx: Any, ids: list[int]) -> dict[int, str]:
+    """id → name for the list (one query, brand-scoped)."""
+    from sqlalchemy import select
+
+    if not ids:
+        return {}
+    return dict(ctx.session.execute(select(Customer.id, Customer.name).where(
+        Customer.brand_id == ctx.brand_id, Customer.id.in_(ids))).all())
+
+
+# The customer-management screens (registered by ``core.web.views.register_views``).
+def cm_views() -> tuple[type[CrmView], ...]:
+    from core.web.views.duplicates import DuplicateView, OffboardView
+    from core.web.views.leads import LeadView
+
+    return (TodayView, AtRiskView, LeadView, DuplicateView, OffboardView)

@@ -202,3 +202,24 @@ def customer_id(ctx, ref):
     from core.services.scoping import get_by_ref
 
     return get_by_ref(ctx, Customer, ref).id
+
+
+def test_audit_counts_the_tasks_created_and_a_rerun_adds_no_entry(ctx_a, clock):
+    from sqlalchemy import select
+
+    from core.audit.models import AuditEntry
+
+    rep(ctx_a, "R1")
+    clock.value = utc(2026, 3, 2, 2)
+    customer(ctx_a, "C1", "R1", phone="13800000001")  # incomplete: one profile task
+    customer(ctx_a, "C2", "R1", phone="13800000002")  # incomplete: one profile task
+
+    def task_entries():
+        return [e.details for e in ctx_a.session.scalars(
+            select(AuditEntry).where(AuditEntry.record_type == "tasks",
+                                     AuditEntry.action == "create"))]
+
+    assert profile_rule(ctx_a) == 2
+    assert [d["count"] for d in task_entries()] == [2]
+    assert profile_rule(ctx_a) == 0
+    assert [d["count"] for d in task_entries()] == [2]  # the re-run wrote nothing

@@ -237,6 +237,9 @@ def run(cfg: Config) -> list[Result]:
         db.prepare(rt, spec, db.all_modules())
         cfg.log(f"   loading {spec.lines:,} order lines")
         raw_import(url, str(files["orders"]), db.BRAND)
+        # planner statistics, as autovacuum would have them on a server that has been up
+        # for a minute (the raw loader writes the rows behind its back)
+        db.analyze(url)
         from core.web.users import create_user
 
         create_user(rt, USER, PASSWORD, "brand_admin", brand_code=db.BRAND)

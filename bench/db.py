@@ -55,6 +55,15 @@ def pg_database(admin_url: str) -> Iterator[str]:
         admin.dispose()
 
 
+def analyze(url: str) -> None:
+    """Refresh the database's planner statistics (``ANALYZE``)."""
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1),
+                           isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
+
+
 def pg_available(admin_url: str | None) -> bool:
     """Whether the PostgreSQL server answers."""
     if not admin_url:

@@ -2,7 +2,7 @@
 
 Revision ID: core_0001
 Revises: 
-Create Date: 2026-11-24 17:33:40.517187
+Create Date: 2026-11-24 19:58:05.142027
 """
 from alembic import op
 import sqlalchemy as sa
@@ -141,6 +141,7 @@ def upgrade() -> None:
     sa.Column('merged_into_id', sa.Integer(), nullable=True),
     sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('search_text', sa.String(length=530), sa.Computed("lower(customer_ref || ' ' || name || ' ' || coalesce(email, ''))", persisted=True), nullable=False),
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_customers_brand_id_brands')),
     sa.ForeignKeyConstraint(['merged_into_id'], ['customers.id'], name=op.f('fk_customers_merged_into_id_customers')),
     sa.ForeignKeyConstraint(['rep_id'], ['reps.id'], name=op.f('fk_customers_rep_id_reps')),
@@ -148,6 +149,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('brand_id', 'customer_ref', name=op.f('uq_customers_brand_id_customer_ref'))
     )
     with op.batch_alter_table('customers', schema=None) as batch_op:
+        batch_op.create_index('ix_customers_brand_created', ['brand_id', 'created_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_customers_brand_id'), ['brand_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_customers_phone_hash'), ['phone_hash'], unique=False)
         batch_op.create_index(batch_op.f('ix_customers_rep_id'), ['rep_id'], unique=False)
@@ -580,6 +582,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_customers_rep_id'))
         batch_op.drop_index(batch_op.f('ix_customers_phone_hash'))
         batch_op.drop_index(batch_op.f('ix_customers_brand_id'))
+        batch_op.drop_index('ix_customers_brand_created')
 
     op.drop_table('customers')
     with op.batch_alter_table('user_brands', schema=None) as batch_op:

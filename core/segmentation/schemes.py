@@ -38,7 +38,18 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, Select, String, case, cast, func, literal, select
+from sqlalchemy import (
+    BigInteger,
+    FromClause,
+    Integer,
+    Select,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+)
 
 from core.analytics.sql import Window, customer_stats, local_day_number
 from core.context import Ctx
@@ -114,6 +125,16 @@ def configure(ctx: Ctx, values: dict[str, Any]) -> dict[str, Any]:
     return update_brand_settings(ctx, SECTION, clean)
 
 
+def _stats(ctx: Ctx, window: Window, given: FromClause | None, *,
+           with_ever_paid: bool = False) -> FromClause:
+    """The per-customer figures a scheme classifies: ``given`` (figures computed once for
+    several schemes, see :func:`core.segmentation.services.recompute_segments`) or a CTE
+    of :func:`customer_stats`."""
+    if given is not None:
+        return given
+    return customer_stats(ctx, window, with_ever_paid=with_ever_paid).cte("stats")
+
+
 def _basis_points(ctx: Ctx, key: str) -> int:
     return int(Decimal(str(setting(ctx, key))) * 100)
 
@@ -131,13 +152,13 @@ def _aov_cents(net: Any, orders: Any) -> Any:
     )
 
 
-def abc(ctx: Ctx, window: Window) -> Select[Any]:
+def abc(ctx: Ctx, window: Window, stats: FromClause | None = None) -> Select[Any]:
     """The ABC (Pareto) classification; see the module docstring.
 
     One pass: the window functions are partitioned by "positive net revenue", so ranked
     and unranked customers never mix and no self-join is needed.
     """
-    stats = customer_stats(ctx, window).cte("stats")
+    stats = _stats(ctx, window, stats)
     ranked = stats.c.net > 0
     cumulative = func.sum(stats.c.net).over(
         partition_by=ranked, order_by=(stats.c.net.desc(), stats.c.customer_ref.asc()),
@@ -165,9 +186,9 @@ def _median_x2(buyers: Any, value: Any) -> Any:
             .scalar_subquery())
 
 
-def grid(ctx: Ctx, window: Window) -> Select[Any]:
+def grid(ctx: Ctx, window: Window, stats: FromClause | None = None) -> Select[Any]:
     """The A–E grid by AOV × frequency; see the module docstring."""
-    stats = customer_stats(ctx, window, with_ever_paid=True).cte("stats")
+    stats = _stats(ctx, window, stats, with_ever_paid=True)
     buyers = select(stats.c.net, stats.c.orders).where(stats.c.orders > 0).subquery("buyers")
     fixed_aov, fixed_freq = setting(ctx, "grid_aov"), setting(ctx, "grid_frequency")
     aov_x2: Any = (literal(2 * _money_cents(fixed_aov), BigInteger) if fixed_aov is not None
@@ -195,10 +216,10 @@ def _score(value: Any, partition: Any) -> Any:
     return cast((k * 5 + n - 1) // n, Integer)
 
 
-def rfm(ctx: Ctx, window: Window) -> Select[Any]:
+def rfm(ctx: Ctx, window: Window, stats: FromClause | None = None) -> Select[Any]:
     """RFM quintile scores; see the module docstring. One pass: the window functions are
     partitioned by "bought in the window", so non-buyers never affect the scores."""
-    stats = customer_stats(ctx, window).cte("stats")
+    stats = _stats(ctx, window, stats)
     buyer = stats.c.orders > 0
     last_day = local_day_number(ctx, stats.c.last_at, window.start, window.end)
     segment = case(
@@ -208,9 +229,9 @@ def rfm(ctx: Ctx, window: Window) -> Select[Any]:
     return select(stats.c.id, stats.c.customer_ref, segment.label("segment"), stats.c.net)
 
 
-def size(ctx: Ctx, window: Window) -> Select[Any]:
+def size(ctx: Ctx, window: Window, stats: FromClause | None = None) -> Select[Any]:
     """Big / medium / small customers by thresholds; see the module docstring."""
-    stats = customer_stats(ctx, window).cte("stats")
+    stats = _stats(ctx, window, stats)
     aov = _aov_cents(stats.c.net, stats.c.orders)
     segment = case(
         (stats.c.orders == 0, literal(NOT_RANKED)),

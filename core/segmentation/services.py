@@ -10,13 +10,16 @@ data therefore changes nothing and fires nothing.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Column, FromClause, MetaData, Table, insert, select, update
 
-from core.analytics.sql import Window, make_window, money, ratio
+from core.analytics.sql import Window, customer_stats, make_window, money, ratio
 from core.context import Ctx
 from core.errors import ValidationFailed
 from core.events import SegmentChange
@@ -77,14 +80,16 @@ def segment_window(ctx: Ctx, as_of: dt.date | None = None, since: dt.date | None
 
 
 def compute_segments(ctx: Ctx, scheme: str, as_of: dt.date | None = None,
-                     since: dt.date | None = None) -> list[SegmentRow]:
+                     since: dt.date | None = None, *, stats: FromClause | None = None
+                     ) -> list[SegmentRow]:
     """Every live customer of the brand with their segment in ``scheme``, by customer_ref.
 
-    One SQL statement per scheme (window functions), no query per customer.
+    One SQL statement per scheme (window functions), no query per customer. ``stats``:
+    the window's per-customer figures already computed (:func:`shared_stats`).
     """
     check_scheme(scheme)
     window = segment_window(ctx, as_of, since)
-    stmt = BUILDERS[scheme](ctx, window)
+    stmt = BUILDERS[scheme](ctx, window, stats)
     sub = stmt.subquery()
     rows = ctx.session.execute(select(sub).order_by(sub.c.customer_ref))
     return [SegmentRow(r.id, r.customer_ref, r.segment, money(r.net)) for r in rows]
@@ -158,9 +163,35 @@ def recompute(ctx: Ctx, scheme: str, as_of: dt.date | None = None,
 
 def recompute_segments(ctx: Ctx) -> dict[str, int]:
     """Scheduled job: store every scheme in the brand's ``nightly_schemes`` as of today
-    (brand timezone). Idempotent. Returns the number of changes per scheme."""
-    return {scheme: len(recompute(ctx, scheme)[1])
-            for scheme in setting(ctx, "nightly_schemes")}
+    (brand timezone). Idempotent. Returns the number of changes per scheme.
+
+    The per-customer figures are computed once for all the schemes (the aggregate over the
+    order lines is most of each scheme's cost).
+    """
+    as_of = ctx.local_today()
+    schemes = setting(ctx, "nightly_schemes")
+    with shared_stats(ctx, segment_window(ctx, as_of)) as stats:
+        computed = {scheme: compute_segments(ctx, scheme, as_of, stats=stats)
+                    for scheme in schemes}
+    return {scheme: len(store_segments(ctx, scheme, as_of, rows))
+            for scheme, rows in computed.items()}
+
+
+@contextmanager
+def shared_stats(ctx: Ctx, window: Window) -> Iterator[FromClause]:
+    """The window's per-customer figures (:func:`customer_stats`, with ``ever_paid``) in a
+    temporary table of the session's connection, dropped on exit. Use it inside one
+    transaction: the connection, and so the table, may change after a commit."""
+    query = customer_stats(ctx, window, with_ever_paid=True).subquery()
+    table = Table(f"segment_stats_{uuid.uuid4().hex[:12]}", MetaData(),
+                  *(Column(c.name, c.type) for c in query.c), prefixes=["TEMPORARY"])
+    conn = ctx.session.connection()
+    table.create(conn)
+    try:
+        conn.execute(insert(table).from_select(list(query.c.keys()), select(query)))
+        yield table
+    finally:
+        table.drop(conn)
 
 
 def segment_moves(ctx: Ctx, scheme: str, first_day: dt.date, last_day: dt.date, *,

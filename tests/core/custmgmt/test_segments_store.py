@@ -84,3 +84,34 @@ def test_nightly_job_stores_configured_schemes_once(ctx_a, ctx_b):
     assert recompute_segments(ctx_a) == {"abc": 9, "size": 9}
     assert recompute_segments(ctx_a) == {"abc": 0, "size": 0}
     assert recompute_segments(ctx_b) == {"abc": 0, "grid": 0, "rfm": 0, "size": 0}
+
+
+def test_nightly_job_stores_what_each_scheme_computes_alone(ctx_a):
+    """The nightly job computes the customer figures once for all schemes; what it stores
+    must equal each scheme computed on its own (its own aggregate), and it leaves no
+    scratch table behind."""
+    from sqlalchemy import inspect, text
+
+    from core.segmentation.models import CustomerSegment
+    from core.segmentation.services import compute_segments
+
+    seed(ctx_a)
+    today = ctx_a.local_today()
+    alone = {scheme: {r.customer_id: r.segment for r in compute_segments(ctx_a, scheme, today)}
+             for scheme in ("abc", "grid", "rfm", "size")}
+    ctx_a.session.rollback()
+    assert recompute_segments(ctx_a) == {scheme: 9 for scheme in alone}
+    stored: dict[str, dict[int, str]] = {}
+    for scheme, customer_id, segment in ctx_a.session.execute(
+            select(CustomerSegment.scheme, CustomerSegment.customer_id, CustomerSegment.segment)):
+        stored.setdefault(scheme, {})[customer_id] = segment
+    assert stored == alone
+    # the schemes disagree somewhere, so a mix-up of one scheme's rows would show
+    assert len({tuple(sorted(v.values())) for v in alone.values()}) == 4
+    conn = ctx_a.session.connection()
+    if conn.dialect.name == "sqlite":
+        temporary = inspect(conn).get_temp_table_names()
+    else:
+        temporary = list(conn.execute(text(
+            "SELECT relname FROM pg_class WHERE relpersistence = 't'")).scalars())
+    assert not [t for t in temporary if t.startswith("segment_stats_")]

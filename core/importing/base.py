@@ -14,10 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError
-from sqlalchemy import Enum, Table, func, insert, select, text
 
 from core.context import Ctx
-from core.db import Money, UTCDateTime
 from core.i18n import _
 from core.importing.fastload import FastLoader
 from core.schemas import flatten_errors
@@ -225,83 +223,3 @@ def enabled_implementers(ctx: Ctx, hook_name: str) -> bool:
 def chunks(items: Sequence[Any], size: int = 900) -> list[Sequence[Any]]:
     """Split ``items`` into lists of at most ``size`` (bounded ``IN (...)`` lists)."""
     return [items[i:i + size] for i in range(0, len(items), size)]
-
-
-def allocate_ids(ctx: Ctx, table: Table, n: int) -> list[int]:
-    """Reserve ``n`` primary keys of ``table`` for rows inserted in this transaction.
-
-    Faster than ``RETURNING`` for bulk inserts (SQLite cannot return ids of a multi-row
-    insert in order, so SQLAlchemy would insert row by row). SQLite: the write transaction
-    holds the database lock, so ``max(id)`` is stable until commit. PostgreSQL: the
-    column's sequence hands out the ids.
-    """
-    if n == 0:
-        return []
-    conn = ctx.session.connection()
-    dialect = conn.dialect.name
-    if dialect == "sqlite":
-        top = conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
-        return list(range(top + 1, top + 1 + n))
-    if dialect == "postgresql":
-        return list(conn.execute(text(
-            "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-            {"t": table.name, "n": n}).scalars())
-    raise NotImplementedError(dialect)
-
-
-def insert_returning_ids(ctx: Ctx, table: Table, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert rows with one executemany and return their ids in the same order."""
-    if not rows:
-        return []
-    ids = allocate_ids(ctx, table, len(rows))
-    for row, new_id in zip(rows, ids, strict=True):
-        row["id"] = new_id
-    insert_many(ctx, table, rows)
-    return ids
-
-
-def insert_many(ctx: Ctx, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert rows (all with the same keys) with one executemany, no ORM objects.
-
-    On SQLite the statement goes to the driver with values converted by each column's own
-    type (money, UTC times, encryption), skipping SQLAlchemy's per-row parameter handling,
-    which is most of the cost of a bulk insert there. Elsewhere SQLAlchemy Core's
-    executemany (batched multi-row inserts on PostgreSQL) is used as is.
-    """
-    if not rows:
-        return
-    conn = ctx.session.connection()
-    dialect = conn.dialect
-    if dialect.name != "sqlite":
-        conn.execute(insert(table), rows)
-        return
-    keys = list(rows[0])
-    quote = dialect.identifier_preparer.quote
-    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(k) for k in keys)}) "
-           f"VALUES ({', '.join('?' for _ in keys)})")
-    procs = [(k, _memoised(table.c[k].type, table.c[k].type.bind_processor(dialect)))
-             for k in keys]
-    if all(p is None for _k, p in procs):
-        params = [tuple(row[k] for k in keys) for row in rows]
-    else:
-        params = [tuple(p(row[k]) if p is not None else row[k] for k, p in procs)
-                  for row in rows]
-    conn.exec_driver_sql(sql, params)
-
-
-def _memoised(column_type: Any, proc: Any) -> Any:
-    """Cache a value conversion for the length of one insert when it is pure and cheap to
-    key: money and times repeat a lot in imports (prices, an order's time on its payment).
-    Never for encrypted columns: equal plaintexts must still get distinct ciphertexts."""
-    if proc is None or not isinstance(column_type, (Money, UTCDateTime, Enum)):
-        return proc
-    cache: dict[Any, Any] = {}
-
-    def convert(value: Any) -> Any:
-        try:
-            return cache[value]
-        except KeyError:
-            out = cache[value] = proc(value)
-            return out
-
-    return convert

@@ -7,10 +7,11 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from core.bulk import insert_many, insert_returning_ids
 from core.crypto import phone_hash
 from core.events import RepStatusChanged
 from core.i18n import _
-from core.importing.base import Kind, Unit, insert_many, insert_returning_ids
+from core.importing.base import Kind, Unit
 from core.models import Rep, RepStatus, RepStatusChange
 from core.schemas import RepSchema
 

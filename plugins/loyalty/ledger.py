@@ -20,6 +20,8 @@ from typing import Any
 
 from sqlalchemy import and_, func, insert, select
 
+from core import audit
+from core.bulk import insert_many, insert_returning_ids
 from core.context import Ctx
 from core.errors import DomainError
 from core.i18n import _
@@ -68,32 +70,6 @@ def insert_ignore(ctx: Ctx, model: type[Any]) -> Any:
     return dialect_insert(model).on_conflict_do_nothing()
 
 
-def insert_many_ignore(ctx: Ctx, model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
-    """Bulk ``INSERT ... ON CONFLICT DO NOTHING`` of rows with the same keys (no ORM).
-
-    On SQLite the statement goes straight to the driver's ``executemany`` with the values
-    converted by each column's own type (as ``core.importing.base.insert_many`` does):
-    SQLAlchemy's per-row parameter handling is most of the cost of a bulk insert there.
-    On PostgreSQL, SQLAlchemy Core's batched multi-row insert is used as is.
-    """
-    if not rows:
-        return
-    conn = ctx.session.connection()
-    dialect = conn.dialect
-    if dialect.name != "sqlite":
-        for chunk in chunks(list(rows), 2000):
-            conn.execute(insert_ignore(ctx, model), list(chunk))
-        return
-    table = model.__table__
-    keys = list(rows[0])
-    quote = dialect.identifier_preparer.quote
-    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(k) for k in keys)}) "
-           f"VALUES ({', '.join('?' for _ in keys)}) ON CONFLICT DO NOTHING")
-    procs = [(k, table.c[k].type.bind_processor(dialect)) for k in keys]
-    conn.exec_driver_sql(sql, [tuple(p(row[k]) if p is not None else row[k] for k, p in procs)
-                               for row in rows])
-
-
 # -- accounts ----------------------------------------------------------------------------
 
 
@@ -114,9 +90,9 @@ def ensure_accounts(ctx: Ctx, customer_ids: Iterable[int]) -> None:
         existing = set(ctx.session.scalars(select(LoyaltyAccount.customer_id).where(
             LoyaltyAccount.brand_id == ctx.brand_id, LoyaltyAccount.customer_id.in_(chunk))))
         missing = [c for c in chunk if c not in existing]
-        insert_many_ignore(ctx, LoyaltyAccount, [
+        insert_many(ctx, LoyaltyAccount.__table__, [
             {"brand_id": ctx.brand_id, "customer_id": c, "tier_id": tier_id,
-             "tier_since": now, "created_at": now} for c in missing])
+             "tier_since": now, "created_at": now} for c in missing], ignore_conflicts=True)
 
 
 def lock_accounts(ctx: Ctx, customer_ids: Iterable[int]) -> None:
@@ -351,12 +327,12 @@ def expire_due(ctx: Ctx, customer_ids: Iterable[int] | None = None) -> int:
                  "effective_at": max(lot.expires_at, restored_at.get(lot.id, lot.expires_at)),
                  "expires_at": None, "order_id": lot.order_id, "base_amount": None,
                  "reason": None, "created_by": ctx.user, "created_at": now} for lot in chunk]
-        ids = ctx.session.execute(
-            insert(LoyaltyEntry).returning(LoyaltyEntry.id, sort_by_parameter_order=True),
-            rows).scalars().all()
-        ctx.session.execute(insert(LoyaltyAllocation), [
+        ids = insert_returning_ids(ctx, LoyaltyEntry.__table__, rows)
+        insert_many(ctx, LoyaltyAllocation.__table__, [
             {"brand_id": ctx.brand_id, "entry_id": new_id, "lot_id": lot.id,
              "points": lot.remaining} for new_id, lot in zip(ids, chunk, strict=True)])
         total += sum(lot.remaining for lot in chunk)
+    audit.record_bulk(ctx, "create", record_type=LoyaltyEntry.__tablename__, count=len(due),
+                      details={"kind": EntryKind.EXPIRE.value, "points": total})
     return total
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from core.bulk import insert_many
 from core.context import Ctx
 from core.errors import DomainError, ModuleError, NotFound, ValidationFailed
 from core.events import OrderCancelled, OrderPaid, OrderRefunded
@@ -155,7 +156,7 @@ def on_orders_paid(ctx: Ctx, orders: Sequence[OrderPaid]) -> None:
                      "order_id": o.order_id, "base_amount": net, "effective_at": o.paid_at,
                      "expires_at": expiries[day], "reason": None,
                      "created_by": user, "created_at": now})
-    ledger.insert_many_ignore(ctx, LoyaltyEntry, rows)
+    insert_many(ctx, LoyaltyEntry.__table__, rows, ignore_conflicts=True)
     tiers.evaluate(ctx, customer_ids, allow_downgrade=False, reason="paid_order",
                    known=current)
 

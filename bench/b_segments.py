@@ -12,8 +12,10 @@ baseline at the largest size, and the growth exponent (1.0 = linear).
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import math
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -47,8 +49,23 @@ def steps() -> dict[str, Step]:
     except ImportError:
         out["module jobs (tick: crm_scheduled_jobs)"] = module_jobs
     else:
-        out["nightly tick (every core and module job)"] = lambda ctx: _checked(run_jobs(ctx))
+        out[CATCH_UP] = lambda ctx: _checked(run_jobs(ctx))
+        out["nightly tick, the next night (every core and module job)"] = (
+            lambda ctx: _checked(run_jobs(_next_night(ctx))))
     return out
+
+
+# The first tick after two years of history were imported catches up on everything at
+# once (every lot of points that expired in those years, every tier): a one-off, reported
+# without the nightly target. The next night's tick is what a brand runs every night.
+CATCH_UP = "nightly tick, first run after the import (catch-up)"
+
+
+def _next_night(ctx: Ctx) -> Ctx:
+    """The context one day later (the tick of the following night)."""
+    later = ctx.now() + dt.timedelta(days=1)
+    ctx.clock = lambda: later
+    return ctx
 
 
 def _checked(runs: list[Any]) -> int:
@@ -156,7 +173,8 @@ def _profile(rt: Any, name: str, step: Step) -> str:
     unchanged, so storing costs less than the first time) and save the text profile."""
     from pyinstrument import Profiler
 
-    target = PROFILE_DIR / f"nightly-{name.split(' (')[0].replace(' ', '-')}.txt"
+    slug = re.sub(r"[^a-z0-9]+", "-", name.split(" (")[0].lower()).strip("-")
+    target = PROFILE_DIR / f"nightly-{slug}.txt"
     target.parent.mkdir(parents=True, exist_ok=True)
     ctx = db.ctx(rt)
     profiler = Profiler()
@@ -195,7 +213,7 @@ def run(cfg: Config) -> list[Result]:
                     / math.log(b / a) for a, b in zip(sizes, sizes[1:], strict=False)]
             growth = "growth exponent " + ", ".join(f"{e:.2f}" for e in exps) + " (1 = linear)"
         at = "; ".join(f"{n:,} lines: {by_size[n][name]:.2f} s" for n in sizes)
-        target_applies = big >= 1_000_000
+        target_applies = big >= 1_000_000 and name != CATCH_UP
         results.append(Result(
             bench="segments", case=f"{name}, SQLite, {big:,} lines / {big // 10:,} customers",
             value=t, unit="s", baseline="one aggregate query", baseline_value=base,

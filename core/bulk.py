@@ -23,6 +23,12 @@ from core.context import Ctx
 from core.db import Money, UTCDateTime
 
 
+def chunks(items: Sequence[Any], size: int = 900) -> list[Sequence[Any]]:
+    """Split ``items`` into lists of at most ``size`` (bounded ``IN (...)`` lists: SQLite
+    allows 32,766 parameters, PostgreSQL 65,535, and short lists plan better)."""
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
 def allocate_ids(ctx: Ctx, table: Table, n: int) -> list[int]:
     """Reserve ``n`` primary keys of ``table`` for rows inserted in this transaction.
 

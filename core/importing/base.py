@@ -218,8 +218,3 @@ def enabled_implementers(ctx: Ctx, hook_name: str) -> bool:
     """
     impls = getattr(ctx.registry.pm.hook, hook_name).get_hookimpls()
     return any(i.plugin_name in ctx.enabled_modules for i in impls)
-
-
-def chunks(items: Sequence[Any], size: int = 900) -> list[Sequence[Any]]:
-    """Split ``items`` into lists of at most ``size`` (bounded ``IN (...)`` lists)."""
-    return [items[i:i + size] for i in range(0, len(items), size)]

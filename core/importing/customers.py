@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from core.bulk import insert_many, insert_returning_ids
+from core.bulk import chunks, insert_many, insert_returning_ids
 from core.crypto import lookup_hash, normalize_text, phone_hash
 from core.events import CustomerEvent
 from core.i18n import _
-from core.importing.base import Kind, Unit, chunks
+from core.importing.base import Kind, Unit
 from core.models import Customer, CustomerTag, Rep
 from core.schemas import CustomerSchema
 

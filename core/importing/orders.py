@@ -9,10 +9,10 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
-from core.bulk import insert_many, insert_returning_ids
+from core.bulk import chunks, insert_many, insert_returning_ids
 from core.events import OrderCancelled, OrderPaid
 from core.i18n import _
-from core.importing.base import Kind, Unit, chunks, enabled_implementers
+from core.importing.base import Kind, Unit, enabled_implementers
 from core.leads.conversion import convert_leads
 from core.models import Customer, Order, OrderLine, OrderStatus, Payment, Product, Rep
 from core.schemas import OrderLineRowSchema

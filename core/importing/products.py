@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.bulk import insert_many
-from core.importing.base import Kind, Unit, chunks
+from core.bulk import chunks, insert_many
+from core.importing.base import Kind, Unit
 from core.models import Product
 from core.schemas import ProductSchema
 

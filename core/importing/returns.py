@@ -9,10 +9,10 @@ from typing import NamedTuple
 
 from sqlalchemy import func, select
 
-from core.bulk import insert_many, insert_returning_ids
+from core.bulk import chunks, insert_many, insert_returning_ids
 from core.events import OrderRefunded, RefundedLine
 from core.i18n import _
-from core.importing.base import Kind, Unit, chunks
+from core.importing.base import Kind, Unit
 from core.models import Order, OrderLine, OrderStatus, Product, Return, ReturnLine
 from core.schemas import ReturnRowSchema
 

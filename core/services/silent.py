@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Select, select, update
 
 from core.analytics.sql import customer_stats, day_start, lifetime, money, paid_in, ratio
+from core.bulk import chunks
 from core.context import Ctx
 from core.errors import ValidationFailed
 from core.i18n import _
@@ -115,18 +116,20 @@ def mark_churned(ctx: Ctx) -> dict[str, int]:
     today = ctx.local_today()
     n = silent_days(ctx)
     with ctx.write() as session:
-        silent_ids = select(_silent_stmt(ctx, today, n).subquery().c.id)
-        churned = session.execute(
-            update(Customer)
-            .where(Customer.brand_id == ctx.brand_id, Customer.id.in_(silent_ids),
-                   Customer.lifecycle_stage.in_([LifecycleStage.FIRST_PURCHASE.value,
-                                                 LifecycleStage.REPEAT.value]))
-            .values(lifecycle_stage=LifecycleStage.CHURNED.value, updated_at=ctx.now())
-            .execution_options(synchronize_session=False)).rowcount
-        back = list(session.scalars(select(Customer.id).where(
+        # the silent set once (the lifetime aggregate over every order line is the cost)
+        silent = set(session.scalars(select(_silent_stmt(ctx, today, n).subquery().c.id)))
+        churned = 0
+        for chunk in chunks(sorted(silent)):
+            churned += session.execute(
+                update(Customer)
+                .where(Customer.brand_id == ctx.brand_id, Customer.id.in_(chunk),
+                       Customer.lifecycle_stage.in_([LifecycleStage.FIRST_PURCHASE.value,
+                                                     LifecycleStage.REPEAT.value]))
+                .values(lifecycle_stage=LifecycleStage.CHURNED.value, updated_at=ctx.now())
+                .execution_options(synchronize_session=False)).rowcount
+        back = [cid for cid in session.scalars(select(Customer.id).where(
             Customer.brand_id == ctx.brand_id,
-            Customer.lifecycle_stage == LifecycleStage.CHURNED.value,
-            Customer.id.not_in(silent_ids))))
+            Customer.lifecycle_stage == LifecycleStage.CHURNED.value)) if cid not in silent]
         refresh_stages(ctx, back)
     return {"churned": churned, "restored": len(back)}
 

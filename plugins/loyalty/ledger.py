@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import and_, func, insert, select
 
 from core import audit
-from core.bulk import insert_many, insert_returning_ids
+from core.bulk import chunks, insert_many, insert_returning_ids
 from core.context import Ctx
 from core.errors import DomainError
 from core.i18n import _
@@ -35,7 +35,6 @@ from plugins.loyalty.models import (
 )
 
 LOT_KINDS = (EntryKind.EARN.value, EntryKind.ADJUST.value)
-CHUNK = 500
 
 
 class InsufficientPoints(DomainError):
@@ -53,12 +52,6 @@ class Lot:
     remaining: int
     expires_at: dt.datetime | None
     order_id: int | None
-
-
-def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    """Slices of ``values`` small enough for an ``IN (...)`` list."""
-    for i in range(0, len(values), size):
-        yield values[i:i + size]
 
 
 def insert_ignore(ctx: Ctx, model: type[Any]) -> Any:

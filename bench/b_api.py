@@ -27,6 +27,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,7 @@ def _session_cookie(base: str) -> str:
 LUA_COMMON = r"""
 local counter = 0
 local tid = 0
+local run = "0"
 local threads = {}
 function setup(thread)
   thread:set("tid", #threads + 1)
@@ -105,6 +107,7 @@ function setup(thread)
 end
 function init(args)
   tid = tonumber(wrk.thread:get("tid")) or 0
+  run = args[1] or "0"  -- one per wrk run: the warm-up and the run must not share refs
   math.randomseed(1000 + tid)
 end
 """
@@ -146,9 +149,9 @@ function request()
   local c = math.random(0, {n - 1})
   local p = math.random(0, #prices - 1)
   local body = string.format(
-    '{{"order_ref":"W%d-%d-%d","customer_ref":"C%07d","ordered_at":"2026-02-28 15:00:00",' ..
+    '{{"order_ref":"W%s-%d-%d","customer_ref":"C%07d","ordered_at":"2026-02-28 15:00:00",' ..
     '"status":"paid","channel":"app","lines":[{{"sku":"SKU%04d","quantity":1,' ..
-    '"unit_price":"%s"}}]}}', tid, os.time(), counter, c, p, prices[p + 1])
+    '"unit_price":"%s"}}]}}', run, tid, counter, c, p, prices[p + 1])
   return wrk.format("POST", "/api/v1/orders/", nil, body)
 end
 """
@@ -162,7 +165,8 @@ PATHS = {"static": "/static/crm/crm.css", "search": "/", "customer360": "/",
 def _wrk(base: str, script: Path, path: str, seconds: float) -> dict[str, Any]:
     out = subprocess.run(
         ["wrk", "-t", "2", "-c", str(CLIENTS), "-d", f"{max(1, round(seconds))}s",
-         "--timeout", "10s", "--latency", "-s", str(script), base + path],
+         "--timeout", "10s", "--latency", "-s", str(script), base + path,
+         "--", uuid.uuid4().hex[:10]],
         capture_output=True, text=True, check=True).stdout
     return parse_wrk(out)
 

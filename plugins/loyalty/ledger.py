@@ -72,20 +72,27 @@ def base_tier_id(ctx: Ctx) -> int | None:
                               .order_by(LoyaltyTier.rank).limit(1))
 
 
-def ensure_accounts(ctx: Ctx, customer_ids: Iterable[int]) -> None:
-    """Create the missing accounts (in the base tier), set-based and race-free."""
+def ensure_accounts(ctx: Ctx, customer_ids: Iterable[int]) -> dict[int, int | None]:
+    """Create the missing accounts (in the base tier), set-based and race-free; returns
+    ``{customer_id: tier_id}`` of every one of the customers' accounts."""
     ids = sorted(set(customer_ids))
     if not ids:
-        return
+        return {}
     tier_id = base_tier_id(ctx)
     now = ctx.now()
+    tiers: dict[int, int | None] = {}
     for chunk in chunks(ids):
-        existing = set(ctx.session.scalars(select(LoyaltyAccount.customer_id).where(
-            LoyaltyAccount.brand_id == ctx.brand_id, LoyaltyAccount.customer_id.in_(chunk))))
-        missing = [c for c in chunk if c not in existing]
+        tiers.update(ctx.session.execute(
+            select(LoyaltyAccount.customer_id, LoyaltyAccount.tier_id).where(
+                LoyaltyAccount.brand_id == ctx.brand_id,
+                LoyaltyAccount.customer_id.in_(chunk))).all())
+        missing = [c for c in chunk if c not in tiers]
+        # a concurrent writer may create one first: it starts in the base tier too
         insert_many(ctx, LoyaltyAccount.__table__, [
             {"brand_id": ctx.brand_id, "customer_id": c, "tier_id": tier_id,
              "tier_since": now, "created_at": now} for c in missing], ignore_conflicts=True)
+        tiers.update(dict.fromkeys(missing, tier_id))
+    return tiers
 
 
 def lock_accounts(ctx: Ctx, customer_ids: Iterable[int]) -> None:

@@ -162,7 +162,7 @@ class LoyaltyEntry(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"))  # indexes below lead with it
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
     kind: Mapped[EntryKind] = mapped_column(_enum(EntryKind, "loyalty_entry_kind"))
     points: Mapped[int] = mapped_column(Integer)
@@ -188,7 +188,7 @@ class LoyaltyAllocation(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"))  # indexes below lead with it
     entry_id: Mapped[int] = mapped_column(ForeignKey("loyalty_entries.id"))
     lot_id: Mapped[int] = mapped_column(ForeignKey("loyalty_entries.id"))
     points: Mapped[int] = mapped_column(Integer)

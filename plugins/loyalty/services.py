@@ -134,8 +134,7 @@ def on_orders_paid(ctx: Ctx, orders: Sequence[OrderPaid]) -> None:
     if with_points:
         _redeem_for_orders(ctx, settings, with_points)
     customer_ids = sorted({o.customer_id for o in orders})
-    ledger.ensure_accounts(ctx, customer_ids)
-    current = tiers.current_tiers(ctx, customer_ids)
+    current = ledger.ensure_accounts(ctx, customer_ids)
     multiplier = tiers.multipliers(ctx, current)
     rows = []
     now, brand_id, user, tz = ctx.now(), ctx.brand_id, ctx.user, ctx.tz

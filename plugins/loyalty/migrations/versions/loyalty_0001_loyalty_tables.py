@@ -2,7 +2,7 @@
 
 Revision ID: loyalty_0001
 Revises: 
-Create Date: 2026-11-24 17:33:40.998016
+Create Date: 2026-11-24 20:41:25.386202
 """
 from alembic import op
 import sqlalchemy as sa
@@ -112,7 +112,6 @@ def upgrade() -> None:
     with op.batch_alter_table('loyalty_entries', schema=None) as batch_op:
         batch_op.create_index('ix_loyalty_entries_brand_customer_effective', ['brand_id', 'customer_id', 'effective_at'], unique=False)
         batch_op.create_index('ix_loyalty_entries_brand_expires', ['brand_id', 'expires_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_loyalty_entries_brand_id'), ['brand_id'], unique=False)
         batch_op.create_index('ix_loyalty_entries_brand_order', ['brand_id', 'order_id'], unique=False)
 
     op.create_table('loyalty_allocations',
@@ -128,7 +127,6 @@ def upgrade() -> None:
     sa.UniqueConstraint('brand_id', 'entry_id', 'lot_id', name=op.f('uq_loyalty_allocations_brand_id_entry_id_lot_id'))
     )
     with op.batch_alter_table('loyalty_allocations', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_loyalty_allocations_brand_id'), ['brand_id'], unique=False)
         batch_op.create_index('ix_loyalty_allocations_brand_lot', ['brand_id', 'lot_id'], unique=False)
 
     op.create_table('loyalty_reward_redemptions',
@@ -164,12 +162,10 @@ def downgrade() -> None:
     op.drop_table('loyalty_reward_redemptions')
     with op.batch_alter_table('loyalty_allocations', schema=None) as batch_op:
         batch_op.drop_index('ix_loyalty_allocations_brand_lot')
-        batch_op.drop_index(batch_op.f('ix_loyalty_allocations_brand_id'))
 
     op.drop_table('loyalty_allocations')
     with op.batch_alter_table('loyalty_entries', schema=None) as batch_op:
         batch_op.drop_index('ix_loyalty_entries_brand_order')
-        batch_op.drop_index(batch_op.f('ix_loyalty_entries_brand_id'))
         batch_op.drop_index('ix_loyalty_entries_brand_expires')
         batch_op.drop_index('ix_loyalty_entries_brand_customer_effective')
 

@@ -34,6 +34,9 @@ def import_available() -> bool:
     return any("orders" in getattr(p.type, "choices", ()) for p in command.params)
 
 
+ROUNDS = 2  # full size: runs per configuration (see run())
+
+
 def _one(cfg: Config, backend: str, spec: data.DataSpec, csv_path: Path, task: str,
          modules: list[str], name: str, profile_to: Path | None = None) -> dict[str, Any]:
     with db.database(backend, cfg.workdir, name, cfg.pg_admin_url) as url:
@@ -110,9 +113,18 @@ def run(cfg: Config) -> list[Result]:
             configs.append(("loyalty only", ["loyalty"]))
         runs: dict[str, float] = {}
         rows: dict[str, Result] = {}
+        # Each configuration runs ROUNDS times, the configurations interleaved, and the
+        # fastest run counts: on a shared machine a single run of a minute can be 10-15%
+        # off, which is as much as the module costs being measured.
+        rounds = ROUNDS if sizes.name == "full" else 1
+        tries: dict[str, list[dict[str, Any]]] = {label: [] for label, _m in configs}
+        for _round in range(rounds):
+            for label, mods in configs:
+                tries[label].append(_one(cfg, backend, spec, files["orders"], "import_cli",
+                                         mods, "imp_" + label.split()[0]))
         for label, mods in configs:
-            out = _one(cfg, backend, spec, files["orders"], "import_cli", mods,
-                       "imp_" + label.split()[0])
+            out = min(tries[label], key=lambda o: o["seconds"])
+            out["lines"] = min(o["lines"] for o in tries[label])
             rate = spec.lines / out["seconds"]
             runs[label] = rate
             target_rate = backend == "sqlite" and label == "every module"
@@ -120,7 +132,9 @@ def run(cfg: Config) -> list[Result]:
                 and out["lines"] == spec.lines
             target = f"peak < {TARGET_MB} MB" + (f", ≥ {TARGET_RATE:,} lines/s"
                                                    if target_rate else "")
-            note = (f"{out['seconds']:.1f} s ({_cpu_rate(spec, out)}); "
+            each = ", ".join(f"{o['seconds']:.1f} s" for o in tries[label])
+            note = (f"{out['seconds']:.1f} s ({_cpu_rate(spec, out)}"
+                    + (f"; fastest of {each}" if rounds > 1 else "") + "); "
                     f"{out['lines']:,} lines stored"
                     + (f"; modules: {', '.join(mods)}" if mods else ""))
             rows[label] = Result(

@@ -156,8 +156,12 @@ def on_orders_paid(ctx: Ctx, orders: Sequence[OrderPaid]) -> None:
                      "expires_at": expiries[day], "reason": None,
                      "created_by": user, "created_at": now})
     insert_many(ctx, LoyaltyEntry.__table__, rows, ignore_conflicts=True)
-    tiers.evaluate(ctx, customer_ids, allow_downgrade=False, reason="paid_order",
-                   known=current)
+    # Only an order paid inside the rolling tier window moves a customer's tier metric
+    # (an import of years of history mostly brings older ones); the nightly tier job
+    # re-places everyone as the window slides.
+    start = tiers.window_start(ctx)
+    moved = sorted({o.customer_id for o in orders if start <= o.paid_at <= now})
+    tiers.evaluate(ctx, moved, allow_downgrade=False, reason="paid_order", known=current)
 
 
 def _redeem_for_orders(ctx: Ctx, settings: ProgrammeSettings, orders: Sequence[OrderPaid]

@@ -235,3 +235,22 @@ def test_merged_customers_points_move_to_the_survivor_with_their_expiry(loyal_a)
                                                                   tzinfo=UTC))]
     refund(loyal_a, "R1", "O2", "200.00", qty=2)  # O2 now belongs to the survivor
     assert balance(loyal_a, "C1") == 100  # its 200 points taken back from C1
+
+
+def _tier(ctx, customer_ref: str) -> str:
+    cid = get_by_ref(ctx, Customer, customer_ref).id
+    ctx.session.expire_all()
+    return ctx.session.scalar(select(LoyaltyTier.code).join(
+        LoyaltyAccount, LoyaltyAccount.tier_id == LoyaltyTier.id).where(
+        LoyaltyAccount.customer_id == cid))
+
+
+def test_an_order_paid_before_the_tier_window_earns_but_moves_no_tier(loyal_a):
+    # The clock is 2026-03-02 02:00 UTC and the rolling window 12 months: an order paid in
+    # June 2024 earns its points (they expired long ago) but is no spend in the window.
+    pay(loyal_a, "OLD", "9000.00", at="2024-06-01T10:00:00")
+    assert _tier(loyal_a, "C1") == "member"
+    # 2000.00 inside the window reaches silver (min 2000); had the old 9000.00 counted,
+    # the 11,000.00 would have reached gold (min 5000)
+    pay(loyal_a, "NEW", "2000.00", at="2026-03-01T10:00:00")
+    assert _tier(loyal_a, "C1") == "silver"

@@ -151,6 +151,15 @@ def test_customer_order_and_languages(driver: WebDriver, server: str, seeded: Se
     assert driver.find_element(By.CSS_SELECTOR, ".topbar .page-title").text == "客戶"
     shot(driver, "customers-zh-hant.png")
 
+    # Search by part of the ref in the other case: only the new customer matches.
+    box = driver.find_element(By.CSS_SELECTOR, "input[name=q]")
+    box.send_keys("web")
+    box.submit()
+    cells = driver.find_elements(By.CSS_SELECTOR, "table.table td.mono:nth-child(2)")
+    refs = [e.text for e in cells]
+    assert refs == ["WEB1"]
+    shot(driver, "customers-search.png")
+
 
 def test_rep_cannot_open_another_reps_customer(driver: WebDriver, server: str,
                                                seeded: Seeded) -> None:

@@ -35,7 +35,7 @@ is the net revenue in the window in cents. Definitions:
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -56,6 +56,15 @@ from core.context import Ctx
 from core.errors import ValidationFailed
 from core.i18n import _
 from core.services.brands import brand_setting, update_brand_settings
+from core.services.setting_fields import (
+    Check,
+    amount,
+    optional,
+    percentage,
+    subset_of,
+    validate_settings,
+    whole_number,
+)
 
 SCHEMES = ("abc", "grid", "rfm", "size")
 NOT_RANKED = "-"
@@ -74,8 +83,26 @@ DEFAULTS: dict[str, Any] = {
     "nightly_schemes": list(SCHEMES),
 }
 
-_MONEY_KEYS = ("grid_aov", "size_big_aov", "size_medium_aov")
-_COUNT_KEYS = ("grid_frequency", "size_big_frequency", "size_medium_frequency")
+
+def _share(value: Any) -> str:
+    """A percentage of revenue written as an amount ("80.00")."""
+    stored = amount(value)
+    percentage(stored)
+    return stored
+
+
+CHECKS: dict[str, Check] = {
+    "window_days": whole_number,
+    "abc_a_share": _share,
+    "abc_b_share": _share,
+    "grid_aov": optional(amount),
+    "grid_frequency": optional(whole_number),
+    "size_big_aov": amount,
+    "size_big_frequency": whole_number,
+    "size_medium_aov": amount,
+    "size_medium_frequency": whole_number,
+    "nightly_schemes": subset_of(SCHEMES),
+}
 
 
 def setting(ctx: Ctx, key: str) -> Any:
@@ -85,43 +112,12 @@ def setting(ctx: Ctx, key: str) -> Any:
 
 def configure(ctx: Ctx, values: dict[str, Any]) -> dict[str, Any]:
     """Validate and store segmentation settings for the brand (keys of :data:`DEFAULTS`)."""
-    errors: dict[str, list[str]] = {}
-    clean: dict[str, Any] = {}
-    for key, value in values.items():
-        if key not in DEFAULTS:
-            errors[key] = [_("Unknown field.")]
-        elif key in _MONEY_KEYS or key in ("abc_a_share", "abc_b_share"):
-            if value is None and key == "grid_aov":
-                clean[key] = None
-                continue
-            try:
-                amount = Decimal(str(value))
-            except InvalidOperation:
-                amount = Decimal("NaN")
-            if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
-                errors[key] = [_("Not a valid amount, e.g. 199.00.")]
-            elif key.startswith("abc") and not 0 < amount <= 100:
-                errors[key] = [_("Must be greater than 0 and at most 100.")]
-            else:
-                clean[key] = str(amount.quantize(Decimal("0.01")))
-        elif key in _COUNT_KEYS or key == "window_days":
-            if value is None and key == "grid_frequency":
-                clean[key] = None
-            elif not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                errors[key] = [_("Must be a whole number of at least 1.")]
-            else:
-                clean[key] = value
-        elif key == "nightly_schemes":
-            if not isinstance(value, list) or any(v not in SCHEMES for v in value):
-                errors[key] = [_("Must be one of: %(choices)s.", choices=", ".join(SCHEMES))]
-            else:
-                clean[key] = list(dict.fromkeys(value))
+    clean = validate_settings(values, CHECKS)
     a = Decimal(str(clean.get("abc_a_share", setting(ctx, "abc_a_share"))))
     b = Decimal(str(clean.get("abc_b_share", setting(ctx, "abc_b_share"))))
-    if not errors and a > b:
-        errors["abc_b_share"] = [_("Must be at least abc_a_share (%(a)s).", a=a)]
-    if errors:
-        raise ValidationFailed(errors)
+    if a > b:
+        raise ValidationFailed({"abc_b_share": [_("Must be at least abc_a_share (%(a)s).",
+                                                  a=a)]})
     return update_brand_settings(ctx, SECTION, clean)
 
 

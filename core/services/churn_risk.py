@@ -27,18 +27,24 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 
 from core.analytics.sql import day_start, paid_in
 from core.context import Ctx
-from core.errors import ValidationFailed
 from core.i18n import _
 from core.models import Customer, Interaction, Order
 from core.services.brands import brand_setting, update_brand_settings
 from core.services.scoping import get_by_id, get_by_ref
+from core.services.setting_fields import (
+    Check,
+    percentage,
+    subset_of,
+    validate_settings,
+    whole_number,
+)
 
 SECTION = "churn_risk"
 RULES = ("no_order", "no_contact", "satisfaction_down", "complaints_rising")
@@ -77,34 +83,20 @@ def setting(ctx: Ctx, key: str) -> Any:
     return brand_setting(ctx, SECTION, key, DEFAULTS[key])
 
 
+CHECKS: dict[str, Check] = {
+    "no_order_days": whole_number,
+    "no_contact_days": whole_number,
+    "satisfaction_period_days": whole_number,
+    "satisfaction_drop_pct": percentage,
+    "complaints_period_days": whole_number,
+    "complaints_rise": whole_number,
+    "rules": subset_of(RULES),
+}
+
+
 def configure(ctx: Ctx, values: dict[str, Any]) -> dict[str, Any]:
     """Validate and store churn-risk settings for the brand (keys of :data:`DEFAULTS`)."""
-    errors: dict[str, list[str]] = {}
-    clean: dict[str, Any] = {}
-    for key, value in values.items():
-        if key not in DEFAULTS:
-            errors[key] = [_("Unknown field.")]
-        elif key == "rules":
-            if not isinstance(value, list) or any(v not in RULES for v in value):
-                errors[key] = [_("Must be one of: %(choices)s.", choices=", ".join(RULES))]
-            else:
-                clean[key] = list(dict.fromkeys(value))
-        elif key == "satisfaction_drop_pct":
-            try:
-                pct = Decimal(str(value))
-            except InvalidOperation:
-                pct = Decimal("NaN")
-            if not pct.is_finite() or not 0 < pct <= 100:
-                errors[key] = [_("Must be greater than 0 and at most 100.")]
-            else:
-                clean[key] = str(pct)
-        elif not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            errors[key] = [_("Must be a whole number of at least 1.")]
-        else:
-            clean[key] = value
-    if errors:
-        raise ValidationFailed(errors)
-    return update_brand_settings(ctx, SECTION, clean)
+    return update_brand_settings(ctx, SECTION, validate_settings(values, CHECKS))
 
 
 def _cutoff(ctx: Ctx, as_of: dt.date, days: int) -> dt.datetime:

@@ -24,6 +24,7 @@ from core.i18n import _
 from core.models import Customer, LifecycleStage, Order
 from core.services.brands import brand_setting
 from core.services.lifecycle import refresh_stages
+from core.services.setting_fields import validate_settings, whole_number
 
 SECTION = "lifecycle"
 DEFAULT_SILENT_DAYS = 180
@@ -57,9 +58,7 @@ def silent_days(ctx: Ctx, days: int | None = None) -> int:
     """``days`` if given (validated), else the brand's setting, else 180."""
     value = days if days is not None else brand_setting(ctx, SECTION, "silent_days",
                                                         DEFAULT_SILENT_DAYS)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValidationFailed({"days": [_("Must be a whole number of at least 1.")]})
-    return value
+    return validate_settings({"days": value}, {"days": whole_number})["days"]
 
 
 def _silent_stmt(ctx: Ctx, as_of: dt.date, days: int) -> Select[Any]:

@@ -9,10 +9,13 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import core.audit.listener  # noqa: F401  (every ORM write is audited)
-from core.db import write_transaction
+from core.db import duplicate_key_columns, write_transaction
+from core.errors import DomainError
+from core.i18n import _
 from core.models import Brand, BrandModule
 from core.plugins import BrandHooks, ModuleRegistry, default_registry
 
@@ -101,6 +104,14 @@ class Ctx:
         try:
             with write_transaction(self.session) as session:
                 yield session
+        except IntegrityError as exc:
+            # A unique key lost a race (two requests, one new ref): the same refusal
+            # as the sequential duplicate, not a server error.
+            fields = duplicate_key_columns(exc)
+            if fields is None:
+                raise
+            raise DomainError(_("A record with the same %(fields)s already exists.",
+                                fields=", ".join(fields)), code="duplicate") from exc
         finally:
             self.session.info["user"], self.session.info["brand_id"] = previous
 

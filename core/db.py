@@ -143,3 +143,25 @@ def write_transaction(session: Session) -> Iterator[Session]:
         raise
     finally:
         session.info.pop(_WRITE_OWNER, None)
+
+
+_PG_UNIQUE_VIOLATION = "23505"
+_SQLITE_UNIQUE = "UNIQUE constraint failed: "
+
+
+def duplicate_key_columns(exc: Exception) -> list[str] | None:
+    """The columns of the unique key an IntegrityError violated (``brand_id`` left out),
+    or None when it is not a unique-key violation."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) == _PG_UNIQUE_VIOLATION:
+        detail = getattr(getattr(orig, "diag", None), "message_detail", None) or ""
+        # "Key (brand_id, order_ref)=(1, O1) already exists."
+        inside = detail.partition("(")[2].partition(")")[0]
+        columns = [c.strip() for c in inside.split(",") if c.strip()]
+    elif str(orig).startswith(_SQLITE_UNIQUE):
+        # "UNIQUE constraint failed: orders.brand_id, orders.order_ref"
+        columns = [c.strip().rpartition(".")[2]
+                   for c in str(orig).removeprefix(_SQLITE_UNIQUE).split(",")]
+    else:
+        return None
+    return [c for c in columns if c != "brand_id"] or columns or ["key"]

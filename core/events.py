@@ -36,6 +36,31 @@ class OrderPaid:
 
 
 @dataclass(frozen=True, slots=True)
+class PaymentLine:
+    """One payment of an order: its method (``cash``, ``points``...) and amount."""
+
+    method: str
+    amount: Decimal
+    reference: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentDraft:
+    """The payments about to settle an order, for ``crm_validate_payments``."""
+
+    order_id: int
+    order_ref: str
+    customer_id: int
+    total: Decimal
+    paid_at: dt.datetime
+    payments: tuple[PaymentLine, ...]
+
+    def amount_by(self, method: str) -> Decimal:
+        """What the payments of ``method`` add up to."""
+        return sum((p.amount for p in self.payments if p.method == method), Decimal("0.00"))
+
+
+@dataclass(frozen=True, slots=True)
 class OrderCancelled:
     """An order cancelled; ``was_paid`` tells whether it had been paid before."""
 

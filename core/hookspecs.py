@@ -29,12 +29,14 @@ if TYPE_CHECKING:
         OrderPaid,
         OrderRefunded,
         PayItem,
+        PaymentDraft,
         Problem,
         ProfileSection,
         RepStatusChanged,
         ScheduledJob,
         SegmentChange,
     )
+    from core.settings import Setting
 
 PROJECT = "directcrm"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -186,6 +188,20 @@ def crm_validate_order(ctx: Ctx, order: dict[str, Any]) -> list[Problem] | None:
 
 
 @hookspec
+def crm_validate_payments(ctx: Ctx, payment: PaymentDraft) -> list[Problem] | None:
+    """Check the payments that are about to settle an order (loyalty: points balance).
+
+    Every enabled module is asked and all problems are collected; a blocking one
+    refuses the payment and nothing is written. The core has already checked that the
+    amounts are positive, add up to the total and use the brand's methods.
+
+    :param ctx: the acting brand and user.
+    :param payment: the order and its payments (:class:`~core.events.PaymentDraft`).
+    :return: problems found (``field`` like ``payments.0.amount``); None when satisfied.
+    """
+
+
+@hookspec
 def crm_validate_rep_status(
     ctx: Ctx, rep_id: int, new_status: str, effective_on: dt.date
 ) -> list[Problem] | None:
@@ -237,6 +253,31 @@ def crm_cli_commands(ctx: Ctx) -> list[click.Command] | None:
 
     :param ctx: an installation-wide context (``ctx.brand`` is None).
     :return: click commands or groups.
+    """
+
+
+@hookspec
+def crm_payment_methods(ctx: Ctx) -> list[str] | None:
+    """Payment methods the module adds to the brand's own list (loyalty adds ``points``).
+
+    A payment with a method nobody lists is refused, so a brand without the module cannot
+    be paid with what only the module understands.
+
+    :param ctx: the brand.
+    :return: method codes.
+    """
+
+
+@hookspec
+def crm_settings(ctx: Ctx) -> list[Setting] | None:
+    """The module's brand settings, each declared once (:class:`core.settings.Setting`).
+
+    Validation, ``directcrm settings ...`` and the Settings screen come from these
+    declarations; read a value with ``get_setting(ctx, "area.key")``. Use the module's
+    name as the area.
+
+    :param ctx: the brand (settings of disabled modules are not listed).
+    :return: the declarations.
     """
 
 

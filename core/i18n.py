@@ -133,7 +133,13 @@ def ngettext(singular: str, plural: str, n: int, /, **params: object) -> str:
     return text % {"num": n, **params}
 
 
+def N_(message: str) -> str:  # noqa: N802 - the conventional name for "mark for extraction"
+    """Mark ``message`` for extraction without translating it now (labels translated
+    when shown, in the reader's language)."""
+    return message
+
+
 _ = gettext
 
-__all__ = ["_", "gettext", "gettext_core", "ngettext", "use_locale", "set_locale", "current_locale",
-           "register_catalog", "normalise_locale", "SUPPORTED_LOCALES", "read_mo"]
+__all__ = ["_", "N_", "gettext", "gettext_core", "ngettext", "use_locale", "set_locale",
+           "current_locale", "register_catalog", "normalise_locale", "SUPPORTED_LOCALES", "read_mo"]

@@ -14,14 +14,9 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from core.errors import ValidationFailed
-from core.i18n import _
-
+from core.i18n import N_, _
 
 # Marshmallow's stock messages, listed so that pybabel extracts them for translation.
-def N_(s: str) -> str:  # noqa: N802 - the conventional name for "mark for extraction"
-    return s
-
-
 STOCK_MESSAGES = [
     N_("Missing data for required field."),
     N_("Not a valid integer."),
@@ -77,8 +72,20 @@ def load_or_raise(schema: Schema, data: Mapping[str, Any]) -> dict[str, Any]:
         raise ValidationFailed(flatten_errors(exc.messages)) from None
 
 
+# The largest amount any single money input may carry. Lines multiply it by at most
+# 100,000 units, which still fits the Numeric(18, 2) columns on every database.
+MAX_MONEY = Decimal("999999999.99")
+
+
 class MoneyField(fields.Field):
-    """A Decimal amount with at most two decimal places, never a float."""
+    """A Decimal amount with at most two decimal places, never a float.
+
+    Bounded by :data:`MAX_MONEY`; ``positive=True`` also refuses zero (payments).
+    """
+
+    def __init__(self, *args: Any, positive: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.positive = positive
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> Decimal:
         if isinstance(value, float):
@@ -89,10 +96,14 @@ class MoneyField(fields.Field):
             raise ValidationError(_("Not a valid amount, e.g. 199.00.")) from None
         if not amount.is_finite():
             raise ValidationError(_("Not a valid amount, e.g. 199.00."))
-        if amount != amount.quantize(Decimal("0.01")):
-            raise ValidationError(_("At most two decimal places."))
+        if amount > MAX_MONEY:  # checked first: quantizing 1e400 would raise
+            raise ValidationError(_("Must be at most %(max)s.", max=MAX_MONEY))
         if amount < 0:
             raise ValidationError(_("Must not be negative."))
+        if amount != amount.quantize(Decimal("0.01")):
+            raise ValidationError(_("At most two decimal places."))
+        if self.positive and amount == 0:
+            raise ValidationError(_("Must be more than zero."))
         return amount.quantize(Decimal("0.01"))
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kw: Any) -> str | None:
@@ -212,8 +223,14 @@ class PaymentSchema(Schema):
         unknown = EXCLUDE
 
     method = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    amount = MoneyField(required=True)
+    amount = MoneyField(required=True, positive=True)
     reference = fields.String(validate=validate.Length(max=120))
+
+
+class PayOrderSchema(BrandScopedSchema):
+    """The body of "pay this order": its payments (one of the whole total if none)."""
+
+    payments = fields.List(fields.Nested(PaymentSchema), validate=validate.Length(min=1))
 
 
 class OrderSchema(BrandScopedSchema):

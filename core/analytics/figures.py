@@ -51,8 +51,8 @@ from core.errors import ValidationFailed
 from core.i18n import _
 from core.leads.models import Lead
 from core.models import Order, Rep, Task, TaskStatus
-from core.services.brands import brand_setting
 from core.services.scoping import get_by_ref
+from core.services.settings import get_setting
 
 # Extra figure providers (plugins, later features): ``fn(ctx, window, rep_id) -> {name: value}``.
 EXTRA_FIGURES: list[Callable[[Ctx, Window, int | None], dict[str, Any]]] = []
@@ -155,7 +155,7 @@ def figures(ctx: Ctx, rep_ref: str | None = None, as_of: dt.date | None = None,
 
     aov = ratio(revenue, orders)
     per_year_exact = (Decimal(orders) / buyers * 365 / window.days) if buyers else None
-    fixed = brand_setting(ctx, "figures", "years_retained")
+    fixed = get_setting(ctx, "figures.years_retained")
     if fixed is not None:
         years_exact: Decimal | None = Decimal(str(fixed))
     else:

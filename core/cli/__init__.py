@@ -19,6 +19,7 @@ from core.cli import (  # noqa: F401  (each module registers its commands)
     leads,
     modules,
     segments,
+    settings,
     tasks,
     web,
 )

@@ -14,8 +14,8 @@ from core.cli.common import FORMAT_OPTION, cli, emit_rows, handles_domain_errors
 from core.cli.customers_group import customers
 from core.context import Ctx
 from core.i18n import _
-from core.segmentation.schemes import SCHEMES
 from core.segmentation.services import compute_segments, store_segments, summarize
+from core.settings_catalog import SEGMENT_SCHEMES as SCHEMES
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 

@@ -41,12 +41,10 @@ from core.handover.models import Handover, HandoverItem
 from core.i18n import _
 from core.leads.models import OPEN_LEAD_STATUSES, Lead, LeadAssignment
 from core.models import Customer, Rep, RepStatus, Task, TaskStatus
-from core.services.brands import brand_setting
 from core.services.reps import change_rep_status
 from core.services.scoping import get_by_ref
+from core.services.settings import get_setting
 
-DEFAULT_PROTECTION_DAYS = 30
-DEFAULT_CAPACITY = 200
 CHUNK = 500
 
 
@@ -63,7 +61,7 @@ class HandoverResult:
 
 def protection_days(ctx: Ctx) -> int:
     """The brand's customer protection period in days."""
-    return int(brand_setting(ctx, "customers", "protection_days", DEFAULT_PROTECTION_DAYS))
+    return int(get_setting(ctx, "customers.protection_days"))
 
 
 def protected_until(ctx: Ctx, customer: Customer) -> dt.datetime | None:
@@ -87,7 +85,7 @@ def spare_capacity(ctx: Ctx, reps: Sequence[Rep]) -> dict[int, int]:
         .where(Customer.brand_id == ctx.brand_id, Customer.merged_into_id.is_(None),
                Customer.rep_id.in_([r.id for r in reps]))
         .group_by(Customer.rep_id)).all())
-    default = int(brand_setting(ctx, "reps", "default_capacity", DEFAULT_CAPACITY))
+    default = int(get_setting(ctx, "reps.default_capacity"))
     return {r.id: (r.capacity if r.capacity is not None else default) - counts.get(r.id, 0)
             for r in reps}
 

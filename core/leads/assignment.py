@@ -33,13 +33,9 @@ from core.errors import DomainError
 from core.i18n import _
 from core.leads.models import OPEN_LEAD_STATUSES, Lead, LeadAssignment, LeadStatus
 from core.models import Customer, Rep, RepStatus
-from core.services.brands import brand_setting
 from core.services.scoping import get_by_ref
+from core.services.settings import get_setting
 
-DEFAULT_STRATEGIES = ("referral", "score", "territory", "round_robin")
-DEFAULT_SCORE_THRESHOLD = 80
-DEFAULT_TOP_REPS = 3
-DEFAULT_CAPACITY = 200
 CHUNK = 500
 
 
@@ -77,7 +73,7 @@ def _reps(ctx: Ctx) -> dict[int, _Rep]:
         select(Lead.rep_id, func.count(Lead.id))
         .where(Lead.brand_id == bid, Lead.status.in_(OPEN_LEAD_STATUSES),
                Lead.rep_id.is_not(None)).group_by(Lead.rep_id)).all())
-    default = int(brand_setting(ctx, "reps", "default_capacity", DEFAULT_CAPACITY))
+    default = int(get_setting(ctx, "reps.default_capacity"))
     reps = {rid: _Rep(id=rid, ref=ref, areas={a for a in (prov, terr) if a},
                       spare=(cap if cap is not None else default) - customers.get(rid, 0),
                       load=load.get(rid, 0))
@@ -102,12 +98,11 @@ def _by_referral(ctx: Ctx, lead: LeadInfo, reps: Sequence[_Rep]) -> _Rep | None:
 
 
 def _by_score(ctx: Ctx, lead: LeadInfo, reps: Sequence[_Rep]) -> _Rep | None:
-    if lead.score < int(brand_setting(ctx, "leads", "score_threshold",
-                                      DEFAULT_SCORE_THRESHOLD)):
+    if lead.score < int(get_setting(ctx, "leads.score_threshold")):
         return None
     rated = sorted((r for r in reps if lead.channel in r.rates),
                    key=lambda r: (-r.rates[lead.channel], r.ref))
-    top = rated[:int(brand_setting(ctx, "leads", "top_reps", DEFAULT_TOP_REPS))]
+    top = rated[:int(get_setting(ctx, "leads.top_reps"))]
     return min(top, key=lambda r: (r.load, -r.rates[lead.channel], r.ref)) if top else None
 
 
@@ -127,7 +122,7 @@ STRATEGIES = {"referral": _by_referral, "score": _by_score, "territory": _by_ter
 
 def strategies(ctx: Ctx) -> list[str]:
     """The brand's strategy order (unknown names are ignored)."""
-    names = brand_setting(ctx, "leads", "strategies", list(DEFAULT_STRATEGIES))
+    names = get_setting(ctx, "leads.strategies")
     return [n for n in names if n in STRATEGIES]
 
 

@@ -25,10 +25,8 @@ from core.context import Ctx
 from core.leads.assignment import assign_leads, last_owner_before_pool, record_moves
 from core.leads.conversion import convert_leads
 from core.leads.models import OPEN_LEAD_STATUSES, Lead, LeadStatus
-from core.services.brands import brand_setting
+from core.services.settings import get_setting
 
-DEFAULT_CONTACT_DAYS = 3
-DEFAULT_CONVERT_DAYS = 30
 CHUNK = 500
 
 
@@ -45,10 +43,8 @@ class RecycleResult:
 def recycle(ctx: Ctx) -> RecycleResult:
     """Drop neglected leads to the pool and reassign the pool; one write transaction."""
     now = ctx.now()
-    contact_by = now - dt.timedelta(days=int(brand_setting(
-        ctx, "leads", "contact_within_days", DEFAULT_CONTACT_DAYS)))
-    convert_by = now - dt.timedelta(days=int(brand_setting(
-        ctx, "leads", "convert_within_days", DEFAULT_CONVERT_DAYS)))
+    contact_by = now - dt.timedelta(days=int(get_setting(ctx, "leads.contact_within_days")))
+    convert_by = now - dt.timedelta(days=int(get_setting(ctx, "leads.convert_within_days")))
     bid = ctx.brand_id
     with ctx.write() as session:
         convert_leads(ctx)  # a lead that did buy must not be recycled

@@ -12,7 +12,7 @@ A score given on capture is kept; contacts still add their engagement points.
 from __future__ import annotations
 
 from core.context import Ctx
-from core.services.brands import brand_setting
+from core.services.settings import get_setting
 
 CHANNEL_SCORES = {"referral": 40, "event": 30, "partner": 25, "social": 15, "ads": 10,
                   "purchased_list": 0}
@@ -24,7 +24,7 @@ MAX_SCORED_CONTACTS = 4
 
 def capture_score(ctx: Ctx, channel: str, has_phone: bool, has_province: bool) -> int:
     """The score of a new lead from its channel and the data it came with."""
-    weights = {**CHANNEL_SCORES, **brand_setting(ctx, "leads", "channel_scores", {})}
+    weights = {**CHANNEL_SCORES, **get_setting(ctx, "leads.channel_scores")}
     score = int(weights.get(channel, 0)) + (PHONE_POINTS if has_phone else 0) \
         + (PROVINCE_POINTS if has_province else 0)
     return max(0, min(100, score))

@@ -53,72 +53,19 @@ from sqlalchemy import (
 
 from core.analytics.sql import Window, customer_stats, local_day_number
 from core.context import Ctx
-from core.errors import ValidationFailed
-from core.i18n import _
-from core.services.brands import brand_setting, update_brand_settings
-from core.services.setting_fields import (
-    Check,
-    amount,
-    optional,
-    percentage,
-    subset_of,
-    validate_settings,
-    whole_number,
-)
+from core.services.settings import configure_area, get_setting
+from core.settings_catalog import SEGMENT_SCHEMES
 
-SCHEMES = ("abc", "grid", "rfm", "size")
 NOT_RANKED = "-"
 SECTION = "segmentation"
+SCHEMES = SEGMENT_SCHEMES  # declared with the settings that choose among them
 
-DEFAULTS: dict[str, Any] = {
-    "window_days": 365,
-    "abc_a_share": "80",
-    "abc_b_share": "95",
-    "grid_aov": None,          # None: the median AOV among purchasing customers
-    "grid_frequency": None,    # None: the median frequency among purchasing customers
-    "size_big_aov": "1000.00",
-    "size_big_frequency": 6,
-    "size_medium_aov": "300.00",
-    "size_medium_frequency": 3,
-    "nightly_schemes": list(SCHEMES),
-}
-
-
-def _share(value: Any) -> str:
-    """A percentage of revenue written as an amount ("80.00")."""
-    stored = amount(value)
-    percentage(stored)
-    return stored
-
-
-CHECKS: dict[str, Check] = {
-    "window_days": whole_number,
-    "abc_a_share": _share,
-    "abc_b_share": _share,
-    "grid_aov": optional(amount),
-    "grid_frequency": optional(whole_number),
-    "size_big_aov": amount,
-    "size_big_frequency": whole_number,
-    "size_medium_aov": amount,
-    "size_medium_frequency": whole_number,
-    "nightly_schemes": subset_of(SCHEMES),
-}
-
-
-def setting(ctx: Ctx, key: str) -> Any:
-    """A segmentation setting of the brand, or its default."""
-    return brand_setting(ctx, SECTION, key, DEFAULTS[key])
 
 
 def configure(ctx: Ctx, values: dict[str, Any]) -> dict[str, Any]:
-    """Validate and store segmentation settings for the brand (keys of :data:`DEFAULTS`)."""
-    clean = validate_settings(values, CHECKS)
-    a = Decimal(str(clean.get("abc_a_share", setting(ctx, "abc_a_share"))))
-    b = Decimal(str(clean.get("abc_b_share", setting(ctx, "abc_b_share"))))
-    if a > b:
-        raise ValidationFailed({"abc_b_share": [_("Must be at least abc_a_share (%(a)s).",
-                                                  a=a)]})
-    return update_brand_settings(ctx, SECTION, clean)
+    """Validate and store segmentation settings for the brand (keys of the
+    ``segmentation`` area in :mod:`core.settings_catalog`)."""
+    return configure_area(ctx, SECTION, values)
 
 
 def _stats(ctx: Ctx, window: Window, given: FromClause | None, *,
@@ -132,7 +79,7 @@ def _stats(ctx: Ctx, window: Window, given: FromClause | None, *,
 
 
 def _basis_points(ctx: Ctx, key: str) -> int:
-    return int(Decimal(str(setting(ctx, key))) * 100)
+    return int(Decimal(str(get_setting(ctx, f"{SECTION}.{key}"))) * 100)
 
 
 def _money_cents(value: Any) -> int:
@@ -186,7 +133,8 @@ def grid(ctx: Ctx, window: Window, stats: FromClause | None = None) -> Select[An
     """The A–E grid by AOV × frequency; see the module docstring."""
     stats = _stats(ctx, window, stats, with_ever_paid=True)
     buyers = select(stats.c.net, stats.c.orders).where(stats.c.orders > 0).subquery("buyers")
-    fixed_aov, fixed_freq = setting(ctx, "grid_aov"), setting(ctx, "grid_frequency")
+    fixed_aov = get_setting(ctx, "segmentation.grid_aov")
+    fixed_freq = get_setting(ctx, "segmentation.grid_frequency")
     aov_x2: Any = (literal(2 * _money_cents(fixed_aov), BigInteger) if fixed_aov is not None
                    else _median_x2(buyers, _aov_cents(buyers.c.net, buyers.c.orders)))
     freq_x2: Any = (literal(2 * int(fixed_freq), BigInteger) if fixed_freq is not None
@@ -231,10 +179,12 @@ def size(ctx: Ctx, window: Window, stats: FromClause | None = None) -> Select[An
     aov = _aov_cents(stats.c.net, stats.c.orders)
     segment = case(
         (stats.c.orders == 0, literal(NOT_RANKED)),
-        ((aov >= _money_cents(setting(ctx, "size_big_aov")))
-         & (stats.c.orders >= int(setting(ctx, "size_big_frequency"))), literal("big")),
-        ((aov >= _money_cents(setting(ctx, "size_medium_aov")))
-         | (stats.c.orders >= int(setting(ctx, "size_medium_frequency"))), literal("medium")),
+        ((aov >= _money_cents(get_setting(ctx, "segmentation.size_big_aov")))
+         & (stats.c.orders >= int(get_setting(ctx, "segmentation.size_big_frequency"))),
+         literal("big")),
+        ((aov >= _money_cents(get_setting(ctx, "segmentation.size_medium_aov")))
+         | (stats.c.orders >= int(get_setting(ctx, "segmentation.size_medium_frequency"))),
+         literal("medium")),
         else_=literal("small"))
     return select(stats.c.id, stats.c.customer_ref, segment.label("segment"), stats.c.net)
 

@@ -28,7 +28,9 @@ from core.events import SegmentChange
 from core.i18n import _
 from core.models import Brand, Customer
 from core.segmentation.models import CustomerSegment, CustomerSegmentChange
-from core.segmentation.schemes import BUILDERS, NOT_RANKED, SCHEMES, setting
+from core.segmentation.schemes import BUILDERS, NOT_RANKED
+from core.services.settings import get_setting
+from core.settings_catalog import SEGMENT_SCHEMES as SCHEMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +80,7 @@ def segment_window(ctx: Ctx, as_of: dt.date | None = None, since: dt.date | None
     if since is not None and since > as_of:
         raise ValidationFailed({"since": [_("Must not be after the as-of date %(date)s.",
                                             date=as_of.isoformat())]})
-    return make_window(ctx, as_of, since, days=int(setting(ctx, "window_days")))
+    return make_window(ctx, as_of, since, days=int(get_setting(ctx, "segmentation.window_days")))
 
 
 def compute_segments(ctx: Ctx, scheme: str, as_of: dt.date | None = None,
@@ -176,7 +178,7 @@ def recompute_segments(ctx: Ctx) -> dict[str, int]:
     order lines is most of each scheme's cost).
     """
     as_of = ctx.local_today()
-    schemes = setting(ctx, "nightly_schemes")
+    schemes = get_setting(ctx, "segmentation.nightly_schemes")
     with shared_stats(ctx, segment_window(ctx, as_of)) as stats:
         computed = {scheme: compute_segments(ctx, scheme, as_of, stats=stats)
                     for scheme in schemes}

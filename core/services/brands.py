@@ -63,20 +63,3 @@ def get_brand(ctx: Ctx, code: str) -> Brand:
     if brand is None:
         raise NotFound(_("No brand with code %(code)s.", code=code))
     return brand
-
-
-def update_brand_settings(ctx: Ctx, section: str, values: Mapping[str, Any]) -> dict[str, Any]:
-    """Merge ``values`` into the brand's settings under ``section`` (a module or feature)."""
-    with ctx.write():
-        brand = ctx.session.get(Brand, ctx.brand_id)
-        assert brand is not None
-        settings = dict(brand.settings or {})
-        settings[section] = {**settings.get(section, {}), **values}
-        brand.settings = settings
-    return settings[section]
-
-
-def brand_setting(ctx: Ctx, section: str, key: str, default: Any = None) -> Any:
-    """One brand setting, or ``default`` when the brand has not set it."""
-    assert ctx.brand is not None
-    return (ctx.brand.settings or {}).get(section, {}).get(key, default)

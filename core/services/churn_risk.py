@@ -36,27 +36,10 @@ from core.analytics.sql import day_start, paid_in
 from core.context import Ctx
 from core.i18n import _
 from core.models import Customer, Interaction, Order
-from core.services.brands import brand_setting, update_brand_settings
 from core.services.scoping import get_by_id, get_by_ref
-from core.services.setting_fields import (
-    Check,
-    percentage,
-    subset_of,
-    validate_settings,
-    whole_number,
-)
+from core.services.settings import configure_area, get_setting
 
 SECTION = "churn_risk"
-RULES = ("no_order", "no_contact", "satisfaction_down", "complaints_rising")
-DEFAULTS: dict[str, Any] = {
-    "no_order_days": 90,
-    "no_contact_days": 30,
-    "satisfaction_period_days": 90,
-    "satisfaction_drop_pct": "20",
-    "complaints_period_days": 90,
-    "complaints_rise": 1,
-    "rules": list(RULES),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,25 +61,10 @@ class CustomerRisk:
     flags: tuple[RiskFlag, ...]
 
 
-def setting(ctx: Ctx, key: str) -> Any:
-    """A churn-risk setting of the brand, or its default."""
-    return brand_setting(ctx, SECTION, key, DEFAULTS[key])
-
-
-CHECKS: dict[str, Check] = {
-    "no_order_days": whole_number,
-    "no_contact_days": whole_number,
-    "satisfaction_period_days": whole_number,
-    "satisfaction_drop_pct": percentage,
-    "complaints_period_days": whole_number,
-    "complaints_rise": whole_number,
-    "rules": subset_of(RULES),
-}
-
-
 def configure(ctx: Ctx, values: dict[str, Any]) -> dict[str, Any]:
-    """Validate and store churn-risk settings for the brand (keys of :data:`DEFAULTS`)."""
-    return update_brand_settings(ctx, SECTION, validate_settings(values, CHECKS))
+    """Validate and store churn-risk settings for the brand (keys of the ``churn_risk``
+    area in :mod:`core.settings_catalog`)."""
+    return configure_area(ctx, SECTION, values)
 
 
 def _cutoff(ctx: Ctx, as_of: dt.date, days: int) -> dt.datetime:
@@ -130,7 +98,7 @@ def assess(ctx: Ctx, as_of: dt.date | None = None, customer_ids: Sequence[int] |
     by customer_ref. Flag-less customers are included."""
     as_of = as_of or ctx.local_today()
     end = day_start(as_of + dt.timedelta(days=1), ctx.tz)
-    enabled = set(setting(ctx, "rules"))
+    enabled = set(get_setting(ctx, "churn_risk.rules"))
     last_order = (select(Order.customer_id.label("cid"), func.max(Order.ordered_at).label("at"))
                   .where(paid_in(ctx, None, end)).group_by(Order.customer_id)
                   .subquery("last_order"))
@@ -150,26 +118,27 @@ def assess(ctx: Ctx, as_of: dt.date | None = None, customer_ids: Sequence[int] |
         stmt = stmt.where(Customer.id.in_(list(customer_ids)))
     rows = ctx.session.execute(stmt).all()
     ids = [r.id for r in rows]
-    order_cut = _cutoff(ctx, as_of, setting(ctx, "no_order_days"))
-    contact_cut = _cutoff(ctx, as_of, setting(ctx, "no_contact_days"))
+    order_cut = _cutoff(ctx, as_of, get_setting(ctx, "churn_risk.no_order_days"))
+    contact_cut = _cutoff(ctx, as_of, get_setting(ctx, "churn_risk.no_contact_days"))
     sat = _two_periods(ctx, "crm_customer_satisfaction", ids, as_of,
-                       setting(ctx, "satisfaction_period_days")) \
+                       get_setting(ctx, "churn_risk.satisfaction_period_days")) \
         if "satisfaction_down" in enabled and ids else None
     complaints = _two_periods(ctx, "crm_customer_complaint_counts", ids, as_of,
-                              setting(ctx, "complaints_period_days")) \
+                              get_setting(ctx, "churn_risk.complaints_period_days")) \
         if "complaints_rising" in enabled and ids else None
-    pct = Decimal(str(setting(ctx, "satisfaction_drop_pct")))
-    rise = int(setting(ctx, "complaints_rise"))
+    pct = Decimal(str(get_setting(ctx, "churn_risk.satisfaction_drop_pct")))
+    rise = int(get_setting(ctx, "churn_risk.complaints_rise"))
     out = []
     for r in rows:
         order_at, contact_at = _aware(r.order_at), _aware(r.contact_at)
         flags: list[RiskFlag] = []
         if "no_order" in enabled and order_at is not None and order_at < order_cut:
             flags.append(RiskFlag("no_order", _("No order in the last %(days)s days.",
-                                                days=setting(ctx, "no_order_days"))))
+                                                days=get_setting(ctx, "churn_risk.no_order_days"))))
         if "no_contact" in enabled and (contact_at is None or contact_at < contact_cut):
-            flags.append(RiskFlag("no_contact", _("No contact in the last %(days)s days.",
-                                                  days=setting(ctx, "no_contact_days"))))
+            flags.append(RiskFlag("no_contact", _(
+                "No contact in the last %(days)s days.",
+                days=get_setting(ctx, "churn_risk.no_contact_days"))))
         if sat is not None:
             prev, cur = sat[0].get(r.id), sat[1].get(r.id)
             if prev is not None and cur is not None and prev > 0 and \

@@ -7,14 +7,14 @@ same hooks in batches (``core.importing``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 
 from core.context import Ctx
-from core.errors import DomainError, RuleViolation, ValidationFailed
+from core.errors import DomainError, NotFound, RuleViolation, ValidationFailed
 from core.events import OrderCancelled, OrderPaid, OrderRefunded, Problem, RefundedLine
 from core.i18n import _
 from core.leads.conversion import convert_leads
@@ -31,6 +31,7 @@ from core.models import (
 )
 from core.schemas import OrderSchema, ReturnSchema, load_or_raise
 from core.services.lifecycle import refresh_stages
+from core.services.payments import validate_payments
 from core.services.scoping import get_by_ref, ref_map
 
 POINTS_METHOD = "points"
@@ -94,30 +95,28 @@ def create_order(ctx: Ctx, data: Mapping[str, Any]) -> Order:
     return order
 
 
-def pay_order(ctx: Ctx, order_ref: str, payments: list[Mapping[str, Any]] | None = None,
+def pay_order(ctx: Ctx, order_ref: str, payments: Sequence[Mapping[str, Any]] | None = None,
               paid_at: dt.datetime | None = None) -> Order:
-    """Mark a pending order paid with its payments (which must add up to the total)."""
+    """Mark a pending order paid with its payments (which must add up to the total).
+
+    ``payments`` is the caller's input as given; it is validated here
+    (:func:`core.services.payments.validate_payments`). The order row is locked, so
+    concurrent calls pay it once and fire ``crm_order_paid`` once.
+    """
     paid_at = paid_at or ctx.now()
     with ctx.write() as session:
-        order = get_by_ref(ctx, Order, order_ref)
+        order = get_by_ref(ctx, Order, order_ref, lock=True)
         if order.status != OrderStatus.PENDING:
             raise DomainError(_("Order %(ref)s is %(status)s, not pending.", ref=order_ref,
                                 status=order.status.value), code="bad_status")
-        payments = payments or [{"method": "unspecified", "amount": order.total_amount}]
-        paid = sum((Decimal(p["amount"]) for p in payments), Decimal("0.00"))
-        if paid != order.total_amount:
-            raise ValidationFailed({"payments": [_(
-                "Payments add up to %(paid)s but the order total is %(total)s.",
-                paid=paid, total=order.total_amount)]})
-        for p in payments:
-            session.add(Payment(brand_id=ctx.brand_id, order_id=order.id, method=p["method"],
-                                amount=p["amount"], paid_at=paid_at,
-                                reference=p.get("reference")))
+        lines = validate_payments(ctx, order, payments, paid_at)
+        for p in lines:
+            session.add(Payment(brand_id=ctx.brand_id, order_id=order.id, method=p.method,
+                                amount=p.amount, paid_at=paid_at, reference=p.reference))
         order.status = OrderStatus.PAID
         order.paid_at = paid_at
         session.flush()
-        points = sum((Decimal(p["amount"]) for p in payments if p["method"] == POINTS_METHOD),
-                     Decimal("0.00"))
+        points = sum((p.amount for p in lines if p.method == POINTS_METHOD), Decimal("0.00"))
         ctx.hooks.crm_order_paid(ctx=ctx, orders=[OrderPaid(
             order_id=order.id, order_ref=order.order_ref, customer_id=order.customer_id,
             rep_id=order.rep_id, ordered_at=order.ordered_at, paid_at=paid_at,
@@ -131,7 +130,7 @@ def cancel_order(ctx: Ctx, order_ref: str, cancelled_at: dt.datetime | None = No
     """Cancel an order; a paid one can be cancelled only before any refund."""
     cancelled_at = cancelled_at or ctx.now()
     with ctx.write() as session:
-        order = get_by_ref(ctx, Order, order_ref)
+        order = get_by_ref(ctx, Order, order_ref, lock=True)
         if order.status == OrderStatus.CANCELLED:
             return order
         if order.returns:
@@ -167,7 +166,8 @@ def create_return(ctx: Ctx, data: Mapping[str, Any]) -> Return:
                                                   Return.return_ref == values["return_ref"])):
             raise DomainError(_("A return with return_ref %(ref)s already exists.",
                                 ref=values["return_ref"]), code="duplicate")
-        order = get_by_ref(ctx, Order, values["order_ref"])
+        # Locked: what is left to return is checked and written by one writer at a time.
+        order = get_by_ref(ctx, Order, values["order_ref"], lock=True)
         if order.status != OrderStatus.PAID:
             raise DomainError(_("Order %(ref)s is %(status)s; only paid orders can be returned.",
                                 ref=order.order_ref, status=order.status.value),
@@ -211,10 +211,9 @@ def refund_return(ctx: Ctx, return_ref: str, refunded_at: dt.datetime | None = N
     refunded_at = refunded_at or ctx.now()
     with ctx.write() as session:
         ret = session.scalar(select(Return).where(Return.brand_id == ctx.brand_id,
-                                                  Return.return_ref == return_ref))
+                                                  Return.return_ref == return_ref)
+                             .with_for_update().execution_options(populate_existing=True))
         if ret is None:
-            from core.errors import NotFound
-
             raise NotFound(_("No return with reference %(ref)s.", ref=return_ref))
         if ret.refunded_at is not None:
             return ret

@@ -37,10 +37,18 @@ def get_by_id(ctx: Ctx, model: type[T], record_id: int) -> T:
     return row
 
 
-def get_by_ref(ctx: Ctx, model: type[T], ref: str) -> T:
-    """The row with this business reference (customer_ref, rep_ref, sku, order_ref)."""
+def get_by_ref(ctx: Ctx, model: type[T], ref: str, *, lock: bool = False) -> T:
+    """The row with this business reference (customer_ref, rep_ref, sku, order_ref).
+
+    ``lock=True`` (inside a write) takes the row with ``SELECT ... FOR UPDATE`` and
+    re-reads it, so a check of what is left (to pay, to return) holds until commit on
+    PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already serialises writers.
+    """
     column = getattr(model, _REF_COLUMNS[model])
-    row = ctx.session.scalar(scoped(ctx, model).where(column == ref))
+    stmt = scoped(ctx, model).where(column == ref)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    row = ctx.session.scalar(stmt)
     if row is None:
         raise NotFound(_("No %(kind)s with reference %(ref)s.", kind=model.__tablename__,  # type: ignore[attr-defined]
                          ref=ref))

@@ -22,12 +22,9 @@ from core.context import Ctx
 from core.errors import ValidationFailed
 from core.i18n import _
 from core.models import Customer, LifecycleStage, Order
-from core.services.brands import brand_setting
 from core.services.lifecycle import refresh_stages
-from core.services.setting_fields import validate_settings, whole_number
-
-SECTION = "lifecycle"
-DEFAULT_SILENT_DAYS = 180
+from core.services.settings import find, get_setting
+from core.settings import SettingError
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +52,13 @@ class Reactivation:
 
 
 def silent_days(ctx: Ctx, days: int | None = None) -> int:
-    """``days`` if given (validated), else the brand's setting, else 180."""
-    value = days if days is not None else brand_setting(ctx, SECTION, "silent_days",
-                                                        DEFAULT_SILENT_DAYS)
-    return validate_settings({"days": value}, {"days": whole_number})["days"]
+    """``days`` if given (validated like the setting), else ``lifecycle.silent_days``."""
+    if days is None:
+        return int(get_setting(ctx, "lifecycle.silent_days"))
+    try:
+        return int(find(ctx, "lifecycle.silent_days").clean(days))
+    except SettingError as exc:
+        raise ValidationFailed({"days": [str(exc)]}) from None
 
 
 def _silent_stmt(ctx: Ctx, as_of: dt.date, days: int) -> Select[Any]:

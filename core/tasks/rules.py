@@ -64,26 +64,8 @@ from core.models import (
     Product,
     Task,
 )
-from core.services.brands import brand_setting
+from core.services.settings import get_setting
 from core.tasks.store import insert_tasks, task_row
-
-DEFAULTS: dict[str, Any] = {
-    "profile_hours": 24,
-    "profile_fields": ["phone", "birthday", "source_channel"],
-    "profile_lookback_days": 7,
-    "followup_hours": 48,
-    "followup_lookback_days": 7,
-    "a_class_tag": "abc:A",
-    "a_monthly_due_day": None,
-    "birthday_days_ahead": 3,
-    "replenish_days_ahead": 3,
-    "replenish_max_overdue_days": 30,
-}
-
-
-def setting(ctx: Ctx, key: str) -> Any:
-    """A ``tasks`` brand setting, or its default."""
-    return brand_setting(ctx, "tasks", key, DEFAULTS[key])
 
 
 def local_end_of_day(ctx: Ctx, day: dt.date) -> dt.datetime:
@@ -117,11 +99,11 @@ def _live_customers(ctx: Ctx) -> ColumnElement[bool]:
 def profile_rule(ctx: Ctx) -> int:
     """New customers with missing profile fields: complete within 24 h."""
     now = ctx.now()
-    fields = [getattr(Customer, f) for f in setting(ctx, "profile_fields")]
+    fields = [getattr(Customer, f) for f in get_setting(ctx, "tasks.profile_fields")]
     if not fields:
         return 0
-    since = now - dt.timedelta(days=int(setting(ctx, "profile_lookback_days")))
-    hours = dt.timedelta(hours=int(setting(ctx, "profile_hours")))
+    since = now - dt.timedelta(days=int(get_setting(ctx, "tasks.profile_lookback_days")))
+    hours = dt.timedelta(hours=int(get_setting(ctx, "tasks.profile_hours")))
     stmt = (select(Customer.id, Customer.rep_id, Customer.created_at)
             .where(_live_customers(ctx), Customer.created_at > since, Customer.created_at <= now,
                    or_(*(f.is_(None) for f in fields)),
@@ -137,8 +119,8 @@ def profile_rule(ctx: Ctx) -> int:
 def followup_rule(ctx: Ctx) -> int:
     """Paid orders without a contact since payment: first follow-up within 48 h."""
     now = ctx.now()
-    since = now - dt.timedelta(days=int(setting(ctx, "followup_lookback_days")))
-    hours = dt.timedelta(hours=int(setting(ctx, "followup_hours")))
+    since = now - dt.timedelta(days=int(get_setting(ctx, "tasks.followup_lookback_days")))
+    hours = dt.timedelta(hours=int(get_setting(ctx, "tasks.followup_hours")))
     contacted = exists().where(Interaction.brand_id == ctx.brand_id,
                                Interaction.customer_id == Order.customer_id,
                                Interaction.occurred_at >= Order.paid_at)
@@ -165,7 +147,8 @@ def a_class_customer_ids(ctx: Ctx) -> Any:
     (default ``abc:A``), for brands that classify by hand.
     """
     tagged = select(CustomerTag.customer_id).where(
-        CustomerTag.brand_id == ctx.brand_id, CustomerTag.tag == setting(ctx, "a_class_tag"))
+        CustomerTag.brand_id == ctx.brand_id,
+        CustomerTag.tag == get_setting(ctx, "tasks.a_class_tag"))
     segments = Base.metadata.tables.get("customer_segments")
     if segments is None:
         return tagged
@@ -180,7 +163,7 @@ def a_monthly_rule(ctx: Ctx) -> int:
     month = f"{today.year:04d}-{today.month:02d}"
     month_start = local_start_of_day(ctx, today.replace(day=1))
     last_day = calendar.monthrange(today.year, today.month)[1]
-    due_day = setting(ctx, "a_monthly_due_day") or last_day
+    due_day = get_setting(ctx, "tasks.a_monthly_due_day") or last_day
     due_at = local_end_of_day(ctx, today.replace(day=min(int(due_day), last_day)))
     contacted = exists().where(Interaction.brand_id == ctx.brand_id,
                                Interaction.customer_id == Customer.id,
@@ -202,7 +185,7 @@ def birthday_rule(ctx: Ctx) -> int:
     due_at = local_end_of_day(ctx, today)
     rows: list[dict[str, Any]] = []
     with ctx.write() as session, use_locale(ctx.locale):
-        for offset in range(int(setting(ctx, "birthday_days_ahead")) + 1):
+        for offset in range(int(get_setting(ctx, "tasks.birthday_days_ahead")) + 1):
             day = today + dt.timedelta(days=offset)
             dates = [(day.month, day.day)]
             if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
@@ -223,8 +206,8 @@ def birthday_rule(ctx: Ctx) -> int:
 def replenish_rule(ctx: Ctx) -> int:
     """A product's usage cycle ends soon after the customer's last paid purchase of it."""
     now = ctx.now()
-    ahead = dt.timedelta(days=int(setting(ctx, "replenish_days_ahead")))
-    overdue = dt.timedelta(days=int(setting(ctx, "replenish_max_overdue_days")))
+    ahead = dt.timedelta(days=int(get_setting(ctx, "tasks.replenish_days_ahead")))
+    overdue = dt.timedelta(days=int(get_setting(ctx, "tasks.replenish_max_overdue_days")))
     with ctx.write() as session, use_locale(ctx.locale):
         products = {pid: (sku, name, days) for pid, sku, name, days in session.execute(
             select(Product.id, Product.sku, Product.name, Product.replenish_days)

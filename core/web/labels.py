@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from core.i18n import N_
 from core.i18n import gettext_core as _
-from core.web.views.base import N_
 
 LABELS: dict[str, dict[str, str]] = {
     "stage": {"prospect": N_("Prospect"), "first_purchase": N_("First purchase"),

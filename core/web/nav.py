@@ -13,8 +13,8 @@ from typing import Any
 
 from flask import current_app, request, url_for
 
+from core.i18n import N_
 from core.web import roles
-from core.web.views.base import N_
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ CORE_NAV: tuple[NavItem, ...] = (
     NavItem(N_("Reps"), "RepView.list", "Reps", "★"),
     NavItem(N_("Products"), "ProductView.list", "Products", "◆"),
     NavItem(N_("Brands"), "BrandView.list", "Brands", "⚑"),
+    NavItem(N_("Settings"), "SettingsView.list", roles.SETTINGS, "⚙"),
     NavItem(N_("Users"), "UserView.list", "Users", "⚷"),
     NavItem(N_("Audit log"), "AuditView.list", roles.AUDIT, "☰"),
 )

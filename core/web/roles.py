@@ -33,6 +33,8 @@ RESOURCES = ("Brands", "Reps", "Customers", "Products", "Orders", "Returns", "In
 # The audit log screen (read and CSV export): brand admins and compliance officers, own
 # brand only; the super admin (every resource) sees every brand's.
 AUDIT = "Audit"
+# The Settings screen: brand admins change, managers and compliance officers read.
+SETTINGS = "Settings"
 
 READ = "can_read"
 WRITE = "can_write"
@@ -63,9 +65,9 @@ FAB_ROLES: dict[str, list[list[str]]] = {
     # Everything, in every brand (also FAB's user and role screens).
     SUPER_ADMIN: [[".*", ".*"]],
     # The whole brand: every CRM screen, reading and writing, and the brand's settings.
-    BRAND_ADMIN: [[_ANY_CRM, f"^({READ}|{WRITE})$"], *_rw("Compliance"), *_ro(AUDIT),
+    BRAND_ADMIN: [[_ANY_CRM, f"^({READ}|{WRITE})$"], *_rw("Compliance", SETTINGS), *_ro(AUDIT),
                   *_OPENAPI, *_MODULE_ALL],
-    MANAGER: [[_BRAND_WIDE, f"^({READ}|{WRITE})$"], *_ro("Brands", "Users"), *_OPENAPI,
+    MANAGER: [[_BRAND_WIDE, f"^({READ}|{WRITE})$"], *_ro("Brands", "Users", SETTINGS), *_OPENAPI,
               *_MODULE_ALL],
     # A rep: their own customers, orders, interactions and tasks (scoping does the rest).
     REP: [*_rw("Customers", "Orders", "Interactions", "Tasks"),
@@ -74,7 +76,8 @@ FAB_ROLES: dict[str, list[list[str]]] = {
                        *_ro("Orders", "Products", "Reps", "Dashboard"), *_OPENAPI,
                        *_MODULE_READ],
     # "Compliance" is the compliance module's page (shown only where the brand enabled it).
-    COMPLIANCE_OFFICER: [[_ANY_CRM, f"^{READ}$"], *_rw("Compliance"), *_ro(AUDIT), *_OPENAPI,
+    COMPLIANCE_OFFICER: [[_ANY_CRM, f"^{READ}$"], *_rw("Compliance"), *_ro(AUDIT, SETTINGS),
+                         *_OPENAPI,
                          *_MODULE_READ],
 }
 

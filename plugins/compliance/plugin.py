@@ -10,6 +10,7 @@ import click
 from core.context import Ctx
 from core.events import Problem, ScheduledJob
 from core.hookspecs import hookimpl
+from core.settings import Setting
 from plugins.compliance import models  # noqa: F401  (registers the module's tables)
 
 
@@ -61,3 +62,11 @@ def crm_scheduled_jobs(ctx: Ctx) -> list[ScheduledJob]:
 
     return [ScheduledJob(name="ds1_recheck", run=recheck_eligibility,
                          description="DS1: active reps no longer eligible get a task")]
+
+
+@hookimpl
+def crm_settings(ctx: Ctx) -> list[Setting]:
+    """Rule modes (block or warn) and the deposit held (DS12)."""
+    from plugins.compliance.rules import SETTINGS
+
+    return list(SETTINGS)

@@ -17,12 +17,22 @@ from typing import Any
 
 from core.context import Ctx
 from core.errors import ValidationFailed
-from core.i18n import _
-from core.services.brands import brand_setting
+from core.i18n import N_, _
+from core.services.settings import get_setting
+from core.settings import Kind, Setting
 
 PACK_DIR = Path(__file__).resolve().parent / "rulepacks"
 SETTINGS_SECTION = "compliance"
 MODES = ("block", "warn")
+
+SETTINGS = (
+    Setting(SETTINGS_SECTION, "modes", Kind.CHOICE_MAP, {}, N_("Rule modes"),
+            N_('Rules switched between block and warn, e.g. {"DS10": "warn"}; hard rules '
+               "always block."), choices=MODES),
+    Setting(SETTINGS_SECTION, "deposit_held", Kind.MONEY, None, N_("Deposit held (DS12)"),
+            N_("The deposit the brand holds with its bank, checked against the required "
+               "one."), nullable=True),
+)
 
 
 @dataclass(frozen=True)
@@ -107,7 +117,7 @@ def rule_mode(ctx: Ctx, rule: Rule) -> str:
     """``block`` or ``warn`` for this brand (hard rules always block)."""
     if rule.hard:
         return "block"
-    modes = brand_setting(ctx, SETTINGS_SECTION, "modes", {}) or {}
+    modes = get_setting(ctx, f"{SETTINGS_SECTION}.modes") or {}
     return modes.get(rule.id, rule.mode)
 
 

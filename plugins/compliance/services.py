@@ -15,7 +15,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from marshmallow import ValidationError
 from sqlalchemy import insert, select, update
 
 from core import audit
@@ -24,9 +23,9 @@ from core.errors import DomainError, NotFound, ValidationFailed
 from core.events import ComplianceResult
 from core.i18n import _
 from core.models import Rep
-from core.schemas import MoneyField, _blank_to_none, load_or_raise
-from core.services.brands import brand_setting, update_brand_settings
+from core.schemas import _blank_to_none, load_or_raise
 from core.services.scoping import ref_map
+from core.services.settings import get_setting, set_setting
 from plugins.compliance.checks import CHECKS
 from plugins.compliance.checks.base import (
     NOT_APPLICABLE,
@@ -114,20 +113,18 @@ def set_mode(ctx: Ctx, rule_id: str, mode: str) -> dict[str, str]:
     """Switch a rule between ``block`` and ``warn`` for the brand; returns all overrides."""
     require_enabled(ctx)
     check_mode_change(ctx, rule_id, mode)
-    modes = dict(brand_setting(ctx, SETTINGS_SECTION, "modes", {}) or {})
-    modes[rule_id] = mode
-    return update_brand_settings(ctx, SETTINGS_SECTION, {"modes": modes})["modes"]
+    modes = {**(get_setting(ctx, f"{SETTINGS_SECTION}.modes") or {}), rule_id: mode}
+    return set_setting(ctx, f"{SETTINGS_SECTION}.modes", modes)
 
 
 def set_deposit_held(ctx: Ctx, amount: str | Decimal) -> Decimal:
     """Record the deposit the brand holds (DS12), as a decimal string in the settings."""
     require_enabled(ctx)
     try:
-        value = MoneyField().deserialize(str(amount))
-    except ValidationError as exc:
-        raise ValidationFailed({"amount": [str(m) for m in exc.messages]}) from None
-    update_brand_settings(ctx, SETTINGS_SECTION, {"deposit_held": str(value)})
-    return value
+        stored = set_setting(ctx, f"{SETTINGS_SECTION}.deposit_held", str(amount))
+    except ValidationFailed as exc:
+        raise ValidationFailed({"amount": next(iter(exc.errors.values()))}) from None
+    return Decimal(stored)
 
 
 # -- rep pay import ---------------------------------------------------------------------

@@ -17,12 +17,16 @@ from core.events import (
     OrderPaid,
     OrderRefunded,
     PayItem,
+    PaymentDraft,
+    Problem,
     ProfileSection,
     ScheduledJob,
 )
 from core.hookspecs import hookimpl
+from core.settings import Setting
 from plugins.loyalty import jobs, reports, services
 from plugins.loyalty import models as _models  # noqa: F401  (registers the tables)
+from plugins.loyalty.settings import SETTINGS
 
 
 @hookimpl
@@ -35,6 +39,24 @@ def crm_install(ctx: Ctx) -> None:
 def crm_order_paid(ctx: Ctx, orders: Sequence[OrderPaid]) -> None:
     """Spend points that paid for orders; earn on the money paid."""
     services.on_orders_paid(ctx, orders)
+
+
+@hookimpl
+def crm_settings(ctx: Ctx) -> list[Setting]:
+    """The programme: earning rate and rounding, validity, redemption, tiers, reminders."""
+    return list(SETTINGS)
+
+
+@hookimpl
+def crm_payment_methods(ctx: Ctx) -> list[str]:
+    """Orders of a brand with loyalty can be paid (in part) with points."""
+    return [services.POINTS_METHOD]
+
+
+@hookimpl
+def crm_validate_payments(ctx: Ctx, payment: PaymentDraft) -> list[Problem]:
+    """A points payment needs the minimum redemption and a balance that covers it."""
+    return services.payment_problems(ctx, payment)
 
 
 @hookimpl

@@ -12,7 +12,6 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 from core.i18n import _
 from core.schemas import MoneyField
 from plugins.loyalty.models import RewardKind
-from plugins.loyalty.settings import Rounding, TierBasis
 
 
 class _Input(Schema):
@@ -39,20 +38,6 @@ class RatioField(fields.Decimal):
         if result != result.quantize(type(result)("0.0001")):
             raise ValidationError(_("At most four decimal places."))
         return result
-
-
-class ProgrammeSettingsSchema(_Input):
-    """Changes to a brand's programme (any subset of the settings)."""
-
-    earn_rate = RatioField()
-    rounding = fields.String(validate=validate.OneOf([r.value for r in Rounding]))
-    validity_months = fields.Integer(validate=validate.Range(min=0, max=120))
-    birthday_bonus = fields.Integer(validate=validate.Range(min=0, max=1_000_000))
-    min_redemption = fields.Integer(validate=validate.Range(min=1, max=10_000_000))
-    points_per_currency_unit = fields.Integer(validate=validate.Range(min=1, max=1_000_000))
-    tier_basis = fields.String(validate=validate.OneOf([b.value for b in TierBasis]))
-    tier_window_months = fields.Integer(validate=validate.Range(min=1, max=60))
-    reminder_days = fields.Integer(validate=validate.Range(min=1, max=365))
 
 
 class TierSchema(_Input):

@@ -29,12 +29,13 @@ from sqlalchemy import func, select, update
 from core.bulk import insert_many
 from core.context import Ctx
 from core.errors import DomainError, ModuleError, NotFound, ValidationFailed
-from core.events import OrderCancelled, OrderPaid, OrderRefunded
+from core.events import OrderCancelled, OrderPaid, OrderRefunded, PaymentDraft, Problem
 from core.i18n import _
 from core.models import Customer, Return
 from core.schemas import load_or_raise
-from core.services.brands import update_brand_settings
+from core.services.orders import POINTS_METHOD
 from core.services.scoping import get_by_id, get_by_ref
+from core.services.settings import configure_area
 from plugins.loyalty import ledger, tiers
 from plugins.loyalty.ledger import InsufficientPoints, chunks
 from plugins.loyalty.models import (
@@ -50,7 +51,6 @@ from plugins.loyalty.models import (
 )
 from plugins.loyalty.schemas import (
     AdjustSchema,
-    ProgrammeSettingsSchema,
     RedeemPointsSchema,
     RedeemRewardSchema,
     RewardSchema,
@@ -59,7 +59,6 @@ from plugins.loyalty.schemas import (
 from plugins.loyalty.settings import (
     SECTION,
     ProgrammeSettings,
-    from_json,
     lot_expiry,
     programme,
 )
@@ -80,20 +79,14 @@ def require_enabled(ctx: Ctx) -> None:
 
 
 def install(ctx: Ctx) -> None:
-    """Default settings (kept if the brand set its own before) and default tiers."""
-    stored = (ctx.brand.settings or {}).get(SECTION) if ctx.brand else None
-    defaults = ProgrammeSettings().to_json()
-    update_brand_settings(ctx, SECTION, {**defaults, **(stored or {})})
+    """Default tiers (settings need nothing: a value never set is its declared default)."""
     tiers.seed_default_tiers(ctx)
 
 
 def update_settings(ctx: Ctx, data: Mapping[str, Any]) -> ProgrammeSettings:
     """Change some programme settings; returns the whole programme."""
     require_enabled(ctx)
-    values = load_or_raise(ProgrammeSettingsSchema(), data)
-    merged = {**programme(ctx).to_json(), **values}
-    stored = from_json(merged).to_json()
-    update_brand_settings(ctx, SECTION, stored)
+    configure_area(ctx, SECTION, data)
     return programme(ctx)
 
 
@@ -162,6 +155,27 @@ def on_orders_paid(ctx: Ctx, orders: Sequence[OrderPaid]) -> None:
     start = tiers.window_start(ctx)
     moved = sorted({o.customer_id for o in orders if start <= o.paid_at <= now})
     tiers.evaluate(ctx, moved, allow_downgrade=False, reason="paid_order", known=current)
+
+
+def payment_problems(ctx: Ctx, payment: PaymentDraft) -> list[Problem]:
+    """Why the points share of a payment cannot be spent: below the minimum
+    redemption, or more than the customer can spend at the payment's time."""
+    money = payment.amount_by(POINTS_METHOD)
+    if money <= 0:
+        return []
+    settings = programme(ctx)
+    points = settings.points_for_money(money)
+    if points < settings.min_redemption:
+        return [Problem(code="loyalty.min_redemption", field="payments", message=_(
+            "Paying %(amount)s with points needs %(points)s points, below the minimum "
+            "redemption of %(minimum)s.", amount=money, points=points,
+            minimum=settings.min_redemption))]
+    available = ledger.spendable(ctx, payment.customer_id, payment.paid_at)
+    if points > available:
+        return [Problem(code="loyalty.insufficient_points", field="payments", message=_(
+            "Paying %(amount)s with points needs %(points)s points; the customer can "
+            "spend %(available)s.", amount=money, points=points, available=available))]
+    return []
 
 
 def _redeem_for_orders(ctx: Ctx, settings: ProgrammeSettings, orders: Sequence[OrderPaid]

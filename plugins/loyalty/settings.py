@@ -13,6 +13,8 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from core.context import Ctx
+from core.i18n import N_
+from core.settings import Kind, Setting
 
 SECTION = "loyalty"
 
@@ -82,6 +84,28 @@ class ProgrammeSettings:
 
 
 DEFAULTS = ProgrammeSettings()
+
+SETTINGS = (
+    Setting(SECTION, "earn_rate", Kind.DECIMAL, "1", N_("Points per currency unit paid"),
+            N_("Before the tier multiplier."), min=Decimal("0.0001"), max=Decimal(1000),
+            places=4),
+    Setting(SECTION, "rounding", Kind.CHOICE, Rounding.FLOOR.value,
+            N_("Rounding of earned points"), choices=tuple(r.value for r in Rounding)),
+    Setting(SECTION, "validity_months", Kind.INT, 12,
+            N_("Points valid for (months, 0 = never expire)"), min=0, max=120),
+    Setting(SECTION, "birthday_bonus", Kind.INT, 100, N_("Birthday bonus (points)"),
+            min=0, max=1_000_000),
+    Setting(SECTION, "min_redemption", Kind.INT, 100, N_("Minimum redemption (points)"),
+            min=1, max=10_000_000),
+    Setting(SECTION, "points_per_currency_unit", Kind.INT, 100,
+            N_("Points worth one currency unit"), min=1, max=1_000_000),
+    Setting(SECTION, "tier_basis", Kind.CHOICE, TierBasis.SPEND.value,
+            N_("Tiers measured on"), choices=tuple(b.value for b in TierBasis)),
+    Setting(SECTION, "tier_window_months", Kind.INT, 12, N_("Tier window (months)"),
+            min=1, max=60),
+    Setting(SECTION, "reminder_days", Kind.INT, 30,
+            N_("Remind of expiring points (days ahead)"), min=1, max=365),
+)
 
 
 def from_json(data: dict[str, Any] | None) -> ProgrammeSettings:

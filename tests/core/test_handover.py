@@ -16,11 +16,11 @@ from core.handover.services import offboard_rep, reassign_customers
 from core.hookspecs import hookimpl
 from core.leads.models import Lead, LeadAssignment, LeadChannel, LeadStatus
 from core.models import Customer, Order, Rep, RepStatus, RepStatusChange, Task, TaskStatus
-from core.services.brands import update_brand_settings
 from core.services.modules import enable_modules
 from core.services.products import create_product
 from core.services.reps import change_rep_status
 from core.services.scoping import get_by_ref
+from core.services.settings import set_settings
 from tests.core.tasks_helpers import customer, order, rep, run_cli_fixture, utc  # noqa: F401
 from tests.core.test_modules import registry_with
 
@@ -206,7 +206,7 @@ def test_cli_offboard_and_reassign(ctx_a, team, run_cli):
     assert result.exit_code == 0, result.output
     # X1 was created by T1 and never handed over; the CLI runs on the real clock, so
     # protect for ten years
-    update_brand_settings(ctx_a, "customers", {"protection_days": 3650})
+    set_settings(ctx_a, {"customers.protection_days": 3650})
     result = run_cli("customers", "reassign", "--brand", "A", "--to", "T2", "X1")
     assert result.exit_code == 1 and "[PROTECTION]" in result.output
     # the history: the manual move of K1 (newest first), then the offboarding

@@ -25,9 +25,9 @@ from core.leads.services import (
     mark_lost,
 )
 from core.models import Rep
-from core.services.brands import update_brand_settings
 from core.services.products import create_product
 from core.services.reps import change_rep_status
+from core.services.settings import set_settings
 from tests.core.tasks_helpers import customer, order, rep, run_cli_fixture, utc  # noqa: F401
 
 
@@ -131,11 +131,11 @@ def test_assignment_strategies_in_order(ctx_a, strategy_reps):
 
 
 def test_strategy_order_is_a_brand_setting(ctx_a, strategy_reps):
-    update_brand_settings(ctx_a, "leads", {"strategies": ["territory", "round_robin"]})
+    set_settings(ctx_a, {"leads.strategies": ["territory", "round_robin"]})
     create_lead(ctx_a, {"lead_ref": "N1", "name": "n", "channel": "referral",
                         "referrer_customer_ref": "CX", "province": "广东"})
     assert owners(ctx_a)["N1"] == "RA"  # territory first, referral not used
-    update_brand_settings(ctx_a, "leads", {"strategies": ["referral"]})
+    set_settings(ctx_a, {"leads.strategies": ["referral"]})
     create_lead(ctx_a, {"lead_ref": "N2", "name": "n", "channel": "ads"})
     lead = get_lead(ctx_a, "N2")  # no referrer: nobody -> the pool
     assert (lead.status, lead.rep_id) == (LeadStatus.POOL, None)
@@ -197,7 +197,7 @@ def test_pool_recycling(ctx_a, clock):
     rep(ctx_a, "R1")
     rep(ctx_a, "R2")
     product(ctx_a)
-    update_brand_settings(ctx_a, "leads", {"strategies": ["round_robin"]})
+    set_settings(ctx_a, {"leads.strategies": ["round_robin"]})
     for ref in ("A", "B", "C", "D"):
         create_lead(ctx_a, {"lead_ref": ref, "name": ref, "channel": "event"})
     # round robin: A -> R1, B -> R2, C -> R1, D -> R2
@@ -245,7 +245,7 @@ def funnel_data(ctx_a):
     rep(ctx_a, "R1")
     rep(ctx_a, "R2")
     product(ctx_a)
-    update_brand_settings(ctx_a, "leads", {"strategies": ["round_robin"]})
+    set_settings(ctx_a, {"leads.strategies": ["round_robin"]})
     for ref, ch in (("A1", "ads"), ("A2", "ads"), ("A3", "ads"), ("E1", "event")):
         create_lead(ctx_a, {"lead_ref": ref, "name": ref, "channel": ch})
     # owners: A1 R1, A2 R2, A3 R1, E1 R2
@@ -302,7 +302,7 @@ def test_lead_score_from_channel_data_and_contacts(ctx_a):
                         "province": "浙江"})
     create_lead(ctx_a, {"lead_ref": "S2", "name": "b", "channel": "ads"})
     create_lead(ctx_a, {"lead_ref": "S3", "name": "c", "channel": "ads", "score": 55})
-    update_brand_settings(ctx_a, "leads", {"channel_scores": {"ads": 25}})
+    set_settings(ctx_a, {"leads.channel_scores": {"ads": 25}})
     create_lead(ctx_a, {"lead_ref": "S4", "name": "d", "channel": "ads", "province": "浙江"})
     # referral 40 + phone 30 + province 10 = 80; ads 10; given 55 kept; ads 25 + province 10
     scores = dict(ctx_a.session.execute(select(Lead.lead_ref, Lead.score)).all())

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.services.brands import update_brand_settings
 from core.services.customers import update_customer
 from core.services.products import create_product
+from core.services.settings import set_settings
 from core.tasks.rules import (
     a_monthly_rule,
     birthday_rule,
@@ -88,7 +88,7 @@ def test_a_monthly_rule_uses_the_local_month(ctx_a, clock):
 def test_a_class_tag_is_a_brand_setting(ctx_a):
     rep(ctx_a, "R1")
     customer(ctx_a, "C1", "R1", tags=["VIP"])
-    update_brand_settings(ctx_a, "tasks", {"a_class_tag": "VIP"})
+    set_settings(ctx_a, {"tasks.a_class_tag": "VIP"})
     assert a_monthly_rule(ctx_a) == 1
 
 

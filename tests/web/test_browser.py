@@ -172,3 +172,38 @@ def test_rep_cannot_open_another_reps_customer(driver: WebDriver, server: str,
     # Nor does the customer list show the other rep's customers.
     driver.get(f"{server}/customers/list/")
     assert "陈静" not in driver.page_source and "张伟" in driver.page_source
+
+
+def test_settings_screen_in_three_languages(driver: WebDriver, server: str) -> None:
+    """The Settings screen is generated from the declarations, in each language; a bad
+    value is refused beside its field and nothing changes."""
+    log_in(driver, server, "boss_a")
+    for code, title, label, shot_name in (
+            ("zh_Hans_CN", "设置", "回访期限（小时）", "settings-zh-hans.png"),
+            ("zh_Hant_TW", "設定", "回訪期限（小時）", "settings-zh-hant.png"),
+            ("en", "Settings", "Follow-up due after (hours)", "settings-en.png")):
+        driver.get(f"{server}/language/{code}")
+        driver.get(f"{server}/settings/list/")
+        assert driver.find_element(By.CSS_SELECTOR, ".topbar .page-title").text == title
+        field = driver.find_element(By.CSS_SELECTOR, "[data-setting='tasks.followup_hours']")
+        assert label in field.text
+        # The loyalty module is enabled for brand A: its area is listed too.
+        assert driver.find_elements(By.ID, "area-loyalty")
+        shot(driver, shot_name)
+    box = driver.find_element(By.ID, "s-tasks.followup_hours")
+    box.clear()
+    box.send_keys("0")
+    driver.find_element(By.CSS_SELECTOR, "#area-tasks button[type=submit]").click()
+    WebDriverWait(driver, 10).until(EC.presence_of_element_located(
+        (By.CSS_SELECTOR, ".error[data-field='tasks.followup_hours']")))
+    error = driver.find_element(By.CSS_SELECTOR, ".error[data-field='tasks.followup_hours']")
+    assert error.text == "Must be at least 1."
+    box = driver.find_element(By.ID, "s-tasks.followup_hours")
+    box.clear()
+    box.send_keys("36")
+    driver.find_element(By.CSS_SELECTOR, "#area-tasks button[type=submit]").click()
+    WebDriverWait(driver, 10).until(EC.presence_of_element_located(
+        (By.CSS_SELECTOR, ".flash.success")))
+    assert "Saved 1 change(s)." in driver.find_element(By.CSS_SELECTOR, ".flash").text
+    field = driver.find_element(By.CSS_SELECTOR, "[data-setting='tasks.followup_hours']")
+    assert "changed" in field.text

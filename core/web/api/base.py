@@ -74,6 +74,11 @@ _METHOD = {"get_list": "get", "get_one": "get", "post": "post", "put": "put",
            "status": "post", "overdue": "get"}
 
 
+# Refusals because of the record's current state (a duplicate ref, an order no longer
+# pending): the request was fine, the resource was not in a state to accept it.
+CONFLICT_CODES = frozenset({"duplicate", "likely_duplicate", "bad_status"})
+
+
 def api_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Turn domain errors into JSON responses with a stable ``error`` code."""
 
@@ -89,7 +94,7 @@ def api_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except RuleViolation as exc:
             return self.response(422, message=exc.message, error=exc.code, rule=exc.rule_id)
         except DomainError as exc:
-            return self.response(409 if exc.code in ("duplicate", "likely_duplicate") else 400,
+            return self.response(409 if exc.code in CONFLICT_CODES else 400,
                                  message=exc.message, error=exc.code)
         except NoBrand:
             return self.response(403, message=_("Your account is not linked to a brand."),

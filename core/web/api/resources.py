@@ -220,9 +220,9 @@ class OrderApi(CrmApi):
     @openapi("Mark a pending order paid", path=("ref",))
     def pay(self, ref: str) -> Any:
         ctx = crm_ctx()
-        body = request.get_json(silent=True) or {}
+        body = self.json_body() if request.get_data() else {}
         return self.response(200, result=_json(ser.order(pay_order(
-            ctx, ref, payments=body.get("payments") if isinstance(body, dict) else None))))
+            ctx, ref, payments=body.get("payments")))))
 
     @expose("/<string:ref>/cancel", methods=["POST"])
     @protect()

@@ -19,12 +19,13 @@ from flask_appbuilder import expose, has_access
 
 from core import audit
 from core.context import Ctx
+from core.i18n import N_
 from core.i18n import gettext_core as _
 from core.services.brands import list_brands
 from core.services.browse import Page
 from core.web import roles
 from core.web.context import crm_ctx, current_user, is_super_admin
-from core.web.views.base import N_, CrmView, not_found_on_missing
+from core.web.views.base import CrmView, not_found_on_missing
 
 PER_PAGE = 50
 ALL_BRANDS = "all"

@@ -20,11 +20,6 @@ from core.web import roles
 from core.web.context import NoBrand, crm_ctx
 
 
-def N_(message: str) -> str:  # noqa: N802 - marks a string for extraction
-    """Mark a label for translation; it is translated when the page is rendered."""
-    return message
-
-
 @dataclass
 class Field:
     """One form field: ``kind`` is text, textarea, email, date, datetime, number, money,

@@ -8,12 +8,13 @@ from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 
 from core.errors import DomainError
+from core.i18n import N_
 from core.i18n import gettext_core as _
 from core.models import Brand
 from core.services.brands import create_brand, list_brands
 from core.services.modules import disable_modules, enable_modules, module_statuses
 from core.web.context import crm_ctx, current_user, is_super_admin
-from core.web.views.base import N_, CrmView, Field, not_found_on_missing
+from core.web.views.base import CrmView, Field, not_found_on_missing
 
 FIELDS = [
     Field("code", N_("Code"), required=True),

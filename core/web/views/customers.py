@@ -7,6 +7,7 @@ from typing import Any
 from flask import request, url_for
 from flask_appbuilder import expose, has_access
 
+from core.i18n import N_
 from core.i18n import gettext_core as _
 from core.models import Customer, Rep
 from core.services import browse
@@ -16,7 +17,7 @@ from core.services.profile import customer_profile
 from core.services.scoping import get_by_id
 from core.web import labels
 from core.web.context import crm_ctx
-from core.web.views.base import N_, CrmView, Field, not_found_on_missing
+from core.web.views.base import CrmView, Field, not_found_on_missing
 
 # Segmentation schemes shown on the 360° page, in this order (label, scheme).
 SCHEMES = ((N_("ABC"), "abc"), (N_("Value grid"), "grid"), (N_("RFM"), "rfm"),

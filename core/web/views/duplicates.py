@@ -18,12 +18,13 @@ from sqlalchemy import select
 
 from core.errors import DomainError, ValidationFailed
 from core.handover.services import offboard_rep
+from core.i18n import N_
 from core.i18n import gettext_core as _
 from core.models import Customer, Rep
 from core.services.merge import duplicate_groups, merge_customers
 from core.services.scoping import get_by_id
 from core.web.context import crm_ctx
-from core.web.views.base import N_, CrmView, Field, not_found_on_missing
+from core.web.views.base import CrmView, Field, not_found_on_missing
 from core.web.views.customers import rep_choices
 from core.web.views.insights import manages_brand
 

@@ -7,12 +7,13 @@ from typing import Any
 from flask import request, url_for
 from flask_appbuilder import expose, has_access
 
+from core.i18n import N_
 from core.i18n import gettext_core as _
 from core.services import browse
 from core.services.activities import create_interaction, get_interaction, update_interaction
 from core.web import labels
 from core.web.context import as_own_rep, crm_ctx
-from core.web.views.base import N_, CrmView, Field, blanks_for_required, not_found_on_missing
+from core.web.views.base import CrmView, Field, blanks_for_required, not_found_on_missing
 
 FIELDS = [
     Field("customer_ref", N_("Customer ref"), required=True),

@@ -12,6 +12,7 @@ from typing import Any
 from flask import abort, request, url_for
 from flask_appbuilder import expose, has_access
 
+from core.i18n import N_
 from core.i18n import gettext_core as _
 from core.leads.assignment import move_lead
 from core.leads.browse import lead_history, search_leads
@@ -20,7 +21,7 @@ from core.leads.schemas import CHANNELS, CONTACT_KINDS
 from core.leads.services import create_lead, log_contact
 from core.web import labels
 from core.web.context import as_own_rep, crm_ctx
-from core.web.views.base import N_, CrmView, Field, not_found_on_missing
+from core.web.views.base import CrmView, Field, not_found_on_missing
 from core.web.views.customers import rep_choices
 from core.web.views.insights import manages_brand
 

@@ -9,6 +9,7 @@ from flask import flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 
 from core.errors import DomainError
+from core.i18n import N_
 from core.i18n import gettext_core as _
 from core.models import Order, Return
 from core.services import browse
@@ -16,7 +17,7 @@ from core.services.orders import cancel_order, create_order, create_return, pay_
 from core.services.scoping import get_by_id, get_by_ref
 from core.web import labels
 from core.web.context import crm_ctx
-from core.web.views.base import N_, CrmView, Field, not_found_on_missing
+from core.web.views.base import CrmView, Field, not_found_on_missing
 from core.web.views.customers import rep_choices
 
 LINE_ROWS = 4

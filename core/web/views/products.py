@@ -7,13 +7,14 @@ from typing import Any
 from flask import request, url_for
 from flask_appbuilder import expose, has_access
 
+from core.i18n import N_
 from core.i18n import gettext_core as _
 from core.models import Product
 from core.services import browse
 from core.services.products import create_product, update_product
 from core.services.scoping import get_by_id
 from core.web.context import crm_ctx
-from core.web.views.base import N_, CrmView, Field, not_found_on_missing
+from core.web.views.base import CrmView, Field, not_found_on_missing
 
 
 def product_fields(new: bool) -> list[Field]:

@@ -8,6 +8,7 @@ from flask import abort, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 
 from core.analytics.figures import figures
+from core.i18n import N_
 from core.i18n import gettext_core as _
 from core.models import Rep
 from core.services import browse
@@ -16,7 +17,7 @@ from core.services.reps import change_rep_status, create_rep, update_rep
 from core.services.scoping import get_by_id
 from core.web import labels
 from core.web.context import crm_ctx
-from core.web.views.base import N_, CrmView, Field, not_found_on_missing
+from core.web.views.base import CrmView, Field, not_found_on_missing
 from core.web.views.insights import manages_brand
 
 REP_FIELDS = [

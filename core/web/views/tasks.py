@@ -7,13 +7,14 @@ from typing import Any
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 
+from core.i18n import N_
 from core.i18n import gettext_core as _
 from core.models import Rep
 from core.services import browse
 from core.services.activities import complete_task, create_task, get_task, update_task
 from core.web import labels
 from core.web.context import as_own_rep, crm_ctx
-from core.web.views.base import N_, CrmView, Field, blanks_for_required, not_found_on_missing
+from core.web.views.base import CrmView, Field, blanks_for_required, not_found_on_missing
 from core.web.views.customers import rep_choices
 
 FIELDS = [

@@ -7,13 +7,14 @@ from typing import Any
 from flask import current_app, url_for
 from flask_appbuilder import expose, has_access
 
+from core.i18n import N_
 from core.i18n import gettext_core as _
 from core.services import browse
 from core.services.brands import list_brands
 from core.web import roles
 from core.web.context import crm_ctx, current_user, is_super_admin
 from core.web.users import create_user, list_users
-from core.web.views.base import N_, CrmView, Field, not_found_on_missing
+from core.web.views.base import CrmView, Field, not_found_on_missing
 
 ROLE_LABELS = {roles.SUPER_ADMIN: N_("Super admin"), roles.BRAND_ADMIN: N_("Brand admin"),
                roles.MANAGER: N_("Manager"), roles.REP: N_("Rep"),

@@ -11,7 +11,7 @@ from core.context import Ctx
 from core.events import ComplianceResult
 from core.i18n import _
 from core.models import Order, OrderLine, OrderStatus, Product, Return
-from core.services.brands import brand_setting
+from core.services.settings import get_setting
 from plugins.compliance.checks.base import Check, Period, local_date, outcome
 from plugins.compliance.rules import SETTINGS_SECTION, Rule
 
@@ -74,7 +74,7 @@ def check_ds12(ctx: Ctx, rule: Rule, period: Period) -> ComplianceResult:
     """The deposit required for the month after the period, against the deposit held."""
     revenue = period_revenue(ctx, period)
     required = required_deposit(revenue, rule.parameters)
-    held_raw = brand_setting(ctx, SETTINGS_SECTION, "deposit_held")
+    held_raw = get_setting(ctx, f"{SETTINGS_SECTION}.deposit_held")
     held = Decimal(str(held_raw)) if held_raw is not None else None
     figures = [(_("Revenue of the period"), revenue), (_("Required deposit"), required),
                (_("Deposit held"), held if held is not None else _("not recorded"))]

@@ -13,8 +13,8 @@ from core.cli import common
 from core.cli.common import cli
 from core.leads.models import Lead, LeadChannel, LeadStatus
 from core.models import Rep, Task, TaskStatus
-from core.services.brands import update_brand_settings
 from core.services.scoping import get_by_ref
+from core.services.settings import set_settings
 from tests.core.custmgmt.helpers import customers, order, refund, seed_catalogue
 
 AS_OF = dt.date(2026, 2, 28)  # period: the 365 local days 2025-03-01 .. 2026-02-28
@@ -95,7 +95,7 @@ def test_rep_figures_and_fixed_retention(ctx_a, rt, monkeypatch):
     assert f.new_customers == 1                          # F2
     assert f.leads_converted == 1                        # L1 (L3 a minute before the period)
     assert (f.tasks_due, f.tasks_on_time, f.follow_up_timeliness) == (2, 1, Decimal("50.00"))
-    update_brand_settings(ctx_a, "figures", {"years_retained": "3"})
+    set_settings(ctx_a, {"figures.years_retained": "3"})
     # LTV = 225 × 4/3 × 3 = 900.00
     assert figures(ctx_a, as_of=AS_OF).ltv == Decimal("900.00")
     monkeypatch.setattr(common, "_runtime", rt)

@@ -13,10 +13,10 @@ from core.cli.common import cli
 from core.errors import NotFound, ValidationFailed
 from core.hookspecs import hookimpl
 from core.models import Customer, LifecycleStage
-from core.services.brands import update_brand_settings
 from core.services.lifecycle import mark_advocate
 from core.services.modules import enable_modules
 from core.services.scoping import get_by_ref
+from core.services.settings import set_settings
 from core.services.silent import mark_churned, reactivation_report, silent_customers
 from tests.core.custmgmt.helpers import customers, order, refund, seed_catalogue
 from tests.core.test_modules import registry_with
@@ -135,7 +135,7 @@ def test_churned_stage_job_and_advocates(ctx_a, ctx_b):
     order(ctx_a, "L1", "2026-03-01T10:00:00", "10.00")   # L1 comes back: repeat buyer
     assert stage(ctx_a, "L1") == LifecycleStage.REPEAT
     assert mark_churned(ctx_a) == {"churned": 0, "restored": 0}
-    update_brand_settings(ctx_a, "lifecycle", {"silent_days": 500})
+    set_settings(ctx_a, {"lifecycle.silent_days": 500})
     # 500 days back from 2026-03-02 reaches 2024-10-19: L2 (Feb 2025) is no longer silent
     assert mark_churned(ctx_a) == {"churned": 0, "restored": 1}
     assert stage(ctx_a, "L2") == LifecycleStage.REPEAT

@@ -36,8 +36,8 @@ def pay(ctx: Ctx, order_ref: str, amount: str, customer: str = "C1",
             "lines": [{"sku": "P1", "quantity": qty, "unit_price": str(unit)}]}
     if points_amount is not None:
         cash = Decimal(amount) - Decimal(points_amount)
-        data["payments"] = [{"method": "cash", "amount": str(cash)},
-                            {"method": "points", "amount": points_amount}]
+        cash_part = [{"method": "cash", "amount": str(cash)}] if cash else []
+        data["payments"] = [*cash_part, {"method": "points", "amount": points_amount}]
     return create_order(ctx, data)
 
 

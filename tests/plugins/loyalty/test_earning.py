@@ -14,7 +14,6 @@ from core.models import Customer
 from core.services.orders import cancel_order, refund_event
 from core.services.scoping import get_by_ref
 from plugins.loyalty import services
-from plugins.loyalty.ledger import InsufficientPoints
 from plugins.loyalty.models import LoyaltyAccount, LoyaltyEntry, LoyaltyTier
 from tests.plugins.loyalty.conftest import balance, entries, pay, refund
 
@@ -28,7 +27,14 @@ def test_install_gives_default_settings_and_tiers(loyal_a, ctx_b):
     s = programme(loyal_a)
     assert (s.earn_rate, s.rounding.value, s.validity_months, s.min_redemption) == \
         (Decimal("1"), "floor", 12, 100)
-    assert loyal_a.brand.settings["loyalty"]["validity_months"] == 12
+    # Nothing is stored for a value never set: the declared default applies.
+    from core.services.settings import get_setting, list_settings
+
+    assert "loyalty" not in (loyal_a.brand.settings or {})
+    assert get_setting(loyal_a, "loyalty.validity_months") == 12
+    assert {r.setting.name for r in list_settings(loyal_a) if r.setting.area == "loyalty"} \
+        >= {"loyalty.earn_rate", "loyalty.validity_months", "loyalty.tier_basis"}
+    assert not [r for r in list_settings(ctx_b) if r.setting.area == "loyalty"]
     names = [t.name for t in loyal_a.session.scalars(
         select(LoyaltyTier).where(LoyaltyTier.brand_id == loyal_a.brand_id)
         .order_by(LoyaltyTier.rank))]
@@ -87,8 +93,10 @@ def test_points_paid_share_earns_nothing_and_is_spent(loyal_a):
 
 def test_points_payment_without_enough_points_is_refused_whole(loyal_a):
     pay(loyal_a, "O1", "150.00")  # 150 points
-    with pytest.raises(InsufficientPoints, match="Not enough points"):
+    with pytest.raises(ValidationFailed) as refused:
         pay(loyal_a, "O2", "300.00", points_amount="2.00", at="2026-03-01T11:00:00")
+    assert refused.value.errors["payments"] == [
+        "Paying 2.00 with points needs 200 points; the customer can spend 150."]
     # 2.00 needs 200 points, only 150: the order and every entry were rolled back
     assert [(e[2], e[3]) for e in entries(loyal_a)] == [("earn", 150)]
 

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import click
 
-from core.cli.common import FORMAT_OPTION, cli, emit_rows, handles_domain_errors, runtime
-from core.context import Ctx
-from core.i18n import _
+from core.api import Ctx, _
+from core.api.cli import FORMAT_OPTION, cli, emit_rows, handles_domain_errors, runtime
 
 BRAND_OPTION = click.option("--brand", "brand_code", required=True, help="Brand code.")
 LOCALES = click.Choice(["zh_Hans_CN", "zh_Hant_TW", "en"])

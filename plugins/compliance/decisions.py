@@ -11,10 +11,7 @@ from typing import Any
 
 from sqlalchemy import Row, select
 
-from core.context import Ctx
-from core.events import Problem
-from core.i18n import _
-from core.models import Rep
+from core.api import Ctx, Problem, Rep, _
 from plugins.compliance.checks.base import local_date
 from plugins.compliance.checks.reps import certificate_valid, ineligibility_reasons
 from plugins.compliance.rules import rule_in_force, rule_mode

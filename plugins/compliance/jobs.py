@@ -6,9 +6,7 @@ import datetime as dt
 
 from sqlalchemy import insert, select
 
-from core.context import Ctx
-from core.i18n import _
-from core.models import Task, TaskStatus
+from core.api import Ctx, Task, TaskStatus, _
 from plugins.compliance.checks.reps import ineligible_active_reps
 from plugins.compliance.rules import rule_in_force
 
@@ -20,7 +18,7 @@ def recheck_eligibility(ctx: Ctx) -> object:
     """DS1, periodically: active reps who stopped being eligible (a birth date corrected,
     a new occupation) get one back-office task each, due in a week. Idempotent: the task's
     ``rule_key`` names the rep, so ticking again adds nothing."""
-    from core.scheduler import JobResult
+    from core.api import JobResult
 
     today = ctx.local_today()
     rule = rule_in_force(ctx, "DS1", today)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, Money, UTCDateTime
+from core.api import Base, Money, UTCDateTime
 
 
 class ImportedRepPay(Base):

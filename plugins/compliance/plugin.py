@@ -7,10 +7,7 @@ from typing import Any
 
 import click
 
-from core.context import Ctx
-from core.events import Problem, ScheduledJob
-from core.hookspecs import hookimpl
-from core.settings import Setting
+from core.api import Ctx, Problem, ScheduledJob, Setting, hookimpl
 from plugins.compliance import models  # noqa: F401  (registers the module's tables)
 
 

@@ -15,11 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from core.context import Ctx
-from core.errors import ValidationFailed
-from core.i18n import N_, _
-from core.services.settings import get_setting
-from core.settings import Kind, Setting
+from core.api import N_, Ctx, Kind, Setting, ValidationFailed, _, get_setting
 
 PACK_DIR = Path(__file__).resolve().parent / "rulepacks"
 SETTINGS_SECTION = "compliance"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from core.i18n import _
-from core.schemas import BrandScopedSchema, MoneyField
+from core.api import BrandScopedSchema, MoneyField, _
 
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 KIND_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"

@@ -17,15 +17,22 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from core import audit
-from core.context import Ctx
-from core.errors import DomainError, NotFound, ValidationFailed
-from core.events import ComplianceResult
-from core.i18n import _
-from core.models import Rep
-from core.schemas import _blank_to_none, load_or_raise
-from core.services.scoping import ref_map
-from core.services.settings import get_setting, set_setting
+from core.api import (
+    ComplianceResult,
+    Ctx,
+    DomainError,
+    NotFound,
+    Rep,
+    ValidationFailed,
+    _,
+    clean_row,
+    get_setting,
+    load_or_raise,
+    record_audit,
+    record_audit_bulk,
+    ref_map,
+    set_setting,
+)
 from plugins.compliance.checks import CHECKS
 from plugins.compliance.checks.base import (
     NOT_APPLICABLE,
@@ -163,7 +170,7 @@ def import_rep_pay(ctx: Ctx, source: str | Path | Iterable[str],
     schema = RepPayRowSchema()
     for line_no, raw in enumerate(reader, start=2):
         try:
-            rows.append((line_no, load_or_raise(schema, _blank_to_none(raw))))
+            rows.append((line_no, load_or_raise(schema, clean_row(raw))))
         except ValidationFailed as exc:
             for field, messages in exc.errors.items():
                 errors[_("line %(line)s: %(field)s", line=line_no, field=field)] = messages
@@ -213,7 +220,7 @@ def _write_pay(ctx: Ctx, rows: list[dict[str, Any]], reps: Mapping[str, int],
             session.execute(insert(ImportedRepPay), new[i:i + 5000])
         if new or changed:
             # Core statements bypass the ORM audit listener: one summary entry per import.
-            audit.record_bulk(ctx, "import", record_type=ImportedRepPay.__tablename__,
+            record_audit_bulk(ctx, "import", record_type=ImportedRepPay.__tablename__,
                               count=len(new) + len(changed),
                               details={"file": source_name, "inserted": len(new),
                                        "updated": len(changed)})
@@ -261,7 +268,7 @@ def register_report(ctx: Ctx, path: str | Path, *, kind: str, period: Period, lo
 
 def _audit(ctx: Ctx, record: ReportRecord) -> None:
     """Write the generation of a report to the core audit log."""
-    audit.record(ctx, "report_generated", record_type=ReportRecord.__tablename__,
+    record_audit(ctx, "report_generated", record_type=ReportRecord.__tablename__,
                  record_id=record.id, details={"kind": record.kind, "period": record.period,
                                                "locale": record.locale,
                                                "sha256": record.sha256})

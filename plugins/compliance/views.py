@@ -12,10 +12,8 @@ from typing import Any
 from flask import after_this_request, flash, request, send_file
 from flask_appbuilder import expose, has_access
 
-from core.errors import ValidationFailed
-from core.i18n import _
-from core.web.context import crm_ctx
-from core.web.views.base import CrmView, not_found_on_missing
+from core.api import ValidationFailed, _
+from core.api.web import CrmView, crm_ctx, not_found_on_missing
 from plugins.compliance.report.generate import generate_compliance_report, generate_filing_pack
 from plugins.compliance.services import list_reports, parse_period, run_checks
 

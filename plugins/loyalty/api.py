@@ -12,13 +12,8 @@ from typing import Any
 
 from flask_appbuilder.api import expose, protect
 
-from core.context import Ctx
-from core.errors import NotFound
-from core.i18n import _
-from core.models import Customer
-from core.services.scoping import get_by_ref
-from core.web.api.base import CrmApi, api_errors, jsonable
-from core.web.context import crm_ctx
+from core.api import Ctx, Customer, NotFound, _, get_by_ref
+from core.api.web import CrmApi, api_errors, crm_ctx, jsonable
 from plugins.loyalty import services
 from plugins.loyalty.models import LoyaltyEntry
 from plugins.loyalty.schemas import EntryOut

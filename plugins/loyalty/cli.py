@@ -9,10 +9,8 @@ from contextlib import contextmanager
 
 import click
 
-from core.cli.common import FORMAT_OPTION, emit_rows, handles_domain_errors, runtime
-from core.context import Ctx
-from core.errors import ValidationFailed
-from core.i18n import _
+from core.api import Ctx, ValidationFailed, _
+from core.api.cli import FORMAT_OPTION, emit_rows, handles_domain_errors, runtime
 from plugins.loyalty import jobs, reports, services, tiers
 from plugins.loyalty.settings import programme
 

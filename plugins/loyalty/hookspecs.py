@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from core.hookspecs import hookspec
+from core.api import hookspec
 
 if TYPE_CHECKING:
-    from core.context import Ctx
+    from core.api import Ctx
     from plugins.loyalty.tiers import TierChanged
 
 

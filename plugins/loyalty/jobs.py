@@ -12,11 +12,7 @@ from collections.abc import Callable
 
 from sqlalchemy import extract, func, select
 
-from core.context import Ctx
-from core.events import ScheduledJob
-from core.i18n import _, use_locale
-from core.models import Customer, Task, TaskStatus
-from core.scheduler import JobResult
+from core.api import Ctx, Customer, JobResult, ScheduledJob, Task, TaskStatus, _, use_locale
 from plugins.loyalty import ledger, tiers
 from plugins.loyalty.ledger import chunks, insert_ignore
 from plugins.loyalty.models import EntryKind, LoyaltyAccount, LoyaltyEntry, SourceKind

@@ -20,11 +20,15 @@ from typing import Any
 
 from sqlalchemy import and_, func, insert, select
 
-from core import audit
-from core.bulk import chunks, insert_many, insert_returning_ids
-from core.context import Ctx
-from core.errors import DomainError
-from core.i18n import _
+from core.api import (
+    Ctx,
+    DomainError,
+    _,
+    chunks,
+    insert_many,
+    insert_returning_ids,
+    record_audit_bulk,
+)
 from plugins.loyalty.models import (
     EntryKind,
     LoyaltyAccount,
@@ -332,7 +336,7 @@ def expire_due(ctx: Ctx, customer_ids: Iterable[int] | None = None) -> int:
             {"brand_id": ctx.brand_id, "entry_id": new_id, "lot_id": lot.id,
              "points": lot.remaining} for new_id, lot in zip(ids, chunk, strict=True)])
         total += sum(lot.remaining for lot in chunk)
-    audit.record_bulk(ctx, "create", record_type=LoyaltyEntry.__tablename__, count=len(due),
+    record_audit_bulk(ctx, "create", record_type=LoyaltyEntry.__tablename__, count=len(due),
                       details={"kind": EntryKind.EXPIRE.value, "points": total})
     return total
 

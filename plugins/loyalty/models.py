@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from core.db import Base, Money, UTCDateTime
+from core.api import Base, Money, UTCDateTime
 
 
 class Ratio(TypeDecorator[Decimal]):

@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
-from core.context import Ctx
-from core.events import (
+from core.api import (
+    Ctx,
     OrderCancelled,
     OrderPaid,
     OrderRefunded,
@@ -21,9 +21,9 @@ from core.events import (
     Problem,
     ProfileSection,
     ScheduledJob,
+    Setting,
+    hookimpl,
 )
-from core.hookspecs import hookimpl
-from core.settings import Setting
 from plugins.loyalty import jobs, reports, services
 from plugins.loyalty import models as _models  # noqa: F401  (registers the tables)
 from plugins.loyalty.settings import SETTINGS

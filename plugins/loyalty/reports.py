@@ -7,10 +7,7 @@ import datetime as dt
 from markupsafe import Markup
 from sqlalchemy import and_, case, func, or_, select
 
-from core.context import Ctx
-from core.events import PayItem, ProfileSection
-from core.i18n import _
-from core.models import Customer, Rep
+from core.api import Ctx, Customer, PayItem, ProfileSection, Rep, _
 from plugins.loyalty.models import (
     EntryKind,
     LoyaltyAccount,

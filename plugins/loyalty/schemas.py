@@ -9,8 +9,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from core.i18n import _
-from core.schemas import MoneyField
+from core.api import MoneyField, _
 from plugins.loyalty.models import RewardKind
 
 

@@ -26,16 +26,27 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from core.bulk import insert_many
-from core.context import Ctx
-from core.errors import DomainError, ModuleError, NotFound, ValidationFailed
-from core.events import OrderCancelled, OrderPaid, OrderRefunded, PaymentDraft, Problem
-from core.i18n import _
-from core.models import Customer, Return
-from core.schemas import load_or_raise
-from core.services.orders import POINTS_METHOD
-from core.services.scoping import get_by_id, get_by_ref
-from core.services.settings import configure_area
+from core.api import (
+    POINTS_METHOD,
+    Ctx,
+    Customer,
+    DomainError,
+    ModuleError,
+    NotFound,
+    OrderCancelled,
+    OrderPaid,
+    OrderRefunded,
+    PaymentDraft,
+    Problem,
+    Return,
+    ValidationFailed,
+    _,
+    configure_area,
+    get_by_id,
+    get_by_ref,
+    insert_many,
+    load_or_raise,
+)
 from plugins.loyalty import ledger, tiers
 from plugins.loyalty.ledger import InsufficientPoints, chunks
 from plugins.loyalty.models import (

@@ -12,9 +12,7 @@ from dataclasses import asdict, dataclass, fields
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from core.context import Ctx
-from core.i18n import N_
-from core.settings import Kind, Setting
+from core.api import N_, Ctx, Kind, Setting
 
 SECTION = "loyalty"
 

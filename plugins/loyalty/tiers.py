@@ -17,8 +17,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, insert, select, update
 
-from core.context import Ctx
-from core.i18n import normalise_locale
+from core.api import Ctx, normalise_locale
 from plugins.loyalty.ledger import chunks, ensure_accounts
 from plugins.loyalty.models import (
     EntryKind,

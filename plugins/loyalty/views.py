@@ -15,11 +15,8 @@ from typing import Any
 from flask import request, url_for
 from flask_appbuilder import AppBuilder, expose, has_access
 
-from core.i18n import N_, _
-from core.models import Customer
-from core.services.scoping import get_by_ref
-from core.web.context import crm_ctx
-from core.web.views.base import CrmView, Field, not_found_on_missing
+from core.api import N_, Customer, _, get_by_ref
+from core.api.web import CrmView, Field, crm_ctx, not_found_on_missing
 from plugins.loyalty import services, tiers
 from plugins.loyalty.models import RewardKind
 from plugins.loyalty.reports import entry_label, source_label

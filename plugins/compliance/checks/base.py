@@ -6,9 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from core.context import Ctx
-from core.events import ComplianceResult
-from core.i18n import _
+from core.api import ComplianceResult, Ctx, _
 from plugins.compliance.rules import Rule, rule_mode
 
 PASS, FAIL, WARN, NOT_APPLICABLE = "pass", "fail", "warn", "not_applicable"

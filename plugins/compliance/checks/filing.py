@@ -13,10 +13,7 @@ from dataclasses import replace
 
 from sqlalchemy import and_, func, or_, select
 
-from core.context import Ctx
-from core.events import ComplianceResult
-from core.i18n import _
-from core.models import Rep
+from core.api import ComplianceResult, Ctx, Rep, _
 from plugins.compliance.checks.base import Check, Period, outcome
 from plugins.compliance.checks.pay import ZERO, collect_pay, own_sales, pay_ratio
 from plugins.compliance.checks.sales import period_revenue

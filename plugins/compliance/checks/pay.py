@@ -17,10 +17,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from core.context import Ctx
-from core.events import ComplianceResult, PayItem
-from core.i18n import _
-from core.models import Order, OrderStatus, Rep
+from core.api import ComplianceResult, Ctx, Order, OrderStatus, PayItem, Rep, _
 from plugins.compliance.checks.base import Check, Period, outcome
 from plugins.compliance.models import ImportedRepPay
 from plugins.compliance.rules import Rule

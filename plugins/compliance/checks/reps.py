@@ -7,10 +7,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, not_, or_, select
 
-from core.context import Ctx
-from core.events import ComplianceResult
-from core.i18n import _
-from core.models import Order, OrderStatus, Rep, RepStatus, RepStatusChange
+from core.api import ComplianceResult, Ctx, Order, OrderStatus, Rep, RepStatus, RepStatusChange, _
 from plugins.compliance.checks.base import Check, Period, local_date, outcome, years_before
 from plugins.compliance.rules import Rule
 

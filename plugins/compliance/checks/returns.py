@@ -11,10 +11,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from core.context import Ctx
-from core.events import ComplianceResult
-from core.i18n import _
-from core.models import Order, Return
+from core.api import ComplianceResult, Ctx, Order, Return, _
 from plugins.compliance.checks.base import Check, Period, outcome
 from plugins.compliance.rules import Rule, rule_in_force
 

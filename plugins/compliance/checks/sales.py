@@ -7,11 +7,17 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from core.context import Ctx
-from core.events import ComplianceResult
-from core.i18n import _
-from core.models import Order, OrderLine, OrderStatus, Product, Return
-from core.services.settings import get_setting
+from core.api import (
+    ComplianceResult,
+    Ctx,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Product,
+    Return,
+    _,
+    get_setting,
+)
 from plugins.compliance.checks.base import Check, Period, local_date, outcome
 from plugins.compliance.rules import SETTINGS_SECTION, Rule
 

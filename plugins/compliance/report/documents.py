@@ -10,9 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from core.context import Ctx
-from core.events import ComplianceResult
-from core.i18n import _
+from core.api import ComplianceResult, Ctx, _
 from plugins.compliance.checks.base import Period
 from plugins.compliance.checks.filing import (
     filing_deadline,

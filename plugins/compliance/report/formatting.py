@@ -12,7 +12,7 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 
-from core.i18n import _
+from core.api import _
 
 
 class Formatter:

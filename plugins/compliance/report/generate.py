@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.context import Ctx
-from core.i18n import _, normalise_locale, use_locale
+from core.api import Ctx, _, normalise_locale, use_locale
 from plugins.compliance.checks.filing import FILING_KIND
 from plugins.compliance.checks.pay import one_pay_collection
 from plugins.compliance.models import ReportRecord

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from pypdf import PdfReader, PdfWriter
 from weasyprint import HTML
 
-from core.i18n import _
+from core.api import _
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ROW_BUDGET = 400

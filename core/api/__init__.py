@@ -1,0 +1,119 @@
+"""The public plugin API: everything a directcrm module may import from the core.
+
+Built-in modules and partners' modules import only from ``core.api`` (and its
+``core.api.web`` and ``core.api.cli`` parts); everything else under ``core`` is internal
+and may change. ``tests/core/test_public_api.py`` fails when a file under ``plugins/``
+imports anything else of the core.
+
+- **Context and hooks**: :class:`Ctx` (brand, session, clock, user, locale; ``ctx.write()``
+  opens the one write transaction), ``hookimpl`` / ``hookspec`` (a module may declare its
+  own specs).
+- **Payloads** of events, decisions and contributions (frozen dataclasses).
+- **Errors**: raise them from services; the edges turn them into messages, exit status 1
+  and HTTP statuses (:class:`NotFound` 404, :class:`ValidationFailed` 422,
+  :class:`RuleViolation` 422, ``DomainError(code="duplicate"|"bad_status")`` 409, any
+  other :class:`DomainError` 400).
+- **Translation**: ``_`` (translate now), ``N_`` (mark, translate when shown),
+  ``ngettext``, ``use_locale``, ``normalise_locale``.
+- **Settings**: declare with :class:`Setting` / :class:`Kind` (``crm_settings`` hook), read
+  with :func:`get_setting`, change with :func:`set_settings` / :func:`configure_area`.
+- **Core records and services**: the core's models (read them, scoped by ``brand_id``;
+  write through the services), scoped lookups (:func:`get_by_ref`, :func:`get_by_id`,
+  :func:`ref_map`), tasks and interactions.
+- **Data helpers**: the declarative ``Base`` and column types for a module's own tables,
+  bulk inserts, audit entries, input schemas.
+"""
+
+from __future__ import annotations
+
+from core.audit.services import record as record_audit
+from core.audit.services import record_bulk as record_audit_bulk
+from core.bulk import chunks, insert_many, insert_returning_ids
+from core.context import Ctx
+from core.db import Base, Money, UTCDateTime
+from core.errors import (
+    DomainError,
+    ModuleError,
+    NotFound,
+    RuleViolation,
+    ValidationFailed,
+)
+from core.events import (
+    ComplianceResult,
+    CustomerEvent,
+    HandoverMove,
+    OrderCancelled,
+    OrderPaid,
+    OrderRefunded,
+    PayItem,
+    PaymentDraft,
+    PaymentLine,
+    Problem,
+    ProfileSection,
+    RefundedLine,
+    RepStatusChanged,
+    ScheduledJob,
+    SegmentChange,
+)
+from core.hookspecs import hookimpl, hookspec
+from core.i18n import N_, _, ngettext, normalise_locale, use_locale
+from core.models import (
+    Brand,
+    Customer,
+    CustomerTag,
+    Interaction,
+    InteractionKind,
+    LifecycleStage,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Payment,
+    Product,
+    Rep,
+    RepStatus,
+    RepStatusChange,
+    Return,
+    ReturnLine,
+    Task,
+    TaskStatus,
+)
+from core.scheduler import JobResult
+from core.schemas import (
+    AwareDateTime,
+    BrandScopedSchema,
+    MoneyField,
+    clean_row,
+    load_or_raise,
+)
+from core.services.activities import (
+    cancel_task,
+    complete_task,
+    create_interaction,
+    create_task,
+)
+from core.services.orders import POINTS_METHOD
+from core.services.scoping import get_by_id, get_by_ref, ref_map, scoped
+from core.services.settings import (
+    configure_area,
+    get_setting,
+    set_setting,
+    set_settings,
+)
+from core.settings import Kind, Setting, SettingError, declare_area_rule
+
+__all__ = [
+    "POINTS_METHOD", "Base", "Brand", "ComplianceResult", "Ctx", "Customer", "CustomerEvent",
+    "CustomerTag", "DomainError", "HandoverMove", "Interaction", "InteractionKind", "JobResult",
+    "Kind", "LifecycleStage", "ModuleError", "Money", "MoneyField", "AwareDateTime",
+    "BrandScopedSchema", "N_", "NotFound", "Order", "OrderCancelled", "OrderLine", "OrderPaid",
+    "OrderRefunded", "OrderStatus", "PayItem", "Payment", "PaymentDraft", "PaymentLine",
+    "Problem", "Product", "ProfileSection", "RefundedLine", "Rep", "RepStatus",
+    "RepStatusChange", "RepStatusChanged", "Return", "ReturnLine", "RuleViolation",
+    "ScheduledJob", "SegmentChange", "Setting", "SettingError", "Task", "TaskStatus",
+    "UTCDateTime", "ValidationFailed", "_", "cancel_task", "chunks", "clean_row",
+    "complete_task", "configure_area", "create_interaction", "create_task",
+    "declare_area_rule", "get_by_id", "get_by_ref", "get_setting", "hookimpl", "hookspec",
+    "insert_many", "insert_returning_ids", "load_or_raise", "ngettext", "normalise_locale",
+    "record_audit", "record_audit_bulk", "ref_map", "scoped", "set_setting", "set_settings",
+    "use_locale",
+]

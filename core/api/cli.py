@@ -1,0 +1,15 @@
+"""The public command-line API for modules (``crm_cli_commands``).
+
+- :func:`runtime` is the installation's runtime; ``runtime().ctx("BRAND", user=...)`` a
+  context for a brand (its session is closed when the command ends).
+- :func:`handles_domain_errors` prints domain and validation errors as translated
+  messages naming the field and exits with status 1.
+- :data:`FORMAT_OPTION` (``--format csv|json``) and :func:`emit_rows` print rows for
+  scripts.
+"""
+
+from __future__ import annotations
+
+from core.cli.common import FORMAT_OPTION, cli, emit_rows, handles_domain_errors, runtime
+
+__all__ = ["FORMAT_OPTION", "cli", "emit_rows", "handles_domain_errors", "runtime"]

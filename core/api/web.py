@@ -1,0 +1,22 @@
+"""The public web API for modules: admin views, REST resources and the request's context.
+
+- :class:`CrmView` (a FAB ``BaseView``): ``page(template, **values)`` renders inside the
+  product's layout; ``save(fields, action, template, done, title, values)`` is the whole
+  GET-form / POST-validate-redirect cycle with field errors. Decorate each exposed method
+  with ``@expose(...)``, then ``@has_access``, then ``@not_found_on_missing`` (a record of
+  another brand or rep answers 404).
+- :class:`Field` describes one form input; :func:`form_data` reads a posted form.
+- :class:`CrmApi` (a FAB ``BaseApi``, JWT only): decorate with ``@expose``, ``@protect()``,
+  ``@api_errors`` (domain errors → JSON with a stable ``error`` code), ``@openapi(...)``;
+  :func:`jsonable` encodes Decimal money as strings and times as ISO 8601.
+- :func:`crm_ctx` is the request's :class:`~core.api.Ctx` (brand, user, rep scope, locale).
+"""
+
+from __future__ import annotations
+
+from core.web.api.base import CrmApi, api_errors, jsonable, openapi
+from core.web.context import crm_ctx
+from core.web.views.base import CrmView, Field, form_data, not_found_on_missing
+
+__all__ = ["CrmApi", "CrmView", "Field", "api_errors", "crm_ctx", "form_data", "jsonable",
+           "not_found_on_missing", "openapi"]

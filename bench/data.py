@@ -30,8 +30,8 @@ SOURCES = ("referral", "event", "wechat_group", "field", "ad", "self_media")
 # (category code, display name, replenishment days): the six categories permitted for
 # direct selling in mainland China (compliance rule DS10).
 CATEGORIES = (("cosmetics", "护肤", 30), ("health_food", "保健食品", 60),
-              ("cleaning_hygiene", "个人护理", 45), ("small_kitchenware", "厨具", 180),
-              ("household_appliances", "家电", 365), ("health_equipment", "保健器材", 365))
+              ("cleaning", "个人护理", 45), ("kitchenware", "厨具", 180),
+              ("appliances", "家电", 365), ("health_equipment", "保健器材", 365))
 OCCUPATIONS = ("self_employed", "homemaker", "retired", "sales", "farmer", "office_worker")
 
 ORDER_HEADER = ("order_ref", "customer_ref", "rep_ref", "ordered_at", "sku", "quantity",

@@ -111,6 +111,33 @@ class RepStatusChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class ProductDraft:
+    """A product about to be created or changed (``crm_validate_products``)."""
+
+    sku: str
+    name: str
+    category: str
+    list_price: Decimal
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRequest:
+    """Outreach the core or a module is about to make (``crm_can_contact``).
+
+    ``purpose``: ``care`` (birthday, monthly contact), ``marketing`` (replenishment,
+    reactivation, offers) or ``service`` (order follow-up, a complaint answer).
+    ``channel``: ``any`` (a task for the rep), ``call``, ``sms``, ``wechat``, ``email``,
+    ``visit``. ``kind`` names what would be created (a task kind, a message type).
+    """
+
+    customer_ids: tuple[int, ...]
+    channel: str
+    purpose: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
 class Problem:
     """A decision hook's objection: the rule or field, the message, and whether it blocks."""
 

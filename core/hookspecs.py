@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from core.context import Ctx
     from core.events import (
         ComplianceResult,
+        ContactRequest,
         CustomerEvent,
         HandoverMove,
         OrderCancelled,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
         PayItem,
         PaymentDraft,
         Problem,
+        ProductDraft,
         ProfileSection,
         RepStatusChanged,
         ScheduledJob,
@@ -202,6 +204,20 @@ def crm_validate_payments(ctx: Ctx, payment: PaymentDraft) -> list[Problem] | No
 
 
 @hookspec
+def crm_validate_products(ctx: Ctx, products: Sequence[ProductDraft]) -> list[Problem] | None:
+    """Check products before they are created or changed (compliance: DS10 categories).
+
+    Called with a batch (one product from a form, a file's worth from an import). Every
+    enabled module is asked and **all problems are collected**; a blocking problem
+    refuses its product.
+
+    :param ctx: the acting brand and user.
+    :param products: the drafts (:class:`~core.events.ProductDraft`).
+    :return: problems; ``field`` is ``<index in the batch>.<field>`` (``0.category``).
+    """
+
+
+@hookspec
 def crm_validate_rep_status(
     ctx: Ctx, rep_id: int, new_status: str, effective_on: dt.date
 ) -> list[Problem] | None:
@@ -216,16 +232,20 @@ def crm_validate_rep_status(
 
 
 @hookspec
-def crm_can_contact(ctx: Ctx, customer_id: int, channel: str, purpose: str) -> bool | None:
-    """May we contact this customer on this channel for this purpose?
+def crm_can_contact(ctx: Ctx, request: ContactRequest) -> dict[int, str] | None:
+    """May these customers be contacted on this channel for this purpose?
 
-    Every enabled module is asked; any ``False`` forbids the contact, ``None`` abstains.
+    Asked by the core before it creates any outreach (birthday care, replenishment
+    reminders, the monthly A-customer contact, follow-ups) and by modules before they send
+    a message (``core.api.contact_refusals``). Combining: **any refusal refuses**; the
+    refusals of every enabled module are merged, and each refused outreach is recorded
+    (``directcrm customers blocked-outreach``).
 
     :param ctx: the acting brand and user.
-    :param customer_id: the customer to contact.
-    :param channel: ``sms``, ``call``, ``wechat``, ``email``, ``visit``.
-    :param purpose: ``service``, ``marketing``, ``care``...
-    :return: ``False`` to forbid, ``True`` to allow explicitly, ``None`` to abstain.
+    :param request: the customers, channel and purpose (:class:`~core.events.ContactRequest`;
+        channel ``any`` means a rep's task, on a channel the rep will choose).
+    :return: ``{customer_id: reason}`` for the customers that must not be contacted
+        (customers left out may be); None to abstain.
     """
 
 

@@ -370,3 +370,24 @@ class Task(Base):
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     rule_key: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class OutreachRefusal(Base):
+    """An outreach the contact gate (``crm_can_contact``) refused: the task or message was
+    not created. ``source_key`` (e.g. the task's rule key) makes a refusal recorded once."""
+
+    __tablename__ = "outreach_refusals"
+    __table_args__ = (
+        UniqueConstraint("brand_id", "source_key"),
+        Index("ix_outreach_refusals_brand_at", "brand_id", "refused_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    purpose: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    source_key: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(500))
+    refused_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -41,14 +41,12 @@ from core.analytics.sql import (
     Window,
     customer_stats,
     local_day_number,
-    make_window,
     money,
     paid_in,
     ratio,
+    report_window,
 )
 from core.context import Ctx
-from core.errors import ValidationFailed
-from core.i18n import _
 from core.leads.models import Lead
 from core.models import Order, Rep, Task, TaskStatus
 from core.services.scoping import get_by_ref
@@ -114,11 +112,8 @@ def figures(ctx: Ctx, rep_ref: str | None = None, as_of: dt.date | None = None,
             since: dt.date | None = None) -> Figures:
     """The figures of the brand, or of the rep ``rep_ref``, over ``since..as_of``."""
     as_of = as_of or ctx.local_today()
-    if since is not None and since > as_of:
-        raise ValidationFailed({"since": [_("Must not be after the as-of date %(date)s.",
-                                            date=as_of.isoformat())]})
+    window = report_window(ctx, as_of, since)
     rep_id = get_by_ref(ctx, Rep, rep_ref).id if rep_ref else None
-    window = make_window(ctx, as_of, since)
     stats = customer_stats(ctx, window, rep_id=rep_id).subquery("stats")
     orders, buyers, repeaters, net = ctx.session.execute(select(
         func.coalesce(func.sum(stats.c.orders), 0),

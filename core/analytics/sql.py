@@ -30,6 +30,8 @@ from sqlalchemy import (
 )
 
 from core.context import Ctx
+from core.errors import ValidationFailed
+from core.i18n import _
 from core.models import Customer, Order, OrderLine, OrderStatus, Return
 
 CENT = Decimal("0.01")
@@ -72,6 +74,36 @@ class Window:
     def days(self) -> int:
         """Number of local days in the window (0 for a lifetime window)."""
         return 0 if self.first_day is None else (self.last_day - self.first_day).days + 1
+
+
+EARLIEST_DAY = dt.date(1900, 1, 1)
+LATEST_DAY = dt.date(2199, 12, 31)
+MAX_WINDOW_DAYS = 3660  # ten years: a report window beyond that is refused, not run
+
+
+def check_days(**days: dt.date | None) -> None:
+    """A ValidationFailed naming each given day outside 1900-01-01..2199-12-31 (the
+    calendar's limits overflow the local-time arithmetic)."""
+    errors = {name: [_("Must be between %(first)s and %(last)s.",
+                       first=EARLIEST_DAY.isoformat(), last=LATEST_DAY.isoformat())]
+              for name, day in days.items()
+              if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY}
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def report_window(ctx: Ctx, as_of: dt.date, since: dt.date | None = None,
+                  days: int = 365) -> Window:
+    """:func:`make_window` for a report asked by a user: days within the calendar's
+    limits, ``since`` not after ``as_of``, at most :data:`MAX_WINDOW_DAYS` long."""
+    check_days(as_of=as_of, since=since)
+    if since is not None and since > as_of:
+        raise ValidationFailed({"since": [_("Must not be after the as-of date %(date)s.",
+                                            date=as_of.isoformat())]})
+    if since is not None and (as_of - since).days + 1 > MAX_WINDOW_DAYS:
+        raise ValidationFailed({"since": [_("A window may cover at most %(n)s days.",
+                                            n=MAX_WINDOW_DAYS)]})
+    return make_window(ctx, as_of, since, days)
 
 
 def make_window(ctx: Ctx, last_day: dt.date, first_day: dt.date | None = None,

@@ -20,6 +20,9 @@ imports anything else of the core.
 - **Core records and services**: the core's models (read them, scoped by ``brand_id``;
   write through the services), scoped lookups (:func:`get_by_ref`, :func:`get_by_id`,
   :func:`ref_map`), tasks and interactions.
+- **Contact gate**: before a module sends anything to a customer it asks
+  :func:`may_contact` (or :func:`contact_refusals` for a batch); a module that decides
+  consent answers the ``crm_can_contact`` hook.
 - **Data helpers**: the declarative ``Base`` and column types for a module's own tables,
   bulk inserts, audit entries, input schemas.
 """
@@ -40,6 +43,7 @@ from core.errors import (
 )
 from core.events import (
     ComplianceResult,
+    ContactRequest,
     CustomerEvent,
     HandoverMove,
     OrderCancelled,
@@ -49,6 +53,7 @@ from core.events import (
     PaymentDraft,
     PaymentLine,
     Problem,
+    ProductDraft,
     ProfileSection,
     RefundedLine,
     RepStatusChanged,
@@ -91,6 +96,14 @@ from core.services.activities import (
     create_interaction,
     create_task,
 )
+from core.services.contact import (
+    ANY_CHANNEL,
+    CARE,
+    MARKETING,
+    SERVICE,
+    contact_refusals,
+    may_contact,
+)
 from core.services.orders import POINTS_METHOD
 from core.services.scoping import get_by_id, get_by_ref, ref_map, scoped
 from core.services.settings import (
@@ -102,12 +115,14 @@ from core.services.settings import (
 from core.settings import Kind, Setting, SettingError, declare_area_rule
 
 __all__ = [
-    "POINTS_METHOD", "Base", "Brand", "ComplianceResult", "Ctx", "Customer", "CustomerEvent",
+    "ANY_CHANNEL", "CARE", "MARKETING", "SERVICE", "ContactRequest", "contact_refusals",
+    "may_contact", "POINTS_METHOD", "Base", "Brand", "ComplianceResult", "Ctx", "Customer",
+    "CustomerEvent",
     "CustomerTag", "DomainError", "HandoverMove", "Interaction", "InteractionKind", "JobResult",
     "Kind", "LifecycleStage", "ModuleError", "Money", "MoneyField", "AwareDateTime",
     "BrandScopedSchema", "N_", "NotFound", "Order", "OrderCancelled", "OrderLine", "OrderPaid",
     "OrderRefunded", "OrderStatus", "PayItem", "Payment", "PaymentDraft", "PaymentLine",
-    "Problem", "Product", "ProfileSection", "RefundedLine", "Rep", "RepStatus",
+    "Problem", "Product", "ProductDraft", "ProfileSection", "RefundedLine", "Rep", "RepStatus",
     "RepStatusChange", "RepStatusChanged", "Return", "ReturnLine", "RuleViolation",
     "ScheduledJob", "SegmentChange", "Setting", "SettingError", "Task", "TaskStatus",
     "UTCDateTime", "ValidationFailed", "_", "cancel_task", "chunks", "clean_row",

@@ -27,6 +27,7 @@ from core.audit.listener import SYSTEM_ACTOR, jsonable
 from core.audit.models import AuditEntry
 from core.context import Ctx
 from core.crypto import EncryptedText
+from core.csv_cells import spreadsheet_safe
 from core.db import write_transaction
 from core.errors import NotFound
 from core.i18n import _
@@ -186,10 +187,7 @@ CSV_HEADER = ("at", "actor", "brand_id", "action", "record_type", "record_id", "
 
 
 def _cell(value: str | None) -> str:
-    # Keep spreadsheets from running a user-supplied value as a formula.
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value or ""
+    return spreadsheet_safe(value) or ""
 
 
 def csv_rows(ctx: Ctx, filters: AuditFilter | None = None) -> Iterator[list[Any]]:

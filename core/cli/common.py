@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from core.csv_cells import spreadsheet_safe
 from core.errors import DomainError, ValidationFailed
 from core.i18n import _, set_locale
 from core.runtime import Runtime, start
@@ -78,7 +79,14 @@ def emit_rows(header: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str) ->
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if v is None else _jsonable(v) for v in row])
+        writer.writerow([_csv_cell(v) for v in row])
+
+
+def _csv_cell(value: Any) -> Any:
+    # A text cell never runs as a formula in a spreadsheet (customer refs, names...).
+    if value is None:
+        return ""
+    return spreadsheet_safe(value) if isinstance(value, str) else _jsonable(value)
 
 
 def _jsonable(value: Any) -> Any:

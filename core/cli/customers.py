@@ -1,12 +1,15 @@
-"""``directcrm customers find``."""
+"""``directcrm customers find`` and ``customers blocked-outreach``."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import click
 
 from core.cli.common import FORMAT_OPTION, emit_rows, handles_domain_errors, runtime
 from core.cli.customers_group import customers
 from core.privacy import masked
+from core.services.contact import blocked_outreach
 from core.services.customers import find_by_phone
 
 
@@ -25,3 +28,20 @@ def customers_find(brand_code: str, phone: str, fmt: str) -> None:
     finally:
         ctx.session.close()
     emit_rows(("customer_ref", "name", "phone", "rep_ref"), rows, fmt)
+
+
+@customers.command("blocked-outreach")
+@click.option("--brand", "brand_code", required=True, help="Brand code.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Only refusals on or after this day (UTC).")
+@FORMAT_OPTION
+@handles_domain_errors
+def customers_blocked_outreach(brand_code: str, since: dt.datetime | None, fmt: str) -> None:
+    """Outreach the contact gate refused (a module answering crm_can_contact), newest
+    first: refused_at,customer_ref,purpose,channel,kind,reason."""
+    ctx = runtime().ctx(brand_code)
+    start = since.replace(tzinfo=dt.UTC) if since else None
+    rows = [(b.refused_at, b.customer_ref, b.purpose, b.channel, b.kind, b.reason)
+            for b in blocked_outreach(ctx, start)]
+    emit_rows(("refused_at", "customer_ref", "purpose", "channel", "kind", "reason"), rows,
+              fmt)

@@ -1,4 +1,4 @@
-"""``directcrm reps offboard`` and ``directcrm customers reassign``."""
+"""``directcrm reps offboard|handovers|history`` and ``directcrm customers reassign``."""
 
 from __future__ import annotations
 
@@ -76,3 +76,21 @@ def reps_handovers(brand: str, rep_ref: str | None, handover_id: int | None, fmt
                "reason", "by"],
               [(h.id, h.kind, h.from_rep_ref, h.effective_on, h.customers, h.tasks, h.leads,
                 h.reason, h.created_by) for h in list_handovers(ctx, rep_ref)], fmt)
+
+
+@reps.command("history")
+@click.option("--brand", required=True, help="Brand code.")
+@click.argument("rep_ref")
+@FORMAT_OPTION
+@handles_domain_errors
+def reps_history(brand: str, rep_ref: str, fmt: str) -> None:
+    """REP_REF's status changes, oldest first:
+    effective_on,old_status,new_status,reason,changed_at,changed_by."""
+    from core.services.reps import rep_status_history
+
+    ctx = runtime().ctx(brand)
+    emit_rows(("effective_on", "old_status", "new_status", "reason", "changed_at",
+               "changed_by"),
+              [(h.effective_on, h.old_status.value if h.old_status else None,
+                h.new_status.value, h.reason, h.changed_at, h.changed_by)
+               for h in rep_status_history(ctx, rep_ref)], fmt)

@@ -8,9 +8,11 @@ from typing import Any
 from sqlalchemy import select
 
 from core.bulk import chunks, insert_many
+from core.events import ProductDraft
 from core.importing.base import Kind, Unit
 from core.models import Product
 from core.schemas import ProductSchema
+from core.services.products import product_problems
 
 
 class ProductsKind(Kind):
@@ -31,7 +33,15 @@ class ProductsKind(Kind):
         if unit.key in self.existing:
             unit.skip = True
             return
-        unit.payload = unit.rows[0].values
+        values = unit.rows[0].values
+        for problem in product_problems(self.ctx, [ProductDraft(
+                sku=values["sku"], name=values["name"], category=values["category"],
+                list_price=values["list_price"], active=values.get("active", True))]).get(0, []):
+            if problem.blocking:
+                unit.error(unit.rows[0], problem.field or "sku",
+                           f"[{problem.code}] {problem.message}")
+        if not unit.errors:
+            unit.payload = values
 
     def write(self, payloads: Sequence[dict[str, Any]]) -> None:
         now = self.ctx.now()

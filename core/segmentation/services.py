@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Column, FromClause, MetaData, Table, insert, select, update
 
 from core import audit
-from core.analytics.sql import Window, customer_stats, make_window, money, ratio
+from core.analytics.sql import Window, customer_stats, money, ratio, report_window
 from core.bulk import insert_many
 from core.context import Ctx
 from core.errors import ValidationFailed
@@ -76,11 +76,8 @@ def segment_window(ctx: Ctx, as_of: dt.date | None = None, since: dt.date | None
                    ) -> Window:
     """The window of a computation: local days ``since..as_of``; ``as_of`` defaults to
     today and ``since`` to ``window_days`` (365) days ending on ``as_of``."""
-    as_of = as_of or ctx.local_today()
-    if since is not None and since > as_of:
-        raise ValidationFailed({"since": [_("Must not be after the as-of date %(date)s.",
-                                            date=as_of.isoformat())]})
-    return make_window(ctx, as_of, since, days=int(get_setting(ctx, "segmentation.window_days")))
+    return report_window(ctx, as_of or ctx.local_today(), since,
+                         days=int(get_setting(ctx, "segmentation.window_days")))
 
 
 def compute_segments(ctx: Ctx, scheme: str, as_of: dt.date | None = None,

@@ -11,11 +11,11 @@ from core.errors import DomainError, NotFound
 from core.i18n import _
 from core.models import Customer, Interaction, InteractionKind, Rep, Task, TaskStatus
 from core.schemas import InteractionSchema, TaskSchema, load_or_raise
-from core.services.scoping import get_by_id, get_by_ref, scoped
+from core.services.scoping import get_by_id, get_by_ref, resolve_customer, scoped
 
 
 def _customer_and_rep(ctx: Ctx, values: dict[str, Any]) -> tuple[Customer | None, int | None]:
-    customer = get_by_ref(ctx, Customer, values["customer_ref"]) \
+    customer = resolve_customer(ctx, values["customer_ref"]) \
         if values.get("customer_ref") else None
     if values.get("rep_ref"):
         return customer, get_by_ref(ctx, Rep, values["rep_ref"]).id

@@ -9,14 +9,14 @@ from sqlalchemy import or_
 
 from core.context import Ctx
 from core.crypto import lookup_hash, normalize_text, phone_hash
-from core.errors import DomainError
+from core.errors import DomainError, ValidationFailed
 from core.events import CustomerEvent
 from core.i18n import _
-from core.models import Customer, CustomerTag, Rep
+from core.models import Customer, CustomerTag, Rep, RepStatus
 from core.schemas import CustomerSchema, CustomerUpdateSchema, load_or_raise
-from core.services.scoping import get_by_ref, ref_map, scoped
+from core.services.scoping import get_by_ref, own_rep_only, ref_map, scoped
 
-TRACKED_FIELDS = ("name", "phone", "email", "wechat_id", "birthday", "source_channel", "rep_id")
+TRACKED_FIELDS = ("name", "phone", "email", "wechat_id", "birthday", "source_channel")
 
 
 def find_duplicates(ctx: Ctx, phone: str | None = None, wechat_id: str | None = None,
@@ -55,8 +55,7 @@ def create_customer(ctx: Ctx, data: Mapping[str, Any], *, allow_duplicate: bool 
                 raise DomainError(_("Likely duplicate of customer %(refs)s (same phone or "
                                     "WeChat ID).", refs=", ".join(d.customer_ref for d in dupes)),
                                   code="likely_duplicate")
-        rep_id = get_by_ref(ctx, Rep, values.pop("rep_ref")).id if values.get("rep_ref") else None
-        values.pop("rep_ref", None)
+        rep_id = _owner(ctx, values.pop("rep_ref", None))
         tags = values.pop("tags", None) or []
         now = ctx.now()
         customer = Customer(brand_id=ctx.brand_id, rep_id=rep_id, created_at=now, updated_at=now,
@@ -71,16 +70,48 @@ def create_customer(ctx: Ctx, data: Mapping[str, Any], *, allow_duplicate: bool 
     return customer
 
 
+def _owner(ctx: Ctx, rep_ref: str | None) -> int | None:
+    """The owning rep of a new customer: a rep user's customers are their own; another
+    role names any rep of the brand who has not left."""
+    if not rep_ref:
+        return ctx.rep_scope_id
+    rep = get_by_ref(ctx, Rep, rep_ref)
+    own_rep_only(ctx, rep.id)
+    if rep.status == RepStatus.TERMINATED:
+        raise ValidationFailed({"rep_ref": [_("Rep %(ref)s has left; choose an active rep.",
+                                              ref=rep.rep_ref)]})
+    return rep.id
+
+
+def _change_owner(ctx: Ctx, customer: Customer, rep_ref: str) -> None:
+    """Move ``customer`` to ``rep_ref`` through the handover service: the protection
+    period applies, the move is recorded and the open tasks follow. A rep user cannot
+    give a customer away."""
+    from core.handover.services import reassign_customers
+
+    target = get_by_ref(ctx, Rep, rep_ref)
+    if target.id == customer.rep_id:
+        return
+    own_rep_only(ctx, target.id)
+    reassign_customers(ctx, [customer.customer_ref], rep_ref,
+                       reason=_("Changed on the customer's record"))
+    ctx.session.refresh(customer)
+
+
 def update_customer(ctx: Ctx, customer_ref: str, data: Mapping[str, Any]) -> Customer:
     """Change a customer's profile; fires ``crm_customer_updated`` with old → new values."""
     values = load_or_raise(CustomerUpdateSchema(tz=ctx.tz), data)
     values.pop("customer_ref", None)
     with ctx.write() as session:
         customer = get_by_ref(ctx, Customer, customer_ref)
-        if "rep_ref" in values:
-            values["rep_id"] = get_by_ref(ctx, Rep, values.pop("rep_ref")).id
-        tags = values.pop("tags", None)
         changes: dict[str, tuple[object, object]] = {}
+        new_rep = values.pop("rep_ref", None)
+        if new_rep is not None:
+            old_rep_id = customer.rep_id
+            _change_owner(ctx, customer, new_rep)
+            if customer.rep_id != old_rep_id:
+                changes["rep_id"] = (old_rep_id, customer.rep_id)
+        tags = values.pop("tags", None)
         for field in TRACKED_FIELDS:
             if field in values and getattr(customer, field) != values[field]:
                 changes[field] = (getattr(customer, field), values[field])

@@ -19,7 +19,6 @@ from core.events import OrderCancelled, OrderPaid, OrderRefunded, Problem, Refun
 from core.i18n import _
 from core.leads.conversion import convert_leads
 from core.models import (
-    Customer,
     Order,
     OrderLine,
     OrderStatus,
@@ -32,7 +31,7 @@ from core.models import (
 from core.schemas import OrderSchema, ReturnSchema, load_or_raise
 from core.services.lifecycle import refresh_stages
 from core.services.payments import validate_payments
-from core.services.scoping import get_by_ref, ref_map
+from core.services.scoping import get_by_ref, own_rep_only, ref_map, resolve_customer
 
 POINTS_METHOD = "points"
 
@@ -57,10 +56,11 @@ def create_order(ctx: Ctx, data: Mapping[str, Any]) -> Order:
         if ref_map(ctx, Order, {values["order_ref"]}):
             raise DomainError(_("An order with order_ref %(ref)s already exists.",
                                 ref=values["order_ref"]), code="duplicate")
-        customer = get_by_ref(ctx, Customer, values["customer_ref"])
+        customer = resolve_customer(ctx, values["customer_ref"])
         rep = get_by_ref(ctx, Rep, values["rep_ref"]) if values.get("rep_ref") else None
         if rep is None and customer.rep_id is not None:
             rep = session.get(Rep, customer.rep_id)
+        own_rep_only(ctx, rep.id if rep else None)
         products = {p.sku: p for p in session.scalars(select(Product).where(
             Product.brand_id == ctx.brand_id,
             Product.sku.in_([line["sku"] for line in values["lines"]])))}
@@ -87,11 +87,12 @@ def create_order(ctx: Ctx, data: Mapping[str, Any]) -> Order:
         session.add(order)
         session.flush()
         status = OrderStatus(values["status"])
+        # The new order is in hand: settle it without reading it back (a lookup by ref
+        # would apply the caller's rep scope to an order it may not see).
         if status == OrderStatus.PAID:
-            pay_order(ctx, order.order_ref, payments=values.get("payments"),
-                      paid_at=values["ordered_at"])
+            _settle(ctx, order, values.get("payments"), values["ordered_at"])
         elif status == OrderStatus.CANCELLED:
-            cancel_order(ctx, order.order_ref, cancelled_at=values["ordered_at"])
+            _cancel(ctx, order, values["ordered_at"])
     return order
 
 
@@ -103,49 +104,58 @@ def pay_order(ctx: Ctx, order_ref: str, payments: Sequence[Mapping[str, Any]] | 
     (:func:`core.services.payments.validate_payments`). The order row is locked, so
     concurrent calls pay it once and fire ``crm_order_paid`` once.
     """
-    paid_at = paid_at or ctx.now()
-    with ctx.write() as session:
+    with ctx.write():
         order = get_by_ref(ctx, Order, order_ref, lock=True)
-        if order.status != OrderStatus.PENDING:
-            raise DomainError(_("Order %(ref)s is %(status)s, not pending.", ref=order_ref,
-                                status=order.status.value), code="bad_status")
-        lines = validate_payments(ctx, order, payments, paid_at)
-        for p in lines:
-            session.add(Payment(brand_id=ctx.brand_id, order_id=order.id, method=p.method,
-                                amount=p.amount, paid_at=paid_at, reference=p.reference))
-        order.status = OrderStatus.PAID
-        order.paid_at = paid_at
-        session.flush()
-        points = sum((p.amount for p in lines if p.method == POINTS_METHOD), Decimal("0.00"))
-        ctx.hooks.crm_order_paid(ctx=ctx, orders=[OrderPaid(
-            order_id=order.id, order_ref=order.order_ref, customer_id=order.customer_id,
-            rep_id=order.rep_id, ordered_at=order.ordered_at, paid_at=paid_at,
-            amount=order.total_amount, points_amount=points)])
-        refresh_stages(ctx, [order.customer_id])
-        convert_leads(ctx, [order.customer_id])
+        _settle(ctx, order, payments, paid_at or ctx.now())
     return order
+
+
+def _settle(ctx: Ctx, order: Order, payments: Sequence[Mapping[str, Any]] | None,
+            paid_at: dt.datetime) -> None:
+    """Pay a pending order (locked, or just created) in the caller's write transaction."""
+    if order.status != OrderStatus.PENDING:
+        raise DomainError(_("Order %(ref)s is %(status)s, not pending.", ref=order.order_ref,
+                            status=order.status.value), code="bad_status")
+    lines = validate_payments(ctx, order, payments, paid_at)
+    for p in lines:
+        ctx.session.add(Payment(brand_id=ctx.brand_id, order_id=order.id, method=p.method,
+                                amount=p.amount, paid_at=paid_at, reference=p.reference))
+    order.status = OrderStatus.PAID
+    order.paid_at = paid_at
+    ctx.session.flush()
+    points = sum((p.amount for p in lines if p.method == POINTS_METHOD), Decimal("0.00"))
+    ctx.hooks.crm_order_paid(ctx=ctx, orders=[OrderPaid(
+        order_id=order.id, order_ref=order.order_ref, customer_id=order.customer_id,
+        rep_id=order.rep_id, ordered_at=order.ordered_at, paid_at=paid_at,
+        amount=order.total_amount, points_amount=points)])
+    refresh_stages(ctx, [order.customer_id])
+    convert_leads(ctx, [order.customer_id])
 
 
 def cancel_order(ctx: Ctx, order_ref: str, cancelled_at: dt.datetime | None = None) -> Order:
     """Cancel an order; a paid one can be cancelled only before any refund."""
-    cancelled_at = cancelled_at or ctx.now()
-    with ctx.write() as session:
+    with ctx.write():
         order = get_by_ref(ctx, Order, order_ref, lock=True)
-        if order.status == OrderStatus.CANCELLED:
-            return order
-        if order.returns:
-            raise DomainError(_("Order %(ref)s has returns; refund the rest instead of "
-                                "cancelling.", ref=order_ref), code="bad_status")
-        was_paid = order.status == OrderStatus.PAID
-        order.status = OrderStatus.CANCELLED
-        order.cancelled_at = cancelled_at
-        session.flush()
-        ctx.hooks.crm_order_cancelled(ctx=ctx, orders=[OrderCancelled(
-            order_id=order.id, order_ref=order.order_ref, customer_id=order.customer_id,
-            rep_id=order.rep_id, cancelled_at=cancelled_at, was_paid=was_paid,
-            amount=order.total_amount)])
-        refresh_stages(ctx, [order.customer_id])
+        _cancel(ctx, order, cancelled_at or ctx.now())
     return order
+
+
+def _cancel(ctx: Ctx, order: Order, cancelled_at: dt.datetime) -> None:
+    """Cancel an order (locked, or just created) in the caller's write transaction."""
+    if order.status == OrderStatus.CANCELLED:
+        return
+    if order.returns:
+        raise DomainError(_("Order %(ref)s has returns; refund the rest instead of "
+                            "cancelling.", ref=order.order_ref), code="bad_status")
+    was_paid = order.status == OrderStatus.PAID
+    order.status = OrderStatus.CANCELLED
+    order.cancelled_at = cancelled_at
+    ctx.session.flush()
+    ctx.hooks.crm_order_cancelled(ctx=ctx, orders=[OrderCancelled(
+        order_id=order.id, order_ref=order.order_ref, customer_id=order.customer_id,
+        rep_id=order.rep_id, cancelled_at=cancelled_at, was_paid=was_paid,
+        amount=order.total_amount)])
+    refresh_stages(ctx, [order.customer_id])
 
 
 def returned_so_far(ctx: Ctx, order_id: int) -> dict[int, tuple[int, Decimal]]:

@@ -2,15 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from core.context import Ctx
-from core.errors import DomainError
+from core.errors import DomainError, RuleViolation
+from core.events import Problem, ProductDraft
 from core.i18n import _
 from core.models import Product
 from core.schemas import ProductSchema, load_or_raise
 from core.services.scoping import ref_map
+
+
+def product_problems(ctx: Ctx, drafts: Sequence[ProductDraft]) -> dict[int, list[Problem]]:
+    """``{index in drafts: problems}`` from the enabled modules (``crm_validate_products``);
+    the one check of products for forms, the API and the import."""
+    out: dict[int, list[Problem]] = {}
+    for problems in ctx.hooks.crm_validate_products(ctx=ctx, products=list(drafts)):
+        for problem in problems or ():
+            index, _sep, field = (problem.field or "0").partition(".")
+            out.setdefault(int(index), []).append(replace(problem, field=field or None))
+    return out
+
+
+def _refuse_blocking(ctx: Ctx, draft: ProductDraft) -> None:
+    blocking = [p for p in product_problems(ctx, [draft]).get(0, []) if p.blocking]
+    if blocking:
+        raise RuleViolation(blocking[0].code, "; ".join(p.message for p in blocking))
+
+
+def _draft(values: Mapping[str, Any], product: Product | None = None) -> ProductDraft:
+    def pick(key: str) -> Any:
+        return values[key] if key in values else getattr(product, key)
+    return ProductDraft(sku=pick("sku"), name=pick("name"), category=pick("category"),
+                        list_price=pick("list_price"), active=bool(
+                            values.get("active", product.active if product else True)))
 
 
 def create_product(ctx: Ctx, data: Mapping[str, Any]) -> Product:
@@ -20,6 +47,7 @@ def create_product(ctx: Ctx, data: Mapping[str, Any]) -> Product:
         if ref_map(ctx, Product, {values["sku"]}):
             raise DomainError(_("A product with sku %(sku)s already exists.", sku=values["sku"]),
                               code="duplicate")
+        _refuse_blocking(ctx, _draft(values))
         product = Product(brand_id=ctx.brand_id, created_at=ctx.now(), **values)
         session.add(product)
         session.flush()
@@ -34,6 +62,8 @@ def update_product(ctx: Ctx, sku: str, data: Mapping[str, Any]) -> Product:
     values.pop("sku", None)
     with ctx.write():
         product = get_by_ref(ctx, Product, sku)
+        if {"category", "name", "list_price", "active"} & set(values):
+            _refuse_blocking(ctx, _draft(values, product))
         for key, value in values.items():
             setattr(product, key, value)
     return product

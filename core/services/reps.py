@@ -6,9 +6,11 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import func, select
+
 from core.context import Ctx
 from core.crypto import phone_hash
-from core.errors import DomainError, RuleViolation
+from core.errors import DomainError, RuleViolation, ValidationFailed
 from core.events import RepStatusChanged
 from core.i18n import _
 from core.models import Rep, RepStatus, RepStatusChange
@@ -64,6 +66,12 @@ def change_rep_status(ctx: Ctx, rep_ref: str, new_status: str,
         if target not in ALLOWED_TRANSITIONS[rep.status]:
             raise DomainError(_("A rep cannot go from %(old)s to %(new)s.",
                                 old=rep.status.value, new=target.value), code="bad_transition")
+        last = session.scalar(select(func.max(RepStatusChange.effective_on)).where(
+            RepStatusChange.brand_id == ctx.brand_id, RepStatusChange.rep_id == rep.id))
+        if last is not None and effective_on < last:
+            raise ValidationFailed({"effective_on": [_(
+                "Must not be before the rep's last status change, on %(date)s.",
+                date=last.isoformat())]})
         problems = [p for ps in ctx.hooks.crm_validate_rep_status(
             ctx=ctx, rep_id=rep.id, new_status=target.value, effective_on=effective_on)
             if ps for p in ps]
@@ -102,3 +110,11 @@ def update_rep(ctx: Ctx, rep_ref: str, data: Mapping[str, Any]) -> Rep:
         rep.updated_at = ctx.now()
         session.flush()
     return rep
+
+
+def rep_status_history(ctx: Ctx, rep_ref: str) -> list[RepStatusChange]:
+    """The rep's status transitions, oldest first (by effective day, then as recorded)."""
+    rep = get_by_ref(ctx, Rep, rep_ref)
+    return list(ctx.session.scalars(select(RepStatusChange).where(
+        RepStatusChange.brand_id == ctx.brand_id, RepStatusChange.rep_id == rep.id)
+        .order_by(RepStatusChange.effective_on, RepStatusChange.id)))

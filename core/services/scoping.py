@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, select
 
 from core.context import Ctx
-from core.errors import NotFound
+from core.errors import NotFound, ValidationFailed
 from core.i18n import _
 from core.models import Customer, Order, Product, Rep
 
@@ -26,11 +26,17 @@ def scoped(ctx: Ctx, model: type[T]) -> Select[tuple[T]]:
             stmt = stmt.where(Customer.rep_id == ctx.rep_scope_id)
         elif model is Order:
             stmt = stmt.where(Order.rep_id == ctx.rep_scope_id)
+        elif model is Rep:  # a rep sees their own profile only
+            stmt = stmt.where(Rep.id == ctx.rep_scope_id)
     return stmt
 
 
 def get_by_id(ctx: Ctx, model: type[T], record_id: int) -> T:
-    """The row with this id in the acting brand, or NotFound."""
+    """The row with this id in the acting brand, or NotFound (also for an id no column
+    can hold, such as 2^63 from a URL)."""
+    if not 0 < record_id < 2**31:
+        raise NotFound(_("No %(kind)s with id %(id)s.", kind=model.__tablename__,  # type: ignore[attr-defined]
+                         id=record_id))
     row = ctx.session.scalar(scoped(ctx, model).where(model.id == record_id))  # type: ignore[attr-defined]
     if row is None:
         raise NotFound(_("No %(kind)s with id %(id)s.", kind=model.__tablename__, id=record_id))  # type: ignore[attr-defined]
@@ -45,6 +51,9 @@ def get_by_ref(ctx: Ctx, model: type[T], ref: str, *, lock: bool = False) -> T:
     PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already serialises writers.
     """
     column = getattr(model, _REF_COLUMNS[model])
+    if "\x00" in ref:  # no ref holds one, and PostgreSQL refuses it in a query
+        raise NotFound(_("No %(kind)s with reference %(ref)s.", kind=model.__tablename__,  # type: ignore[attr-defined]
+                         ref=ref.replace("\x00", "")))
     stmt = scoped(ctx, model).where(column == ref)
     if lock:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
@@ -53,6 +62,22 @@ def get_by_ref(ctx: Ctx, model: type[T], ref: str, *, lock: bool = False) -> T:
         raise NotFound(_("No %(kind)s with reference %(ref)s.", kind=model.__tablename__,  # type: ignore[attr-defined]
                          ref=ref))
     return row
+
+
+def resolve_customer(ctx: Ctx, ref: str) -> Customer:
+    """The customer a ref names for new records: the survivor when it was merged (a merged
+    record's ref still resolves, see ``core.services.merge``)."""
+    customer = get_by_ref(ctx, Customer, ref)
+    if customer.merged_into_id is not None:
+        return get_by_id(ctx, Customer, customer.merged_into_id)
+    return customer
+
+
+def own_rep_only(ctx: Ctx, rep_id: int | None) -> None:
+    """A rep user may credit records only to themselves: a ValidationFailed on ``rep_ref``
+    otherwise (brand-wide roles credit any rep of the brand)."""
+    if ctx.rep_scope_id is not None and rep_id != ctx.rep_scope_id:
+        raise ValidationFailed({"rep_ref": [_("A rep can only credit records to themselves.")]})
 
 
 def ref_map(ctx: Ctx, model: type[Any], refs: set[str] | None = None) -> dict[str, int]:

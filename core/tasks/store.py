@@ -57,5 +57,12 @@ def task_row(ctx: Ctx, *, rule_key: str, kind: str, title: str, due_at: dt.datet
 
 
 def insert_tasks(ctx: Ctx, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert generated tasks; a ``rule_key`` already present is skipped. Returns the count."""
-    return insert_ignore(ctx, Task.__table__, rows, ("brand_id", "rule_key"))
+    """Insert generated tasks; a ``rule_key`` already present is skipped. Returns the count.
+
+    A task for a customer is outreach: the contact gate (``crm_can_contact``) is asked
+    first, and a refused task is recorded instead of created.
+    """
+    from core.services.contact import gate_task_rows  # the gate records with insert_ignore
+
+    return insert_ignore(ctx, Task.__table__, gate_task_rows(ctx, rows),
+                         ("brand_id", "rule_key"))

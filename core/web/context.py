@@ -50,7 +50,10 @@ def close_db_session(_exc: BaseException | None = None) -> None:
 
 def current_user() -> Any:
     """The FAB user of this request (form login or JWT), or None."""
-    user = current_app.appbuilder.sm.current_user
+    try:
+        user = current_app.appbuilder.sm.current_user
+    except AttributeError:  # an error page before FAB identified the user (CSRF refusal)
+        return None
     return user if user is not None and getattr(user, "is_authenticated", True) else None
 
 

@@ -36,6 +36,22 @@ class CrmSecurityManager(SecurityManager):
                 if name.lower() == "securityapi":
                     self.limiter.limit(self.auth_rate_limit, methods=["POST"])(blueprint)
 
+    def create_jwt_manager(self, app: Any) -> Any:
+        """FAB's JWT manager, answering 401 (not flask-jwt-extended's 422) for a token
+        that is malformed or whose signature does not verify."""
+        manager = super().create_jwt_manager(app)
+
+        @manager.invalid_token_loader
+        def _invalid(reason: str) -> Any:
+            from flask import jsonify
+
+            from core.i18n import gettext_core as _
+
+            return jsonify(message=_("The access token is not valid; log in again."),
+                           error="invalid_token"), 401
+
+        return manager
+
     def auth_user_db(self, username: str, password: str) -> Any:
         user = super().auth_user_db(username, password)
         _audit_login(self.session(), username, user is not None and user is not False)

@@ -7,11 +7,12 @@ rule ID; in ``warn`` mode the same problem does not block.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Row, select
 
-from core.api import Ctx, Problem, Rep, _
+from core.api import Ctx, Problem, ProductDraft, Rep, _
 from plugins.compliance.checks.base import local_date
 from plugins.compliance.checks.reps import certificate_valid, ineligibility_reasons
 from plugins.compliance.rules import rule_in_force, rule_mode
@@ -98,3 +99,17 @@ def validate_order(ctx: Ctx, order: dict[str, Any]) -> list[Problem]:
                               "%(title)s).", sku=line.get("sku", ""), price=line["unit_price"],
                               list=line["list_price"], rule="DS6", title=_(rule.title))))
     return problems
+
+
+def validate_products(ctx: Ctx, products: Sequence[ProductDraft]) -> list[Problem]:
+    """DS10: an active product's category must be one of the permitted ones."""
+    rule = rule_in_force(ctx, "DS10", ctx.local_today())
+    if rule is None:
+        return []
+    allowed = list(rule.parameters.get("categories", ()))
+    blocking = rule_mode(ctx, rule) == "block"
+    return [Problem(code="DS10", field=f"{i}.category", blocking=blocking, message=_(
+        "Category %(category)s of %(sku)s is not permitted for direct selling (%(rule)s, "
+        "%(title)s); permitted: %(allowed)s.", category=p.category, sku=p.sku, rule="DS10",
+        title=_(rule.title), allowed=", ".join(allowed)))
+        for i, p in enumerate(products) if p.active and p.category not in allowed]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import click
 
-from core.api import Ctx, Problem, ScheduledJob, Setting, hookimpl
+from core.api import Ctx, Problem, ProductDraft, ScheduledJob, Setting, hookimpl
 from plugins.compliance import models  # noqa: F401  (registers the module's tables)
 
 
@@ -32,6 +33,14 @@ def crm_validate_order(ctx: Ctx, order: dict[str, Any]) -> list[Problem]:
     from plugins.compliance.decisions import validate_order
 
     return validate_order(ctx, order)
+
+
+@hookimpl
+def crm_validate_products(ctx: Ctx, products: Sequence[ProductDraft]) -> list[Problem]:
+    """DS10 permitted categories."""
+    from plugins.compliance.decisions import validate_products
+
+    return validate_products(ctx, products)
 
 
 @hookimpl

@@ -36,6 +36,12 @@ def test_demo_builds_once(make_ctx):
 
     abc = ctx.session.scalar(select(func.count()).where(CustomerSegment.scheme == "abc"))
     assert first.segment_changes["abc"] == abc == 40
+    # The demo passes its own DS10 check (its categories are the CN pack's).
+    from plugins.compliance.services import parse_period, run_checks
+
+    month = ctx.local_today().strftime("%Y-%m")
+    [ds10] = [r for r in run_checks(ctx, parse_period(ctx, month)) if r.rule_id == "DS10"]
+    assert (ds10.status, ds10.checked, ds10.failed) == ("pass", len(PRODUCTS), 0)
     ctx.session.rollback()
     second = build_demo(make_ctx, customers=40)
     assert second.backdated == 0 and set(second.segment_changes.values()) == {0}

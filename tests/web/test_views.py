@@ -270,3 +270,13 @@ def test_every_role_can_change_its_password(login: Login, app: Flask) -> None:
     fresh = app.test_client()
     fresh.post("/login/", data={"username": "rep1", "password": "new-pass-123"})
     assert fresh.get("/dashboard/").status_code == 200  # logged in with the new password
+
+
+def test_security_headers_on_pages_and_api(login: Login, app: Flask) -> None:
+    for response in (login("boss_a").get("/customers/list/"),
+                     app.test_client().get("/api/v1/customers/")):
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+        csp = response.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp

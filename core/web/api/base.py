@@ -71,7 +71,7 @@ def openapi(summary: str, *, query: Iterable[str] = (), paged: bool = False,
 
 _METHOD = {"get_list": "get", "get_one": "get", "post": "post", "put": "put",
            "pay": "post", "cancel": "post", "refund": "post", "complete": "post",
-           "status": "post", "overdue": "get"}
+           "status": "post", "overdue": "get", "history": "get"}
 
 
 # Refusals because of the record's current state (a duplicate ref, an order no longer
@@ -103,6 +103,22 @@ def api_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+MAX_PAGE = 100_000
+
+
+def _nul_fields(value: Any, path: str = "") -> list[str]:
+    """Paths (``lines.0.sku``) of the texts in a JSON value that contain a NUL."""
+    if isinstance(value, str):
+        return [path or "_schema"] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [p for k, v in value.items()
+                for p in _nul_fields(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value)
+                for p in _nul_fields(v, f"{path}.{i}" if path else str(i))]
+    return []
+
+
 class CrmApi(BaseApi):
     """A directcrm REST resource."""
 
@@ -113,23 +129,36 @@ class CrmApi(BaseApi):
     base_permissions = [roles.READ, roles.WRITE]
     method_permission_name = {"get_list": "read", "get_one": "read", "post": "write",
                               "put": "write", "pay": "write", "cancel": "write",
-                              "refund": "write", "complete": "write", "status": "write"}
+                              "refund": "write", "complete": "write", "status": "write",
+                              "history": "read"}
 
     def json_body(self) -> dict[str, Any]:
-        """The request's JSON object, or a ValidationFailed naming the problem."""
+        """The request's JSON object, or a ValidationFailed naming the problem (also a NUL
+        character in any text, which PostgreSQL cannot store)."""
         data = request.get_json(silent=True)
         if not isinstance(data, dict):
             raise ValidationFailed({"_schema": [_("The body must be a JSON object.")]})
+        bad = sorted(_nul_fields(data))
+        if bad:
+            raise ValidationFailed({f: [_("Must not contain NUL characters.")] for f in bad})
         return data
 
     def paging(self) -> tuple[int, int]:
-        """``page`` (1-based) and ``page_size`` from the query string, bounded."""
-        try:
-            page = max(1, int(request.args.get("page", 1)))
-            size = min(100, max(1, int(request.args.get("page_size", 25))))
-        except ValueError:
-            raise ValidationFailed({"page": [_("Not a valid integer.")]}) from None
-        return page, size
+        """``page`` (1-based, at most :data:`MAX_PAGE`) and ``page_size`` (1-100)."""
+        errors: dict[str, list[str]] = {}
+        values = []
+        for name, default, top in (("page", 1, MAX_PAGE), ("page_size", 25, 100)):
+            try:
+                value = int(request.args.get(name, default))
+            except ValueError:
+                errors[name] = [_("Not a valid integer.")]
+                continue
+            if not 1 <= value <= top:
+                errors[name] = [_("Must be between 1 and %(max)s.", max=top)]
+            values.append(value)
+        if errors:
+            raise ValidationFailed(errors)
+        return values[0], values[1]
 
     def page_response(self, result: Page[Any], item: Callable[[Any], dict[str, Any]]) -> Any:
         """A page of results as JSON."""

@@ -17,6 +17,7 @@ from flask import request
 from flask_appbuilder.api import expose, protect
 
 from core.analytics.figures import figures
+from core.analytics.sql import check_days
 from core.errors import NotFound, ValidationFailed
 from core.i18n import gettext_core as _
 from core.leads.browse import rep_refs, search_leads
@@ -38,9 +39,11 @@ def _day(name: str) -> dt.date | None:
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         raise ValidationFailed({name: [_("Not a valid date, e.g. 2026-03-01.")]}) from None
+    check_days(**{name: day})
+    return day
 
 
 class FiguresApi(CrmApi):

@@ -21,7 +21,7 @@ from core.services.activities import complete_task, create_interaction, create_t
 from core.services.customers import create_customer, update_customer
 from core.services.orders import cancel_order, create_order, create_return, pay_order, refund_return
 from core.services.products import create_product, update_product
-from core.services.reps import change_rep_status, create_rep, update_rep
+from core.services.reps import change_rep_status, create_rep, rep_status_history, update_rep
 from core.services.scoping import get_by_ref
 from core.web.api import serializers as ser
 from core.web.api.base import CrmApi, api_errors, openapi
@@ -112,6 +112,14 @@ class RepApi(CrmApi):
     def put(self, ref: str) -> Any:
         return self.response(200, result=_json(ser.rep(update_rep(crm_ctx(), ref,
                                                                   self.json_body()))))
+
+    @expose("/<string:ref>/history", methods=["GET"])
+    @protect()
+    @api_errors
+    @openapi("A rep's status history, oldest first", path=("ref",))
+    def history(self, ref: str) -> Any:
+        return self.response(200, result=_json([ser.rep_status_change(h) for h in
+                                                rep_status_history(crm_ctx(), ref)]))
 
     @expose("/<string:ref>/status", methods=["POST"])
     @protect()

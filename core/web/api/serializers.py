@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.models import Customer, Interaction, Order, Product, Rep, Return, Task
+from core.models import (
+    Customer,
+    Interaction,
+    Order,
+    Product,
+    Rep,
+    RepStatusChange,
+    Return,
+    Task,
+)
 from core.privacy import masked as mask
 
 
@@ -21,6 +30,12 @@ def rep(r: Rep) -> dict[str, Any]:
             "status": r.status, "province": r.province, "territory": r.territory,
             "joined_on": r.joined_on, "left_on": r.left_on, "certificate_no": r.certificate_no,
             "certificate_valid_until": r.certificate_valid_until, "capacity": r.capacity}
+
+
+def rep_status_change(h: RepStatusChange) -> dict[str, Any]:
+    return {"effective_on": h.effective_on, "old_status": h.old_status,
+            "new_status": h.new_status, "reason": h.reason, "changed_at": h.changed_at,
+            "changed_by": h.changed_by}
 
 
 def product(p: Product) -> dict[str, Any]:

@@ -19,6 +19,8 @@ from core.errors import DomainError, NotFound, ValidationFailed
 from core.web import roles
 from core.web.context import NoBrand, crm_ctx
 
+MAX_INT32 = 2**31 - 1
+
 
 @dataclass
 class Field:
@@ -77,11 +79,13 @@ class CrmView(BaseView):
                                     view=self, **kwargs)
 
     def args_int(self, name: str, default: int = 1) -> int:
-        """An integer query argument, or ``default`` when missing or malformed."""
+        """An integer query argument, or ``default`` when missing, malformed or beyond
+        what the database can hold (a page number of 2^63)."""
         try:
-            return int(request.args.get(name, default))
+            value = int(request.args.get(name, default))
         except (TypeError, ValueError):
             return default
+        return value if -MAX_INT32 <= value <= MAX_INT32 else default
 
     def save(self, fields: Sequence[Field], action: Callable[[dict[str, Any]], Any],
              template: str, done: Callable[[Any], str], title: str,

@@ -13,7 +13,7 @@ from core.i18n import gettext_core as _
 from core.models import Rep
 from core.services import browse
 from core.services.figures import rep_summary
-from core.services.reps import change_rep_status, create_rep, update_rep
+from core.services.reps import change_rep_status, create_rep, rep_status_history, update_rep
 from core.services.scoping import get_by_id
 from core.web import labels
 from core.web.context import crm_ctx
@@ -68,11 +68,10 @@ class RepView(CrmView):
     @not_found_on_missing
     def show(self, pk: int) -> Any:
         ctx = crm_ctx()
-        rep = get_by_id(ctx, Rep, pk)
-        if ctx.rep_scope_id is not None and rep.id != ctx.rep_scope_id:
-            abort(404)
+        rep = get_by_id(ctx, Rep, pk)  # the row policy: a rep sees only their own
         return self.page("crm/reps/show.html", s=rep_summary(ctx, rep), title=rep.name,
-                         figures=figures(ctx, rep.rep_ref), can_offboard=manages_brand(self))
+                         figures=figures(ctx, rep.rep_ref), can_offboard=manages_brand(self),
+                         history=rep_status_history(ctx, rep.rep_ref))
 
     @expose("/add", methods=["GET", "POST"])
     @has_access

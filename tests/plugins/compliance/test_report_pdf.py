@@ -33,9 +33,15 @@ def fonts_of(pdf: Path) -> list[list[str]]:
 
 
 def add_bad_products(ctx, n: int) -> None:
+    """Products outside the six categories; DS10 is switched to warn for the time it takes
+    (in block mode their creation is refused), then back to block for the report."""
+    from plugins.compliance.services import set_mode
+
+    set_mode(ctx, "DS10", "warn")
     for i in range(n):
         create_product(ctx, {"sku": f"TOY{i:02d}", "name": f"玩具 {i}", "category": "toys",
                              "list_price": "10.00"})
+    set_mode(ctx, "DS10", "block")
 
 
 def test_chinese_report_has_headings_and_embedded_cjk_font(clean_a, tmp_path):

@@ -6,17 +6,18 @@ converted by each column's own type (money, UTC times, encryption), skipping SQL
 per-row parameter handling, which is most of the cost of a bulk insert there. On
 PostgreSQL SQLAlchemy Core's executemany (batched multi-row inserts) is used as is.
 
-These statements run on the session's connection and so bypass the ORM audit listener:
-the caller records what it wrote with :func:`core.audit.record_bulk`, in the same
-transaction.
+These statements run on the session's connection and so bypass the ORM audit listener;
+:func:`insert_many` therefore writes the audit entry itself, in the same transaction: one
+per call, with the table and the exact number of rows written (with
+``ignore_conflicts``, the rows skipped are not counted).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Enum, Table, func, insert, select, text
+from sqlalchemy import Enum, Table, func, insert, literal_column, select, text
 from sqlalchemy.dialects import postgresql
 
 from core.context import Ctx
@@ -51,7 +52,8 @@ def allocate_ids(ctx: Ctx, table: Table, n: int) -> list[int]:
     raise NotImplementedError(dialect)
 
 
-def insert_returning_ids(ctx: Ctx, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+def insert_returning_ids(ctx: Ctx, table: Table, rows: list[dict[str, Any]], *,
+                         audit_details: Mapping[str, Any] | None = None) -> list[int]:
     """Insert rows with one executemany and return their ids in the same order (the rows
     get their ``id``)."""
     if not rows:
@@ -59,24 +61,39 @@ def insert_returning_ids(ctx: Ctx, table: Table, rows: list[dict[str, Any]]) -> 
     ids = allocate_ids(ctx, table, len(rows))
     for row, new_id in zip(rows, ids, strict=True):
         row["id"] = new_id
-    insert_many(ctx, table, rows)
+    insert_many(ctx, table, rows, audit_details=audit_details)
     return ids
 
 
 def insert_many(ctx: Ctx, table: Table, rows: Sequence[dict[str, Any]], *,
-                ignore_conflicts: bool = False) -> None:
+                ignore_conflicts: bool = False,
+                audit_details: Mapping[str, Any] | None = None) -> int:
     """Insert rows (all with the same keys) with one executemany, no ORM objects;
     ``ignore_conflicts`` skips rows that would break a unique key (``ON CONFLICT DO
-    NOTHING``)."""
+    NOTHING``). Returns the number of rows written, which one audit entry records (with
+    ``audit_details``, e.g. the file or the scheme)."""
     if not rows:
-        return
+        return 0
+    written = _insert(ctx, table, rows, ignore_conflicts)
+    if written:
+        from core.audit.services import record_bulk
+
+        record_bulk(ctx, "create", record_type=table.name, count=written,
+                    details=audit_details)
+    return written
+
+
+def _insert(ctx: Ctx, table: Table, rows: Sequence[dict[str, Any]],
+            ignore_conflicts: bool) -> int:
     conn = ctx.session.connection()
     dialect = conn.dialect
     if dialect.name != "sqlite":
-        stmt = (postgresql.insert(table).on_conflict_do_nothing() if ignore_conflicts
-                else insert(table))
-        conn.execute(stmt, list(rows))
-        return
+        if not ignore_conflicts:
+            conn.execute(insert(table), list(rows))
+            return len(rows)  # all or an error
+        # psycopg reports no row count for executemany: count what RETURNING gives back.
+        stmt = postgresql.insert(table).on_conflict_do_nothing().returning(literal_column("1"))
+        return len(conn.execute(stmt, list(rows)).all())
     keys = list(rows[0])
     quote = dialect.identifier_preparer.quote
     sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(k) for k in keys)}) "
@@ -89,7 +106,8 @@ def insert_many(ctx: Ctx, table: Table, rows: Sequence[dict[str, Any]], *,
     else:
         params = [tuple(p(row[k]) if p is not None else row[k] for k, p in procs)
                   for row in rows]
-    conn.exec_driver_sql(sql, params)
+    result = conn.exec_driver_sql(sql, params)
+    return result.rowcount if ignore_conflicts else len(rows)
 
 
 def _memoised(column_type: Any, proc: Any) -> Any:

@@ -19,7 +19,9 @@ imports anything else of the core.
   with :func:`get_setting`, change with :func:`set_settings` / :func:`configure_area`.
 - **Core records and services**: the core's models (read them, scoped by ``brand_id``;
   write through the services), scoped lookups (:func:`get_by_ref`, :func:`get_by_id`,
-  :func:`ref_map`), tasks and interactions.
+  :func:`ref_map`), tasks and interactions; generated tasks go through
+  :func:`insert_tasks` (rows from :func:`task_row`): idempotent by rule key, gated by
+  the contact gate, audited with the count really created.
 - **Contact gate**: before a module sends anything to a customer it asks
   :func:`may_contact` (or :func:`contact_refusals` for a batch); a module that decides
   consent answers the ``crm_can_contact`` hook.
@@ -113,11 +115,12 @@ from core.services.settings import (
     set_settings,
 )
 from core.settings import Kind, Setting, SettingError, declare_area_rule
+from core.tasks.store import insert_tasks, task_row
 
 __all__ = [
     "ANY_CHANNEL", "CARE", "MARKETING", "SERVICE", "ContactRequest", "contact_refusals",
-    "may_contact", "POINTS_METHOD", "Base", "Brand", "ComplianceResult", "Ctx", "Customer",
-    "CustomerEvent",
+    "may_contact", "insert_tasks", "task_row", "POINTS_METHOD", "Base", "Brand",
+    "ComplianceResult", "Ctx", "Customer", "CustomerEvent",
     "CustomerTag", "DomainError", "HandoverMove", "Interaction", "InteractionKind", "JobResult",
     "Kind", "LifecycleStage", "ModuleError", "Money", "MoneyField", "AwareDateTime",
     "BrandScopedSchema", "N_", "NotFound", "Order", "OrderCancelled", "OrderLine", "OrderPaid",

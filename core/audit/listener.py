@@ -191,8 +191,19 @@ def _on_execute(state: ORMExecuteState) -> Any:
         return None
     result = state.invoke_statement()
     entry = _bulk_summary(state, result)
-    if entry is not None:
-        state.session.connection().execute(insert(AuditEntry.__table__), [entry])
+    if entry is None:
+        return result
+    if state.is_insert and not isinstance(state.parameters, (list, tuple)) and getattr(
+            state.statement, "_returning", None):
+        # One row inserted with RETURNING (a ledger entry): name the record, then hand the
+        # caller the same result again.
+        frozen = result.freeze()
+        returned = frozen().all()
+        if returned:
+            entry["record_id"] = str(returned[0][0])
+            entry["details"] = {"rows": 1}
+        result = frozen()
+    state.session.connection().execute(insert(AuditEntry.__table__), [entry])
     return result
 
 

@@ -54,6 +54,32 @@ def brand_create(code: str, name: str, currency: str, timezone: str, jurisdictio
     click.echo(_("Created brand %(code)s (%(name)s).", code=b.code, name=b.name))
 
 
+@brand.command("update")
+@click.argument("code")
+@click.option("--name", default=None, help="Display name of the brand.")
+@click.option("--currency", default=None, help="ISO 4217 code (only while no order exists).")
+@click.option("--timezone", default=None, help="IANA timezone.")
+@click.option("--jurisdiction", default=None, help="CN, TW, US or EU (picks the rule pack).")
+@click.option("--locale", default=None, help="Default language: zh_Hans_CN, zh_Hant_TW, en.")
+@click.option("--user", default=None, help="Who makes the change, for the audit log.")
+@handles_domain_errors
+def brand_update(code: str, name: str | None, currency: str | None, timezone: str | None,
+                 jurisdiction: str | None, locale: str | None, user: str | None) -> None:
+    """Change a brand (the code stays)."""
+    import getpass
+
+    from core.services.brands import update_brand
+
+    ctx = runtime().ctx(code, user=user or getpass.getuser())
+    changes = {k: v for k, v in (("name", name), ("currency", currency),
+                                 ("timezone", timezone), ("jurisdiction", jurisdiction),
+                                 ("locale", locale)) if v is not None}
+    b = update_brand(ctx, changes)
+    click.echo(_("Brand %(code)s: %(name)s, %(currency)s, %(tz)s, %(jurisdiction)s, "
+                 "%(locale)s.", code=b.code, name=b.name, currency=b.currency, tz=b.timezone,
+                 jurisdiction=b.jurisdiction.value, locale=b.default_locale))
+
+
 @brand.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def brand_list(as_json: bool) -> None:

@@ -19,7 +19,6 @@ from typing import Any
 
 from sqlalchemy import Column, FromClause, MetaData, Table, insert, select, update
 
-from core import audit
 from core.analytics.sql import Window, customer_stats, money, ratio, report_window
 from core.bulk import insert_many
 from core.context import Ctx
@@ -145,16 +144,13 @@ def store_segments(ctx: Ctx, scheme: str, as_of: dt.date, rows: list[SegmentRow]
         insert_many(ctx, CustomerSegmentChange.__table__, [
             {"brand_id": ctx.brand_id, "customer_id": c.customer_id, "scheme": scheme,
              "old_segment": c.old, "new_segment": c.new, "as_of": as_of,
-             "recorded_at": now, "recorded_by": ctx.user} for c in changes])
-        audit.record_bulk(ctx, "create", record_type=CustomerSegmentChange.__tablename__,
-                          count=len(changes), details={"scheme": scheme,
-                                                       "as_of": as_of.isoformat()})
+             "recorded_at": now, "recorded_by": ctx.user} for c in changes],
+            audit_details={"scheme": scheme, "as_of": as_of.isoformat()})
         if updates:
             session.execute(update(CustomerSegment), updates)
         if inserts:
-            insert_many(ctx, CustomerSegment.__table__, inserts)
-            audit.record_bulk(ctx, "create", record_type=CustomerSegment.__tablename__,
-                              count=len(inserts), details={"scheme": scheme})
+            insert_many(ctx, CustomerSegment.__table__, inserts,
+                        audit_details={"scheme": scheme})
         ctx.hooks.crm_customer_segment_changed(ctx=ctx, scheme=scheme, changes=changes)
     return changes
 

@@ -71,15 +71,16 @@ def gate_task_rows(ctx: Ctx, rows: Sequence[dict[str, object]]) -> list[dict[str
     """The generated task rows the contact gate allows; refused ones are recorded."""
     allowed: list[dict[str, object]] = []
     refused_rows: list[dict[str, object]] = []
-    by_kind: dict[str, list[dict[str, object]]] = {}
+    by_kind: dict[tuple[str, str], list[dict[str, object]]] = {}
     for row in rows:
-        by_kind.setdefault(str(row["kind"]), []).append(row)
-    for kind, group in by_kind.items():
-        purpose = TASK_PURPOSES.get(kind)
+        row = dict(row)
+        purpose = str(row.pop("purpose", None) or TASK_PURPOSES.get(str(row["kind"]),
+                                                                     MARKETING))
+        by_kind.setdefault((str(row["kind"]), purpose), []).append(row)
+    for (kind, purpose), group in by_kind.items():
         customers = [int(r["customer_id"]) for r in group  # type: ignore[call-overload]
-                     if purpose and r.get("customer_id") is not None]
-        refused = contact_refusals(ctx, customers, purpose=purpose or SERVICE, kind=kind) \
-            if customers else {}
+                     if r.get("customer_id") is not None]
+        refused = contact_refusals(ctx, customers, purpose=purpose, kind=kind)
         for row in group:
             reason = refused.get(row.get("customer_id"))  # type: ignore[arg-type]
             if reason is None:

@@ -48,12 +48,18 @@ def insert_ignore(ctx: Ctx, table: Table, rows: Sequence[dict[str, Any]],
 
 
 def task_row(ctx: Ctx, *, rule_key: str, kind: str, title: str, due_at: dt.datetime,
-             customer_id: int | None, rep_id: int | None) -> dict[str, Any]:
-    """A ``tasks`` row for :func:`insert_tasks`."""
-    return {"brand_id": ctx.brand_id, "customer_id": customer_id, "rep_id": rep_id,
-            "title": title[:200], "kind": kind, "due_at": due_at,
-            "status": TaskStatus.OPEN, "done_at": None, "rule_key": rule_key,
-            "created_at": ctx.now()}
+             customer_id: int | None, rep_id: int | None, purpose: str | None = None
+             ) -> dict[str, Any]:
+    """A ``tasks`` row for :func:`insert_tasks`. ``purpose`` (``care``, ``marketing``,
+    ``service``) is what the contact gate is asked about; by default the kind's purpose
+    (``core.services.contact.TASK_PURPOSES``), else marketing."""
+    row = {"brand_id": ctx.brand_id, "customer_id": customer_id, "rep_id": rep_id,
+           "title": title[:200], "kind": kind, "due_at": due_at,
+           "status": TaskStatus.OPEN, "done_at": None, "rule_key": rule_key,
+           "created_at": ctx.now()}
+    if purpose is not None:
+        row["purpose"] = purpose
+    return row
 
 
 def insert_tasks(ctx: Ctx, rows: Sequence[dict[str, Any]]) -> int:

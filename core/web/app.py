@@ -21,6 +21,7 @@ from sqlalchemy.orm import scoped_session
 
 from core.i18n import LOCALES_DIR
 from core.runtime import Runtime, start
+from core.users.passwords import fab_password_validator
 from core.web import roles
 
 ENV_SECURE_COOKIES = "DIRECTCRM_SECURE_COOKIES"
@@ -63,6 +64,9 @@ def default_config(rt: Runtime) -> dict[str, Any]:
         # Login rate limit (FAB's is off by default); the JWT login shares it.
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # The one password policy (core.users.passwords) on FAB's password forms too.
+        "FAB_PASSWORD_COMPLEXITY_ENABLED": True,
+        "FAB_PASSWORD_COMPLEXITY_VALIDATOR": fab_password_validator,
         "AUTH_RATE_LIMITED": True,
         "AUTH_RATE_LIMIT": "10 per minute",
         # Cookies: HttpOnly, SameSite=Lax, Secure behind HTTPS (set the env variable).

@@ -21,9 +21,8 @@ from core.i18n import gettext_core as _
 from core.models import Brand, Rep
 from core.runtime import Runtime
 from core.users.models import UserBrand
+from core.users.passwords import password_problems
 from core.web import roles
-
-MIN_PASSWORD = 8
 
 
 def generate_password() -> str:
@@ -50,8 +49,9 @@ def create_user(app_or_runtime: Flask | Runtime, username: str, password: str, r
         errors["role"] = [_("Must be one of: %(choices)s.", choices=", ".join(roles.ROLE_KEYS))]
     if not username or len(username) > 64 or any(ch.isspace() for ch in username):
         errors["username"] = [_("Use 1 to 64 characters without spaces.")]
-    if len(password or "") < MIN_PASSWORD:
-        errors["password"] = [_("Use at least %(n)s characters.", n=MIN_PASSWORD)]
+    problems = password_problems(password, username)
+    if problems:
+        errors["password"] = problems
     if role_name and role_name != roles.SUPER_ADMIN and not brand_code:
         errors["brand"] = [_("Missing data for required field.")]
     if role_name == roles.REP and not rep_ref:

@@ -10,11 +10,22 @@ import calendar
 import datetime as dt
 from collections.abc import Callable
 
-from sqlalchemy import extract, func, select
+from sqlalchemy import extract, select
 
-from core.api import Ctx, Customer, JobResult, ScheduledJob, Task, TaskStatus, _, use_locale
+from core.api import (
+    MARKETING,
+    Ctx,
+    Customer,
+    JobResult,
+    ScheduledJob,
+    _,
+    insert_many,
+    insert_tasks,
+    task_row,
+    use_locale,
+)
 from plugins.loyalty import ledger, tiers
-from plugins.loyalty.ledger import chunks, insert_ignore
+from plugins.loyalty.ledger import chunks
 from plugins.loyalty.models import EntryKind, LoyaltyAccount, LoyaltyEntry, SourceKind
 from plugins.loyalty.settings import lot_expiry, programme
 
@@ -61,9 +72,10 @@ def birthday_bonuses(ctx: Ctx) -> int:
                  "source_ref": f"{cid}:{today.year}", "order_id": None, "base_amount": None,
                  "effective_at": now, "expires_at": expires, "reason": None,
                  "created_by": ctx.user, "created_at": now} for cid in ids]
-        for chunk in chunks(rows, 2000):
-            session.execute(insert_ignore(ctx, LoyaltyEntry), list(chunk))
-    return len(ids)
+        created = sum(insert_many(ctx, LoyaltyEntry.__table__, chunk, ignore_conflicts=True,
+                                  audit_details={"kind": "birthday_bonus"})
+                      for chunk in chunks(rows, 2000))
+    return created
 
 
 def expiry_reminders(ctx: Ctx) -> int:
@@ -96,20 +108,14 @@ def expiry_reminders(ctx: Ctx) -> int:
                     continue
                 # The last valid day is the day before the expiry instant (local midnight).
                 last_day = (first.astimezone(ctx.tz) - dt.timedelta(seconds=1)).date()
-                rows.append({
-                    "brand_id": ctx.brand_id, "customer_id": cid, "rep_id": reps[cid],
-                    "title": _("Remind the customer: %(points)s loyalty points expire after "
-                               "%(date)s", points=points, date=last_day.isoformat())[:200],
-                    "kind": REMINDER_KIND, "due_at": now, "status": TaskStatus.OPEN.value,
-                    "done_at": None, "rule_key": f"loyalty:expiry:{cid}:{last_day.isoformat()}",
-                    "created_at": now})
-        before = session.scalar(select(func.count()).select_from(Task).where(
-            Task.brand_id == ctx.brand_id, Task.kind == REMINDER_KIND))
-        for chunk in chunks(rows, 2000):
-            session.execute(insert_ignore(ctx, Task), list(chunk))
-        after = session.scalar(select(func.count()).select_from(Task).where(
-            Task.brand_id == ctx.brand_id, Task.kind == REMINDER_KIND))
-    return int(after or 0) - int(before or 0)
+                rows.append(task_row(
+                    ctx, rule_key=f"loyalty:expiry:{cid}:{last_day.isoformat()}",
+                    kind=REMINDER_KIND, due_at=now, customer_id=cid, rep_id=reps[cid],
+                    title=_("Remind the customer: %(points)s loyalty points expire after "
+                            "%(date)s", points=points, date=last_day.isoformat()),
+                    purpose=MARKETING))
+        # Through the core: the contact gate is asked, a re-run creates nothing.
+        return insert_tasks(ctx, rows)
 
 
 def _job(name: str, fn: Callable[[Ctx], int], message: str, description: str

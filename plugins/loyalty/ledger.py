@@ -27,7 +27,6 @@ from core.api import (
     chunks,
     insert_many,
     insert_returning_ids,
-    record_audit_bulk,
 )
 from plugins.loyalty.models import (
     EntryKind,
@@ -331,12 +330,11 @@ def expire_due(ctx: Ctx, customer_ids: Iterable[int] | None = None) -> int:
                  "effective_at": max(lot.expires_at, restored_at.get(lot.id, lot.expires_at)),
                  "expires_at": None, "order_id": lot.order_id, "base_amount": None,
                  "reason": None, "created_by": ctx.user, "created_at": now} for lot in chunk]
-        ids = insert_returning_ids(ctx, LoyaltyEntry.__table__, rows)
+        ids = insert_returning_ids(ctx, LoyaltyEntry.__table__, rows, audit_details={
+            "kind": EntryKind.EXPIRE.value, "points": sum(lot.remaining for lot in chunk)})
         insert_many(ctx, LoyaltyAllocation.__table__, [
             {"brand_id": ctx.brand_id, "entry_id": new_id, "lot_id": lot.id,
              "points": lot.remaining} for new_id, lot in zip(ids, chunk, strict=True)])
         total += sum(lot.remaining for lot in chunk)
-    record_audit_bulk(ctx, "create", record_type=LoyaltyEntry.__tablename__, count=len(due),
-                      details={"kind": EntryKind.EXPIRE.value, "points": total})
     return total
 

@@ -11,7 +11,7 @@ from core.errors import DomainError
 from core.i18n import N_
 from core.i18n import gettext_core as _
 from core.models import Brand
-from core.services.brands import create_brand, list_brands
+from core.services.brands import create_brand, list_brands, update_brand
 from core.services.modules import disable_modules, enable_modules, module_statuses
 from core.web.context import crm_ctx, current_user, is_super_admin
 from core.web.views.base import CrmView, Field, not_found_on_missing
@@ -60,6 +60,19 @@ class BrandView(CrmView):
                          "crm/form.html", lambda b: url_for(".list"), _("New brand"),
                          {"currency": "CNY", "timezone": "Asia/Shanghai", "jurisdiction": "CN",
                           "locale": "zh_Hans_CN"}, back=url_for(".list"))
+
+    @expose("/edit", methods=["GET", "POST"])
+    @has_access
+    @not_found_on_missing
+    def edit(self) -> Any:
+        """Change the current brand (the brand switch picks which, for a super admin)."""
+        ctx = crm_ctx()
+        b = ctx.brand
+        return self.save(FIELDS[1:], lambda data: update_brand(ctx, data), "crm/form.html",
+                         lambda _b: url_for(".list"), _("Edit brand %(code)s", code=b.code),
+                         {"name": b.name, "currency": b.currency, "timezone": b.timezone,
+                          "jurisdiction": b.jurisdiction.value, "locale": b.default_locale},
+                         back=url_for(".list"))
 
     @expose("/module", methods=["POST"])
     @has_access

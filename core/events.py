@@ -159,11 +159,17 @@ class ProfileSection:
 
 @dataclass(frozen=True, slots=True)
 class ScheduledJob:
-    """A job run by ``directcrm tick`` for a brand; must be idempotent."""
+    """A job run by ``directcrm tick`` for a brand when it is due; must be idempotent.
+
+    ``schedule``: ``"daily HH:MM"`` (brand-local time), ``"hourly"`` or
+    ``"every N minutes"`` (N from 1 to 1440). A tick runs a job once per due slot, however
+    many ticks run at the same time; ``tick --all`` runs every job regardless.
+    """
 
     name: str
     run: object  # Callable[[Ctx], JobResult | None]; typed loosely to avoid an import cycle
     description: str = ""
+    schedule: str = "daily 02:00"
 
 
 @dataclass(frozen=True, slots=True)

@@ -391,3 +391,27 @@ class OutreachRefusal(Base):
     source_key: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(String(500))
     refused_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class JobRunRecord(Base):
+    """One run of a scheduled job for a brand and a due slot (``2026-03-02`` for a daily
+    job, ``2026-03-02T10`` hourly). The unique key is the claim: two ticks at the same time
+    insert the same slot and only one runs the job."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (
+        UniqueConstraint("brand_id", "module", "job", "slot"),
+        Index("ix_job_runs_brand_job_started", "brand_id", "module", "job", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    module: Mapped[str] = mapped_column(String(64))
+    job: Mapped[str] = mapped_column(String(120))
+    slot: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # running, ok, failed
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    message: Mapped[str | None] = mapped_column(Text)
+    counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)

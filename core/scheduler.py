@@ -9,16 +9,19 @@ is a callable ``run(ctx)`` returning a short message, a :class:`JobResult` or No
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from core.context import Ctx
 from core.events import ScheduledJob
 from core.i18n import _
-from core.models import Brand
+from core.models import Brand, JobRunRecord
+from core.schedules import parse_schedule
 
 CORE = "core"
 
@@ -140,10 +143,19 @@ def jobs_for(ctx: Ctx) -> list[tuple[str, ScheduledJob]]:
     return out
 
 
-def run_jobs(ctx: Ctx) -> list[JobRun]:
-    """Run every job of the brand once. A failing job is reported and the others still run."""
+def run_jobs(ctx: Ctx, *, due_only: bool = False) -> list[JobRun]:
+    """Run the brand's jobs: every one (``due_only=False``, ``tick --all``) or those whose
+    schedule slot no run has claimed yet. Each run is recorded in ``job_runs``; a job
+    whose slot another tick claimed first is skipped. A failing job is reported (its slot
+    is retried by the next tick) and the others still run."""
     runs = []
+    now = ctx.now()
     for module, job in jobs_for(ctx):
+        slot = (parse_schedule(job.schedule).slot(now, ctx.tz) if due_only
+                else f"manual:{uuid.uuid4().hex[:16]}")
+        record_id = _claim(ctx, module, job.name, slot, now)
+        if record_id is None:
+            continue
         run = JobRun(brand=ctx.brand.code if ctx.brand else "-", module=module, job=job.name)
         try:
             outcome = job.run(ctx)  # type: ignore[operator]
@@ -157,13 +169,85 @@ def run_jobs(ctx: Ctx) -> list[JobRun]:
                 run.message = str(outcome)
             if ctx.session.in_transaction():
                 ctx.session.commit()
+        _finish(ctx, record_id, run)
         runs.append(run)
     return runs
 
 
+_RUNS = JobRunRecord.__table__
+# job_runs is the scheduler's own bookkeeping, not business data: not in the audit log.
+_NO_AUDIT = {"directcrm_audit": False}
+
+
+def _claim(ctx: Ctx, module: str, job: str, slot: str, now: dt.datetime) -> int | None:
+    """Take ``slot`` for this job (a failed run's slot may be taken again); the run's id,
+    or None when another run holds it. Committed at once, so a concurrent tick sees it."""
+    key = and_(_RUNS.c.brand_id == ctx.brand_id, _RUNS.c.module == module,
+               _RUNS.c.job == job, _RUNS.c.slot == slot)
+    with ctx.write() as session:
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        claimed = session.execute(
+            dialect.insert(_RUNS).values(brand_id=ctx.brand_id, module=module, job=job,
+                                         slot=slot, status="running", started_at=now)
+            .on_conflict_do_nothing().returning(_RUNS.c.id),
+            execution_options=_NO_AUDIT).scalar()
+        if claimed is None:
+            claimed = session.execute(
+                update(_RUNS).where(key, _RUNS.c.status == "failed")
+                .values(status="running", started_at=now, finished_at=None, error=None)
+                .returning(_RUNS.c.id), execution_options=_NO_AUDIT).scalar()
+    return claimed
+
+
+def _finish(ctx: Ctx, record_id: int, run: JobRun) -> None:
+    with ctx.write() as session:
+        session.execute(update(_RUNS).where(_RUNS.c.id == record_id).values(
+            status="failed" if run.error else "ok", finished_at=ctx.now(),
+            message=run.message[:2000] or None, counts=run.counts or None,
+            error=run.error), execution_options=_NO_AUDIT)
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """A job of the brand with its schedule and last run (``jobs list``)."""
+
+    module: str
+    job: str
+    schedule: str
+    description: str
+    last_started_at: dt.datetime | None
+    last_status: str | None
+    last_message: str | None
+    due: bool
+
+
+def job_statuses(ctx: Ctx) -> list[JobStatus]:
+    """Every job of the brand: schedule, last run, and whether a tick now would run it."""
+    now = ctx.now()
+    out = []
+    for module, job in jobs_for(ctx):
+        last = ctx.session.execute(
+            select(_RUNS.c.started_at, _RUNS.c.status, _RUNS.c.message, _RUNS.c.error)
+            .where(_RUNS.c.brand_id == ctx.brand_id, _RUNS.c.module == module,
+                   _RUNS.c.job == job.name)
+            .order_by(_RUNS.c.started_at.desc(), _RUNS.c.id.desc()).limit(1)).first()
+        slot = parse_schedule(job.schedule).slot(now, ctx.tz)
+        taken = ctx.session.scalar(select(_RUNS.c.status).where(
+            _RUNS.c.brand_id == ctx.brand_id, _RUNS.c.module == module,
+            _RUNS.c.job == job.name, _RUNS.c.slot == slot))
+        out.append(JobStatus(module=module, job=job.name, schedule=job.schedule,
+                             description=job.description,
+                             last_started_at=last.started_at if last else None,
+                             last_status=last.status if last else None,
+                             last_message=(last.error or last.message) if last else None,
+                             due=taken in (None, "failed")))
+    return out
+
+
 def tick(make_ctx: Callable[[str | None], Ctx], brand_codes: Iterable[str] | None = None,
-         now: dt.datetime | None = None) -> list[JobRun]:
-    """Run the jobs of the given brands (all brands when None) as of ``now``."""
+         now: dt.datetime | None = None, *, force: bool = False) -> list[JobRun]:
+    """Run the due jobs (every job with ``force``) of the given brands (all brands when
+    None) as of ``now``."""
     ctx = make_ctx(None)
     try:
         codes = list(brand_codes) if brand_codes else list(
@@ -176,7 +260,7 @@ def tick(make_ctx: Callable[[str | None], Ctx], brand_codes: Iterable[str] | Non
         if now is not None:
             bctx.clock = lambda: now
         try:
-            runs.extend(run_jobs(bctx))
+            runs.extend(run_jobs(bctx, due_only=not force))
         finally:
             bctx.session.close()
     return runs

@@ -1,4 +1,4 @@
-"""``directcrm tick``: run the scheduled jobs of one brand or of every brand."""
+"""``directcrm tick`` (the due jobs of one brand or every brand) and ``jobs list``."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import sys
 
 import click
 
-from core.cli.common import cli, handles_domain_errors, runtime
+from core.cli.common import FORMAT_OPTION, cli, emit_rows, handles_domain_errors, runtime
 from core.i18n import _
-from core.scheduler import describe, tick
+from core.scheduler import describe, job_statuses, tick
 
 
 def _parse_now(value: str | None) -> dt.datetime | None:
@@ -28,19 +28,46 @@ def _parse_now(value: str | None) -> dt.datetime | None:
 @click.option("--brand", "brand_code", default=None, help="Only this brand (default: all).")
 @click.option("--now", "now", default=None,
               help="Run as of this ISO time (default: now; without an offset it is UTC).")
+@click.option("--all", "run_all", is_flag=True,
+              help="Run every job now, due or not (each job is idempotent).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @handles_domain_errors
-def tick_command(brand_code: str | None, now: str | None, as_json: bool) -> None:
-    """Run the due scheduled jobs (core and enabled modules); each job is idempotent."""
+def tick_command(brand_code: str | None, now: str | None, run_all: bool,
+                 as_json: bool) -> None:
+    """Run the scheduled jobs that are due (core and enabled modules): each once per slot
+    of its schedule, even when several ticks run at the same time."""
     rt = runtime()
     runs = tick(lambda code: rt.ctx(code), [brand_code] if brand_code else None,
-                _parse_now(now))
+                _parse_now(now), force=run_all)
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in runs], ensure_ascii=False, indent=2))
     else:
         for r in runs:
             click.echo(describe(r))
         if not runs:
-            click.echo(_("No jobs to run."))
+            click.echo(_("No job is due."))
     if any(r.error for r in runs):
         sys.exit(1)
+
+
+@cli.group("jobs")
+def jobs_group() -> None:
+    """Scheduled jobs: what runs when, and how the last run went."""
+
+
+@jobs_group.command("list")
+@click.option("--brand", "brand_code", required=True, help="Brand code.")
+@click.option("--now", "now", default=None, help="As of this ISO time (default: now).")
+@FORMAT_OPTION
+@handles_domain_errors
+def jobs_list(brand_code: str, now: str | None, fmt: str) -> None:
+    """module,job,schedule,due,last_started_at,last_status,last_message,description."""
+    ctx = runtime().ctx(brand_code)
+    at = _parse_now(now)
+    if at is not None:
+        ctx.clock = lambda: at
+    emit_rows(("module", "job", "schedule", "due", "last_started_at", "last_status",
+               "last_message", "description"),
+              [(j.module, j.job, j.schedule, "yes" if j.due else "no", j.last_started_at,
+                j.last_status, j.last_message, j.description) for j in job_statuses(ctx)],
+              fmt)

@@ -189,10 +189,13 @@ def test_tick_command_runs_the_rules_once(ctx_a, clock, run_cli):
     # 2026-03-01 15:30 UTC = 23:30 on 1 March local: 5 March is 4 days ahead
     result = run_cli("tick", "--brand", "A", "--now", "2026-03-01T15:30:00Z")
     assert result.output.splitlines()[2] == "A core/task_rules: 0 tasks created"
-    # an hour later it is 2 March local: 3 days ahead
+    # an hour later it is 2 March local: 3 days ahead. The daily jobs (02:00 local) are
+    # not due again before 02:00, so the run is forced with --all.
     result = run_cli("tick", "--brand", "A", "--now", "2026-03-01T16:30:00Z")
+    assert result.output.splitlines() == ["No job is due."]
+    result = run_cli("tick", "--brand", "A", "--all", "--now", "2026-03-01T16:30:00Z")
     assert result.output.splitlines()[2] == "A core/task_rules: 1 tasks created"
-    result = run_cli("tick", "--brand", "A", "--now", "2026-03-01T16:30:00Z")
+    result = run_cli("tick", "--brand", "A", "--all", "--now", "2026-03-01T16:30:00Z")
     assert result.output.splitlines()[2] == "A core/task_rules: 0 tasks created"
     assert list(tasks(ctx_a)) == [f"birthday:{customer_id(ctx_a, 'C1')}:2026"]
 

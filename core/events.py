@@ -84,7 +84,9 @@ class RefundedLine:
 
 @dataclass(frozen=True, slots=True)
 class OrderRefunded:
-    """Money given back for (part of) a paid order."""
+    """Money given back for (part of) a paid order. ``refunded_total`` is what the order's
+    refunds add up to at this refund's time, this one included (a module's pro-rata
+    reversal needs no query of its own)."""
 
     return_id: int
     return_ref: str
@@ -97,6 +99,7 @@ class OrderRefunded:
     requested_at: dt.datetime
     refunded_at: dt.datetime
     lines: tuple[RefundedLine, ...] = ()
+    refunded_total: Decimal = Decimal("0.00")
 
 
 @dataclass(frozen=True, slots=True)

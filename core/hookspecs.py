@@ -44,6 +44,31 @@ PROJECT = "directcrm"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
+_EVENT = "every enabled module is told; return values are ignored (an event never vetoes)"
+_ALL_PROBLEMS = ("every enabled module is asked and all problems are collected; any "
+                 "blocking problem refuses")
+_LISTS = "the lists of every enabled module are concatenated"
+
+#: How the answers of several modules combine, per hook (the reference shows it; callers
+#: follow it). ``firstresult=True`` specs say so on the spec itself.
+COMBINE: dict[str, str] = {
+    "crm_install": "called only on the module being enabled",
+    "crm_uninstall": "called only on the module being disabled",
+    **dict.fromkeys(("crm_customer_created", "crm_customer_updated", "crm_customers_merged",
+                     "crm_order_paid", "crm_order_cancelled", "crm_order_refunded",
+                     "crm_customer_segment_changed", "crm_rep_offboarded",
+                     "crm_rep_status_changed", "crm_loyalty_tier_changed"), _EVENT),
+    **dict.fromkeys(("crm_validate_order", "crm_validate_payments", "crm_validate_products",
+                     "crm_validate_rep_status"), _ALL_PROBLEMS),
+    "crm_can_contact": "any refusal refuses: the refusals of every module are merged",
+    **dict.fromkeys(("crm_cli_commands", "crm_payment_methods", "crm_settings",
+                     "crm_scheduled_jobs", "crm_customer_profile_sections",
+                     "crm_rep_pay_items", "crm_compliance_checks"), _LISTS),
+    "crm_register_views": "every module adds its views once, at start-up",
+    **dict.fromkeys(("crm_customer_satisfaction", "crm_customer_complaint_counts"),
+                    "the answers are merged per customer; None abstains"),
+}
+
 
 # ---------------------------------------------------------------------------------------
 # Lifecycle: per-brand install and uninstall

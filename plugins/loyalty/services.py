@@ -38,7 +38,6 @@ from core.api import (
     OrderRefunded,
     PaymentDraft,
     Problem,
-    Return,
     ValidationFailed,
     _,
     configure_area,
@@ -307,26 +306,12 @@ def on_orders_refunded(ctx: Ctx, refunds: Sequence[OrderRefunded]) -> None:
     customers = {r.customer_id for r in refunds}
     ledger.lock_accounts(ctx, customers)
     ledger.expire_due(ctx, customers)
-    refunded = _refunded_totals(ctx, [r.order_id for r in refunds])
-    for r in sorted(refunds, key=lambda r: r.return_id):
+    for r in sorted(refunds, key=lambda r: (r.refunded_at, r.return_id)):
         op = _order_points(ctx, [r.order_id])[r.order_id]
         op.customer_id = r.customer_id  # after a merge, the survivor holds the points
-        _settle(ctx, op, (refunded.get(r.order_id, r.amount), r.order_amount),
+        _settle(ctx, op, (r.refunded_total or r.amount, r.order_amount),
                 take_kind=SourceKind.REFUND, give_kind=SourceKind.REFUND_POINTS,
                 ref=r.return_ref, order_id=r.order_id, at=r.refunded_at)
-
-
-def _refunded_totals(ctx: Ctx, order_ids: Sequence[int]) -> dict[int, Decimal]:
-    """Money refunded so far on each order (the core's refunded returns)."""
-    out: dict[int, Decimal] = {}
-    for chunk in chunks(sorted(set(order_ids))):
-        for oid, total in ctx.session.execute(
-                select(Return.order_id, func.sum(Return.amount))
-                .where(Return.brand_id == ctx.brand_id, Return.order_id.in_(chunk),
-                       Return.refunded_at.is_not(None))
-                .group_by(Return.order_id)):
-            out[oid] = Decimal(str(total)).quantize(CENT)
-    return out
 
 
 def on_orders_cancelled(ctx: Ctx, orders: Sequence[OrderCancelled]) -> None:

@@ -140,7 +140,7 @@ def test_same_paid_and_refunded_event_twice_adds_nothing(loyal_a):
                       rep_id=order.rep_id, ordered_at=order.ordered_at, paid_at=order.paid_at,
                       amount=order.total_amount)
     loyal_a.session.refresh(ret)
-    refunded: OrderRefunded = refund_event(ret, ret.order)
+    refunded: OrderRefunded = refund_event(loyal_a, ret, ret.order)
     with loyal_a.write():
         loyal_a.hooks.crm_order_paid(ctx=loyal_a, orders=[event, event])
         loyal_a.hooks.crm_order_refunded(ctx=loyal_a, refunds=[refunded])

@@ -1,0 +1,50 @@
+"""``OrderRefunded`` carries what the order's refunds add up to at each refund's own time,
+built in one place for the live path and the import ("one contract" defect 1)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from core.api import hookimpl
+from core.importing.runner import import_csv
+from core.services.orders import create_order, create_return
+from core.services.products import create_product
+from tests.core.importing_helpers import RETURN_HEADER, write_csv
+from tests.core.tasks_helpers import customer, rep
+
+
+class Refunds:
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, Decimal, Decimal]] = []
+
+    @hookimpl
+    def crm_order_refunded(self, ctx, refunds):
+        self.seen += [(r.return_ref, r.amount, r.refunded_total) for r in refunds]
+
+
+def test_refunded_total_live_and_imported(ctx_a, rt, tmp_path):
+    rec = Refunds()
+    rt.registry.pm.register(rec, name="refund-recorder")
+    try:
+        rep(ctx_a, "R1")
+        customer(ctx_a, "C1", "R1")
+        create_product(ctx_a, {"sku": "P1", "name": "Cream", "category": "cosmetics",
+                               "list_price": "100.00"})
+        create_order(ctx_a, {"order_ref": "O1", "customer_ref": "C1",
+                             "ordered_at": "2026-03-01T10:00:00",
+                             "lines": [{"sku": "P1", "quantity": 3, "unit_price": "100.00"}]})
+        create_return(ctx_a, {"return_ref": "R1", "order_ref": "O1",
+                              "requested_at": "2026-03-02T10:00:00",
+                              "refunded_at": "2026-03-02T11:00:00",
+                              "lines": [{"sku": "P1", "quantity": 1, "amount": "100.00"}]})
+        # Two more in one file: each sees the refunds up to its own time.
+        result = import_csv(ctx_a, "returns", write_csv(tmp_path / "r.csv", RETURN_HEADER, [
+            ["R3", "O1", "P1", "1", "60.00", "2026-03-04T10:00:00", "2026-03-04T11:00:00"],
+            ["R2", "O1", "P1", "1", "100.00", "2026-03-03T10:00:00", "2026-03-03T11:00:00"]]))
+        assert result.committed, [e.as_dict() for e in result.errors]
+    finally:
+        rt.registry.pm.unregister(rec)
+    by_ref = {ref: (amount, total) for ref, amount, total in rec.seen}
+    assert by_ref == {"R1": (Decimal("100.00"), Decimal("100.00")),
+                      "R2": (Decimal("100.00"), Decimal("200.00")),
+                      "R3": (Decimal("60.00"), Decimal("260.00"))}

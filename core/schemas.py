@@ -11,7 +11,15 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from core.errors import ValidationFailed
 from core.i18n import N_, _
@@ -72,6 +80,11 @@ def load_or_raise(schema: Schema, data: Mapping[str, Any]) -> dict[str, Any]:
         raise ValidationFailed(flatten_errors(exc.messages)) from None
 
 
+# Bounds of every input, declared once (the database would refuse beyond them, or each
+# database differently).
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
+MAX_TAGS = 50
+
 # The largest amount any single money input may carry. Lines multiply it by at most
 # 100,000 units, which still fits the Numeric(18, 2) columns on every database.
 MAX_MONEY = Decimal("999999999.99")
@@ -130,6 +143,9 @@ class AwareDateTime(fields.Field):
             except ValueError:
                 raise ValidationError(_("Not a valid date-time, e.g. 2026-03-01T10:30:00+08:00."))\
                     from None
+        if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:  # before astimezone: it overflows
+            raise ValidationError(_("Must be between the years %(first)s and %(last)s.",
+                                    first=EARLIEST_YEAR, last=LATEST_YEAR))
         if parsed.tzinfo is None:
             tz = getattr(self.parent, "tz", None) or self.tz or dt.UTC
             parsed = parsed.replace(tzinfo=tz)
@@ -139,12 +155,38 @@ class AwareDateTime(fields.Field):
         return None if value is None else value.isoformat()
 
 
+class Day(fields.Date):
+    """A calendar date (``YYYY-MM-DD``) between the years 1900 and 2199."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> dt.date:
+        day = super()._deserialize(value, attr, data, **kw)
+        if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+            raise ValidationError(_("Must be between the years %(first)s and %(last)s.",
+                                    first=EARLIEST_YEAR, last=LATEST_YEAR))
+        return day
+
+
+def _nul_paths(value: Any, path: str = "") -> list[str]:
+    """Paths (``lines.0.sku``) of the texts in an input that contain a NUL character."""
+    if isinstance(value, str):
+        return [path or "_schema"] if "\x00" in value else []
+    if isinstance(value, Mapping):
+        return [p for k, v in value.items()
+                for p in _nul_paths(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(value, (list, tuple)):
+        return [p for i, v in enumerate(value)
+                for p in _nul_paths(v, f"{path}.{i}" if path else str(i))]
+    return []
+
+
 def _ref(required: bool = True) -> fields.String:
     return fields.String(required=required, validate=validate.Length(min=1, max=64))
 
 
 class BrandScopedSchema(Schema):
-    """Schema whose naive date-times are read in the brand's timezone."""
+    """The base of every input schema: naive date-times are read in the brand's
+    timezone, and a text with a NUL character (which PostgreSQL cannot store, and SQLite
+    would) is refused naming its field, so that both databases give the same answer."""
 
     class Meta:
         unknown = EXCLUDE
@@ -152,6 +194,13 @@ class BrandScopedSchema(Schema):
     def __init__(self, *args: Any, tz: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.tz = tz
+
+    @pre_load
+    def _no_nul(self, data: Any, **kw: Any) -> Any:
+        bad = _nul_paths(data) if isinstance(data, Mapping) else []
+        if bad:
+            raise ValidationError({p: [_("Must not contain NUL characters.")] for p in bad})
+        return data
 
 
 def _blank_to_none(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -169,18 +218,18 @@ class RepSchema(BrandScopedSchema):
     rep_ref = _ref()
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     phone = fields.String(validate=validate.Length(min=5, max=32))
-    birth_date = fields.Date()
+    birth_date = Day()
     occupation = fields.String(validate=validate.Length(max=64))
     province = fields.String(validate=validate.Length(max=64))
     territory = fields.String(validate=validate.Length(max=64))
     status = fields.String(validate=validate.OneOf(REP_STATUSES), load_default="applicant")
-    joined_on = fields.Date()
-    left_on = fields.Date()
+    joined_on = Day()
+    left_on = Day()
     certificate_no = fields.String(validate=validate.Length(max=64))
-    certificate_valid_from = fields.Date()
-    certificate_valid_until = fields.Date()
+    certificate_valid_from = Day()
+    certificate_valid_until = Day()
     sponsor_ref = fields.String(validate=validate.Length(max=64))
-    capacity = fields.Integer(validate=validate.Range(min=0))
+    capacity = fields.Integer(validate=validate.Range(min=0, max=1_000_000))
 
 
 class CustomerSchema(BrandScopedSchema):
@@ -189,10 +238,11 @@ class CustomerSchema(BrandScopedSchema):
     phone = fields.String(validate=validate.Length(min=5, max=32))
     email = fields.Email()
     wechat_id = fields.String(validate=validate.Length(min=1, max=64))
-    birthday = fields.Date()
+    birthday = Day()
     source_channel = fields.String(validate=validate.Length(max=32))
     rep_ref = fields.String(validate=validate.Length(max=64))
-    tags = fields.List(fields.String(validate=validate.Length(min=1, max=64)))
+    tags = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
+                       validate=validate.Length(max=MAX_TAGS))
 
 
 class CustomerUpdateSchema(CustomerSchema):

@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from sqlalchemy.exc import DBAPIError
+
 from core.context import Ctx
 from core.errors import DomainError
 from core.i18n import _
@@ -203,11 +205,22 @@ def _pass_two(ctx: Ctx, kind: Kind, spool: IO[bytes], total: int, progress: Prog
     from core.audit.services import record_bulk
 
     def write(items: Sequence[Any], n: int) -> None:
-        with ctx.write():
-            kind.write(items)
-            # Core inserts bypass the ORM audit listener: one entry per batch instead.
-            record_bulk(ctx, "import", record_type=kind.name, count=len(items),
-                        details={"rows": n, "file": source_name})
+        try:
+            with ctx.write():
+                kind.write(items)
+                # One summary of the batch (the rows written are audited by insert_many).
+                record_bulk(ctx, "import", record_type=kind.name, count=len(items),
+                            details={"rows": n, "file": source_name})
+        except DBAPIError as exc:
+            # Validation covers every bound the databases know; should one still refuse a
+            # row, the batch is rolled back and the earlier batches stay: a run again skips
+            # them (refs already present) and continues here.
+            raise DomainError(_(
+                "The database refused a row of the batch after the first %(done)s rows "
+                "(%(reason)s). That batch was not written; the rows before it were, and are "
+                "skipped when the file is imported again.", done=kind.result.imported,
+                reason=str(exc.orig).splitlines()[0][:200]), code="import_write_failed") \
+                from exc
         kind.result.imported += n
         progress.advance(n)
 

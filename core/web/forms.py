@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from core.schemas import REP_STATUSES
+from core.schemas import REP_STATUSES, Day
 
 
 class StatusChangeSchema(Schema):
@@ -14,7 +14,7 @@ class StatusChangeSchema(Schema):
         unknown = EXCLUDE
 
     status = fields.String(required=True, validate=validate.OneOf(REP_STATUSES))
-    effective_on = fields.Date()
+    effective_on = Day()
     reason = fields.String(validate=validate.Length(max=2000))
 
 

@@ -9,11 +9,11 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from core.api import MoneyField, _
+from core.api import BrandScopedSchema, MoneyField, _
 from plugins.loyalty.models import RewardKind
 
 
-class _Input(Schema):
+class _Input(BrandScopedSchema):
     class Meta:
         unknown = EXCLUDE
 

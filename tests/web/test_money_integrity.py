@@ -7,6 +7,7 @@ multi-worker server) and check the money invariants on the database afterwards.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +19,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from core.context import Ctx
-from core.models import Order, Payment, Return
+from core.models import Customer, Order, Payment, Return
 from core.services.modules import enable_modules
 from core.services.orders import create_order
 from tests.web.conftest import Recorder
@@ -131,6 +132,9 @@ def test_points_payment_is_limited_to_the_spendable_balance(
 
 
 # -- races ---------------------------------------------------------------------------------
+# DIRECTCRM_RACE_REPEAT=20 (set by .ci/test on PostgreSQL) runs each race that many times.
+REPEAT = range(int(os.environ.get("DIRECTCRM_RACE_REPEAT", "1")))
+race = pytest.mark.parametrize("attempt", REPEAT)
 
 
 def _parallel(app: Flask, n: int, call: Callable[[Any], Any]) -> list[Any]:
@@ -140,8 +144,9 @@ def _parallel(app: Flask, n: int, call: Callable[[Any], Any]) -> list[Any]:
         return list(pool.map(call, clients))
 
 
+@race
 def test_parallel_pays_pay_once(app: Flask, token: Headers, ctx_a: Ctx,
-                                recorder: Recorder) -> None:
+                                recorder: Recorder, attempt: int) -> None:
     _pending(ctx_a, "R1")
     headers = token("boss_a")
     responses = _parallel(app, 12, lambda c: c.post("/api/v1/orders/R1/pay", headers=headers))
@@ -151,7 +156,9 @@ def test_parallel_pays_pay_once(app: Flask, token: Headers, ctx_a: Ctx,
     assert [o.order_ref for o in recorder.paid] == ["R1"]
 
 
-def test_parallel_returns_refund_a_line_once(app: Flask, token: Headers, ctx_a: Ctx) -> None:
+@race
+def test_parallel_returns_refund_a_line_once(app: Flask, token: Headers, ctx_a: Ctx,
+                                             attempt: int) -> None:
     create_order(ctx_a, {"order_ref": "R2", "customer_ref": "C1",
                          "ordered_at": "2026-03-01T12:00:00+08:00",
                          "lines": [{"sku": "P1", "quantity": 1, "unit_price": "89.00"}]})
@@ -172,8 +179,9 @@ def test_parallel_returns_refund_a_line_once(app: Flask, token: Headers, ctx_a: 
     assert Decimal(str(refunded)) == Decimal("89.00")
 
 
+@race
 def test_parallel_creates_with_one_ref_answer_409(app: Flask, token: Headers,
-                                                  ctx_a: Ctx) -> None:
+                                                  ctx_a: Ctx, attempt: int) -> None:
     headers = token("boss_a")
     body = {"order_ref": "R3", "customer_ref": "C1", "ordered_at": "2026-03-01T12:00:00",
             "lines": [{"sku": "P1", "quantity": 1, "unit_price": "89.00"}]}
@@ -183,3 +191,64 @@ def test_parallel_creates_with_one_ref_answer_409(app: Flask, token: Headers,
     assert codes == {201: 1, 409: 11}, [r.json for r in responses]
     assert all(r.json["error"] == "duplicate" for r in responses if r.status_code == 409)
     assert _payments(ctx_a, "R3") == [("unspecified", Decimal("89.00"))]
+
+
+@race
+def test_parallel_refunds_of_one_return_refund_once(app: Flask, token: Headers, ctx_a: Ctx,
+                                                    recorder: Recorder, attempt: int) -> None:
+    create_order(ctx_a, {"order_ref": "R4", "customer_ref": "C1",
+                         "ordered_at": "2026-03-01T12:00:00+08:00",
+                         "lines": [{"sku": "P1", "quantity": 1, "unit_price": "89.00"}]})
+    headers = token("boss_a")
+    r = app.test_client().post("/api/v1/returns/", headers=headers, json={
+        "return_ref": "RT4", "order_ref": "R4", "requested_at": "2026-03-02T09:00:00",
+        "lines": [{"sku": "P1", "quantity": 1, "amount": "89.00"}]})
+    assert r.status_code == 201, r.json
+    responses = _parallel(app, 10, lambda c: c.post("/api/v1/returns/RT4/refund",
+                                                    headers=headers))
+    assert {r.status_code for r in responses} == {200}
+    assert [e.return_ref for e in recorder.refunded] == ["RT4"]  # one event, not ten
+
+
+@race
+def test_parallel_cancel_and_pay_leave_one_outcome(app: Flask, token: Headers, ctx_a: Ctx,
+                                                   recorder: Recorder, attempt: int) -> None:
+    _pending(ctx_a, "R5")
+    headers = token("boss_a")
+
+    def act(client: Any) -> Any:
+        verb = "pay" if id(client) % 2 else "cancel"
+        return client.post(f"/api/v1/orders/R5/{verb}", headers=headers)
+
+    responses = _parallel(app, 10, act)
+    assert all(r.status_code in (200, 409) for r in responses), [r.json for r in responses]
+    status = _status(ctx_a, "R5")
+    paid = _payments(ctx_a, "R5")
+    # Either paid once (maybe cancelled afterwards: a paid order may be cancelled) or
+    # cancelled before any payment; never two payments.
+    assert len(paid) <= 1 and len([e for e in recorder.paid if e.order_ref == "R5"]) \
+        == len(paid)
+    assert status in ("paid", "cancelled")
+
+
+@race
+def test_parallel_redemptions_never_overspend(app: Flask, token: Headers, ctx_a: Ctx,
+                                              attempt: int) -> None:
+    from plugins.loyalty.services import adjust
+
+    enable_modules(ctx_a, ["loyalty"])
+    ctx_a.refresh_modules()
+    adjust(ctx_a, {"customer_ref": "C1", "points": 1000, "reason": "gift"})
+    headers = token("boss_a")
+
+    def redeem(client: Any) -> Any:
+        return client.post("/api/v1/loyalty/customers/C1/redemptions", headers=headers,
+                           json={"points": 300, "redemption_ref": f"X{id(client)}"})
+
+    codes = Counter(r.status_code for r in _parallel(app, 8, redeem))
+    assert codes[201] + codes[200] == 3, codes  # 3 x 300 fit in 1000, the fourth does not
+    from plugins.loyalty.ledger import balances
+
+    ctx_a.session.rollback()
+    c1 = ctx_a.session.scalar(select(Customer.id).where(Customer.customer_ref == "C1"))
+    assert balances(ctx_a, [c1])[c1] == 100

@@ -1,0 +1,78 @@
+"""A corpus of values the database would refuse (or each database differently): every
+import kind refuses them at validation, naming line and column, on SQLite and PostgreSQL
+alike, and nothing is written (hardening issue, imports 5 and 6)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from core.importing.runner import import_csv
+from core.models import Customer, Order, Product, Rep
+from tests.core.importing_helpers import (
+    CUSTOMER_HEADER,
+    ORDER_HEADER,
+    PRODUCT_HEADER,
+    REP_HEADER,
+    write_csv,
+)
+from tests.core.test_import import load_master_data
+
+BIG = str(2**64)
+
+
+def _rep_row(**over):
+    row = dict(zip(REP_HEADER, ["RX", "新人", "13900000009", "广东", "applicant", "", "", "",
+                                "", ""], strict=True))
+    return row | over
+
+
+def _order_row(**over):
+    row = dict(zip(ORDER_HEADER, ["OX", "C1", "", "2026-01-05T10:00:00", "SKU1", "1",
+                                  "199.00", "", "", ""], strict=True))
+    return row | over
+
+
+CASES = [
+    # (kind, header, good rows before, bad row as dict, column named)
+    ("reps", REP_HEADER + ["capacity"], _rep_row(capacity=BIG), "capacity"),
+    ("reps", REP_HEADER + ["capacity"], _rep_row(capacity=str(2**31)), "capacity"),
+    ("reps", REP_HEADER, _rep_row(name="王\x00芳"), "name"),
+    ("reps", REP_HEADER, _rep_row(joined_on="0001-01-01"), "joined_on"),
+    ("customers", CUSTOMER_HEADER, dict(zip(CUSTOMER_HEADER, [
+        "CX", "新\x00客", "", "", "", "", "", "", ""], strict=True)), "name"),
+    ("customers", CUSTOMER_HEADER, dict(zip(CUSTOMER_HEADER, [
+        "CX", "新客", "", "", "", "", ";".join(f"t{i}" for i in range(20_000)), "", ""],
+        strict=True)), "tags"),
+    ("products", PRODUCT_HEADER, dict(zip(PRODUCT_HEADER, [
+        "PX", "面霜", "cosmetics", "1e19", ""], strict=True)), "list_price"),
+    ("orders", ORDER_HEADER, _order_row(unit_price="NaN"), "unit_price"),
+    ("orders", ORDER_HEADER, _order_row(unit_price="Infinity"), "unit_price"),
+    ("orders", ORDER_HEADER, _order_row(unit_price="1e400"), "unit_price"),
+    ("orders", ORDER_HEADER, _order_row(unit_price="99999999999999999999.99"), "unit_price"),
+    ("orders", ORDER_HEADER, _order_row(unit_price="1e16"), "unit_price"),
+    ("orders", ORDER_HEADER, _order_row(ordered_at="0001-01-01T00:00:00"), "ordered_at"),
+    ("orders", ORDER_HEADER, _order_row(ordered_at="9999-12-31T23:59:59-12:00"),
+     "ordered_at"),
+    ("orders", ORDER_HEADER, _order_row(channel="we\x00chat"), "channel"),
+    ("orders", ORDER_HEADER, _order_row(quantity=BIG), "quantity"),
+]
+
+MODELS = {"reps": Rep, "customers": Customer, "products": Product, "orders": Order}
+
+
+@pytest.mark.parametrize(("kind", "header", "bad", "column"), CASES,
+                         ids=[f"{c[0]}-{c[3]}-{i}" for i, c in enumerate(CASES)])
+def test_bad_value_is_a_named_error_and_nothing_is_written(ctx_a, tmp_path, kind, header,
+                                                          bad, column):
+    load_master_data(ctx_a, tmp_path)
+    model = MODELS[kind]
+    before = ctx_a.session.scalar(select(func.count()).select_from(model))
+    ctx_a.session.rollback()
+    path = write_csv(tmp_path / f"{kind}.csv", header, [[bad.get(h, "") for h in header]])
+    result = import_csv(ctx_a, kind, path)
+    assert not result.committed
+    assert [(e.line, e.column) for e in result.errors] == [(2, column)], \
+        [e.as_dict() for e in result.errors]
+    ctx_a.session.rollback()
+    assert ctx_a.session.scalar(select(func.count()).select_from(model)) == before

@@ -231,6 +231,27 @@ class RepSchema(BrandScopedSchema):
     sponsor_ref = fields.String(validate=validate.Length(max=64))
     capacity = fields.Integer(validate=validate.Range(min=0, max=1_000_000))
 
+    @validates_schema
+    def _dates_in_order(self, data: dict[str, Any], **kw: Any) -> None:
+        errors = rep_date_errors(data)
+        if errors:
+            raise ValidationError(errors)
+
+
+#: Pairs of rep dates where the second may not come before the first.
+REP_DATE_PAIRS = (("certificate_valid_from", "certificate_valid_until"),
+                  ("joined_on", "left_on"))
+
+
+def rep_date_errors(values: Mapping[str, Any]) -> dict[str, list[str]]:
+    """``{field: [reason]}`` for rep dates out of order (a certificate valid until a day
+    before it is valid from, a rep leaving before joining)."""
+    return {late: [_("Must not be before %(field)s (%(date)s).", field=early,
+                     date=values[early].isoformat())]
+            for early, late in REP_DATE_PAIRS
+            if values.get(early) is not None and values.get(late) is not None
+            and values[late] < values[early]}
+
 
 class CustomerSchema(BrandScopedSchema):
     customer_ref = _ref()

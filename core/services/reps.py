@@ -14,7 +14,7 @@ from core.errors import DomainError, RuleViolation, ValidationFailed
 from core.events import RepStatusChanged
 from core.i18n import _
 from core.models import Rep, RepStatus, RepStatusChange
-from core.schemas import RepSchema, load_or_raise
+from core.schemas import REP_DATE_PAIRS, RepSchema, load_or_raise, rep_date_errors
 from core.services.scoping import get_by_ref, ref_map
 
 ALLOWED_TRANSITIONS: dict[RepStatus, set[RepStatus]] = {
@@ -103,6 +103,10 @@ def update_rep(ctx: Ctx, rep_ref: str, data: Mapping[str, Any]) -> Rep:
         values.pop(key, None)
     with ctx.write() as session:
         rep = get_by_ref(ctx, Rep, rep_ref)
+        merged = {k: values.get(k, getattr(rep, k)) for pair in REP_DATE_PAIRS for k in pair}
+        errors = rep_date_errors(merged)
+        if errors:
+            raise ValidationFailed(errors)
         for key, value in values.items():
             setattr(rep, key, value)
         if "phone" in values:

@@ -13,15 +13,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, redirect, request, session, url_for
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.const import AUTH_DB
+from flask_login import logout_user, user_logged_in
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import scoped_session
 
 from core.i18n import LOCALES_DIR
 from core.runtime import Runtime, start
+from core.users.login_limits import retry_after
 from core.users.passwords import fab_password_validator
+from core.users.sessions import SESSION_LOGIN_AT, is_revoked, stamp_login
 from core.web import roles
 
 ENV_SECURE_COOKIES = "DIRECTCRM_SECURE_COOKIES"
@@ -61,14 +64,13 @@ def default_config(rt: Runtime) -> dict[str, Any]:
         "FAB_API_SWAGGER_UI": False,
         "FAB_API_MAX_PAGE_SIZE": 100,
         "FAB_BASE_TEMPLATE": "crm/layout.html",
-        # Login rate limit (FAB's is off by default); the JWT login shares it.
-        "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": "memory://",
+        # Login limits live in the database (core.users.login_limits), shared by every
+        # worker; FAB's in-process limiter is off.
+        "RATELIMIT_ENABLED": False,
         # The one password policy (core.users.passwords) on FAB's password forms too.
         "FAB_PASSWORD_COMPLEXITY_ENABLED": True,
         "FAB_PASSWORD_COMPLEXITY_VALIDATOR": fab_password_validator,
-        "AUTH_RATE_LIMITED": True,
-        "AUTH_RATE_LIMIT": "10 per minute",
+        "AUTH_RATE_LIMITED": False,
         # Cookies: HttpOnly, SameSite=Lax, Secure behind HTTPS (set the env variable).
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -98,6 +100,9 @@ SECURITY_HEADERS = {
 }
 
 
+LOGIN_PATHS = ("/login/", "/api/v1/security/login")
+
+
 def create_app(runtime: Runtime | None = None, config: Mapping[str, Any] | None = None
                ) -> Flask:
     """Build the web app on ``runtime`` (default: ``core.runtime.start()``)."""
@@ -117,6 +122,35 @@ def create_app(runtime: Runtime | None = None, config: Mapping[str, Any] | None 
     fab_session = scoped_session(rt.sessionmaker)
     appbuilder = AppBuilder(indexview=CrmIndexView, security_manager_class=CrmSecurityManager,
                             base_template="crm/layout.html")
+
+    @user_logged_in.connect_via(app)
+    def _stamp(_sender: Any, user: Any) -> None:
+        stamp_login(session)
+
+    @app.before_request
+    def _end_revoked_session() -> Any:
+        # A session cookie saved before a logout or a password change no longer works.
+        user_id = session.get("_user_id")
+        if user_id is None or request.path.startswith("/api/"):
+            return None
+        if is_revoked(fab_session(), int(user_id), session.get(SESSION_LOGIN_AT)):
+            logout_user()
+            session.clear()
+            return redirect(url_for("CrmAuthDBView.login"))
+        return None
+
+    @app.before_request
+    def _login_limits() -> Any:
+        if request.method != "POST" or request.path not in LOGIN_PATHS:
+            return None
+        body = request.get_json(silent=True) if request.is_json else request.form
+        username = body.get("username") if isinstance(body, Mapping) else None
+        wait = retry_after(fab_session(), str(username) if username else None,
+                           request.remote_addr)
+        fab_session.remove()
+        if wait is None:
+            return None
+        return errors.too_many_attempts(wait)
 
     @app.after_request
     def _security_headers(response: Any) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, abort, jsonify, render_template, request
+from flask import Flask, abort, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from core.i18n import gettext_core as _
@@ -35,3 +35,18 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(404, handle)
     app.register_error_handler(403, handle)
     app.register_error_handler(400, handle)
+
+
+def too_many_attempts(wait_seconds: int) -> Any:
+    """429 for a login over its limit: JSON under ``/api``, the login page's look
+    otherwise, with ``Retry-After``."""
+    message = _("Too many failed logins. Try again in %(n)s seconds.", n=wait_seconds)
+    if request.path.startswith("/api/"):
+        response = jsonify(message=message, error="too_many_attempts")
+    else:
+        response = current_app.make_response(render_template(
+            "crm/error.html", code=429, message=_("Too many attempts"), hint=message,
+            title=_("Too many attempts"), appbuilder=current_app.appbuilder))
+    response.status_code = 429
+    response.headers["Retry-After"] = str(wait_seconds)
+    return response

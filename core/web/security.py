@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.security.views import AuthDBView
+
+from core.users.login_limits import record_attempt
+from core.users.sessions import is_revoked, revoke_sessions
 
 
 class CrmAuthDBView(AuthDBView):
@@ -28,18 +32,30 @@ class CrmSecurityManager(SecurityManager):
 
     authdbview = CrmAuthDBView
 
-    def register_views(self) -> None:
-        super().register_views()
-        # FAB limits only the form login; the JWT login gets the same limit here.
-        if self.is_auth_limited:
-            for name, blueprint in current_app.blueprints.items():
-                if name.lower() == "securityapi":
-                    self.limiter.limit(self.auth_rate_limit, methods=["POST"])(blueprint)
-
     def create_jwt_manager(self, app: Any) -> Any:
         """FAB's JWT manager, answering 401 (not flask-jwt-extended's 422) for a token
         that is malformed or whose signature does not verify."""
         manager = super().create_jwt_manager(app)
+
+        @manager.additional_claims_loader
+        def _issued_at(_identity: Any) -> dict[str, float]:
+            # The standard iat has whole seconds; a revocation must not depend on which
+            # side of a second boundary a login right after a logout falls.
+            return {"crm_iat": time.time()}
+
+        @manager.token_in_blocklist_loader
+        def _revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
+            return is_revoked(self.session(), int(payload["sub"]), payload.get("crm_iat"))
+
+        @manager.revoked_token_loader
+        def _revoked_answer(_header: dict[str, Any], _payload: dict[str, Any]) -> Any:
+            from flask import jsonify
+
+            from core.i18n import gettext_core as _
+
+            return jsonify(message=_("The access token was revoked (logout or new "
+                                     "password); log in again."),
+                           error="revoked_token"), 401
 
         @manager.invalid_token_loader
         def _invalid(reason: str) -> Any:
@@ -52,9 +68,22 @@ class CrmSecurityManager(SecurityManager):
 
         return manager
 
+    def reset_password(self, userid: int, password: str) -> None:
+        """A new password ends every session and token of the user."""
+        super().reset_password(userid, password)
+        revoke_sessions(self.session(), userid)
+
+    def on_user_logout(self, user: Any) -> None:
+        """Logging out ends every session and token of the user, not only this cookie."""
+        super().on_user_logout(user)
+        revoke_sessions(self.session(), user.id)
+
     def auth_user_db(self, username: str, password: str) -> Any:
         user = super().auth_user_db(username, password)
-        _audit_login(self.session(), username, user is not None and user is not False)
+        success = user is not None and user is not False
+        _audit_login(self.session(), username, success)
+        record_attempt(self.session(), username or "", request.remote_addr if request else None,
+                       success)
         return user
 
 

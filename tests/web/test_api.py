@@ -148,13 +148,35 @@ def test_openapi_is_served(app: Flask, token: Headers) -> None:
 def test_api_login_is_rate_limited(app: Flask) -> None:
     client = app.test_client()
     codes = [client.post("/api/v1/security/login", json={
-        "username": "boss_a", "password": "wrong", "provider": "db"}).status_code
-        for _ in range(11)]
-    # The limit is 10 per minute: ten refusals (401), then 429.
+        "username": f"guess{i}", "password": "wrong", "provider": "db"}).status_code
+        for i in range(11)]
+    # The limit is 10 failures a minute per address: ten refusals (401), then 429 in JSON
+    # with Retry-After, even for the right password.
     assert codes[:10] == [401] * 10 and codes[10] == 429
     r = client.post("/api/v1/security/login", json={
         "username": "boss_a", "password": PASSWORD, "provider": "db"})
-    assert r.status_code == 429
+    assert r.status_code == 429 and r.json["error"] == "too_many_attempts"
+    assert 1 <= int(r.headers["Retry-After"]) <= 61
+    # The form login of the same address shares the counter.
+    r = client.post("/login/", data={"username": "rep1", "password": PASSWORD})
+    assert r.status_code == 429 and "Retry-After" in r.headers
+
+
+def test_an_account_is_locked_after_failures_from_many_addresses(app: Flask) -> None:
+    for i in range(10):
+        r = app.test_client().post("/api/v1/security/login", json={
+            "username": "rep1", "password": "wrong", "provider": "db"},
+            environ_base={"REMOTE_ADDR": f"10.0.0.{i}"})
+        assert r.status_code == 401
+    r = app.test_client().post("/api/v1/security/login", json={
+        "username": "rep1", "password": PASSWORD, "provider": "db"},
+        environ_base={"REMOTE_ADDR": "10.0.1.1"})
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 60  # 15-minute lock
+    # Other accounts from a fresh address are not affected.
+    r = app.test_client().post("/api/v1/security/login", json={
+        "username": "boss_a", "password": PASSWORD, "provider": "db"},
+        environ_base={"REMOTE_ADDR": "10.0.2.2"})
+    assert r.status_code == 200
 
 
 def test_tasks_and_interactions(app: Flask, token: Headers, seeded: Seeded) -> None:

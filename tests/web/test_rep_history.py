@@ -60,3 +60,19 @@ def test_a_rep_reads_only_their_own_profile(app: Flask, token: Headers) -> None:
     assert client.get("/api/v1/reps/R2/history", headers=rep1).status_code == 404
     listed = client.get("/api/v1/reps/", headers=rep1).json
     assert [r["rep_ref"] for r in listed["result"]] == ["R1"]
+
+
+def test_certificate_and_membership_dates_must_be_in_order(ctx_a: Ctx, seeded: Seeded) -> None:
+    from core.services.reps import create_rep, update_rep
+
+    with pytest.raises(ValidationFailed) as refused:
+        create_rep(ctx_a, {"rep_ref": "R9", "name": "赵六", "certificate_no": "C-9",
+                           "certificate_valid_from": "2026-06-01",
+                           "certificate_valid_until": "2026-05-31"})
+    assert refused.value.errors == {"certificate_valid_until": [
+        "Must not be before certificate_valid_from (2026-06-01)."]}
+    update_rep(ctx_a, "R1", {"certificate_valid_from": "2026-01-01",
+                             "certificate_valid_until": "2027-12-31"})
+    with pytest.raises(ValidationFailed) as refused:  # one side changed alone
+        update_rep(ctx_a, "R1", {"certificate_valid_until": "2025-12-31"})
+    assert list(refused.value.errors) == ["certificate_valid_until"]

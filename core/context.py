@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -114,6 +114,11 @@ class Ctx:
                                 fields=", ".join(fields)), code="duplicate") from exc
         finally:
             self.session.info["user"], self.session.info["brand_id"] = previous
+
+    def at(self, moment: dt.datetime) -> Ctx:
+        """This context with its clock stopped at ``moment`` (same session, brand and
+        user): a decision about an event is taken at the event's own time."""
+        return replace(self, clock=lambda: moment)
 
     def for_brand(self, brand: Brand) -> Ctx:
         """A context like this one, acting for another brand (super admin, CLI loops)."""

@@ -139,6 +139,10 @@ def on_orders_paid(ctx: Ctx, orders: Sequence[OrderPaid]) -> None:
     customer_ids = sorted({o.customer_id for o in orders})
     current = ledger.ensure_accounts(ctx, customer_ids)
     multiplier = tiers.multipliers(ctx, current)
+    # An order paid before the current tier window (imported history) earns with the tier
+    # its customer had then, not today's.
+    start = tiers.window_start(ctx)
+    historical = tiers.multipliers_at(ctx, [o for o in orders if o.paid_at < start])
     rows = []
     now, brand_id, user, tz = ctx.now(), ctx.brand_id, ctx.user, ctx.tz
     expiries: dict[dt.date, dt.datetime | None] = {}  # one computation per local day
@@ -146,7 +150,8 @@ def on_orders_paid(ctx: Ctx, orders: Sequence[OrderPaid]) -> None:
         net = o.amount - o.points_amount
         if net <= 0:
             continue
-        points = settings.round_points(net * settings.earn_rate * multiplier[o.customer_id])
+        rate = historical.get(o.order_id, multiplier[o.customer_id])
+        points = settings.round_points(net * settings.earn_rate * rate)
         if points <= 0:
             continue
         day = o.paid_at.astimezone(tz).date()
@@ -162,7 +167,6 @@ def on_orders_paid(ctx: Ctx, orders: Sequence[OrderPaid]) -> None:
     # Only an order paid inside the rolling tier window moves a customer's tier metric
     # (an import of years of history mostly brings older ones); the nightly tier job
     # re-places everyone as the window slides.
-    start = tiers.window_start(ctx)
     moved = sorted({o.customer_id for o in orders if start <= o.paid_at <= now})
     tiers.evaluate(ctx, moved, allow_downgrade=False, reason="paid_order", known=current)
 
@@ -191,8 +195,9 @@ def payment_problems(ctx: Ctx, payment: PaymentDraft) -> list[Problem]:
 def _redeem_for_orders(ctx: Ctx, settings: ProgrammeSettings, orders: Sequence[OrderPaid]
                        ) -> None:
     ledger.lock_accounts(ctx, {o.customer_id for o in orders})
-    ledger.expire_due(ctx, {o.customer_id for o in orders})
-    for o in orders:
+    for o in sorted(orders, key=lambda o: o.paid_at):
+        at_payment = ctx.at(o.paid_at)  # the points spendable when the order was paid
+        ledger.expire_due(at_payment, [o.customer_id])
         points = settings.points_for_money(o.points_amount)
         if points < settings.min_redemption:
             raise ValidationFailed({"payments": [_(
@@ -200,7 +205,8 @@ def _redeem_for_orders(ctx: Ctx, settings: ProgrammeSettings, orders: Sequence[O
                 "redemption of %(minimum)s.", amount=o.points_amount, points=points,
                 minimum=settings.min_redemption)]})
         try:
-            ledger.debit(ctx, customer_id=o.customer_id, points=points, kind=EntryKind.REDEEM,
+            ledger.debit(at_payment, customer_id=o.customer_id, points=points,
+                         kind=EntryKind.REDEEM,
                          source_kind=SourceKind.ORDER, source_ref=o.order_ref,
                          effective_at=o.paid_at, order_id=o.order_id,
                          base_amount=o.points_amount)
@@ -305,11 +311,14 @@ def on_orders_refunded(ctx: Ctx, refunds: Sequence[OrderRefunded]) -> None:
         return
     customers = {r.customer_id for r in refunds}
     ledger.lock_accounts(ctx, customers)
-    ledger.expire_due(ctx, customers)
     for r in sorted(refunds, key=lambda r: (r.refunded_at, r.return_id)):
+        # The ledger as it was at the refund's time: a refund dated 1997 takes back points
+        # that expire in 1998, whenever it is imported.
+        at_refund = ctx.at(r.refunded_at)
+        ledger.expire_due(at_refund, [r.customer_id])
         op = _order_points(ctx, [r.order_id])[r.order_id]
         op.customer_id = r.customer_id  # after a merge, the survivor holds the points
-        _settle(ctx, op, (r.refunded_total or r.amount, r.order_amount),
+        _settle(at_refund, op, (r.refunded_total or r.amount, r.order_amount),
                 take_kind=SourceKind.REFUND, give_kind=SourceKind.REFUND_POINTS,
                 ref=r.return_ref, order_id=r.order_id, at=r.refunded_at)
 

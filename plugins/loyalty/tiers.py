@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, insert, select, update
 
-from core.api import Ctx, normalise_locale
+from core.api import Ctx, OrderPaid, normalise_locale
 from plugins.loyalty.ledger import chunks, ensure_accounts
 from plugins.loyalty.models import (
     EntryKind,
@@ -177,6 +177,48 @@ def evaluate(ctx: Ctx, customer_ids: Iterable[int] | None = None, *,
     if changes:
         ctx.hooks.crm_loyalty_tier_changed(ctx=ctx, changes=changes)
     return changes
+
+
+def _window_start_at(ctx: Ctx, moment: dt.datetime, months: int) -> dt.datetime:
+    start = add_months(moment.astimezone(ctx.tz).date(), -months)
+    return dt.datetime.combine(start, dt.time(0), ctx.tz).astimezone(dt.UTC)
+
+
+def multipliers_at(ctx: Ctx, orders: Sequence[OrderPaid]) -> dict[int, Decimal]:
+    """``{order_id: multiplier}`` of the tier each customer had reached when the order was
+    paid: the rolling metric over the window before the order (the ledger's entries, plus
+    earlier orders of the same batch), placed without retention rules. For orders paid
+    before the current window (imported history); later ones use the stored tier."""
+    tiers = list_tiers(ctx)
+    if not tiers or not orders:
+        return {}
+    settings = programme(ctx)
+    months = settings.tier_window_months
+    by_points = settings.tier_basis == TierBasis.POINTS
+    column = LoyaltyEntry.points if by_points else LoyaltyEntry.base_amount
+    first = min(_window_start_at(ctx, o.paid_at, months) for o in orders)
+    last = max(o.paid_at for o in orders)
+    history: dict[int, list[tuple[dt.datetime, Decimal]]] = {}
+    for chunk in chunks(sorted({o.customer_id for o in orders})):
+        for cid, at, value in ctx.session.execute(
+                select(LoyaltyEntry.customer_id, LoyaltyEntry.effective_at, column)
+                .where(LoyaltyEntry.brand_id == ctx.brand_id,
+                       LoyaltyEntry.customer_id.in_(chunk),
+                       LoyaltyEntry.source_kind.in_(SPEND_SOURCES),
+                       LoyaltyEntry.kind.in_((EntryKind.EARN.value, EntryKind.REVERSE.value)),
+                       LoyaltyEntry.effective_at >= first, LoyaltyEntry.effective_at < last)):
+            history.setdefault(cid, []).append((at, Decimal(str(value or 0))))
+    if not by_points:  # the batch's own earlier orders count as spend before later ones
+        for o in orders:
+            history.setdefault(o.customer_id, []).append((o.paid_at,
+                                                          o.amount - o.points_amount))
+    out = {}
+    for o in orders:
+        start = _window_start_at(ctx, o.paid_at, months)
+        metric = sum((v for at, v in history.get(o.customer_id, []) if start <= at < o.paid_at),
+                     Decimal("0"))
+        out[o.order_id] = _target(tiers, None, metric, allow_downgrade=False).multiplier
+    return out
 
 
 def multipliers(ctx: Ctx, tier_ids: dict[int, int | None]) -> dict[int, Decimal]:

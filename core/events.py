@@ -36,6 +36,34 @@ class OrderPaid:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderDraftLine:
+    """One line of an order about to be recorded."""
+
+    product_id: int
+    sku: str
+    quantity: int
+    unit_price: Decimal
+    list_price: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDraft:
+    """An order about to be recorded (``crm_validate_orders``): validated input with the
+    customer and rep resolved (a merged customer's ref resolves to the survivor)."""
+
+    order_ref: str
+    customer_id: int
+    rep_id: int | None
+    ordered_at: dt.datetime
+    channel: str | None
+    region: str | None
+    status: str
+    total_amount: Decimal
+    lines: tuple[OrderDraftLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class PaymentLine:
     """One payment of an order: its method (``cash``, ``points``...) and amount."""
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         CustomerEvent,
         HandoverMove,
         OrderCancelled,
+        OrderDraft,
         OrderPaid,
         OrderRefunded,
         PayItem,
@@ -58,7 +59,7 @@ COMBINE: dict[str, str] = {
                      "crm_order_paid", "crm_order_cancelled", "crm_order_refunded",
                      "crm_customer_segment_changed", "crm_rep_offboarded",
                      "crm_rep_status_changed", "crm_loyalty_tier_changed"), _EVENT),
-    **dict.fromkeys(("crm_validate_order", "crm_validate_payments", "crm_validate_products",
+    **dict.fromkeys(("crm_validate_orders", "crm_validate_payments", "crm_validate_products",
                      "crm_validate_rep_status"), _ALL_PROBLEMS),
     "crm_can_contact": "any refusal refuses: the refusals of every module are merged",
     **dict.fromkeys(("crm_cli_commands", "crm_payment_methods", "crm_settings",
@@ -203,14 +204,16 @@ def crm_rep_status_changed(ctx: Ctx, changes: Sequence[RepStatusChanged]) -> Non
 
 
 @hookspec
-def crm_validate_order(ctx: Ctx, order: dict[str, Any]) -> list[Problem] | None:
-    """Check an order before it is saved (compliance: certified rep, territory, price).
+def crm_validate_orders(ctx: Ctx, orders: Sequence[OrderDraft]) -> list[Problem] | None:
+    """Check orders before they are recorded (compliance: certified rep, territory, price).
+
+    Called with a batch: one order from a form or the API, a chunk of a file from the
+    import, so a module is asked once per chunk rather than once per order.
 
     :param ctx: the acting brand and user.
-    :param order: the validated order draft: ``order_ref``, ``customer_id``, ``rep_id``,
-        ``ordered_at``, ``channel``, ``region``, ``status`` and ``lines`` (each with
-        ``product_id``, ``sku``, ``quantity``, ``unit_price``, ``list_price``).
-    :return: problems found; a blocking one refuses the order, others are warnings.
+    :param orders: the drafts (:class:`~core.events.OrderDraft`).
+    :return: problems; ``field`` is ``<index in the batch>.<field>`` (``0.rep_ref``,
+        ``2.lines.0.unit_price``); a blocking one refuses its order, others are warnings.
     """
 
 

@@ -195,6 +195,10 @@ class Kind:
     def begin(self) -> None:
         """Load what every unit needs (the brand's ref → id maps)."""
 
+    def check_batch(self, units: Sequence[Unit]) -> None:
+        """After ``check`` of a chunk's units: decisions asked once for the chunk (the
+        modules' batch hooks). May add errors to units."""
+
     def lookup(self, units: Sequence[Unit]) -> None:
         """Batch database lookups for these units (existing refs...)."""
 

@@ -10,13 +10,14 @@ from typing import Any, NamedTuple
 from sqlalchemy import select
 
 from core.bulk import chunks, insert_many, insert_returning_ids
-from core.events import OrderCancelled, OrderPaid
+from core.events import OrderCancelled, OrderDraft, OrderPaid
 from core.i18n import _
 from core.importing.base import Kind, Unit, enabled_implementers
 from core.leads.conversion import convert_leads
 from core.models import Customer, Order, OrderLine, OrderStatus, Payment, Product, Rep
 from core.schemas import OrderLineRowSchema
 from core.services.lifecycle import refresh_stages
+from core.services.orders import order_draft, order_problems
 
 IMPORT_PAYMENT_METHOD = "import"
 # Fields every line of one order must repeat identically.
@@ -33,6 +34,19 @@ class OrderPayload(NamedTuple):
     status: str
     total: Decimal
     lines: tuple[tuple[int, int, Decimal, Decimal], ...]  # product_id, qty, price, amount
+
+
+def _problem_cell(unit: Unit, field: str | None) -> tuple[Any, str]:
+    """The row and column a decision's ``field`` points at: ``lines.2.unit_price`` is the
+    third line's cell; an order field is on the first row; anything else, the order_ref."""
+    rows = unit.valid_rows()
+    parts = (field or "").split(".")
+    if len(parts) == 3 and parts[0] == "lines" and parts[1].isdigit() \
+            and int(parts[1]) < len(rows):
+        return rows[int(parts[1])], parts[2]
+    columns = rows[0].values or {}
+    return rows[0], (field if field and (field in columns or field in ORDER_FIELDS)
+                     else "order_ref")
 
 
 class OrdersKind(Kind):
@@ -55,7 +69,8 @@ class OrdersKind(Kind):
             sku: (pid, price) for sku, pid, price in ctx.session.execute(
                 select(Product.sku, Product.id, Product.list_price)
                 .where(Product.brand_id == ctx.brand_id))}
-        self.validate_hook = enabled_implementers(ctx, "crm_validate_order")
+        self.validate_hook = enabled_implementers(ctx, "crm_validate_orders")
+        self.drafts: dict[int, OrderDraft] = {}
         self.existing: set[str] = set()
 
     def lookup(self, units: Sequence[Unit]) -> None:
@@ -116,31 +131,30 @@ class OrdersKind(Kind):
         if unit.errors or customer is None:
             return
         total = sum((v["unit_price"] * v["quantity"] for v, _p in lines), Decimal("0.00"))
-        if self.validate_hook:
-            self._ask_modules(unit, head, customer[0], rep_id, lines, total)
-            if unit.errors:
-                return
         unit.payload = OrderPayload(
             order_ref=head["order_ref"], customer_id=customer[0], rep_id=rep_id,
             ordered_at=head["ordered_at"], channel=head.get("channel"),
             region=head.get("region"), status=head["status"], total=total,
             lines=tuple((p[0], v["quantity"], v["unit_price"], v["unit_price"] * v["quantity"])
                         for v, p in lines))
+        if self.validate_hook:
+            self.drafts[id(unit)] = order_draft(head, customer[0], rep_id,
+                                                [(v, p[0], p[1]) for v, p in lines])
 
-    def _ask_modules(self, unit: Unit, head: dict[str, Any], customer_id: int,
-                     rep_id: int | None, lines: list[tuple[dict[str, Any], Any]],
-                     total: Decimal) -> None:
-        """The ``crm_validate_order`` decision, as for a live order; blocking = bad row."""
-        draft = {**head, "customer_id": customer_id, "rep_id": rep_id, "total_amount": total,
-                 "lines": [{"sku": v["sku"], "quantity": v["quantity"],
-                            "unit_price": v["unit_price"], "product_id": p[0],
-                            "list_price": p[1], "amount": v["unit_price"] * v["quantity"]}
-                           for v, p in lines]}
-        for problems in self.ctx.hooks.crm_validate_order(ctx=self.ctx, order=draft):
-            for p in problems or []:
-                if p.blocking:
-                    column = p.field if p.field in head else "order_ref"
-                    unit.error(unit.rows[0], column, f"[{p.code}] {p.message}")
+    def check_batch(self, units: Sequence[Unit]) -> None:
+        """The ``crm_validate_orders`` decision, once for the chunk's orders as for a live
+        order; a blocking problem makes the order a bad unit (on its first row)."""
+        asked = [u for u in units if id(u) in self.drafts]
+        if asked:
+            found = order_problems(self.ctx, [self.drafts[id(u)] for u in asked])
+            for i, unit in enumerate(asked):
+                for p in found.get(i, []):
+                    if p.blocking:
+                        row, column = _problem_cell(unit, p.field)
+                        unit.error(row, column, f"[{p.code}] {p.message}")
+                if unit.errors:
+                    unit.payload = None
+        self.drafts.clear()
 
     def write(self, payloads: Sequence[OrderPayload]) -> None:
         ctx = self.ctx

@@ -143,6 +143,8 @@ def _pass_one(kind: Kind, source: CsvSource, spool: IO[bytes], rejects: RejectsW
         payloads: list[Any] = []
         for unit in units:
             kind.check(unit)
+        kind.check_batch([u for u in units if u.payload is not None and not u.errors])
+        for unit in units:
             if unit.errors:
                 result.rejected += len(unit.rows)
                 result.errors.extend(sorted(unit.errors, key=lambda e: e.line))

@@ -15,8 +15,16 @@ from typing import Any
 from sqlalchemy import func, select
 
 from core.context import Ctx
-from core.errors import DomainError, NotFound, RuleViolation, ValidationFailed
-from core.events import OrderCancelled, OrderPaid, OrderRefunded, Problem, RefundedLine
+from core.errors import DomainError, NotFound, ValidationFailed
+from core.events import (
+    OrderCancelled,
+    OrderDraft,
+    OrderDraftLine,
+    OrderPaid,
+    OrderRefunded,
+    Problem,
+    RefundedLine,
+)
 from core.i18n import _
 from core.leads.conversion import convert_leads
 from core.models import (
@@ -30,6 +38,7 @@ from core.models import (
     ReturnLine,
 )
 from core.schemas import OrderSchema, ReturnSchema, load_or_raise
+from core.services.decisions import problems_by_item, refuse_if_blocking
 from core.services.lifecycle import refresh_stages
 from core.services.payments import validate_payments
 from core.services.scoping import get_by_ref, own_rep_only, ref_map, resolve_customer
@@ -37,14 +46,26 @@ from core.services.scoping import get_by_ref, own_rep_only, ref_map, resolve_cus
 POINTS_METHOD = "points"
 
 
-def check_order(ctx: Ctx, draft: dict[str, Any]) -> list[Problem]:
-    """Ask every enabled module about an order draft; raise on a blocking problem."""
-    problems = [p for ps in ctx.hooks.crm_validate_order(ctx=ctx, order=draft) if ps
-                for p in ps]
-    blocking = [p for p in problems if p.blocking]
-    if blocking:
-        raise RuleViolation(blocking[0].code, "; ".join(p.message for p in blocking))
-    return problems
+def order_problems(ctx: Ctx, drafts: Sequence[OrderDraft]) -> dict[int, list[Problem]]:
+    """``{index in drafts: problems}`` from the enabled modules (``crm_validate_orders``):
+    the one decision about orders, for a live order (a batch of one) and an import chunk."""
+    return problems_by_item(ctx.hooks.crm_validate_orders(ctx=ctx, orders=list(drafts)))
+
+
+def order_draft(values: Mapping[str, Any], customer_id: int, rep_id: int | None,
+                lines: Sequence[tuple[Mapping[str, Any], int, Decimal]]) -> OrderDraft:
+    """The decision payload of an order from its validated values and resolved ids;
+    ``lines`` are ``(line values, product_id, list_price)``."""
+    draft_lines = tuple(OrderDraftLine(
+        product_id=pid, sku=v["sku"], quantity=v["quantity"], unit_price=v["unit_price"],
+        list_price=list_price, amount=v["unit_price"] * v["quantity"])
+        for v, pid, list_price in lines)
+    return OrderDraft(order_ref=values["order_ref"], customer_id=customer_id, rep_id=rep_id,
+                      ordered_at=values["ordered_at"], channel=values.get("channel"),
+                      region=values.get("region"), status=values.get("status") or "paid",
+                      total_amount=sum((line.amount for line in draft_lines),
+                                       Decimal("0.00")),
+                      lines=draft_lines)
 
 
 def create_order(ctx: Ctx, data: Mapping[str, Any]) -> Order:
@@ -69,22 +90,19 @@ def create_order(ctx: Ctx, data: Mapping[str, Any]) -> Order:
         if missing:
             raise ValidationFailed({f"lines.{i}.sku": [_("Unknown sku %(sku)s.",
                                    sku=values["lines"][i]["sku"])] for i in missing})
-        lines = [{**line, "product_id": products[line["sku"]].id,
-                  "list_price": products[line["sku"]].list_price,
-                  "amount": line["unit_price"] * line["quantity"]} for line in values["lines"]]
-        total = sum((line["amount"] for line in lines), Decimal("0.00"))
-        draft = {**values, "customer_id": customer.id, "rep_id": rep.id if rep else None,
-                 "lines": lines, "total_amount": total}
-        check_order(ctx, draft)
-        order = Order(brand_id=ctx.brand_id, order_ref=values["order_ref"],
-                      customer_id=customer.id, rep_id=rep.id if rep else None,
-                      ordered_at=values["ordered_at"], channel=values.get("channel"),
-                      region=values.get("region"), status=OrderStatus.PENDING,
-                      total_amount=total, created_at=ctx.now())
+        draft = order_draft(values, customer.id, rep.id if rep else None,
+                            [(line, products[line["sku"]].id, products[line["sku"]].list_price)
+                             for line in values["lines"]])
+        refuse_if_blocking(order_problems(ctx, [draft]).get(0, []))
+        order = Order(brand_id=ctx.brand_id, order_ref=draft.order_ref,
+                      customer_id=customer.id, rep_id=draft.rep_id,
+                      ordered_at=draft.ordered_at, channel=draft.channel, region=draft.region,
+                      status=OrderStatus.PENDING, total_amount=draft.total_amount,
+                      created_at=ctx.now())
         order.lines = [OrderLine(brand_id=ctx.brand_id, line_no=i + 1,
-                                 product_id=line["product_id"], quantity=line["quantity"],
-                                 unit_price=line["unit_price"], amount=line["amount"])
-                       for i, line in enumerate(lines)]
+                                 product_id=line.product_id, quantity=line.quantity,
+                                 unit_price=line.unit_price, amount=line.amount)
+                       for i, line in enumerate(draft.lines)]
         session.add(order)
         session.flush()
         status = OrderStatus(values["status"])

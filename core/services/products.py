@@ -3,33 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from core.context import Ctx
-from core.errors import DomainError, RuleViolation
+from core.errors import DomainError
 from core.events import Problem, ProductDraft
 from core.i18n import _
 from core.models import Product
 from core.schemas import ProductSchema, load_or_raise
+from core.services.decisions import problems_by_item, refuse_if_blocking
 from core.services.scoping import ref_map
 
 
 def product_problems(ctx: Ctx, drafts: Sequence[ProductDraft]) -> dict[int, list[Problem]]:
     """``{index in drafts: problems}`` from the enabled modules (``crm_validate_products``);
     the one check of products for forms, the API and the import."""
-    out: dict[int, list[Problem]] = {}
-    for problems in ctx.hooks.crm_validate_products(ctx=ctx, products=list(drafts)):
-        for problem in problems or ():
-            index, _sep, field = (problem.field or "0").partition(".")
-            out.setdefault(int(index), []).append(replace(problem, field=field or None))
-    return out
+    return problems_by_item(ctx.hooks.crm_validate_products(ctx=ctx, products=list(drafts)))
 
 
 def _refuse_blocking(ctx: Ctx, draft: ProductDraft) -> None:
-    blocking = [p for p in product_problems(ctx, [draft]).get(0, []) if p.blocking]
-    if blocking:
-        raise RuleViolation(blocking[0].code, "; ".join(p.message for p in blocking))
+    refuse_if_blocking(product_problems(ctx, [draft]).get(0, []))
 
 
 def _draft(values: Mapping[str, Any], product: Product | None = None) -> ProductDraft:

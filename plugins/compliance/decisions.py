@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Row, select
 
-from core.api import Ctx, Problem, ProductDraft, Rep, _
+from core.api import Ctx, OrderDraft, Problem, ProductDraft, Rep, _
 from plugins.compliance.checks.base import local_date
 from plugins.compliance.checks.reps import certificate_valid, ineligibility_reasons
 from plugins.compliance.rules import rule_in_force, rule_mode
@@ -63,12 +64,19 @@ def _rep_facts(ctx: Ctx, rep_id: int) -> Row[Any] | None:
     return facts[rep_id]
 
 
-def validate_order(ctx: Ctx, order: dict[str, Any]) -> list[Problem]:
-    """DS3 (certificate valid on the order date), DS4 (territory), DS6 (marked price)."""
-    ordered_at = order.get("ordered_at") or ctx.now()
-    day = local_date(ctx, ordered_at)
+def validate_orders(ctx: Ctx, orders: Sequence[OrderDraft]) -> list[Problem]:
+    """DS3 (certificate valid on the order date), DS4 (territory), DS6 (marked price), for
+    a batch of orders (fields prefixed with the order's index in the batch)."""
     problems: list[Problem] = []
-    rep = _rep_facts(ctx, order["rep_id"]) if order.get("rep_id") else None
+    for i, order in enumerate(orders):
+        problems += [replace(p, field=f"{i}.{p.field}") for p in _order_problems(ctx, order)]
+    return problems
+
+
+def _order_problems(ctx: Ctx, order: OrderDraft) -> list[Problem]:
+    day = local_date(ctx, order.ordered_at)
+    problems: list[Problem] = []
+    rep = _rep_facts(ctx, order.rep_id) if order.rep_id else None
     if rep is not None:
         rule = rule_in_force(ctx, "DS3", day)
         if rule is not None and not certificate_valid(
@@ -80,24 +88,24 @@ def validate_order(ctx: Ctx, order: dict[str, Any]) -> list[Problem]:
                           "%(title)s).", ref=rep.rep_ref, date=day.isoformat(), rule="DS3",
                           title=_(rule.title))))
         rule = rule_in_force(ctx, "DS4", day)
-        region = order.get("region")
-        if rule is not None and region and rep.province and region != rep.province:
+        if rule is not None and order.region and rep.province \
+                and order.region != rep.province:
             problems.append(Problem(
                 code="DS4", field="region", blocking=rule_mode(ctx, rule) == "block",
                 message=_("Order region %(region)s is outside rep %(ref)s's province "
-                          "%(province)s (%(rule)s, %(title)s).", region=region,
+                          "%(province)s (%(rule)s, %(title)s).", region=order.region,
                           ref=rep.rep_ref, province=rep.province, rule="DS4",
                           title=_(rule.title))))
     rule = rule_in_force(ctx, "DS6", day)
     if rule is not None:
-        for i, line in enumerate(order.get("lines", [])):
-            if line.get("list_price") is not None and line["unit_price"] != line["list_price"]:
+        for i, line in enumerate(order.lines):
+            if line.unit_price != line.list_price:
                 problems.append(Problem(
                     code="DS6", field=f"lines.{i}.unit_price",
                     blocking=rule_mode(ctx, rule) == "block",
                     message=_("Sku %(sku)s sold at %(price)s, list price %(list)s (%(rule)s, "
-                              "%(title)s).", sku=line.get("sku", ""), price=line["unit_price"],
-                              list=line["list_price"], rule="DS6", title=_(rule.title))))
+                              "%(title)s).", sku=line.sku, price=line.unit_price,
+                              list=line.list_price, rule="DS6", title=_(rule.title))))
     return problems
 
 

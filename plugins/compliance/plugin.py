@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from core.api import Ctx, Problem, ProductDraft, ScheduledJob, Setting, hookimpl
+from core.api import Ctx, OrderDraft, Problem, ProductDraft, ScheduledJob, Setting, hookimpl
 from plugins.compliance import models  # noqa: F401  (registers the module's tables)
 
 
@@ -28,11 +28,11 @@ def crm_validate_rep_status(ctx: Ctx, rep_id: int, new_status: str,
 
 
 @hookimpl
-def crm_validate_order(ctx: Ctx, order: dict[str, Any]) -> list[Problem]:
-    """DS3 certificate, DS4 territory, DS6 marked price."""
-    from plugins.compliance.decisions import validate_order
+def crm_validate_orders(ctx: Ctx, orders: Sequence[OrderDraft]) -> list[Problem]:
+    """DS3 certificate, DS4 territory, DS6 marked price, for a batch of orders."""
+    from plugins.compliance.decisions import validate_orders
 
-    return validate_order(ctx, order)
+    return validate_orders(ctx, orders)
 
 
 @hookimpl

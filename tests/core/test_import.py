@@ -333,14 +333,13 @@ def test_validate_order_hook_can_block_imported_orders(ctx_a, tmp_path):
     from core.hookspecs import hookimpl
 
     class NoBigOrders:
-        seen: list[str] = []
+        seen: list[list[str]] = []
 
         @hookimpl
-        def crm_validate_order(self, ctx, order):
-            self.seen.append(order["order_ref"])
-            if order["total_amount"] > Decimal("400"):
-                return [Problem(code="DS6", message="too big", field="unit_price")]
-            return None
+        def crm_validate_orders(self, ctx, orders):
+            self.seen.append([o.order_ref for o in orders])
+            return [Problem(code="DS6", message="too big", field=f"{i}.lines.0.unit_price")
+                    for i, o in enumerate(orders) if o.total_amount > Decimal("400")]
 
     gate = NoBigOrders()
     ctx_a.registry = registry_with_recorder(Recorder(), ({"name": "gate", "version": "1"},
@@ -352,7 +351,7 @@ def test_validate_order_hook_can_block_imported_orders(ctx_a, tmp_path):
     enable_modules(ctx_a, ["gate"])
     renamed = [["N" + r[0][1:], *r[1:]] for r in ORDERS]
     result = import_csv(ctx_a, "orders", write_csv(tmp_path / "n.csv", ORDER_HEADER, renamed))
-    assert gate.seen == ["N1", "N2", "N3", "N4"]
+    assert gate.seen == [["N1", "N2", "N3", "N4"]]  # one call for the whole chunk
     # only N1 (487.50) is over 400; its first line carries the problem
     assert [(e.line, e.column, e.reason) for e in result.errors] == [
         (2, "unit_price", "[DS6] too big")]

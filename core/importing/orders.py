@@ -13,11 +13,9 @@ from core.bulk import chunks, insert_many, insert_returning_ids
 from core.events import OrderCancelled, OrderDraft, OrderPaid
 from core.i18n import _
 from core.importing.base import Kind, Unit, enabled_implementers
-from core.leads.conversion import convert_leads
 from core.models import Customer, Order, OrderLine, OrderStatus, Payment, Product, Rep
 from core.schemas import OrderLineRowSchema
-from core.services.lifecycle import refresh_stages
-from core.services.orders import order_draft, order_problems
+from core.services.orders import order_draft, order_problems, orders_cancelled, orders_paid
 
 IMPORT_PAYMENT_METHOD = "import"
 # Fields every line of one order must repeat identically.
@@ -183,15 +181,12 @@ class OrdersKind(Kind):
         self.result.count("orders", len(payloads))
         self.result.count("order_lines", sum(len(p.lines) for p in payloads))
         self.result.count("payments", len(paid))
-        refresh_stages(ctx, [p.customer_id for p in payloads])
-        if paid:
-            convert_leads(ctx, [p.customer_id for _oid, p in paid])
-            ctx.hooks.crm_order_paid(ctx=ctx, orders=[OrderPaid(
-                order_id=oid, order_ref=p.order_ref, customer_id=p.customer_id,
-                rep_id=p.rep_id, ordered_at=p.ordered_at, paid_at=p.ordered_at,
-                amount=p.total) for oid, p in paid])
-        if cancelled:
-            ctx.hooks.crm_order_cancelled(ctx=ctx, orders=[OrderCancelled(
-                order_id=oid, order_ref=p.order_ref, customer_id=p.customer_id,
-                rep_id=p.rep_id, cancelled_at=p.ordered_at, was_paid=False, amount=p.total)
-                for oid, p in cancelled])
+        # The same sequence as a live order: modules told first, then the core's reactions.
+        orders_paid(ctx, [OrderPaid(
+            order_id=oid, order_ref=p.order_ref, customer_id=p.customer_id,
+            rep_id=p.rep_id, ordered_at=p.ordered_at, paid_at=p.ordered_at,
+            amount=p.total) for oid, p in paid])
+        orders_cancelled(ctx, [OrderCancelled(
+            order_id=oid, order_ref=p.order_ref, customer_id=p.customer_id,
+            rep_id=p.rep_id, cancelled_at=p.ordered_at, was_paid=False, amount=p.total)
+            for oid, p in cancelled])

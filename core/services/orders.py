@@ -143,12 +143,31 @@ def _settle(ctx: Ctx, order: Order, payments: Sequence[Mapping[str, Any]] | None
     order.paid_at = paid_at
     ctx.session.flush()
     points = sum((p.amount for p in lines if p.method == POINTS_METHOD), Decimal("0.00"))
-    ctx.hooks.crm_order_paid(ctx=ctx, orders=[OrderPaid(
+    orders_paid(ctx, [OrderPaid(
         order_id=order.id, order_ref=order.order_ref, customer_id=order.customer_id,
         rep_id=order.rep_id, ordered_at=order.ordered_at, paid_at=paid_at,
         amount=order.total_amount, points_amount=points)])
-    refresh_stages(ctx, [order.customer_id])
-    convert_leads(ctx, [order.customer_id])
+
+
+def orders_paid(ctx: Ctx, events: Sequence[OrderPaid]) -> None:
+    """What follows orders becoming paid, in one order for the live path and the import:
+    the modules are told (``crm_order_paid``), then the core's own reactions (lifecycle
+    stages, lead conversion) run on the customers."""
+    if not events:
+        return
+    ctx.hooks.crm_order_paid(ctx=ctx, orders=list(events))
+    customers = sorted({e.customer_id for e in events})
+    refresh_stages(ctx, customers)
+    convert_leads(ctx, customers)
+
+
+def orders_cancelled(ctx: Ctx, events: Sequence[OrderCancelled]) -> None:
+    """What follows cancellations (live and imported): the modules are told, then the
+    customers' lifecycle stages are refreshed."""
+    if not events:
+        return
+    ctx.hooks.crm_order_cancelled(ctx=ctx, orders=list(events))
+    refresh_stages(ctx, sorted({e.customer_id for e in events}))
 
 
 def cancel_order(ctx: Ctx, order_ref: str, cancelled_at: dt.datetime | None = None) -> Order:
@@ -170,11 +189,10 @@ def _cancel(ctx: Ctx, order: Order, cancelled_at: dt.datetime) -> None:
     order.status = OrderStatus.CANCELLED
     order.cancelled_at = cancelled_at
     ctx.session.flush()
-    ctx.hooks.crm_order_cancelled(ctx=ctx, orders=[OrderCancelled(
+    orders_cancelled(ctx, [OrderCancelled(
         order_id=order.id, order_ref=order.order_ref, customer_id=order.customer_id,
         rep_id=order.rep_id, cancelled_at=cancelled_at, was_paid=was_paid,
         amount=order.total_amount)])
-    refresh_stages(ctx, [order.customer_id])
 
 
 def returned_so_far(ctx: Ctx, order_id: int) -> dict[int, tuple[int, Decimal]]:

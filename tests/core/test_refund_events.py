@@ -48,3 +48,41 @@ def test_refunded_total_live_and_imported(ctx_a, rt, tmp_path):
     assert by_ref == {"R1": (Decimal("100.00"), Decimal("100.00")),
                       "R2": (Decimal("100.00"), Decimal("200.00")),
                       "R3": (Decimal("60.00"), Decimal("260.00"))}
+
+
+class StageAtHook:
+    """Records the customer's lifecycle stage as a module sees it in crm_order_paid."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    @hookimpl
+    def crm_order_paid(self, ctx, orders):
+        from core.models import Customer
+
+        for o in orders:
+            stage = ctx.session.get(Customer, o.customer_id).lifecycle_stage
+            self.seen.append((o.order_ref, stage.value))
+
+
+def test_side_effects_come_in_one_order_live_and_imported(ctx_a, rt, tmp_path):
+    """Modules are told first, then the core refreshes stages: a module sees the stage the
+    customer had before the order, whether it was recorded live or imported."""
+    from tests.core.importing_helpers import ORDER_HEADER
+
+    rec = StageAtHook()
+    rt.registry.pm.register(rec, name="stage-recorder")
+    try:
+        rep(ctx_a, "R1")
+        customer(ctx_a, "C1", "R1")
+        customer(ctx_a, "C2", "R1")
+        create_product(ctx_a, {"sku": "P1", "name": "Cream", "category": "cosmetics",
+                               "list_price": "100.00"})
+        create_order(ctx_a, {"order_ref": "L1", "customer_ref": "C1",
+                             "ordered_at": "2026-03-01T10:00:00",
+                             "lines": [{"sku": "P1", "quantity": 1, "unit_price": "100.00"}]})
+        import_csv(ctx_a, "orders", write_csv(tmp_path / "o.csv", ORDER_HEADER, [
+            ["I1", "C2", "", "2026-03-01T10:00:00", "P1", "1", "100.00", "", "", ""]]))
+    finally:
+        rt.registry.pm.unregister(rec)
+    assert rec.seen == [("L1", "prospect"), ("I1", "prospect")]

@@ -166,16 +166,16 @@ class Day(fields.Date):
         return day
 
 
-def _nul_paths(value: Any, path: str = "") -> list[str]:
+def nul_paths(value: Any, path: str = "") -> list[str]:
     """Paths (``lines.0.sku``) of the texts in an input that contain a NUL character."""
     if isinstance(value, str):
         return [path or "_schema"] if "\x00" in value else []
     if isinstance(value, Mapping):
         return [p for k, v in value.items()
-                for p in _nul_paths(v, f"{path}.{k}" if path else str(k))]
+                for p in nul_paths(v, f"{path}.{k}" if path else str(k))]
     if isinstance(value, (list, tuple)):
         return [p for i, v in enumerate(value)
-                for p in _nul_paths(v, f"{path}.{i}" if path else str(i))]
+                for p in nul_paths(v, f"{path}.{i}" if path else str(i))]
     return []
 
 
@@ -197,7 +197,7 @@ class BrandScopedSchema(Schema):
 
     @pre_load
     def _no_nul(self, data: Any, **kw: Any) -> Any:
-        bad = _nul_paths(data) if isinstance(data, Mapping) else []
+        bad = nul_paths(data) if isinstance(data, Mapping) else []
         if bad:
             raise ValidationError({p: [_("Must not contain NUL characters.")] for p in bad})
         return data

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import select
 
@@ -20,18 +19,6 @@ from core.services.orders import order_draft, order_problems, orders_cancelled, 
 IMPORT_PAYMENT_METHOD = "import"
 # Fields every line of one order must repeat identically.
 ORDER_FIELDS = ("customer_ref", "rep_ref", "ordered_at", "status", "channel", "region")
-
-
-class OrderPayload(NamedTuple):
-    order_ref: str
-    customer_id: int
-    rep_id: int | None
-    ordered_at: dt.datetime
-    channel: str | None
-    region: str | None
-    status: str
-    total: Decimal
-    lines: tuple[tuple[int, int, Decimal, Decimal], ...]  # product_id, qty, price, amount
 
 
 def _problem_cell(unit: Unit, field: str | None) -> tuple[Any, str]:
@@ -68,7 +55,6 @@ class OrdersKind(Kind):
                 select(Product.sku, Product.id, Product.list_price)
                 .where(Product.brand_id == ctx.brand_id))}
         self.validate_hook = enabled_implementers(ctx, "crm_validate_orders")
-        self.drafts: dict[int, OrderDraft] = {}
         self.existing: set[str] = set()
 
     def lookup(self, units: Sequence[Unit]) -> None:
@@ -79,7 +65,7 @@ class OrdersKind(Kind):
                 select(Order.order_ref).where(Order.brand_id == self.ctx.brand_id,
                                               Order.order_ref.in_(chunk))))
 
-    def payload_size(self, payload: OrderPayload) -> int:
+    def payload_size(self, payload: OrderDraft) -> int:
         return len(payload.lines)
 
     def check(self, unit: Unit) -> None:
@@ -128,23 +114,16 @@ class OrdersKind(Kind):
                 lines.append((v, product))
         if unit.errors or customer is None:
             return
-        total = sum((v["unit_price"] * v["quantity"] for v, _p in lines), Decimal("0.00"))
-        unit.payload = OrderPayload(
-            order_ref=head["order_ref"], customer_id=customer[0], rep_id=rep_id,
-            ordered_at=head["ordered_at"], channel=head.get("channel"),
-            region=head.get("region"), status=head["status"], total=total,
-            lines=tuple((p[0], v["quantity"], v["unit_price"], v["unit_price"] * v["quantity"])
-                        for v, p in lines))
-        if self.validate_hook:
-            self.drafts[id(unit)] = order_draft(head, customer[0], rep_id,
-                                                [(v, p[0], p[1]) for v, p in lines])
+        # The payload is the decision's draft: one builder for the live path and the import.
+        unit.payload = order_draft(head, customer[0], rep_id,
+                                   [(v, p[0], p[1]) for v, p in lines])
 
     def check_batch(self, units: Sequence[Unit]) -> None:
         """The ``crm_validate_orders`` decision, once for the chunk's orders as for a live
         order; a blocking problem makes the order a bad unit (on its first row)."""
-        asked = [u for u in units if id(u) in self.drafts]
+        asked = list(units) if self.validate_hook else []
         if asked:
-            found = order_problems(self.ctx, [self.drafts[id(u)] for u in asked])
+            found = order_problems(self.ctx, [u.payload for u in asked])
             for i, unit in enumerate(asked):
                 for p in found.get(i, []):
                     if p.blocking:
@@ -152,31 +131,32 @@ class OrdersKind(Kind):
                         unit.error(row, column, f"[{p.code}] {p.message}")
                 if unit.errors:
                     unit.payload = None
-        self.drafts.clear()
 
-    def write(self, payloads: Sequence[OrderPayload]) -> None:
+    def write(self, payloads: Sequence[OrderDraft]) -> None:
         ctx = self.ctx
         now = ctx.now()
         brand_id = ctx.brand_id
         order_ids = insert_returning_ids(ctx, Order.__table__, [{
             "brand_id": brand_id, "order_ref": p.order_ref, "customer_id": p.customer_id,
             "rep_id": p.rep_id, "ordered_at": p.ordered_at, "channel": p.channel,
-            "region": p.region, "status": OrderStatus(p.status), "total_amount": p.total,
+            "region": p.region, "status": OrderStatus(p.status),
+            "total_amount": p.total_amount,
             "paid_at": p.ordered_at if p.status == "paid" else None,
             "cancelled_at": p.ordered_at if p.status == "cancelled" else None,
             "created_at": now} for p in payloads])
         insert_many(ctx, OrderLine.__table__, [
-            {"brand_id": brand_id, "order_id": oid, "line_no": i, "product_id": pid,
-             "quantity": qty, "unit_price": price, "amount": amount}
+            {"brand_id": brand_id, "order_id": oid, "line_no": i,
+             "product_id": line.product_id, "quantity": line.quantity,
+             "unit_price": line.unit_price, "amount": line.amount}
             for oid, p in zip(order_ids, payloads, strict=True)
-            for i, (pid, qty, price, amount) in enumerate(p.lines, start=1)])
+            for i, line in enumerate(p.lines, start=1)])
         paid = [(oid, p) for oid, p in zip(order_ids, payloads, strict=True)
                 if p.status == "paid"]
         cancelled = [(oid, p) for oid, p in zip(order_ids, payloads, strict=True)
                      if p.status == "cancelled"]
         insert_many(ctx, Payment.__table__, [
             {"brand_id": brand_id, "order_id": oid, "method": IMPORT_PAYMENT_METHOD,
-             "amount": p.total, "paid_at": p.ordered_at, "reference": None}
+             "amount": p.total_amount, "paid_at": p.ordered_at, "reference": None}
             for oid, p in paid])
         self.result.count("orders", len(payloads))
         self.result.count("order_lines", sum(len(p.lines) for p in payloads))
@@ -185,8 +165,9 @@ class OrdersKind(Kind):
         orders_paid(ctx, [OrderPaid(
             order_id=oid, order_ref=p.order_ref, customer_id=p.customer_id,
             rep_id=p.rep_id, ordered_at=p.ordered_at, paid_at=p.ordered_at,
-            amount=p.total) for oid, p in paid])
+            amount=p.total_amount) for oid, p in paid])
         orders_cancelled(ctx, [OrderCancelled(
             order_id=oid, order_ref=p.order_ref, customer_id=p.customer_id,
-            rep_id=p.rep_id, cancelled_at=p.ordered_at, was_paid=False, amount=p.total)
+            rep_id=p.rep_id, cancelled_at=p.ordered_at, was_paid=False,
+            amount=p.total_amount)
             for oid, p in cancelled])

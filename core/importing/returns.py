@@ -15,7 +15,7 @@ from core.i18n import _
 from core.importing.base import Kind, Unit
 from core.models import Order, OrderLine, OrderStatus, Product, Return, ReturnLine
 from core.schemas import ReturnRowSchema
-from core.services.orders import refund_events
+from core.services.orders import refund_events, return_head_problems, return_line_problems
 
 RETURN_FIELDS = ("order_ref", "requested_at", "refunded_at")
 ZERO = Decimal("0.00")
@@ -112,11 +112,9 @@ class ReturnsKind(Kind):
             unit.error(first, "order_ref", _(
                 "Order %(ref)s is %(status)s; only paid orders can be returned.",
                 ref=head["order_ref"], status=order.status))
-        elif head["requested_at"] < order.ordered_at:
-            unit.error(first, "requested_at", _("The return is requested before the order "
-                                                "was placed."))
-        if head.get("refunded_at") and head["refunded_at"] < head["requested_at"]:
-            unit.error(first, "refunded_at", _("The refund is dated before the request."))
+        else:
+            for column, reason in return_head_problems(order.ordered_at, head).items():
+                unit.error(first, column, reason)
         lines: list[tuple[int, str, int, Decimal]] = []
         seen: dict[str, int] = {}
         for row in rows:
@@ -132,28 +130,21 @@ class ReturnsKind(Kind):
             if order is None or order.status != OrderStatus.PAID.value:
                 continue
             ordered = order.lines.get(v["sku"])
-            if ordered is None:
-                unit.error(row, "sku", _("Sku %(sku)s is not on order %(ref)s.", sku=v["sku"],
-                                         ref=head["order_ref"]))
-                continue
-            if v["sku"] in seen:
+            if ordered is not None and v["sku"] in seen:
                 unit.error(row, "sku", _("Sku %(sku)s is already on line %(line)s of this "
                                          "return.", sku=v["sku"], line=seen[v["sku"]]))
                 continue
-            seen[v["sku"]] = row.line
-            pid, ordered_qty, ordered_amount = ordered
+            pid = ordered[0] if ordered else 0
             db_qty, db_amt = self.before.get((order.id, pid), (0, ZERO))
             file_qty, file_amt = self.in_file.get((order.id, pid), (0, ZERO))
-            done_qty, done_amt = db_qty + file_qty, db_amt + file_amt
-            if done_qty + v["quantity"] > ordered_qty:
-                unit.error(row, "quantity", _(
-                    "Returning %(n)s would exceed the %(ordered)s ordered (%(done)s already "
-                    "returned).", n=v["quantity"], ordered=ordered_qty, done=done_qty))
-            if done_amt + v["amount"] > ordered_amount:
-                unit.error(row, "amount", _(
-                    "Refunding %(amount)s would exceed the line amount %(total)s (%(done)s "
-                    "already refunded).", amount=v["amount"], total=ordered_amount,
-                    done=done_amt))
+            problems = return_line_problems(ordered[1:] if ordered else None, v,
+                                            head["order_ref"],
+                                            (db_qty + file_qty, db_amt + file_amt))
+            for column, reason in problems.items():
+                unit.error(row, column, reason)
+            if ordered is None:
+                continue
+            seen[v["sku"]] = row.line
             lines.append((pid, v["sku"], v["quantity"], v["amount"]))
         if unit.errors or order is None:
             return

@@ -205,6 +205,39 @@ def returned_so_far(ctx: Ctx, order_id: int) -> dict[int, tuple[int, Decimal]]:
     return {pid: (int(q), Decimal(str(a)).quantize(Decimal("0.01"))) for pid, q, a in rows}
 
 
+def return_head_problems(ordered_at: dt.datetime, values: Mapping[str, Any]
+                         ) -> dict[str, str]:
+    """``{column: reason}`` of a return's dates against its order (live and imported)."""
+    problems = {}
+    if values["requested_at"] < ordered_at:
+        problems["requested_at"] = _("The return is requested before the order was placed.")
+    if values.get("refunded_at") and values["refunded_at"] < values["requested_at"]:
+        problems["refunded_at"] = _("The refund is dated before the request.")
+    return problems
+
+
+def return_line_problems(ordered: tuple[int, Decimal] | None, line: Mapping[str, Any],
+                         order_ref: str, done: tuple[int, Decimal]) -> dict[str, str]:
+    """``{column: reason}`` for one returned line: the sku must be on the order
+    (``ordered`` = its quantity and amount), and with what was ``done`` already (returned
+    quantity and refunded amount) it may not exceed them. The one check of what is left
+    to return, for the live path and the import."""
+    if ordered is None:
+        return {"sku": _("Sku %(sku)s is not on order %(ref)s.", sku=line["sku"],
+                         ref=order_ref)}
+    (ordered_qty, ordered_amount), (done_qty, done_amt) = ordered, done
+    problems = {}
+    if done_qty + line["quantity"] > ordered_qty:
+        problems["quantity"] = _(
+            "Returning %(n)s would exceed the %(ordered)s ordered (%(done)s already "
+            "returned).", n=line["quantity"], ordered=ordered_qty, done=done_qty)
+    if done_amt + line["amount"] > ordered_amount:
+        problems["amount"] = _(
+            "Refunding %(amount)s would exceed the line amount %(total)s (%(done)s already "
+            "refunded).", amount=line["amount"], total=ordered_amount, done=done_amt)
+    return problems
+
+
 def create_return(ctx: Ctx, data: Mapping[str, Any]) -> Return:
     """Record a return on a paid order; with ``refunded_at`` it is refunded at once."""
     values = load_or_raise(ReturnSchema(tz=ctx.tz), data)
@@ -221,22 +254,16 @@ def create_return(ctx: Ctx, data: Mapping[str, Any]) -> Return:
                               code="bad_status")
         by_sku = {line.product.sku: line for line in order.lines}
         before = returned_so_far(ctx, order.id)
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, list[str]] = {
+            k: [v] for k, v in return_head_problems(order.ordered_at, values).items()}
         for i, line in enumerate(values["lines"]):
             ordered = by_sku.get(line["sku"])
-            if ordered is None:
-                errors[f"lines.{i}.sku"] = [_("Sku %(sku)s is not on order %(ref)s.",
-                                             sku=line["sku"], ref=order.order_ref)]
-                continue
-            qty, amt = before.get(ordered.product_id, (0, Decimal("0.00")))
-            if qty + line["quantity"] > ordered.quantity:
-                errors[f"lines.{i}.quantity"] = [_(
-                    "Returning %(n)s would exceed the %(ordered)s ordered (%(done)s already "
-                    "returned).", n=line["quantity"], ordered=ordered.quantity, done=qty)]
-            if amt + line["amount"] > ordered.amount:
-                errors[f"lines.{i}.amount"] = [_(
-                    "Refunding %(amount)s would exceed the line amount %(total)s (%(done)s "
-                    "already refunded).", amount=line["amount"], total=ordered.amount, done=amt)]
+            done = before.get(ordered.product_id, (0, Decimal("0.00"))) if ordered \
+                else (0, Decimal("0.00"))
+            for column, reason in return_line_problems(
+                    (ordered.quantity, ordered.amount) if ordered else None, line,
+                    order.order_ref, done).items():
+                errors[f"lines.{i}.{column}"] = [reason]
         if errors:
             raise ValidationFailed(errors)
         amount = sum((line["amount"] for line in values["lines"]), Decimal("0.00"))

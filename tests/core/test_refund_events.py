@@ -86,3 +86,24 @@ def test_side_effects_come_in_one_order_live_and_imported(ctx_a, rt, tmp_path):
     finally:
         rt.registry.pm.unregister(rec)
     assert rec.seen == [("L1", "prospect"), ("I1", "prospect")]
+
+
+def test_return_dates_are_checked_live_as_in_the_import(ctx_a):
+    """The live path refused nothing here; the import refused both (one rule now)."""
+    import pytest
+
+    from core.errors import ValidationFailed
+
+    rep(ctx_a, "R1")
+    customer(ctx_a, "C1", "R1")
+    create_product(ctx_a, {"sku": "P1", "name": "Cream", "category": "cosmetics",
+                           "list_price": "100.00"})
+    create_order(ctx_a, {"order_ref": "O1", "customer_ref": "C1",
+                         "ordered_at": "2026-03-01T10:00:00",
+                         "lines": [{"sku": "P1", "quantity": 1, "unit_price": "100.00"}]})
+    with pytest.raises(ValidationFailed) as refused:
+        create_return(ctx_a, {"return_ref": "R1", "order_ref": "O1",
+                              "requested_at": "2026-02-28T10:00:00",
+                              "refunded_at": "2026-02-27T10:00:00",
+                              "lines": [{"sku": "P1", "quantity": 1, "amount": "100.00"}]})
+    assert set(refused.value.errors) == {"requested_at", "refunded_at"}

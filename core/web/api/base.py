@@ -21,6 +21,7 @@ from flask_appbuilder.api import BaseApi
 
 from core.errors import DomainError, NotFound, RuleViolation, ValidationFailed
 from core.i18n import gettext_core as _
+from core.schemas import nul_paths
 from core.services.browse import Page
 from core.web import roles
 from core.web.context import NoBrand
@@ -106,19 +107,6 @@ def api_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 MAX_PAGE = 100_000
 
 
-def _nul_fields(value: Any, path: str = "") -> list[str]:
-    """Paths (``lines.0.sku``) of the texts in a JSON value that contain a NUL."""
-    if isinstance(value, str):
-        return [path or "_schema"] if "\x00" in value else []
-    if isinstance(value, dict):
-        return [p for k, v in value.items()
-                for p in _nul_fields(v, f"{path}.{k}" if path else str(k))]
-    if isinstance(value, list):
-        return [p for i, v in enumerate(value)
-                for p in _nul_fields(v, f"{path}.{i}" if path else str(i))]
-    return []
-
-
 class CrmApi(BaseApi):
     """A directcrm REST resource."""
 
@@ -138,7 +126,7 @@ class CrmApi(BaseApi):
         data = request.get_json(silent=True)
         if not isinstance(data, dict):
             raise ValidationFailed({"_schema": [_("The body must be a JSON object.")]})
-        bad = sorted(_nul_fields(data))
+        bad = sorted(nul_paths(data))
         if bad:
             raise ValidationFailed({f: [_("Must not contain NUL characters.")] for f in bad})
         return data

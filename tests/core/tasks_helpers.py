@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
-from sqlalchemy.orm import close_all_sessions
 
-import core.cli.common as cli_common
-from core.cli import cli
 from core.models import Customer, Interaction, InteractionKind, Task
 from core.services.customers import create_customer
 from core.services.orders import create_order
 from core.services.reps import create_rep
+from core.testing.plugin import run_cli_fixture  # noqa: F401  (the fixture, re-exported)
 
 UTC = dt.UTC
 
@@ -62,17 +58,3 @@ def tasks(ctx, kind=None):
     return {k: (c, r, d) for k, c, r, d in ctx.session.execute(stmt)}
 
 
-@pytest.fixture(name="run_cli")
-def run_cli_fixture(rt):
-    """``run_cli("tasks", "today", ...)`` runs the CLI on the test database."""
-    cli_common._runtime = rt
-    runner = CliRunner()
-
-    def invoke(*args):
-        try:
-            return runner.invoke(cli, list(args), catch_exceptions=False)
-        finally:
-            close_all_sessions()  # the command's session, so the test database can be dropped
-
-    yield invoke
-    cli_common._runtime = None

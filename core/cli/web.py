@@ -12,17 +12,43 @@ from core.web import roles
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", default=None, type=click.IntRange(1, 64),
+              help="Worker processes (default: 2 per CPU core, at most 8).")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Threads per worker.")
+@click.option("--dev", is_flag=True,
+              help="Flask's development server instead, reloading on code changes.")
 @handles_domain_errors
-def serve(host: str, port: int) -> None:
-    """Start the web admin and REST API on an existing database."""
+def serve(host: str, port: int, workers: int | None, threads: int, dev: bool) -> None:
+    """Start the web admin and REST API on an existing database: gunicorn with several
+    workers (graceful restart on SIGHUP, access log on stdout, /healthz for probes)."""
+    if dev:
+        _serve_dev(host, port)
+        return
+    from core.web.server import run_gunicorn
+
+    click.echo(_("directcrm is running on http://%(host)s:%(port)s/ (Ctrl+C to stop)",
+                 host=host, port=port))
+    run_gunicorn(host, port, workers=workers, threads=threads)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+def dev(host: str, port: int) -> None:
+    """The development server, reloading on code changes (= serve --dev)."""
+    _serve_dev(host, port)
+
+
+def _serve_dev(host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
     from core.web.app import create_app
 
     app = create_app(runtime())
-    click.echo(_("directcrm is running on http://%(host)s:%(port)s/ (Ctrl+C to stop)",
+    click.echo(_("directcrm (development server) is running on http://%(host)s:%(port)s/",
                  host=host, port=port))
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    run_simple(host, port, app, threaded=True, use_reloader=True)
 
 
 @cli.group()
@@ -36,7 +62,8 @@ def user() -> None:
 @click.option("--role", required=True, type=click.Choice(sorted(roles.ROLE_KEYS)),
               help="The user's role.")
 @click.option("--rep-ref", default=None, help="For a rep login: the rep it belongs to.")
-@click.option("--password", required=True, help="Initial password (at least 8 characters).")
+@click.option("--password", required=True,
+              help="Initial password (at least 10 characters, hard to guess).")
 @click.option("--locale", default=None, type=click.Choice(["en", "zh_Hans_CN", "zh_Hant_TW"]),
               help="Preferred language (default: the brand's).")
 @handles_domain_errors

@@ -18,6 +18,7 @@ from flask_appbuilder import AppBuilder
 from flask_appbuilder.const import AUTH_DB
 from flask_login import logout_user, user_logged_in
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import text
 from sqlalchemy.orm import scoped_session
 
 from core.i18n import LOCALES_DIR
@@ -151,6 +152,16 @@ def create_app(runtime: Runtime | None = None, config: Mapping[str, Any] | None 
         if wait is None:
             return None
         return errors.too_many_attempts(wait)
+
+    @app.get("/healthz")
+    def _healthz() -> Any:
+        """For load balancers and process managers: 200 when the database answers."""
+        try:
+            with rt.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
+            return {"status": "error", "database": type(exc).__name__}, 503
+        return {"status": "ok", "database": "ok"}
 
     @app.after_request
     def _security_headers(response: Any) -> Any:

@@ -89,6 +89,10 @@ class ModuleRegistry:
     def __init__(self) -> None:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
+        from core.reactions import CORE_REACTIONS, CoreReactions
+
+        # The core's own reactions, always on, after the modules' (core.reactions).
+        self.pm.register(CoreReactions(), name=CORE_REACTIONS)
         self.modules: dict[str, ModuleInfo] = {}
         self._subsets: dict[frozenset[str], BrandHooks] = {}
 

@@ -26,7 +26,6 @@ from core.events import (
     RefundedLine,
 )
 from core.i18n import _
-from core.leads.conversion import convert_leads
 from core.models import (
     Order,
     OrderLine,
@@ -39,7 +38,6 @@ from core.models import (
 )
 from core.schemas import OrderSchema, ReturnSchema, load_or_raise
 from core.services.decisions import problems_by_item, refuse_if_blocking
-from core.services.lifecycle import refresh_stages
 from core.services.payments import validate_payments
 from core.services.scoping import get_by_ref, own_rep_only, ref_map, resolve_customer
 
@@ -150,24 +148,16 @@ def _settle(ctx: Ctx, order: Order, payments: Sequence[Mapping[str, Any]] | None
 
 
 def orders_paid(ctx: Ctx, events: Sequence[OrderPaid]) -> None:
-    """What follows orders becoming paid, in one order for the live path and the import:
-    the modules are told (``crm_order_paid``), then the core's own reactions (lifecycle
-    stages, lead conversion) run on the customers."""
-    if not events:
-        return
-    ctx.hooks.crm_order_paid(ctx=ctx, orders=list(events))
-    customers = sorted({e.customer_id for e in events})
-    refresh_stages(ctx, customers)
-    convert_leads(ctx, customers)
+    """Tell everyone that orders became paid, live or imported: the modules first, then
+    the core's own reactions (lifecycle stages, lead conversion: ``core.reactions``)."""
+    if events:
+        ctx.hooks.crm_order_paid(ctx=ctx, orders=list(events))
 
 
 def orders_cancelled(ctx: Ctx, events: Sequence[OrderCancelled]) -> None:
-    """What follows cancellations (live and imported): the modules are told, then the
-    customers' lifecycle stages are refreshed."""
-    if not events:
-        return
-    ctx.hooks.crm_order_cancelled(ctx=ctx, orders=list(events))
-    refresh_stages(ctx, sorted({e.customer_id for e in events}))
+    """Tell everyone that orders were cancelled (the core refreshes lifecycle stages)."""
+    if events:
+        ctx.hooks.crm_order_cancelled(ctx=ctx, orders=list(events))
 
 
 def cancel_order(ctx: Ctx, order_ref: str, cancelled_at: dt.datetime | None = None) -> Order:

@@ -197,6 +197,9 @@ class BrandScopedSchema(Schema):
 
     @pre_load
     def _no_nul(self, data: Any, **kw: Any) -> Any:
+        if isinstance(data, Mapping) and all(
+                isinstance(v, str) and "\x00" not in v for v in data.values()):
+            return data  # the common case (a CSV row): flat texts, nothing to walk
         bad = nul_paths(data) if isinstance(data, Mapping) else []
         if bad:
             raise ValidationError({p: [_("Must not contain NUL characters.")] for p in bad})

@@ -195,6 +195,11 @@ class Kind:
     def begin(self) -> None:
         """Load what every unit needs (the brand's ref → id maps)."""
 
+    def spool(self, payload: Any) -> Any:
+        """The form a checked payload is spooled in between the passes (pickled: a
+        NamedTuple pickles many times faster than a frozen dataclass)."""
+        return payload
+
     def check_batch(self, units: Sequence[Unit]) -> None:
         """After ``check`` of a chunk's units: decisions asked once for the chunk (the
         modules' batch hooks). May add errors to units."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
@@ -19,6 +20,27 @@ from core.services.orders import order_draft, order_problems, orders_cancelled, 
 IMPORT_PAYMENT_METHOD = "import"
 # Fields every line of one order must repeat identically.
 ORDER_FIELDS = ("customer_ref", "rep_ref", "ordered_at", "status", "channel", "region")
+
+
+class _SpooledLine(NamedTuple):
+    product_id: int
+    quantity: int
+    unit_price: Decimal
+    amount: Decimal
+
+
+class _SpooledOrder(NamedTuple):
+    """An :class:`OrderDraft` as spooled between the passes (what ``write`` reads)."""
+
+    order_ref: str
+    customer_id: int
+    rep_id: int | None
+    ordered_at: dt.datetime
+    channel: str | None
+    region: str | None
+    status: str
+    total_amount: Decimal
+    lines: tuple[_SpooledLine, ...]
 
 
 def _problem_cell(unit: Unit, field: str | None) -> tuple[Any, str]:
@@ -65,7 +87,14 @@ class OrdersKind(Kind):
                 select(Order.order_ref).where(Order.brand_id == self.ctx.brand_id,
                                               Order.order_ref.in_(chunk))))
 
-    def payload_size(self, payload: OrderDraft) -> int:
+    def spool(self, payload: OrderDraft) -> _SpooledOrder:
+        d = payload
+        return _SpooledOrder(d.order_ref, d.customer_id, d.rep_id, d.ordered_at, d.channel,
+                             d.region, d.status, d.total_amount,
+                             tuple(_SpooledLine(li.product_id, li.quantity, li.unit_price,
+                                                li.amount) for li in d.lines))
+
+    def payload_size(self, payload: _SpooledOrder) -> int:
         return len(payload.lines)
 
     def check(self, unit: Unit) -> None:
@@ -132,7 +161,7 @@ class OrdersKind(Kind):
                 if unit.errors:
                     unit.payload = None
 
-    def write(self, payloads: Sequence[OrderDraft]) -> None:
+    def write(self, payloads: Sequence[_SpooledOrder]) -> None:
         ctx = self.ctx
         now = ctx.now()
         brand_id = ctx.brand_id

@@ -153,7 +153,7 @@ def _pass_one(kind: Kind, source: CsvSource, spool: IO[bytes], rejects: RejectsW
             elif unit.skip:
                 result.skipped += len(unit.rows)
             else:
-                payloads.append(unit.payload)
+                payloads.append(kind.spool(unit.payload))
                 to_write += len(unit.rows)
         if payloads:
             pickle.dump(payloads, spool, protocol=pickle.HIGHEST_PROTOCOL)

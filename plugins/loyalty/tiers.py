@@ -11,11 +11,12 @@ paid amount (``spend``) or the points earned (``points``) over the last
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import BigInteger, cast, func, insert, select, update
 
 from core.api import Ctx, OrderPaid, normalise_locale
 from plugins.loyalty.ledger import chunks, ensure_accounts
@@ -188,36 +189,54 @@ def multipliers_at(ctx: Ctx, orders: Sequence[OrderPaid]) -> dict[int, Decimal]:
     """``{order_id: multiplier}`` of the tier each customer had reached when the order was
     paid: the rolling metric over the window before the order (the ledger's entries, plus
     earlier orders of the same batch), placed without retention rules. For orders paid
-    before the current window (imported history); later ones use the stored tier."""
+    before the current window (imported history); later ones use the stored tier.
+
+    Set-based for import batches: one query per chunk of customers, metrics in integer
+    cents (or points), each order's window found by bisection in running sums."""
     tiers = list_tiers(ctx)
     if not tiers or not orders:
         return {}
     settings = programme(ctx)
     months = settings.tier_window_months
     by_points = settings.tier_basis == TierBasis.POINTS
-    column = LoyaltyEntry.points if by_points else LoyaltyEntry.base_amount
-    first = min(_window_start_at(ctx, o.paid_at, months) for o in orders)
+    value = (LoyaltyEntry.points if by_points
+             else cast(func.round(LoyaltyEntry.base_amount * 100), BigInteger))
+    first = _window_start_at(ctx, min(o.paid_at for o in orders), months)
     last = max(o.paid_at for o in orders)
-    history: dict[int, list[tuple[dt.datetime, Decimal]]] = {}
+    history: dict[int, list[tuple[dt.datetime, int]]] = {}
     for chunk in chunks(sorted({o.customer_id for o in orders})):
-        for cid, at, value in ctx.session.execute(
-                select(LoyaltyEntry.customer_id, LoyaltyEntry.effective_at, column)
+        for cid, at, amount in ctx.session.execute(
+                select(LoyaltyEntry.customer_id, LoyaltyEntry.effective_at, value)
                 .where(LoyaltyEntry.brand_id == ctx.brand_id,
                        LoyaltyEntry.customer_id.in_(chunk),
                        LoyaltyEntry.source_kind.in_(SPEND_SOURCES),
                        LoyaltyEntry.kind.in_((EntryKind.EARN.value, EntryKind.REVERSE.value)),
                        LoyaltyEntry.effective_at >= first, LoyaltyEntry.effective_at < last)):
-            history.setdefault(cid, []).append((at, Decimal(str(value or 0))))
+            history.setdefault(cid, []).append((at, int(amount or 0)))
     if not by_points:  # the batch's own earlier orders count as spend before later ones
         for o in orders:
-            history.setdefault(o.customer_id, []).append((o.paid_at,
-                                                          o.amount - o.points_amount))
+            history.setdefault(o.customer_id, []).append(
+                (o.paid_at, int((o.amount - o.points_amount) * 100)))
+    running: dict[int, tuple[list[dt.datetime], list[int]]] = {}
+    for cid, items in history.items():
+        items.sort(key=lambda item: item[0])
+        sums = [0]
+        for _at, amount in items:
+            sums.append(sums[-1] + amount)
+        running[cid] = ([at for at, _a in items], sums)
+    scale = 1 if by_points else 100
+    thresholds = sorted(((int(t.min_value * scale), t.multiplier) for t in tiers),
+                        reverse=True)
+    starts: dict[dt.datetime, dt.datetime] = {}  # per hour of payment
     out = {}
     for o in orders:
-        start = _window_start_at(ctx, o.paid_at, months)
-        metric = sum((v for at, v in history.get(o.customer_id, []) if start <= at < o.paid_at),
-                     Decimal("0"))
-        out[o.order_id] = _target(tiers, None, metric, allow_downgrade=False).multiplier
+        hour = o.paid_at.replace(minute=0, second=0, microsecond=0)
+        if hour not in starts:
+            starts[hour] = _window_start_at(ctx, o.paid_at, months)
+        times, sums = running.get(o.customer_id, ([], [0]))
+        metric = sums[bisect_left(times, o.paid_at)] - sums[bisect_left(times, starts[hour])]
+        out[o.order_id] = next((m for floor, m in thresholds if floor <= metric),
+                               tiers[0].multiplier)
     return out
 
 

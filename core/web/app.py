@@ -66,8 +66,12 @@ def default_config(rt: Runtime) -> dict[str, Any]:
         "FAB_API_MAX_PAGE_SIZE": 100,
         "FAB_BASE_TEMPLATE": "crm/layout.html",
         # Login limits live in the database (core.users.login_limits), shared by every
-        # worker; FAB's in-process limiter is off.
-        "RATELIMIT_ENABLED": False,
+        # worker (FAB's login limiter is off). Flask-Limiter limits the expensive reads
+        # per user: in each worker's memory, or in Redis with RATELIMIT_STORAGE_URI.
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": os.environ.get("DIRECTCRM_RATELIMIT_STORAGE", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "DIRECTCRM_EXPENSIVE_LIMIT": "30 per minute",
         # The one password policy (core.users.passwords) on FAB's password forms too.
         "FAB_PASSWORD_COMPLEXITY_ENABLED": True,
         "FAB_PASSWORD_COMPLEXITY_VALIDATOR": fab_password_validator,
@@ -102,6 +106,28 @@ SECURITY_HEADERS = {
 
 
 LOGIN_PATHS = ("/login/", "/api/v1/security/login")
+# Reads that scan a window of history: a per-user rate limit (beyond it 429 + Retry-After).
+EXPENSIVE_APIS = ("FiguresApi", "SegmentApi", "RiskApi")
+
+
+def _user_key() -> str:
+    """The rate-limit key: the JWT's user, else the address."""
+    from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
+
+    try:
+        verify_jwt_in_request(optional=True)
+        identity = get_jwt_identity()
+    except Exception:  # noqa: BLE001 - a bad token is refused later; limit by address
+        identity = None
+    return f"user:{identity}" if identity else f"addr:{request.remote_addr}"
+
+
+def _limit_expensive_reads(app: Flask, appbuilder: AppBuilder) -> None:
+    limit = app.config["DIRECTCRM_EXPENSIVE_LIMIT"]
+    for name in EXPENSIVE_APIS:
+        blueprint = app.blueprints.get(name)
+        if blueprint is not None:
+            appbuilder.sm.limiter.limit(limit, key_func=_user_key)(blueprint)
 
 
 def create_app(runtime: Runtime | None = None, config: Mapping[str, Any] | None = None
@@ -181,4 +207,5 @@ def create_app(runtime: Runtime | None = None, config: Mapping[str, Any] | None 
         views.register_views(appbuilder)
         register_apis(appbuilder)
         views.register_module_views(appbuilder)
+        _limit_expensive_reads(app, appbuilder)
     return app

@@ -32,15 +32,28 @@ def init_app(app: Flask) -> None:
         if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
             abort(400, description=_("The request contains a NUL character."))
 
+    def too_many(exc: HTTPException) -> Any:
+        # Flask-Limiter's refusal: the product's body, JSON under /api, with Retry-After.
+        response = exc.get_response()
+        wait = response.headers.get("Retry-After", "60")
+        out = too_many_attempts(int(wait) if str(wait).isdigit() else 60,
+                                _("Too many requests. Try again in %(n)s seconds."))
+        for header, value in response.headers.items():
+            if header.lower().startswith(("x-ratelimit", "retry-after")):
+                out.headers[header] = value
+        return out
+
+    app.register_error_handler(429, too_many)
     app.register_error_handler(404, handle)
     app.register_error_handler(403, handle)
     app.register_error_handler(400, handle)
 
 
-def too_many_attempts(wait_seconds: int) -> Any:
-    """429 for a login over its limit: JSON under ``/api``, the login page's look
+def too_many_attempts(wait_seconds: int, template: str | None = None) -> Any:
+    """429 (a login over its limit by default): JSON under ``/api``, the product's page
     otherwise, with ``Retry-After``."""
-    message = _("Too many failed logins. Try again in %(n)s seconds.", n=wait_seconds)
+    message = (template % {"n": wait_seconds} if template else
+               _("Too many failed logins. Try again in %(n)s seconds.", n=wait_seconds))
     if request.path.startswith("/api/"):
         response = jsonify(message=message, error="too_many_attempts")
     else:

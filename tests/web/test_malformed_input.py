@@ -72,3 +72,30 @@ def test_a_ten_year_window_still_runs(app: Flask, token: Headers) -> None:
     r = app.test_client().get("/api/v1/figures/?as_of=2026-03-01&since=2016-03-04",
                               headers=token("boss_a"))
     assert r.status_code == 200, r.json
+
+
+def test_expensive_reads_have_a_per_user_limit(rt, clock, brands, seeded) -> None:
+    from tests.web.conftest import build_app
+
+    app = build_app(rt, clock, WTF_CSRF_ENABLED=False, DIRECTCRM_EXPENSIVE_LIMIT="3 per minute")
+    from core.web.users import create_user
+    from tests.web.conftest import PASSWORD
+
+    for name in ("boss_a", "rep1"):
+        create_user(app, name, PASSWORD, "brand_admin" if name == "boss_a" else "rep",
+                    brand_code="A", rep_ref=None if name == "boss_a" else "R1", locale="en")
+
+    def headers(user: str) -> dict[str, str]:
+        r = app.test_client().post("/api/v1/security/login", json={
+            "username": user, "password": PASSWORD, "provider": "db"})
+        return {"Authorization": f"Bearer {r.json['access_token']}"}
+
+    boss, rep = headers("boss_a"), headers("rep1")
+    codes = [app.test_client().get("/api/v1/figures/", headers=boss).status_code
+             for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    r = app.test_client().get("/api/v1/figures/", headers=boss)
+    assert r.status_code == 429 and r.is_json and int(r.headers["Retry-After"]) > 0
+    # Another user has their own allowance; cheap reads are not limited.
+    assert app.test_client().get("/api/v1/figures/", headers=rep).status_code == 200
+    assert app.test_client().get("/api/v1/customers/", headers=boss).status_code == 200

@@ -153,7 +153,8 @@ def _pass_one(kind: Kind, source: CsvSource, spool: IO[bytes], rejects: RejectsW
             elif unit.skip:
                 result.skipped += len(unit.rows)
             else:
-                payloads.append(kind.spool(unit.payload))
+                payloads.append((unit.first_line, unit.rows[-1].line,
+                                 kind.spool(unit.payload)))
                 to_write += len(unit.rows)
         if payloads:
             pickle.dump(payloads, spool, protocol=pickle.HIGHEST_PROTOCOL)
@@ -203,6 +204,7 @@ def _pass_two(ctx: Ctx, kind: Kind, spool: IO[bytes], total: int, progress: Prog
     progress.phase(_("Importing"), total)
     batch: list[Any] = []
     size = 0
+    lines = [0, 0]  # first and last line of the file in the batch
 
     from core.audit.services import record_bulk
 
@@ -212,17 +214,19 @@ def _pass_two(ctx: Ctx, kind: Kind, spool: IO[bytes], total: int, progress: Prog
                 kind.write(items)
                 # One summary of the batch (the rows written are audited by insert_many).
                 record_bulk(ctx, "import", record_type=kind.name, count=len(items),
-                            details={"rows": n, "file": source_name})
+                            details={"rows": n, "file": source_name,
+                                     "lines": f"{lines[0]}-{lines[1]}"})
         except DBAPIError as exc:
             # Validation covers every bound the databases know; should one still refuse a
             # row, the batch is rolled back and the earlier batches stay: a run again skips
             # them (refs already present) and continues here.
             raise DomainError(_(
-                "The database refused a row of the batch after the first %(done)s rows "
-                "(%(reason)s). That batch was not written; the rows before it were, and are "
-                "skipped when the file is imported again.", done=kind.result.imported,
-                reason=str(exc.orig).splitlines()[0][:200]), code="import_write_failed") \
-                from exc
+                "The database refused a row in lines %(first)s to %(last)s (%(reason)s). "
+                "Those lines were not written; the %(done)s rows before them were, and are "
+                "skipped when the file is imported again.", first=lines[0], last=lines[1],
+                done=kind.result.imported,
+                reason=str(getattr(exc, "orig", exc)).splitlines()[0][:200]),
+                code="import_write_failed") from exc
         kind.result.imported += n
         progress.advance(n)
 
@@ -231,7 +235,10 @@ def _pass_two(ctx: Ctx, kind: Kind, spool: IO[bytes], total: int, progress: Prog
             payloads = pickle.load(spool)
         except EOFError:
             break
-        for payload in payloads:
+        for first_line, last_line, payload in payloads:
+            if not batch:
+                lines[0] = first_line
+            lines[1] = last_line
             batch.append(payload)
             size += kind.payload_size(payload)
             if size >= batch_rows:

@@ -76,3 +76,44 @@ def test_bad_value_is_a_named_error_and_nothing_is_written(ctx_a, tmp_path, kind
         [e.as_dict() for e in result.errors]
     ctx_a.session.rollback()
     assert ctx_a.session.scalar(select(func.count()).select_from(model)) == before
+
+
+def test_a_row_the_database_refuses_at_write_names_its_lines_and_resumes(ctx_a, tmp_path):
+    """Should the database still refuse a row (simulated here by a module whose reaction
+    hits a constraint), the import stops with the lines of the batch, keeps what was
+    written before, and a second run after the fix imports the rest, nothing twice."""
+    from sqlalchemy.exc import IntegrityError
+
+    from core.errors import DomainError
+    from core.hookspecs import hookimpl
+
+    class Refuses:
+        armed = True
+
+        @hookimpl
+        def crm_order_paid(self, ctx, orders):
+            if self.armed and any(o.order_ref == "Z0150" for o in orders):
+                raise IntegrityError("INSERT ...", {}, Exception("value too long for type"))
+
+    load_master_data(ctx_a, tmp_path)
+    gate = Refuses()
+    ctx_a.registry.pm.register(gate, name="refuses")
+    try:
+        rows = [[f"Z{i:04d}", "C1", "", "2026-01-05T10:00:00", "SKU1", "1", "199.00", "",
+                 "", ""] for i in range(300)]
+        path = write_csv(tmp_path / "z.csv", ORDER_HEADER, rows)
+        with pytest.raises(DomainError) as refused:
+            import_csv(ctx_a, "orders", path, batch_rows=100)
+        assert refused.value.code == "import_write_failed"
+        # Z0150 is on line 152: the second batch holds lines 102 to 201.
+        assert "lines 102 to 201" in refused.value.message
+        assert "value too long" in refused.value.message
+        ctx_a.session.rollback()
+        written = ctx_a.session.scalar(select(func.count()).select_from(Order).where(
+            Order.order_ref.like("Z%")))
+        assert written == 100
+        gate.armed = False
+        again = import_csv(ctx_a, "orders", path, batch_rows=100)
+        assert again.committed and again.imported == 200 and again.skipped == 100
+    finally:
+        ctx_a.registry.pm.unregister(gate)

@@ -36,6 +36,9 @@ class Dummy:
 def make_registry(n: int = MODULES) -> tuple[ModuleRegistry, list[Dummy]]:
     """A registry holding ``n`` dummy modules named ``m0``..``m{n-1}``."""
     reg = ModuleRegistry()
+    # Dispatch to modules is measured: the core's own reactions (core.reactions) would
+    # touch a database, which this benchmark has none of.
+    reg.pm.unregister(name="core")
     impls = [Dummy() for _ in range(n)]
     reg.register_all([(Manifest(name=f"m{i}", version="1", summary="dummy"), impl)
                       for i, impl in enumerate(impls)])

@@ -56,5 +56,6 @@ def test_no_generated_request_is_a_server_error(app):
                                     f"{response.status_code} {response.text[:200]}")
 
         run()
+    print(f"fuzz: {tried} requests, {len(failures)} server errors or non-JSON answers")
     assert tried > 100
     assert failures == [], "\n".join(failures[:30])

@@ -172,6 +172,8 @@ def _pass_one(kind: Kind, source: CsvSource, spool: IO[bytes], rejects: RejectsW
         else:
             values, errors = kind.parse(header, cells)
         key = cells[key_index].strip() if key_index < len(cells) else ""
+        if "\x00" in key:  # refused by the schema; never looked up (PostgreSQL refuses it)
+            key = ""
         row = Row(line, cells, values)
         if current is not None and key and key == current.key:
             current.rows.append(row)

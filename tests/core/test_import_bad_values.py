@@ -8,12 +8,13 @@ import pytest
 from sqlalchemy import func, select
 
 from core.importing.runner import import_csv
-from core.models import Customer, Order, Product, Rep
+from core.models import Customer, Order, Product, Rep, Return
 from tests.core.importing_helpers import (
     CUSTOMER_HEADER,
     ORDER_HEADER,
     PRODUCT_HEADER,
     REP_HEADER,
+    RETURN_HEADER,
     write_csv,
 )
 from tests.core.test_import import load_master_data
@@ -58,7 +59,26 @@ CASES = [
     ("orders", ORDER_HEADER, _order_row(quantity=BIG), "quantity"),
 ]
 
-MODELS = {"reps": Rep, "customers": Customer, "products": Product, "orders": Order}
+def _return_row(**over):
+    row = dict(zip(RETURN_HEADER, ["RX", "O1", "SKU1", "1", "100.00", "2026-01-06T10:00:00",
+                                   ""], strict=True))
+    return row | over
+
+
+CASES += [
+    ("returns", RETURN_HEADER, _return_row(amount="1e400"), "amount"),
+    ("returns", RETURN_HEADER, _return_row(amount="NaN"), "amount"),
+    ("returns", RETURN_HEADER, _return_row(quantity=BIG), "quantity"),
+    ("returns", RETURN_HEADER, _return_row(requested_at="9999-12-31T23:59:59-12:00"),
+     "requested_at"),
+    ("returns", RETURN_HEADER, _return_row(refunded_at="0001-01-01T00:00:00"), "refunded_at"),
+    ("returns", RETURN_HEADER, _return_row(return_ref="R\x00X"), "return_ref"),
+    ("orders", ORDER_HEADER, _order_row(order_ref="O\x00X"), "order_ref"),
+    ("reps", REP_HEADER, _rep_row(rep_ref="R\x00X"), "rep_ref"),
+]
+
+MODELS = {"reps": Rep, "customers": Customer, "products": Product, "orders": Order,
+          "returns": Return}
 
 
 @pytest.mark.parametrize(("kind", "header", "bad", "column"), CASES,
@@ -66,6 +86,9 @@ MODELS = {"reps": Rep, "customers": Customer, "products": Product, "orders": Ord
 def test_bad_value_is_a_named_error_and_nothing_is_written(ctx_a, tmp_path, kind, header,
                                                           bad, column):
     load_master_data(ctx_a, tmp_path)
+    if kind == "returns":  # an order to return from
+        import_csv(ctx_a, "orders", write_csv(tmp_path / "o.csv", ORDER_HEADER, [
+            ["O1", "C1", "", "2026-01-05T10:00:00", "SKU1", "2", "199.00", "", "", ""]]))
     model = MODELS[kind]
     before = ctx_a.session.scalar(select(func.count()).select_from(model))
     ctx_a.session.rollback()

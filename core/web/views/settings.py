@@ -69,7 +69,7 @@ class SettingsView(CrmView):
 
     route_base = "/settings"
     class_permission_name = roles.SETTINGS
-    method_permission_name = {"list": "read", "save": "write"}
+    method_permission_name = {"list": "read", "save_area": "write"}
 
     def _render(self, rows: list[SettingValue], errors: Mapping[str, list[str]],
                 posted: Mapping[str, Any] | None = None, area: str | None = None) -> Any:
@@ -88,7 +88,7 @@ class SettingsView(CrmView):
     @expose("/save/<area>", methods=["POST"])
     @has_access
     @not_found_on_missing
-    def save(self, area: str) -> Any:  # type: ignore[override]
+    def save_area(self, area: str) -> Any:
         ctx = crm_ctx()
         rows = list_settings(ctx)
         changes = {}

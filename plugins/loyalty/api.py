@@ -7,29 +7,15 @@ A redemption's ``redemption_ref`` makes a retried request harmless.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask_appbuilder.api import expose, protect
 
 from core.api import Ctx, Customer, NotFound, _, get_by_ref
-from core.api.web import CrmApi, api_errors, crm_ctx, jsonable
+from core.api.web import CrmApi, api_errors, crm_ctx, jsonable, openapi
 from plugins.loyalty import services
 from plugins.loyalty.models import LoyaltyEntry
 from plugins.loyalty.schemas import EntryOut
-
-
-def _doc(method: str, summary: str, body: bool = False) -> str:
-    lines = [summary, "---", f"{method}:", f"  summary: {json.dumps(summary)}", "  parameters:",
-             "  - in: path", "    name: ref", "    required: true", "    schema:",
-             "      type: string"]
-    if body:
-        lines += ["  requestBody:", "    required: true", "    content:",
-                  "      application/json:", "        schema:", "          type: object"]
-    lines += ["  responses:", "    200:", "      description: OK", "    404:",
-              "      description: No such customer in your brand", "    422:",
-              "      description: Field errors or not enough points"]
-    return "\n".join(lines)
 
 
 def _brand_ctx() -> Ctx:
@@ -64,7 +50,7 @@ class LoyaltyApi(CrmApi):
             "tier": s.tier_code, "tier_name": s.tier_name, "expiring_soon": s.expiring_soon,
             "expiring_by": s.expiring_by.isoformat()})
 
-    balance.__doc__ = _doc("get", "A customer's points balance and tier")
+    openapi("A customer's points balance and tier", path=("ref",), method="get")(balance)
 
     @expose("/customers/<string:ref>/ledger", methods=["GET"])
     @protect()
@@ -75,7 +61,8 @@ class LoyaltyApi(CrmApi):
         rows = services.ledger_entries(ctx, ref, limit=size, offset=(page - 1) * size)
         return self.response(200, page=page, page_size=size, result=[_entry(e) for e in rows])
 
-    ledger.__doc__ = _doc("get", "A customer's ledger entries, newest first")
+    openapi("A customer's ledger entries, newest first", path=("ref",), paged=True,
+            method="get")(ledger)
 
     @expose("/customers/<string:ref>/redemptions", methods=["POST"])
     @protect()
@@ -84,8 +71,8 @@ class LoyaltyApi(CrmApi):
         entry = services.redeem_points(_brand_ctx(), {**self.json_body(), "customer_ref": ref})
         return self.response(201, result=_entry(entry))
 
-    redeem.__doc__ = _doc("post", "Spend points (body: points, redemption_ref, reason)",
-                          body=True)
+    openapi("Spend points (body: points, redemption_ref, reason)", path=("ref",), body=True,
+            method="post")(redeem)
 
     @expose("/customers/<string:ref>/rewards", methods=["POST"])
     @protect()
@@ -95,5 +82,5 @@ class LoyaltyApi(CrmApi):
         return self.response(201, result={"redemption_ref": row.redemption_ref,
                                           "points": row.points, "entry_id": row.entry_id})
 
-    redeem_reward.__doc__ = _doc("post", "Give a reward for points (body: reward_code, "
-                                 "redemption_ref)", body=True)
+    openapi("Give a reward for points (body: reward_code, redemption_ref)", path=("ref",),
+            body=True, method="post")(redeem_reward)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from enum import Enum
@@ -42,15 +43,28 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+# Every answer an endpoint may give, declared in the OpenAPI document (the fuzz test
+# checks that no answer falls outside it).
+RESPONSES = (
+    (200, "OK"), (201, "Created"), (400, "Not a JSON object, or a request the rule refuses"),
+    (401, "No valid token"), (403, "The role does not allow it"),
+    (404, "Not found in your brand"), (409, "A duplicate, or the record's state refuses it"),
+    (422, "Field errors, or a compliance rule"), (429, "Too many requests (Retry-After)"),
+)
+
+
 def openapi(summary: str, *, query: Iterable[str] = (), paged: bool = False,
-            body: bool = False, path: Iterable[str] = ()) -> Callable[[Any], Any]:
-    """Give an endpoint the YAML docstring FAB turns into its OpenAPI operation."""
+            body: bool = False, path: Iterable[str] = (), method: str | None = None
+            ) -> Callable[[Any], Any]:
+    """Give an endpoint the YAML docstring FAB turns into its OpenAPI operation
+    (``method``: the HTTP verb, when the function's name is not a known one)."""
 
     def deco(fn: Any) -> Any:
         params = [("path", p, True) for p in path] + [("query", q, False) for q in query]
         if paged:
             params += [("query", "page", False), ("query", "page_size", False)]
-        lines = [summary, "---", f"{_METHOD[fn.__name__]}:", f"  summary: {summary}"]
+        verb = method or _METHOD[fn.__name__]
+        lines = [summary, "---", f"{verb}:", f"  summary: {json.dumps(summary)}"]
         if params:
             lines.append("  parameters:")
             for where, name, required in params:
@@ -60,10 +74,9 @@ def openapi(summary: str, *, query: Iterable[str] = (), paged: bool = False,
         if body:
             lines += ["  requestBody:", "    required: true", "    content:",
                       "      application/json:", "        schema:", "          type: object"]
-        lines += ["  responses:", "    200:", "      description: OK",
-                  "    400:", "      description: Not a JSON object",
-                  "    404:", "      description: Not found in your brand",
-                  "    422:", "      description: Field errors"]
+        lines += ["  responses:"]
+        for code, text in RESPONSES:
+            lines += [f"    {code}:", f"      description: {text}"]
         fn.__doc__ = "\n".join(lines)
         return fn
 

@@ -22,17 +22,22 @@ class Refunds:
         self.seen += [(r.return_ref, r.amount, r.refunded_total) for r in refunds]
 
 
+def _customer_with_an_order(ctx, quantity: int) -> None:
+    """Rep R1, customer C1, product P1 at 100.00, and order O1 of ``quantity`` units."""
+    rep(ctx, "R1")
+    customer(ctx, "C1", "R1")
+    create_product(ctx, {"sku": "P1", "name": "Cream", "category": "cosmetics",
+                         "list_price": "100.00"})
+    create_order(ctx, {"order_ref": "O1", "customer_ref": "C1",
+                       "ordered_at": "2026-03-01T10:00:00",
+                       "lines": [{"sku": "P1", "quantity": quantity, "unit_price": "100.00"}]})
+
+
 def test_refunded_total_live_and_imported(ctx_a, rt, tmp_path):
     rec = Refunds()
     rt.registry.pm.register(rec, name="refund-recorder")
     try:
-        rep(ctx_a, "R1")
-        customer(ctx_a, "C1", "R1")
-        create_product(ctx_a, {"sku": "P1", "name": "Cream", "category": "cosmetics",
-                               "list_price": "100.00"})
-        create_order(ctx_a, {"order_ref": "O1", "customer_ref": "C1",
-                             "ordered_at": "2026-03-01T10:00:00",
-                             "lines": [{"sku": "P1", "quantity": 3, "unit_price": "100.00"}]})
+        _customer_with_an_order(ctx_a, quantity=3)
         create_return(ctx_a, {"return_ref": "R1", "order_ref": "O1",
                               "requested_at": "2026-03-02T10:00:00",
                               "refunded_at": "2026-03-02T11:00:00",
@@ -94,13 +99,7 @@ def test_return_dates_are_checked_live_as_in_the_import(ctx_a):
 
     from core.errors import ValidationFailed
 
-    rep(ctx_a, "R1")
-    customer(ctx_a, "C1", "R1")
-    create_product(ctx_a, {"sku": "P1", "name": "Cream", "category": "cosmetics",
-                           "list_price": "100.00"})
-    create_order(ctx_a, {"order_ref": "O1", "customer_ref": "C1",
-                         "ordered_at": "2026-03-01T10:00:00",
-                         "lines": [{"sku": "P1", "quantity": 1, "unit_price": "100.00"}]})
+    _customer_with_an_order(ctx_a, quantity=1)
     with pytest.raises(ValidationFailed) as refused:
         create_return(ctx_a, {"return_ref": "R1", "order_ref": "O1",
                               "requested_at": "2026-02-28T10:00:00",

@@ -178,6 +178,8 @@ class BrandHooks:
         self._registry = registry
         self._remove = [registry.modules[n].impl for n in registry.modules if n not in enabled]
         self._callers: dict[str, Any] = {}
+        # The settings these modules and the core declare (core.services.settings.declared).
+        self.declared_settings: dict[str, Any] | None = None
 
     def __getattr__(self, name: str) -> Any:
         if not name.startswith("crm_"):

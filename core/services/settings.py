@@ -30,11 +30,19 @@ class SettingValue:
 
 
 def declared(ctx: Ctx) -> dict[str, Setting]:
-    """``{area.key: Setting}`` for the brand: the core's, then its enabled modules'."""
-    out = {s.name: s for s in core_settings()}
-    for contributed in ctx.hooks.crm_settings(ctx=ctx):
-        out.update({s.name: s for s in contributed or ()})
-    return out
+    """``{area.key: Setting}`` for the brand: the core's, then its enabled modules'.
+
+    Declarations do not change while the program runs: they are collected once per set
+    of enabled modules (kept on that set's hook caller), not on every read of a setting.
+    """
+    hooks = ctx.hooks
+    cached = hooks.declared_settings
+    if cached is None:
+        cached = dict(_core_index())
+        for contributed in hooks.crm_settings(ctx=ctx):
+            cached.update({s.name: s for s in contributed or ()})
+        hooks.declared_settings = cached
+    return cached
 
 
 def find(ctx: Ctx, name: str) -> Setting:

@@ -26,15 +26,21 @@ imports anything else of the core.
   :func:`may_contact` (or :func:`contact_refusals` for a batch); a module that decides
   consent answers the ``crm_can_contact`` hook.
 - **Data helpers**: the declarative ``Base`` and column types for a module's own tables,
-  bulk inserts, audit entries, input schemas.
+  bulk inserts (:func:`insert_ignore` skips rows already present: idempotent writes, audited
+  with the count really written), audit entries, input schemas.
+- **Personal data**: :class:`EncryptedText` columns (encrypted at rest) with a keyed
+  :func:`lookup_hash` (or :func:`phone_hash`) beside them for exact lookups; show values
+  :func:`masked`, and the plaintext only through :func:`reveal` (audited).
 """
 
 from __future__ import annotations
 
 from core.audit.services import record as record_audit
 from core.audit.services import record_bulk as record_audit_bulk
+from core.audit.services import reveal
 from core.bulk import chunks, insert_many, insert_returning_ids
 from core.context import Ctx
+from core.crypto import EncryptedText, lookup_hash, phone_hash
 from core.db import Base, Money, UTCDateTime
 from core.errors import (
     DomainError,
@@ -86,10 +92,12 @@ from core.models import (
     Task,
     TaskStatus,
 )
+from core.privacy import masked
 from core.scheduler import JobResult
 from core.schemas import (
     AwareDateTime,
     BrandScopedSchema,
+    Day,
     MoneyField,
     clean_row,
     load_or_raise,
@@ -109,7 +117,14 @@ from core.services.contact import (
     may_contact,
 )
 from core.services.orders import POINTS_METHOD
-from core.services.scoping import get_by_id, get_by_ref, ref_map, scoped
+from core.services.scoping import (
+    get_by_id,
+    get_by_ref,
+    ref_map,
+    resolve_customer,
+    resolve_customer_refs,
+    scoped,
+)
 from core.services.settings import (
     configure_area,
     get_setting,
@@ -117,7 +132,7 @@ from core.services.settings import (
     set_settings,
 )
 from core.settings import Kind, Setting, SettingError, declare_area_rule
-from core.tasks.store import insert_tasks, task_row
+from core.tasks.store import insert_ignore, insert_tasks, task_row
 
 __all__ = [
     "ANY_CHANNEL", "CARE", "MARKETING", "SERVICE", "ContactRequest", "contact_refusals",
@@ -136,5 +151,6 @@ __all__ = [
     "declare_area_rule", "get_by_id", "get_by_ref", "get_setting", "hookimpl", "hookspec",
     "insert_many", "insert_returning_ids", "load_or_raise", "ngettext", "normalise_locale",
     "record_audit", "record_audit_bulk", "ref_map", "scoped", "set_setting", "set_settings",
-    "use_locale",
+    "use_locale", "resolve_customer", "resolve_customer_refs", "insert_ignore", "Day",
+    "EncryptedText", "lookup_hash", "phone_hash", "masked", "reveal",
 ]

@@ -73,6 +73,18 @@ def resolve_customer(ctx: Ctx, ref: str) -> Customer:
     return customer
 
 
+def resolve_customer_refs(ctx: Ctx, refs: set[str]) -> dict[str, int]:
+    """``{ref: customer id}`` for new records, in bulk: a merged record's ref gives its
+    survivor, a rep user gets only their own customers (refs left out are not found)."""
+    out: dict[str, int] = {}
+    ordered = sorted(r for r in refs if "\x00" not in r)
+    for i in range(0, len(ordered), 900):
+        stmt = (scoped(ctx, Customer).where(Customer.customer_ref.in_(ordered[i:i + 900]))
+                .with_only_columns(Customer.customer_ref, Customer.id, Customer.merged_into_id))
+        out.update({ref: merged or cid for ref, cid, merged in ctx.session.execute(stmt)})
+    return out
+
+
 def own_rep_only(ctx: Ctx, rep_id: int | None) -> None:
     """A rep user may credit records only to themselves: a ValidationFailed on ``rep_ref``
     otherwise (brand-wide roles credit any rep of the brand)."""

@@ -1,0 +1,218 @@
+"""``directcrm consent ...``, ``directcrm kyc ...`` and ``directcrm import consents``:
+thin commands that parse, call the services and print."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from core.api import Ctx, Customer, _, get_by_ref
+from core.api.cli import FORMAT_OPTION, cli, emit_rows, handles_domain_errors, runtime
+from plugins.kyc import consent, identity
+from plugins.kyc.common import require_enabled
+from plugins.kyc.models import ConsentSource, IdType, Purpose, VerificationMethod
+
+BRAND_OPTION = click.option("--brand", "brand_code", required=True, help="Brand code.")
+SOURCES = [s.value for s in ConsentSource if s is not ConsentSource.IMPORT]
+
+
+@contextmanager
+def _ctx(brand_code: str, user: str = "system") -> Iterator[Ctx]:
+    """A brand context with the module enabled, closed when the command is done."""
+    ctx = runtime().ctx(brand_code, user=user)
+    try:
+        require_enabled(ctx)
+        yield ctx
+    finally:
+        ctx.session.close()
+
+
+def _given(**options: str | None) -> dict[str, str]:
+    return {k: v for k, v in options.items() if v is not None}
+
+
+@click.group("consent")
+def consent_group() -> None:
+    """Consent notices and the consent ledger (P1-P4, P10)."""
+
+
+@consent_group.group("notice")
+def notice_group() -> None:
+    """Versioned notice texts per purpose and language."""
+
+
+@notice_group.command("add")
+@BRAND_OPTION
+@click.option("--purpose", required=True, type=click.Choice([p.value for p in Purpose]))
+@click.option("--version", required=True, help="Version label, e.g. 2026-11.")
+@click.option("--locale", required=True, help="en, zh_Hans_CN or zh_Hant_TW.")
+@click.option("--file", "text_file", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The notice text (UTF-8).")
+@click.option("--effective", required=True, help="First day in force (YYYY-MM-DD).")
+@click.option("--minor-change", is_flag=True,
+              help="Not material: consents to earlier versions need not be asked again.")
+@handles_domain_errors
+def notice_add_cmd(brand_code: str, purpose: str, version: str, locale: str, text_file: Path,
+                   effective: str, minor_change: bool) -> None:
+    """Publish a notice version."""
+    with _ctx(brand_code) as ctx:
+        notice = consent.add_notice(ctx, {
+            "purpose": purpose, "version": version, "locale": locale,
+            "text": text_file.read_text(encoding="utf-8-sig"), "effective_on": effective,
+            "material": not minor_change})
+        click.echo(_("Notice %(purpose)s %(version)s (%(locale)s) in effect from %(day)s.",
+                     purpose=notice.purpose, version=notice.version, locale=notice.locale,
+                     day=notice.effective_on))
+
+
+@consent_group.command("give")
+@BRAND_OPTION
+@click.option("--customer", "customer_ref", required=True, help="Customer reference.")
+@click.option("--purpose", required=True, help="marketing, care, service, profiling, "
+              "sensitive_data, third_party or cross_border.")
+@click.option("--channel", required=True, help="sms, wechat, email, phone or visit.")
+@click.option("--notice-version", default=None, help="Default: the version in effect.")
+@click.option("--at", default=None, help="When it was given (ISO); default now.")
+@click.option("--source", default="cli", type=click.Choice(SOURCES))
+@click.option("--evidence", default=None, help="Where the signed form or record is kept.")
+@click.option("--guardian", "guardian_name", default=None,
+              help="The guardian who consents for a minor (P3).")
+@click.option("--user", default="system", help="Who records it.")
+@handles_domain_errors
+def give_cmd(brand_code: str, customer_ref: str, purpose: str, channel: str,
+             notice_version: str | None, at: str | None, source: str, evidence: str | None,
+             guardian_name: str | None, user: str) -> None:
+    """Record a consent."""
+    with _ctx(brand_code, user) as ctx:
+        n = consent.give(ctx, _given(customer_ref=customer_ref, purpose=purpose,
+                                     channel=channel, notice_version=notice_version, at=at,
+                                     evidence=evidence, guardian_name=guardian_name),
+                         ConsentSource(source))
+    click.echo(_("Consent recorded.") if n else _("Already recorded: nothing changed."))
+
+
+@consent_group.command("withdraw")
+@BRAND_OPTION
+@click.option("--customer", "customer_ref", required=True, help="Customer reference.")
+@click.option("--purpose", required=True, help="The purpose withdrawn.")
+@click.option("--channel", default=None, help="One channel; default every channel.")
+@click.option("--at", default=None, help="When (ISO); default now.")
+@click.option("--source", default="cli", type=click.Choice(SOURCES))
+@click.option("--user", default="system", help="Who records it.")
+@handles_domain_errors
+def withdraw_cmd(brand_code: str, customer_ref: str, purpose: str, channel: str | None,
+                 at: str | None, source: str, user: str) -> None:
+    """Record a withdrawal; it takes effect at once."""
+    with _ctx(brand_code, user) as ctx:
+        n = consent.withdraw(ctx, _given(customer_ref=customer_ref, purpose=purpose,
+                                         channel=channel, at=at), ConsentSource(source))
+    click.echo(_("Withdrawal recorded.") if n else _("Already recorded: nothing changed."))
+
+
+@consent_group.command("status")
+@BRAND_OPTION
+@click.option("--customer", "customer_ref", required=True, help="Customer reference.")
+@FORMAT_OPTION
+@handles_domain_errors
+def status_cmd(brand_code: str, customer_ref: str, fmt: str) -> None:
+    """Every consent of a customer as it stands now."""
+    with _ctx(brand_code) as ctx:
+        customer = get_by_ref(ctx, Customer, customer_ref)
+        states = consent.consent_states(ctx, customer.merged_into_id or customer.id)
+        emit_rows(("purpose", "channel", "state", "since", "notice_version", "source"),
+                  [(s.purpose, s.channel, "given" if s.live else "withdrawn", s.since,
+                    s.notice_version, s.source) for s in states], fmt)
+
+
+@consent_group.command("reconsent")
+@BRAND_OPTION
+@click.option("--purpose", default=None, type=click.Choice([p.value for p in Purpose]))
+@FORMAT_OPTION
+@handles_domain_errors
+def reconsent_cmd(brand_code: str, purpose: str | None, fmt: str) -> None:
+    """Customers to ask again: their consent answered a notice since changed materially."""
+    with _ctx(brand_code) as ctx:
+        emit_rows(("customer_ref", "purpose", "channel", "answered_version",
+                   "current_version"),
+                  [(d.customer_ref, d.purpose, d.channel, d.answered_version,
+                    d.current_version) for d in consent.reconsent_due(ctx, purpose)], fmt)
+
+
+@click.command("consents")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@BRAND_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@handles_domain_errors
+def import_consents_cmd(file: Path, brand_code: str, as_json: bool) -> None:
+    """Import consents (customer_ref,purpose,channel,notice_version,given_at and optional
+    withdrawn_at, evidence, guardian_name); all or nothing, idempotent."""
+    with _ctx(brand_code) as ctx:
+        result = consent.import_consents(ctx, file)
+    if as_json:
+        click.echo(json.dumps({"rows": result.rows, "written": result.written}))
+    else:
+        click.echo(_("consents: %(rows)s rows read, %(written)s ledger entries written.",
+                     rows=result.rows, written=result.written))
+
+
+@click.group("kyc")
+def kyc_group() -> None:
+    """Identity documents and their verification."""
+
+
+@kyc_group.command("verify")
+@BRAND_OPTION
+@click.option("--customer", "customer_ref", default=None, help="Customer reference.")
+@click.option("--rep", "rep_ref", default=None, help="Rep reference.")
+@click.option("--id-type", required=True, type=click.Choice([t.value for t in IdType]))
+@click.option("--id-number", required=True, help="The document number.")
+@click.option("--name", "legal_name", default=None, help="The name on the document.")
+@click.option("--method", required=True, type=click.Choice([m.value for m in
+                                                             VerificationMethod]))
+@click.option("--failed", is_flag=True, help="Record a verification that did not pass.")
+@click.option("--at", default=None, help="When it was verified (ISO); default now.")
+@click.option("--evidence", "evidence_ref", default=None, help="Where the evidence is kept.")
+@click.option("--user", default="system", help="Who verified.")
+@handles_domain_errors
+def verify_cmd(brand_code: str, customer_ref: str | None, rep_ref: str | None, id_type: str,
+               id_number: str, legal_name: str | None, method: str, failed: bool,
+               at: str | None, evidence_ref: str | None, user: str) -> None:
+    """Check a document number and record a verification."""
+    with _ctx(brand_code, user) as ctx:
+        done = identity.verify(ctx, _given(
+            customer_ref=customer_ref, rep_ref=rep_ref, id_type=id_type, id_number=id_number,
+            legal_name=legal_name, method=method, at=at, evidence_ref=evidence_ref)
+            | {"passed": not failed})
+    click.echo(_("Verified %(number)s, valid until %(day)s.", number=done.masked_number,
+                 day=done.valid_until or "-"))
+    if done.birth_mismatch:
+        click.echo(_("Warning: the birth date on the document (%(doc)s) differs from the "
+                     "declared one (%(declared)s).", doc=done.birth_date,
+                     declared=done.declared_birth_date), err=True)
+
+
+@kyc_group.command("due")
+@BRAND_OPTION
+@click.option("--within", "within_days", type=int, default=None,
+              help="Days ahead (default: the kyc.refresh_notice_days setting).")
+@FORMAT_OPTION
+@handles_domain_errors
+def due_cmd(brand_code: str, within_days: int | None, fmt: str) -> None:
+    """Identities due for a refresh (lapsing soon, lapsed, or never verified)."""
+    with _ctx(brand_code) as ctx:
+        emit_rows(("subject", "ref", "id_type", "number", "valid_until"),
+                  [(d.subject, d.ref, d.id_type, d.masked_number, d.valid_until)
+                   for d in identity.refresh_due(ctx, within_days)], fmt)
+
+
+def commands() -> list[click.Command]:
+    """The module's command groups; ``consents`` joins the core's ``import`` group."""
+    existing_import = cli.commands.get("import")
+    if isinstance(existing_import, click.Group):
+        existing_import.commands.setdefault("consents", import_consents_cmd)
+    return [consent_group, kyc_group]

@@ -1,0 +1,32 @@
+"""Translated labels of the module's codes (purposes, channels, documents, methods)."""
+
+from __future__ import annotations
+
+from core.api import N_, _
+
+PURPOSE_LABELS = {
+    "marketing": N_("Marketing"), "care": N_("Care"), "service": N_("Service"),
+    "profiling": N_("Profiling"), "sensitive_data": N_("Sensitive data"),
+    "third_party": N_("Sharing with third parties"), "cross_border": N_("Transfer abroad"),
+}
+CHANNEL_LABELS = {
+    "sms": N_("SMS"), "wechat": N_("WeChat"), "email": N_("E-mail"), "phone": N_("Phone"),
+    "visit": N_("Visit"),
+}
+ID_TYPE_LABELS = {
+    "cn_resident_id": N_("Resident ID card"), "tw_national_id": N_("Taiwan national ID"),
+    "hk_mo_permit": N_("Hong Kong/Macau home-return permit"),
+    "tw_permit": N_("Taiwan compatriot permit"), "passport": N_("Passport"),
+    "cn_uscc": N_("Unified social credit code"),
+}
+METHOD_LABELS = {
+    "sms": N_("SMS code"), "face": N_("Face check"), "onsite": N_("On-site check"),
+    "bank_card": N_("Bank card"),
+}
+
+
+def label(labels: dict[str, str], code: str | None) -> str:
+    """The translated label of ``code`` (the code itself when unknown)."""
+    if code is None:
+        return ""
+    return _(labels[code]) if code in labels else code

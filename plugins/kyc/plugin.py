@@ -1,0 +1,45 @@
+"""Hook implementations of the kyc module: thin adapters onto its services.
+
+Imported by the module registry; importing ``models`` here registers the module's tables.
+"""
+
+from __future__ import annotations
+
+import click
+
+from core.api import ContactRequest, Ctx, ProfileSection, ScheduledJob, Setting, hookimpl
+from plugins.kyc import consent, jobs, profile
+from plugins.kyc import models as _models  # noqa: F401  (registers the tables)
+from plugins.kyc.settings import SETTINGS
+
+
+@hookimpl
+def crm_settings(ctx: Ctx) -> list[Setting]:
+    """Which contact purposes need consent, the guardian age, identity refresh."""
+    return list(SETTINGS)
+
+
+@hookimpl
+def crm_can_contact(ctx: Ctx, request: ContactRequest) -> dict[int, str] | None:
+    """Refuse outreach without a live consent for the purpose (on the channel used)."""
+    return consent.contact_refusals(ctx, request)
+
+
+@hookimpl
+def crm_scheduled_jobs(ctx: Ctx) -> list[ScheduledJob]:
+    """Identity refresh tasks."""
+    return jobs.scheduled_jobs()
+
+
+@hookimpl
+def crm_customer_profile_sections(ctx: Ctx, customer_id: int) -> list[ProfileSection]:
+    """Consents and identity documents of the customer."""
+    return [profile.profile_section(ctx, customer_id)]
+
+
+@hookimpl
+def crm_cli_commands(ctx: Ctx) -> list[click.Command]:
+    """``directcrm consent ...`` and ``directcrm kyc ...``."""
+    from plugins.kyc.cli import commands
+
+    return commands()

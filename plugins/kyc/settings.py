@@ -1,0 +1,25 @@
+"""The kyc module's brand settings, declared once (validation, CLI and screen follow)."""
+
+from __future__ import annotations
+
+from core.api import CARE, MARKETING, N_, SERVICE, Kind, Setting
+
+AREA = "kyc"
+
+SETTINGS = (
+    Setting(AREA, "contact_purposes", Kind.CHOICES, [MARKETING, CARE],
+            N_("Contact purposes that need consent"),
+            N_("Outreach for these purposes needs a live consent for the purpose on the "
+               "channel used (P10). Service contacts about the customer's own orders and "
+               "complaints are allowed unless listed here."),
+            choices=(MARKETING, CARE, SERVICE)),
+    Setting(AREA, "minor_age", Kind.INT, 14, N_("Age below which a guardian consents"),
+            N_("Consent for a younger customer needs the guardian's name (P3)."),
+            min=1, max=18),
+    Setting(AREA, "refresh_months", Kind.INT, 24, N_("Identity verification valid for "
+                                                      "(months)"),
+            N_("After this a refresh is due and becomes a task for the owner."),
+            min=1, max=120),
+    Setting(AREA, "refresh_notice_days", Kind.INT, 30,
+            N_("Refresh task this many days before a verification lapses"), min=0, max=365),
+)

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, Numeric, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Numeric, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -106,6 +106,10 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted or overwritten records are zeroed, so an erased person's values do not
+        # linger in the file's free space (P5). Debian builds SQLite with this on; other
+        # builds may not.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -165,3 +169,12 @@ def duplicate_key_columns(exc: Exception) -> list[str] | None:
     else:
         return None
     return [c for c in columns if c != "brand_id"] or columns or ["key"]
+
+
+def release_old_pages(session: Any) -> None:
+    """After an erasure: on SQLite, copy the write-ahead log into the database and empty
+    it, so no old page image with erased values stays in the ``-wal`` file (PostgreSQL
+    keeps old row versions only until VACUUM, and dumps never contain them)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        session.commit()

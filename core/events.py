@@ -257,3 +257,18 @@ class ComplianceResult:
     figures: tuple[tuple[str, object], ...] = ()
     source: str = ""
     module: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DataPart:
+    """Personal data held about a customer, as one table of an export (P5).
+
+    ``key`` names the part (and its CSV file), ``title`` is shown in the readable copy,
+    ``columns`` name the values of each row (plain JSON-able values: text, numbers,
+    dates, Decimals).
+    """
+
+    key: str
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[object, ...], ...]

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         ComplianceResult,
         ContactRequest,
         CustomerEvent,
+        DataPart,
         HandoverMove,
         OrderCancelled,
         OrderDraft,
@@ -64,7 +65,8 @@ COMBINE: dict[str, str] = {
     "crm_can_contact": "any refusal refuses: the refusals of every module are merged",
     **dict.fromkeys(("crm_cli_commands", "crm_payment_methods", "crm_settings",
                      "crm_scheduled_jobs", "crm_customer_profile_sections",
-                     "crm_rep_pay_items", "crm_compliance_checks"), _LISTS),
+                     "crm_rep_pay_items", "crm_compliance_checks", "crm_personal_data",
+                     "crm_erase_personal_data"), _LISTS),
     "crm_register_views": "every module adds its views once, at start-up",
     **dict.fromkeys(("crm_customer_satisfaction", "crm_customer_complaint_counts"),
                     "the answers are merged per customer; None abstains"),
@@ -345,6 +347,35 @@ def crm_customer_profile_sections(ctx: Ctx, customer_id: int) -> list[ProfileSec
     :param ctx: the brand and the user viewing the page.
     :param customer_id: the customer shown.
     :return: sections, sorted by their ``order``.
+    """
+
+
+@hookspec
+def crm_personal_data(ctx: Ctx, customer_id: int) -> list[DataPart] | None:
+    """The module's personal data about a customer, for a data-subject export (P5).
+
+    Called by ``core.api.personal_data`` after the core's own parts (profile, orders,
+    returns, interactions, tasks, leads, audit entries); every part goes into the
+    archive as JSON, as CSV and in the readable PDF.
+
+    :param ctx: the brand; the acting user is the one preparing the export.
+    :param customer_id: the customer (the survivor, if records were merged).
+    :return: the module's parts, e.g. ``DataPart("loyalty_ledger", _("Points"), ...)``.
+    """
+
+
+@hookspec
+def crm_erase_personal_data(ctx: Ctx, customer_ids: Sequence[int]) -> list[str] | None:
+    """Erase or pseudonymise the module's personal data about these customers (P5, P6).
+
+    Called inside the erasure's transaction, after the core has pseudonymised its own
+    records. Keep what the law requires (transaction records, ledgers: sums unchanged),
+    erase names, numbers and free text. Return the personal values the module held (names,
+    ID numbers) so that the core can scrub them from the audit log too.
+
+    :param ctx: the brand; the acting user is the one erasing.
+    :param customer_ids: the customer and the records merged into it.
+    :return: the personal values erased (texts), or None.
     """
 
 

@@ -30,7 +30,10 @@ imports anything else of the core.
   with the count really written), audit entries, input schemas.
 - **Personal data**: :class:`EncryptedText` columns (encrypted at rest) with a keyed
   :func:`lookup_hash` (or :func:`phone_hash`) beside them for exact lookups; show values
-  :func:`masked`, and the plaintext only through :func:`reveal` (audited).
+  :func:`masked`, and the plaintext only through :func:`reveal` (audited). A person's
+  data: :func:`personal_data` (every part the core and the modules hold, for an export)
+  and :func:`erase_customer` (pseudonymisation where records must be kept, audit log
+  included).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from core.audit.services import reveal
 from core.bulk import chunks, insert_many, insert_returning_ids
 from core.context import Ctx
 from core.crypto import EncryptedText, lookup_hash, phone_hash
+from core.csv_cells import spreadsheet_safe
 from core.db import Base, Money, UTCDateTime
 from core.errors import (
     DomainError,
@@ -53,6 +57,7 @@ from core.events import (
     ComplianceResult,
     ContactRequest,
     CustomerEvent,
+    DataPart,
     HandoverMove,
     OrderCancelled,
     OrderDraft,
@@ -117,6 +122,7 @@ from core.services.contact import (
     may_contact,
 )
 from core.services.orders import POINTS_METHOD
+from core.services.personal_data import Erasure, erase_customer, personal_data
 from core.services.scoping import (
     get_by_id,
     get_by_ref,
@@ -152,5 +158,6 @@ __all__ = [
     "insert_many", "insert_returning_ids", "load_or_raise", "ngettext", "normalise_locale",
     "record_audit", "record_audit_bulk", "ref_map", "scoped", "set_setting", "set_settings",
     "use_locale", "resolve_customer", "resolve_customer_refs", "insert_ignore", "Day",
-    "EncryptedText", "lookup_hash", "phone_hash", "masked", "reveal",
+    "EncryptedText", "lookup_hash", "phone_hash", "masked", "reveal", "DataPart", "Erasure",
+    "erase_customer", "personal_data", "spreadsheet_safe",
 ]

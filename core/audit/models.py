@@ -19,15 +19,32 @@ from core.db import Base, UTCDateTime
 
 APPEND_ONLY_MESSAGE = "audit_log is append-only"
 
+# One exception to "never updated": a pseudonymisation (erasure of a person, P5/P6) may
+# rewrite the ``changes`` and ``details`` of entries, inside a transaction that holds a row
+# in ``audit_permits`` (inserted and deleted in that same transaction, so no other
+# connection ever sees it; see ``core.audit.services.pseudonymise``). Who, when, what and
+# which record can never change, and nothing can ever be deleted.
+_SAME_FACTS_SQLITE = ("NEW.id IS NOT OLD.id OR NEW.at IS NOT OLD.at OR NEW.actor IS NOT OLD.actor "
+                      "OR NEW.brand_id IS NOT OLD.brand_id OR NEW.action IS NOT OLD.action "
+                      "OR NEW.record_type IS NOT OLD.record_type "
+                      "OR NEW.record_id IS NOT OLD.record_id")
 _SQLITE = [
-    "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
+    "DROP TRIGGER IF EXISTS audit_log_no_update",
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+    f"WHEN NOT EXISTS (SELECT 1 FROM audit_permits) OR {_SAME_FACTS_SQLITE} "
     f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END",
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
     f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END",
 ]
 _POSTGRESQL = [
     "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-    f"$$ BEGIN RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}' USING ERRCODE = 'insufficient_privilege';"
+    "$$ BEGIN "
+    "IF TG_OP = 'UPDATE' AND EXISTS (SELECT 1 FROM audit_permits) "
+    "AND NEW.id = OLD.id AND NEW.at = OLD.at AND NEW.actor = OLD.actor "
+    "AND NEW.brand_id IS NOT DISTINCT FROM OLD.brand_id AND NEW.action = OLD.action "
+    "AND NEW.record_type IS NOT DISTINCT FROM OLD.record_type "
+    "AND NEW.record_id IS NOT DISTINCT FROM OLD.record_id THEN RETURN NEW; END IF; "
+    f"RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}' USING ERRCODE = 'insufficient_privilege';"
     " END $$",
     "DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log",
     "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log "
@@ -73,7 +90,18 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
+class AuditPermit(Base):
+    """A pseudonymisation in progress (see above); never committed."""
+
+    __tablename__ = "audit_permits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(String(64))
+
+
+# After both tables exist (the triggers read audit_permits).
+AuditPermit.__table__.add_is_dependent_on(AuditEntry.__table__)
 for _dialect, _statements in (("sqlite", _SQLITE), ("postgresql", _POSTGRESQL)):
     for _sql in _statements:
-        event.listen(AuditEntry.__table__, "after_create",
+        event.listen(AuditPermit.__table__, "after_create",
                      DDL(_sql.replace("%", "%%")).execute_if(dialect=_dialect))

@@ -16,15 +16,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from sqlalchemy import Select, func, insert, inspect, select
+from sqlalchemy import Select, Text, cast, delete, func, insert, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.audit.listener import SYSTEM_ACTOR, jsonable
-from core.audit.models import AuditEntry
+from core.audit.models import AuditEntry, AuditPermit
 from core.context import Ctx
 from core.crypto import EncryptedText
 from core.csv_cells import spreadsheet_safe
@@ -36,7 +36,7 @@ from core.i18n import _
 ACTIONS = (
     "create", "update", "delete", "merge", "reveal", "login_success", "login_failure",
     "module_enable", "module_disable", "report_generated", "import", "key_rotation",
-    "handover",
+    "handover", "pseudonymise", "erase",
 )
 _MAX_ACTION = 32
 
@@ -210,3 +210,52 @@ def export_csv(ctx: Ctx, out: TextIO, filters: AuditFilter | None = None) -> int
         writer.writerow(row)
         count += 1
     return count
+
+
+ERASED = "[erased]"
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+
+
+def _scrub(value: Any, needles: list[str], replacement: str) -> Any:
+    if isinstance(value, str):
+        for needle in needles:
+            value = value.replace(needle, replacement)
+        return value
+    if isinstance(value, list):
+        return [_scrub(v, needles, replacement) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub(v, needles, replacement) for k, v in value.items()}
+    return value
+
+
+def pseudonymise(ctx: Ctx, values: Iterable[str], replacement: str = ERASED) -> int:
+    """Replace a person's values (name, phone, e-mail, ID numbers...) wherever they appear
+    in the ``changes`` and ``details`` of the brand's audit entries: the one rewrite the
+    append-only log allows (erasure, P5/P6), itself audited with the count. Call inside
+    ``ctx.write()``; values shorter than two characters are ignored. Returns the count of
+    entries rewritten."""
+    needles = sorted({v for v in values if v and len(v) >= 2}, key=len, reverse=True)
+    if not needles:
+        return 0
+    # Stored JSON may escape non-ASCII text (\u5ba2): look for both spellings.
+    patterns = {p for n in needles for p in (n, json.dumps(n)[1:-1])}
+    columns = (cast(AuditEntry.changes, Text), cast(AuditEntry.details, Text))
+    found = ctx.session.execute(
+        select(AuditEntry.id, AuditEntry.changes, AuditEntry.details)
+        .where(AuditEntry.brand_id == ctx.brand_id,
+               or_(*(c.like(_like(p), escape="!") for c in columns for p in patterns)))
+    ).all()
+    if not found:
+        return 0
+    permit = ctx.session.execute(insert(AuditPermit).values(reason="pseudonymise")
+                                 .returning(AuditPermit.id)).scalar_one()
+    for entry_id, changes, details in found:
+        ctx.session.execute(update(AuditEntry).where(AuditEntry.id == entry_id).values(
+            changes=_scrub(changes, needles, replacement),
+            details=_scrub(details, needles, replacement)))
+    ctx.session.execute(delete(AuditPermit).where(AuditPermit.id == permit))
+    record(ctx, "pseudonymise", record_type="audit_log", details={"entries": len(found)})
+    return len(found)

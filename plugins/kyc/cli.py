@@ -12,9 +12,9 @@ import click
 
 from core.api import Ctx, Customer, _, get_by_ref
 from core.api.cli import FORMAT_OPTION, cli, emit_rows, handles_domain_errors, runtime
-from plugins.kyc import consent, identity
+from plugins.kyc import consent, dsr, identity
 from plugins.kyc.common import require_enabled
-from plugins.kyc.models import ConsentSource, IdType, Purpose, VerificationMethod
+from plugins.kyc.models import ConsentSource, IdType, Purpose, RequestKind, VerificationMethod
 
 BRAND_OPTION = click.option("--brand", "brand_code", required=True, help="Brand code.")
 SOURCES = [s.value for s in ConsentSource if s is not ConsentSource.IMPORT]
@@ -210,9 +210,95 @@ def due_cmd(brand_code: str, within_days: int | None, fmt: str) -> None:
                    for d in identity.refresh_due(ctx, within_days)], fmt)
 
 
+@click.group("dsr")
+def dsr_group() -> None:
+    """Data-subject requests: access, export, correction, deletion... (P5)."""
+
+
+@dsr_group.command("open")
+@BRAND_OPTION
+@click.option("--customer", "customer_ref", required=True, help="Customer reference.")
+@click.option("--kind", required=True, type=click.Choice([k.value for k in RequestKind]))
+@click.option("--at", default=None, help="When the request arrived (ISO); default now.")
+@click.option("--identity-check", default=None, help="How the requester's identity was "
+              "checked.")
+@click.option("--user", default="system", help="Who registers it.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@handles_domain_errors
+def dsr_open_cmd(brand_code: str, customer_ref: str, kind: str, at: str | None,
+                 identity_check: str | None, user: str, fmt: str) -> None:
+    """Register a request; prints its reference and due date."""
+    with _ctx(brand_code, user) as ctx:
+        request = dsr.open_request(ctx, _given(customer_ref=customer_ref, kind=kind, at=at,
+                                               identity_check=identity_check))
+        ref, due = request.request_ref, request.due_on
+    if fmt == "json":
+        click.echo(json.dumps({"ref": ref, "due_on": due.isoformat()}))
+    else:
+        click.echo(_("Request %(ref)s registered, due on %(day)s.", ref=ref, day=due))
+
+
+@dsr_group.command("list")
+@BRAND_OPTION
+@click.option("--overdue", is_flag=True, help="Only open requests past their deadline.")
+@click.option("--open", "open_only", is_flag=True, help="Only open requests.")
+@FORMAT_OPTION
+@handles_domain_errors
+def dsr_list_cmd(brand_code: str, overdue: bool, open_only: bool, fmt: str) -> None:
+    """The request queue, most urgent first."""
+    with _ctx(brand_code) as ctx:
+        rows = dsr.list_requests(ctx, overdue_only=overdue, open_only=open_only)
+        emit_rows(("ref", "customer_ref", "kind", "status", "opened_at", "due_on",
+                   "closed_at", "overdue", "days_to_close"),
+                  [(r.request_ref, r.customer_ref, r.kind, r.status, r.opened_at, r.due_on,
+                    r.closed_at, r.overdue, r.days_to_close) for r in rows], fmt)
+
+
+@dsr_group.command("export")
+@BRAND_OPTION
+@click.argument("ref")
+@click.option("--out", "out_dir", required=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder to write to.")
+@click.option("--user", default="system", help="Who prepares it.")
+@handles_domain_errors
+def dsr_export_cmd(brand_code: str, ref: str, out_dir: Path, user: str) -> None:
+    """Write the archive (JSON, CSV, readable PDF) of everything held about the person."""
+    with _ctx(brand_code, user) as ctx:
+        path = dsr.export_request(ctx, ref, out_dir)
+    click.echo(str(path))
+
+
+@dsr_group.command("erase")
+@BRAND_OPTION
+@click.argument("ref")
+@click.option("--user", default="system", help="Who erases.")
+@handles_domain_errors
+def dsr_erase_cmd(brand_code: str, ref: str, user: str) -> None:
+    """Carry out a deletion request (pseudonymise what must be kept, erase the rest)."""
+    with _ctx(brand_code, user) as ctx:
+        request = dsr.erase_request(ctx, ref)
+        click.echo(request.outcome)
+
+
+@dsr_group.command("close")
+@BRAND_OPTION
+@click.argument("ref")
+@click.option("--outcome", required=True, help="What was done, or why it is refused.")
+@click.option("--refuse", is_flag=True, help="Refuse the request (the outcome is the "
+              "reason given to the person).")
+@click.option("--user", default="system", help="Who closes it.")
+@handles_domain_errors
+def dsr_close_cmd(brand_code: str, ref: str, outcome: str, refuse: bool, user: str) -> None:
+    """Close a request as done or refused."""
+    with _ctx(brand_code, user) as ctx:
+        request = dsr.close_request(ctx, ref, outcome=outcome, refused=refuse)
+        click.echo(_("Request %(ref)s is %(status)s.", ref=request.request_ref,
+                     status=request.status.value))
+
+
 def commands() -> list[click.Command]:
     """The module's command groups; ``consents`` joins the core's ``import`` group."""
     existing_import = cli.commands.get("import")
     if isinstance(existing_import, click.Group):
         existing_import.commands.setdefault("consents", import_consents_cmd)
-    return [consent_group, kyc_group]
+    return [consent_group, kyc_group, dsr_group]

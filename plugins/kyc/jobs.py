@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.api import N_, Ctx, JobResult, ScheduledJob, _
+from plugins.kyc.dsr import create_overdue_tasks
 from plugins.kyc.identity import create_refresh_tasks
 
 
@@ -12,8 +13,17 @@ def _refresh(ctx: Ctx) -> JobResult:
                      counts={"refresh_tasks": n})
 
 
+def _overdue(ctx: Ctx) -> JobResult:
+    n = create_overdue_tasks(ctx)
+    return JobResult(message=_("%(n)s overdue data request tasks created", n=n),
+                     counts={"overdue_request_tasks": n})
+
+
 def scheduled_jobs() -> list[ScheduledJob]:
-    """Refresh tasks for identities whose verification lapses soon (daily)."""
+    """Refresh tasks for identities that lapse soon; tasks for overdue data requests."""
     return [ScheduledJob("kyc.refresh_tasks", _refresh,
                          N_("Tasks to verify identities again before they lapse"),
-                         "daily 03:00")]
+                         "daily 03:00"),
+            ScheduledJob("kyc.overdue_requests", _overdue,
+                         N_("Tasks for data-subject requests past their deadline"),
+                         "daily 03:05")]

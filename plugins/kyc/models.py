@@ -162,3 +162,44 @@ class Verification(Base):
     evidence_ref: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class RequestKind(enum.StrEnum):
+    """What a data subject asks for (P5)."""
+
+    ACCESS = "access"
+    EXPORT = "export"
+    CORRECT = "correct"
+    DELETE = "delete"
+    PORTABILITY = "portability"
+    EXPLAIN = "explain"
+    WITHDRAW = "withdraw"
+
+
+class RequestStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    REFUSED = "refused"
+
+
+class DataRequest(Base):
+    """A data-subject request with its legal deadline (P5)."""
+
+    __tablename__ = "kyc_requests"
+    __table_args__ = (UniqueConstraint("brand_id", "request_ref"),
+                      Index("ix_kyc_requests_open", "brand_id", "status", "due_on"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    request_ref: Mapped[str] = mapped_column(String(32))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    kind: Mapped[RequestKind] = mapped_column(_enum(RequestKind, "kyc_request_kind"))
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    extended_to: Mapped[dt.date | None] = mapped_column(Date)
+    identity_check: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus, "kyc_request_status"))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str | None] = mapped_column(Text)  # what was done, or why refused
+    created_by: Mapped[str] = mapped_column(String(64))

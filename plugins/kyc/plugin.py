@@ -5,10 +5,20 @@ Imported by the module registry; importing ``models`` here registers the module'
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import click
 
-from core.api import ContactRequest, Ctx, ProfileSection, ScheduledJob, Setting, hookimpl
-from plugins.kyc import consent, jobs, profile
+from core.api import (
+    ContactRequest,
+    Ctx,
+    DataPart,
+    ProfileSection,
+    ScheduledJob,
+    Setting,
+    hookimpl,
+)
+from plugins.kyc import consent, jobs, profile, subject_data
 from plugins.kyc import models as _models  # noqa: F401  (registers the tables)
 from plugins.kyc.settings import SETTINGS
 
@@ -35,6 +45,18 @@ def crm_scheduled_jobs(ctx: Ctx) -> list[ScheduledJob]:
 def crm_customer_profile_sections(ctx: Ctx, customer_id: int) -> list[ProfileSection]:
     """Consents and identity documents of the customer."""
     return [profile.profile_section(ctx, customer_id)]
+
+
+@hookimpl
+def crm_personal_data(ctx: Ctx, customer_id: int) -> list[DataPart]:
+    """Consents, identity documents (masked), verifications and data requests."""
+    return subject_data.personal_data(ctx, customer_id)
+
+
+@hookimpl
+def crm_erase_personal_data(ctx: Ctx, customer_ids: Sequence[int]) -> list[str]:
+    """Identity documents go; the consent ledger stays without guardian names or evidence."""
+    return subject_data.erase(ctx, customer_ids)
 
 
 @hookimpl

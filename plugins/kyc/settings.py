@@ -22,4 +22,8 @@ SETTINGS = (
             min=1, max=120),
     Setting(AREA, "refresh_notice_days", Kind.INT, 30,
             N_("Refresh task this many days before a verification lapses"), min=0, max=365),
+    Setting(AREA, "dsr_days", Kind.INT, None, N_("Days to answer a data-subject request"),
+            N_("Automatic: by the brand's jurisdiction (CN 15 days; TW 15 to see, 30 to "
+               "correct or delete; EU one month; US 45 days)."),
+            min=1, max=90, nullable=True),
 )

@@ -13,6 +13,7 @@ import click
 
 from core.api import (
     Ctx,
+    DataPart,
     OrderCancelled,
     OrderPaid,
     OrderRefunded,
@@ -87,6 +88,12 @@ def crm_scheduled_jobs(ctx: Ctx) -> list[ScheduledJob]:
 def crm_customer_profile_sections(ctx: Ctx, customer_id: int) -> list[ProfileSection]:
     """Balance, tier, points expiring soon and the last ledger entries."""
     return [reports.profile_section(ctx, customer_id)]
+
+
+@hookimpl
+def crm_personal_data(ctx: Ctx, customer_id: int) -> list[DataPart]:
+    """The customer's points ledger (its sums stay after an erasure: no personal text)."""
+    return reports.personal_data(ctx, customer_id)
 
 
 @hookimpl

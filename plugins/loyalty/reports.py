@@ -7,7 +7,7 @@ import datetime as dt
 from markupsafe import Markup
 from sqlalchemy import and_, case, func, or_, select
 
-from core.api import Ctx, Customer, PayItem, ProfileSection, Rep, _
+from core.api import Ctx, Customer, DataPart, PayItem, ProfileSection, Rep, _
 from plugins.loyalty.models import (
     EntryKind,
     LoyaltyAccount,
@@ -201,3 +201,15 @@ def profile_section(ctx: Ctx, customer_id: int) -> ProfileSection:
     return ProfileSection(key="loyalty", title=_("Loyalty"), html=str(html),
                           order=50)
 
+
+
+def personal_data(ctx: Ctx, customer_id: int) -> list[DataPart]:
+    """The customer's points ledger, for a data-subject export (P5)."""
+    result = ctx.session.execute(
+        select(LoyaltyEntry.effective_at, LoyaltyEntry.kind, LoyaltyEntry.points,
+               LoyaltyEntry.source_kind, LoyaltyEntry.source_ref, LoyaltyEntry.base_amount,
+               LoyaltyEntry.expires_at, LoyaltyEntry.reason)
+        .where(LoyaltyEntry.brand_id == ctx.brand_id, LoyaltyEntry.customer_id == customer_id)
+        .order_by(LoyaltyEntry.effective_at, LoyaltyEntry.id))
+    return [DataPart("loyalty_ledger", _("Loyalty points ledger"), tuple(result.keys()),
+                     tuple(tuple(r) for r in result))]

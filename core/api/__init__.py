@@ -118,6 +118,8 @@ from core.services.contact import (
     CARE,
     MARKETING,
     SERVICE,
+    TASK_PURPOSES,
+    blocked_outreach,
     contact_refusals,
     may_contact,
 )
@@ -159,5 +161,6 @@ __all__ = [
     "record_audit", "record_audit_bulk", "ref_map", "scoped", "set_setting", "set_settings",
     "use_locale", "resolve_customer", "resolve_customer_refs", "insert_ignore", "Day",
     "EncryptedText", "lookup_hash", "phone_hash", "masked", "reveal", "DataPart", "Erasure",
-    "erase_customer", "personal_data", "spreadsheet_safe",
+    "erase_customer", "personal_data", "spreadsheet_safe", "TASK_PURPOSES",
+    "blocked_outreach",
 ]

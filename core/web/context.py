@@ -136,6 +136,19 @@ def crm_ctx() -> Ctx:
     return ctx
 
 
+def module_ctx(module: str) -> Ctx:
+    """:func:`crm_ctx` for a module's page or endpoint: a brand that has not enabled
+    ``module`` gets NotFound (404), like any page it does not have."""
+    from core.errors import NotFound
+    from core.i18n import _
+
+    ctx = crm_ctx()
+    if module not in ctx.enabled_modules:
+        raise NotFound(_("The %(module)s module is not enabled for brand %(brand)s.",
+                         module=module, brand=ctx.brand.code if ctx.brand else "-"))
+    return ctx
+
+
 def rep_of_user(ctx: Ctx) -> Rep | None:
     """The rep row of the logged-in rep user, if any."""
     if ctx.rep_scope_id is None or ctx.rep_scope_id < 0:

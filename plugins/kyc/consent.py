@@ -92,6 +92,13 @@ def add_notice(ctx: Ctx, data: Mapping[str, Any]) -> ConsentNotice:
     return notice
 
 
+def notices_query(ctx: Ctx) -> Any:
+    """The brand's notices, newest first (a SELECT for listing)."""
+    return (select(ConsentNotice).where(ConsentNotice.brand_id == ctx.brand_id)
+            .order_by(ConsentNotice.purpose, ConsentNotice.effective_on.desc(),
+                      ConsentNotice.locale))
+
+
 def notice_in_effect(ctx: Ctx, purpose: str, on: dt.date) -> str | None:
     """The version of ``purpose``'s notice in effect on ``on`` (latest effective date)."""
     return ctx.session.scalar(

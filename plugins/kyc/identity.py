@@ -170,6 +170,40 @@ def _refuse_shared_number(ctx: Ctx, number_hash: str, customer: Customer | None,
                                             "%(ref)s.", ref=get_by_id(ctx, Rep, other).rep_ref)]})
 
 
+@dataclass(frozen=True, slots=True)
+class DocumentRow:
+    """An identity document as shown: masked number and its latest verification."""
+
+    identity_id: int
+    id_type: str
+    masked_number: str
+    birth_date: dt.date | None
+    region: str | None
+    verified_at: dt.datetime | None
+    method: str | None
+    passed: bool | None
+    valid_until: dt.date | None
+
+
+def documents(ctx: Ctx, customer_id: int) -> list[DocumentRow]:
+    """A customer's identity documents, each with its latest verification."""
+    require_enabled(ctx)
+    out = []
+    for doc in ctx.session.scalars(select(Identity).where(
+            Identity.brand_id == ctx.brand_id, Identity.customer_id == customer_id)
+            .order_by(Identity.id_type)):
+        last = ctx.session.scalar(select(Verification).where(
+            Verification.identity_id == doc.id).order_by(Verification.verified_at.desc())
+            .limit(1))
+        out.append(DocumentRow(doc.id, str(doc.id_type), masked(doc.number) or "",
+                               doc.birth_date, doc.region,
+                               last.verified_at if last else None,
+                               str(last.method) if last else None,
+                               last.passed if last else None,
+                               last.valid_until if last else None))
+    return out
+
+
 def reveal_number(ctx: Ctx, identity_id: int) -> str | None:
     """The full document number, with a ``reveal`` audit entry (permission is the
     caller's to check)."""

@@ -24,6 +24,12 @@ METHOD_LABELS = {
     "bank_card": N_("Bank card"),
 }
 
+REQUEST_KIND_LABELS = {
+    "access": N_("Access"), "export": N_("Copy (export)"), "correct": N_("Correction"),
+    "delete": N_("Deletion"), "portability": N_("Portability"), "explain": N_("Explanation"),
+    "withdraw": N_("Withdrawal"),
+}
+
 
 def label(labels: dict[str, str], code: str | None) -> str:
     """The translated label of ``code`` (the code itself when unknown)."""

@@ -5,11 +5,14 @@ Imported by the module registry; importing ``models`` here registers the module'
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 import click
 
 from core.api import (
+    ComplianceResult,
     ContactRequest,
     Ctx,
     DataPart,
@@ -18,7 +21,7 @@ from core.api import (
     Setting,
     hookimpl,
 )
-from plugins.kyc import consent, jobs, profile, subject_data
+from plugins.kyc import compliance, consent, jobs, profile, subject_data
 from plugins.kyc import models as _models  # noqa: F401  (registers the tables)
 from plugins.kyc.settings import SETTINGS
 
@@ -57,6 +60,21 @@ def crm_personal_data(ctx: Ctx, customer_id: int) -> list[DataPart]:
 def crm_erase_personal_data(ctx: Ctx, customer_ids: Sequence[int]) -> list[str]:
     """Identity documents go; the consent ledger stays without guardian names or evidence."""
     return subject_data.erase(ctx, customer_ids)
+
+
+@hookimpl
+def crm_compliance_checks(ctx: Ctx, period_start: dt.date, period_end: dt.date
+                          ) -> list[ComplianceResult]:
+    """P1, P2, P3, P4, P5 and P10 on the consent ledger, identities and requests."""
+    return compliance.checks(ctx, period_start, period_end)
+
+
+@hookimpl
+def crm_register_views(ctx: Ctx, appbuilder: Any) -> None:
+    """The privacy screens (consents, requests, notices) and the REST API."""
+    from plugins.kyc.views import register
+
+    register(appbuilder)
 
 
 @hookimpl

@@ -5,7 +5,7 @@ from __future__ import annotations
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from core.api import Ctx, ProfileSection, _, masked
+from core.api import Ctx, Customer, ProfileSection, _, masked
 from plugins.kyc.consent import consent_states
 from plugins.kyc.labels import CHANNEL_LABELS, ID_TYPE_LABELS, PURPOSE_LABELS, label
 from plugins.kyc.models import Identity, Verification
@@ -45,5 +45,24 @@ def profile_section(ctx: Ctx, customer_id: int) -> ProfileSection:
                                                                           "recorded.")),
         doc=_("Document"), number=_("Number"), valid=_("Verified until"),
         ids=id_rows or none.format(3, _("No identity document.")))
+    href = _page_url(ctx, customer_id)
+    if href:
+        html += Markup("<p><a href=\"{}\">{}</a></p>").format(href, _("Consents, identity "
+                                                                      "and requests"))
     return ProfileSection(key="kyc", title=_("Consent and identity"), html=str(html),
                           order=40)
+
+
+def _page_url(ctx: Ctx, customer_id: int) -> str | None:
+    """The module's page for the customer, when rendering inside the web app."""
+    from flask import has_request_context, url_for
+    from werkzeug.routing import BuildError
+
+    if not has_request_context():
+        return None
+    ref = ctx.session.scalar(select(Customer.customer_ref).where(
+        Customer.brand_id == ctx.brand_id, Customer.id == customer_id))
+    try:
+        return url_for("KycView.customer", ref=ref)
+    except BuildError:
+        return None

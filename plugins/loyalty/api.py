@@ -11,8 +11,8 @@ from typing import Any
 
 from flask_appbuilder.api import expose, protect
 
-from core.api import Ctx, Customer, NotFound, _, get_by_ref
-from core.api.web import CrmApi, api_errors, crm_ctx, jsonable, openapi
+from core.api import Ctx, Customer, get_by_ref
+from core.api.web import CrmApi, api_errors, jsonable, module_ctx, openapi
 from plugins.loyalty import services
 from plugins.loyalty.models import LoyaltyEntry
 from plugins.loyalty.schemas import EntryOut
@@ -20,11 +20,7 @@ from plugins.loyalty.schemas import EntryOut
 
 def _brand_ctx() -> Ctx:
     """The request's context; a brand without the module gets 404 like any unknown page."""
-    ctx = crm_ctx()
-    if services.MODULE not in ctx.enabled_modules:
-        raise NotFound(_("The loyalty module is not enabled for brand %(brand)s.",
-                         brand=ctx.brand.code if ctx.brand else "-"))
-    return ctx
+    return module_ctx(services.MODULE)
 
 
 def _entry(e: LoyaltyEntry) -> dict[str, Any]:

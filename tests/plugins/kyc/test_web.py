@@ -1,0 +1,109 @@
+"""The kyc screens and REST API: consents, identities, the request queue, notices,
+404 for a brand without the module, and reps limited to their own customers."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+from core.services.modules import enable_modules
+from plugins.kyc import consent
+from tests.web.conftest import app, login, seeded, token  # noqa: F401  (fixtures)
+
+
+def _enable(ctx):
+    enable_modules(ctx, ["kyc"])
+    ctx.refresh_modules()
+    consent.add_notice(ctx, {"purpose": "marketing", "version": "v1", "locale": "en",
+                             "text": "We send offers.", "effective_on": "2026-01-01"})
+    consent.add_notice(ctx, {"purpose": "sensitive_data", "version": "v1", "locale": "en",
+                             "text": "We keep your ID.", "effective_on": "2026-01-01"})
+
+
+def test_api_consents_identities_and_requests(app, token, ctx_a):  # noqa: F811
+    _enable(ctx_a)
+    client, headers = app.test_client(), token("boss_a")
+    r = client.post("/api/v1/kyc/customers/C1/consents", headers=headers,
+                    json={"purpose": "marketing", "channel": "wechat",
+                          "at": "2026-02-01T10:00:00"})
+    assert r.status_code == 201, r.json
+    again = client.post("/api/v1/kyc/customers/C1/consents", headers=headers,
+                        json={"purpose": "marketing", "channel": "wechat",
+                              "at": "2026-02-01T10:00:00"})
+    assert again.status_code == 200 and again.json["result"]["written"] == 0
+    bad = client.post("/api/v1/kyc/customers/C1/consents", headers=headers,
+                      json={"purpose": "spam", "channel": "fax"})
+    assert bad.status_code == 422 and set(bad.json["errors"]) == {"purpose", "channel"}
+    states = client.get("/api/v1/kyc/customers/C1/consents", headers=headers).json["result"]
+    assert [(s["purpose"], s["channel"], s["state"]) for s in states] == [
+        ("marketing", "wechat", "given")]
+    r = client.post("/api/v1/kyc/customers/C1/withdrawals", headers=headers,
+                    json={"purpose": "marketing"})
+    assert r.status_code == 201 and r.json["result"]["written"] == 5
+    no_consent = client.post("/api/v1/kyc/customers/C1/identities", headers=headers,
+                             json={"id_type": "passport", "id_number": "E12345678",
+                                   "method": "onsite"})
+    assert no_consent.status_code == 422 and "P2" in no_consent.json["errors"]["id_number"][0]
+    r = client.post("/api/v1/kyc/requests", headers=headers,
+                    json={"customer_ref": "C1", "kind": "access"})
+    assert r.status_code == 201 and r.json["result"] == {"ref": "DSR-2026-00001",
+                                                         "due_on": "2026-03-17"}
+    listed = client.get("/api/v1/kyc/requests?open=true", headers=headers).json["result"]
+    assert [x["ref"] for x in listed] == ["DSR-2026-00001"]
+    assert client.get("/api/v1/kyc/customers/NOPE/consents",
+                      headers=headers).status_code == 404
+    spec = client.get("/api/v1/_openapi", headers=headers).json
+    assert "/api/v1/kyc/customers/{ref}/consents" in spec["paths"]
+
+
+def test_reps_see_only_their_own_customers(app, token, ctx_a):  # noqa: F811
+    _enable(ctx_a)
+    client = app.test_client()
+    rep1 = token("rep1")  # R1 owns C1 and C2; C3 belongs to R2
+    assert client.get("/api/v1/kyc/customers/C1/consents", headers=rep1).status_code == 200
+    assert client.get("/api/v1/kyc/customers/C3/consents", headers=rep1).status_code == 404
+    client.post("/api/v1/kyc/requests", headers=token("boss_a"),
+                json={"customer_ref": "C3", "kind": "access"})
+    assert client.get("/api/v1/kyc/requests", headers=rep1).json["result"] == []
+
+
+def test_a_brand_without_the_module_gets_404(app, token, login, ctx_a, ctx_b):  # noqa: F811
+    from core.web.context import SESSION_BRAND
+
+    _enable(ctx_a)
+    client = login("admin")
+    assert client.get("/kyc/requests/").status_code == 200
+    with client.session_transaction() as sess:
+        sess[SESSION_BRAND] = ctx_b.brand_id
+    assert client.get("/kyc/requests/").status_code == 404
+    assert client.get("/kyc/customer/C1").status_code == 404
+    assert client.get("/api/v1/kyc/requests").status_code == 404
+
+
+def test_screens_record_withdraw_and_export(app, login, seeded, ctx_a):  # noqa: F811
+    _enable(ctx_a)
+    client = login("boss_a")
+    bad = client.post("/kyc/customer/C1/consent", data={"purpose": "marketing"})
+    assert bad.status_code == 422
+    ok = client.post("/kyc/customer/C1/consent", data={"purpose": "marketing",
+                                                      "channel": "sms"})
+    assert ok.status_code == 302
+    page = client.get("/kyc/customer/C1").get_data(as_text=True)
+    assert "Marketing" in page and "SMS" in page and "Withdraw" in page
+    client.post("/kyc/customer/C1/withdraw", data={"purpose": "marketing", "channel": "sms"})
+    page = client.get("/kyc/customer/C1").get_data(as_text=True)
+    assert "Withdrawn" in page
+    show = client.get(f"/customers/show/{seeded.customers['C1']}").get_data(as_text=True)
+    assert 'href="/kyc/customer/C1"' in show
+    assert client.post("/kyc/requests/new", data={"customer_ref": "C1",
+                                                  "kind": "export"}).status_code == 302
+    queue = client.get("/kyc/requests/").get_data(as_text=True)
+    assert "DSR-2026-00001" in queue and "2026-03-17" in queue
+    r = client.post("/kyc/requests/DSR-2026-00001/export")
+    assert r.status_code == 200 and r.mimetype == "application/zip"
+    data = json.loads(zipfile.ZipFile(io.BytesIO(r.data)).read("data.json"))
+    assert data["customer_ref"] == "C1" and len(data["parts"]["consents"]["rows"]) == 2
+    assert "DSR-2026-00001" not in client.get("/kyc/requests/").get_data(as_text=True)
+    notices = client.get("/kyc/notices/").get_data(as_text=True)
+    assert "We send offers." in notices

@@ -252,3 +252,24 @@ class EncryptedText(TypeDecorator[str]):
             # Another process rotated the keys since this one started: pick up the new key.
             ring = reload_keyring()
         return ring.decrypt(value)
+
+
+def sign_token(payload: dict[str, Any], purpose: str) -> str:
+    """A URL-safe signed token of ``payload`` for links sent to people (a consent page, a
+    complaint form); ``purpose`` separates the kinds of link. Signed with the keyring's
+    hash key, so it is valid on every worker and from the CLI."""
+    from itsdangerous import URLSafeSerializer
+
+    return URLSafeSerializer(keyring().hash_key, salt=f"directcrm-{purpose}").dumps(payload)
+
+
+def read_token(token: str, purpose: str) -> dict[str, Any] | None:
+    """The payload of a token made by :func:`sign_token` for ``purpose``, or None when it
+    was altered, made for another purpose or another installation."""
+    from itsdangerous import BadSignature, URLSafeSerializer
+
+    try:
+        data = URLSafeSerializer(keyring().hash_key, salt=f"directcrm-{purpose}").loads(token)
+    except BadSignature:
+        return None
+    return data if isinstance(data, dict) else None

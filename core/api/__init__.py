@@ -33,7 +33,8 @@ imports anything else of the core.
   :func:`masked`, and the plaintext only through :func:`reveal` (audited). A person's
   data: :func:`personal_data` (every part the core and the modules hold, for an export)
   and :func:`erase_customer` (pseudonymisation where records must be kept, audit log
-  included).
+  included). Links sent to people carry a :func:`sign_token` token, read back with
+  :func:`read_token`.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from core.audit.services import record_bulk as record_audit_bulk
 from core.audit.services import reveal
 from core.bulk import chunks, insert_many, insert_returning_ids
 from core.context import Ctx
-from core.crypto import EncryptedText, lookup_hash, phone_hash
+from core.crypto import EncryptedText, lookup_hash, phone_hash, read_token, sign_token
 from core.csv_cells import spreadsheet_safe
 from core.db import Base, Money, UTCDateTime
 from core.errors import (
@@ -162,5 +163,5 @@ __all__ = [
     "use_locale", "resolve_customer", "resolve_customer_refs", "insert_ignore", "Day",
     "EncryptedText", "lookup_hash", "phone_hash", "masked", "reveal", "DataPart", "Erasure",
     "erase_customer", "personal_data", "spreadsheet_safe", "TASK_PURPOSES",
-    "blocked_outreach",
+    "blocked_outreach", "sign_token", "read_token",
 ]

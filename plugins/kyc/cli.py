@@ -12,7 +12,7 @@ import click
 
 from core.api import Ctx, Customer, _, get_by_ref
 from core.api.cli import FORMAT_OPTION, cli, emit_rows, handles_domain_errors, runtime
-from plugins.kyc import consent, dsr, identity
+from plugins.kyc import consent, dsr, identity, links
 from plugins.kyc.common import require_enabled
 from plugins.kyc.models import ConsentSource, IdType, Purpose, RequestKind, VerificationMethod
 
@@ -141,6 +141,23 @@ def reconsent_cmd(brand_code: str, purpose: str | None, fmt: str) -> None:
                    "current_version"),
                   [(d.customer_ref, d.purpose, d.channel, d.answered_version,
                     d.current_version) for d in consent.reconsent_due(ctx, purpose)], fmt)
+
+
+@consent_group.command("link")
+@BRAND_OPTION
+@click.option("--customer", "customer_ref", required=True, help="Customer reference.")
+@click.option("--purpose", required=True, help="The purpose asked about.")
+@click.option("--channel", required=True, help="The channel asked about.")
+@click.option("--base-url", default=None, envvar="DIRECTCRM_PUBLIC_URL",
+              help="The web app's public address (default $DIRECTCRM_PUBLIC_URL, else "
+                   "http://127.0.0.1:5000).")
+@handles_domain_errors
+def link_cmd(brand_code: str, customer_ref: str, purpose: str, channel: str,
+             base_url: str | None) -> None:
+    """Print the customer's public consent link (to send by SMS, WeChat or e-mail)."""
+    with _ctx(brand_code) as ctx:
+        token = links.link_token(ctx, customer_ref, purpose, channel)
+    click.echo(f"{(base_url or 'http://127.0.0.1:5000').rstrip('/')}/consent/{token}")
 
 
 @click.command("consents")

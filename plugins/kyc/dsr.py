@@ -110,6 +110,7 @@ class RequestRow:
 
     request_ref: str
     customer_ref: str
+    customer_name: str
     kind: str
     status: str
     opened_at: dt.datetime
@@ -124,7 +125,7 @@ def list_requests(ctx: Ctx, *, overdue_only: bool = False, open_only: bool = Fal
     """The brand's requests, the most urgent first."""
     require_enabled(ctx)
     today = ctx.local_today()
-    stmt = (select(DataRequest, Customer.customer_ref)
+    stmt = (select(DataRequest, Customer.customer_ref, Customer.name)
             .join(Customer, Customer.id == DataRequest.customer_id)
             .where(DataRequest.brand_id == ctx.brand_id)
             .order_by(DataRequest.status != RequestStatus.OPEN.value, DataRequest.due_on,
@@ -134,7 +135,7 @@ def list_requests(ctx: Ctx, *, overdue_only: bool = False, open_only: bool = Fal
     if overdue_only or open_only:
         stmt = stmt.where(DataRequest.status == RequestStatus.OPEN.value)
     rows = []
-    for r, ref in ctx.session.execute(stmt):
+    for r, ref, name in ctx.session.execute(stmt):
         deadline = r.extended_to or r.due_on
         late = r.status is RequestStatus.OPEN and deadline < today
         if overdue_only and not late:
@@ -142,7 +143,7 @@ def list_requests(ctx: Ctx, *, overdue_only: bool = False, open_only: bool = Fal
         closed_days = ((r.closed_at.astimezone(ctx.tz).date()
                         - r.opened_at.astimezone(ctx.tz).date()).days
                        if r.closed_at else None)
-        rows.append(RequestRow(r.request_ref, ref, str(r.kind), str(r.status), r.opened_at,
+        rows.append(RequestRow(r.request_ref, ref, name, str(r.kind), str(r.status), r.opened_at,
                                deadline, r.closed_at, late, closed_days))
     return rows
 

@@ -245,7 +245,9 @@ class KycView(CrmView):
 
 def register(appbuilder: AppBuilder) -> None:
     """The screens (menu: requests and notices) and the REST API."""
+    from plugins.kyc import public
     from plugins.kyc.api import KycApi
 
     appbuilder.add_view(KycView, "Privacy", label=N_("Privacy"))
     appbuilder.add_api(KycApi)
+    public.register(appbuilder.app, appbuilder.sm.limiter)

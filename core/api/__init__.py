@@ -39,9 +39,9 @@ imports anything else of the core.
 
 from __future__ import annotations
 
+from core.audit.services import ERASED, reveal
 from core.audit.services import record as record_audit
 from core.audit.services import record_bulk as record_audit_bulk
-from core.audit.services import reveal
 from core.bulk import chunks, insert_many, insert_returning_ids
 from core.context import Ctx
 from core.crypto import EncryptedText, lookup_hash, phone_hash, read_token, sign_token
@@ -78,6 +78,7 @@ from core.events import (
 )
 from core.hookspecs import hookimpl, hookspec
 from core.i18n import N_, _, ngettext, normalise_locale, use_locale
+from core.leads.models import Lead, LeadStatus
 from core.models import (
     Brand,
     Customer,
@@ -125,7 +126,7 @@ from core.services.contact import (
     may_contact,
 )
 from core.services.orders import POINTS_METHOD
-from core.services.personal_data import Erasure, erase_customer, personal_data
+from core.services.personal_data import Erasure, erase_customer, erase_leads, personal_data
 from core.services.scoping import (
     get_by_id,
     get_by_ref,
@@ -163,5 +164,6 @@ __all__ = [
     "use_locale", "resolve_customer", "resolve_customer_refs", "insert_ignore", "Day",
     "EncryptedText", "lookup_hash", "phone_hash", "masked", "reveal", "DataPart", "Erasure",
     "erase_customer", "personal_data", "spreadsheet_safe", "TASK_PURPOSES",
-    "blocked_outreach", "sign_token", "read_token",
+    "blocked_outreach", "sign_token", "read_token", "erase_leads", "Lead", "LeadStatus",
+    "ERASED",
 ]

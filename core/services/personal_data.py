@@ -130,6 +130,32 @@ def personal_data(ctx: Ctx, customer_id: int) -> list[DataPart]:
     return parts
 
 
+def erase_leads(ctx: Ctx, lead_ids: list[int]) -> int:
+    """Anonymise leads that never became customers (retention, P6): name ``[erased]``,
+    phone and its hash, note and contact summaries removed, values scrubbed from the
+    audit log. Returns the count of leads anonymised (already anonymised ones are not
+    counted again)."""
+    if not lead_ids:
+        return 0
+    with ctx.write():
+        rows = ctx.session.execute(select(Lead.id, Lead.name, Lead.phone).where(
+            Lead.brand_id == ctx.brand_id, Lead.id.in_(lead_ids),
+            Lead.name != ERASED)).all()
+        ids = [i for i, _n, _p in rows]
+        if not ids:
+            return 0
+        values = {v for _i, n, p in rows for v in (n, p) if v}
+        ctx.session.execute(update(LeadContact).where(LeadContact.lead_id.in_(ids))
+                            .values(summary=None))
+        ctx.session.execute(update(Lead).where(Lead.id.in_(ids)).values(
+            name=ERASED, phone=None, phone_hash=None, note=None))
+        rewritten = pseudonymise(ctx, sorted(values, key=len, reverse=True))
+        record(ctx, "erase", record_type="leads",
+               details={"count": len(ids), "audit_entries": rewritten})
+    release_old_pages(ctx.session)
+    return len(ids)
+
+
 @dataclass(frozen=True, slots=True)
 class Erasure:
     """What an erasure did: records pseudonymised, and audit entries rewritten."""

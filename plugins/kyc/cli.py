@@ -213,6 +213,28 @@ def verify_cmd(brand_code: str, customer_ref: str | None, rep_ref: str | None, i
                      declared=done.declared_birth_date), err=True)
 
 
+@kyc_group.command("retention")
+@BRAND_OPTION
+@click.option("--dry-run", is_flag=True, help="Only list what has expired.")
+@click.option("--user", default="system", help="Who runs it.")
+@handles_domain_errors
+def retention_cmd(brand_code: str, dry_run: bool, user: str) -> None:
+    """Anonymise leads and customers past their retention period (P6), and list them."""
+    from plugins.kyc.retention import apply_retention
+
+    with _ctx(brand_code, user) as ctx:
+        run = apply_retention(ctx, dry_run=dry_run)
+    for ref in run.lead_refs:
+        click.echo(f"lead,{ref}")
+    for ref in run.customer_refs:
+        click.echo(f"customer,{ref}")
+    message = (_("%(leads)s leads and %(customers)s customers would be anonymised.",
+                 leads=run.leads, customers=run.customers) if dry_run else
+               _("%(leads)s leads and %(customers)s customers anonymised.", leads=run.leads,
+                 customers=run.customers))
+    click.echo(message, err=True)
+
+
 @kyc_group.command("due")
 @BRAND_OPTION
 @click.option("--within", "within_days", type=int, default=None,

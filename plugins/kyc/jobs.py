@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.api import N_, Ctx, JobResult, ScheduledJob, _
 from plugins.kyc.dsr import create_overdue_tasks
 from plugins.kyc.identity import create_refresh_tasks
+from plugins.kyc.retention import apply_retention
 
 
 def _refresh(ctx: Ctx) -> JobResult:
@@ -19,6 +20,14 @@ def _overdue(ctx: Ctx) -> JobResult:
                      counts={"overdue_request_tasks": n})
 
 
+def _retention(ctx: Ctx) -> JobResult:
+    run = apply_retention(ctx)
+    return JobResult(message=_("Retention: %(leads)s leads and %(customers)s customers "
+                               "anonymised", leads=run.leads, customers=run.customers),
+                     counts={"leads_anonymised": run.leads,
+                             "customers_anonymised": run.customers})
+
+
 def scheduled_jobs() -> list[ScheduledJob]:
     """Refresh tasks for identities that lapse soon; tasks for overdue data requests."""
     return [ScheduledJob("kyc.refresh_tasks", _refresh,
@@ -26,4 +35,7 @@ def scheduled_jobs() -> list[ScheduledJob]:
                          "daily 03:00"),
             ScheduledJob("kyc.overdue_requests", _overdue,
                          N_("Tasks for data-subject requests past their deadline"),
-                         "daily 03:05")]
+                         "daily 03:05"),
+            ScheduledJob("kyc.retention", _retention,
+                         N_("Anonymise leads and customers past their retention period"),
+                         "daily 04:00")]

@@ -26,4 +26,12 @@ SETTINGS = (
             N_("Automatic: by the brand's jurisdiction (CN 15 days; TW 15 to see, 30 to "
                "correct or delete; EU one month; US 45 days)."),
             min=1, max=90, nullable=True),
+    Setting(AREA, "retention_lead_days", Kind.INT, 730,
+            N_("Keep leads that never bought for (days after their last contact)"),
+            N_("Then they are anonymised by the daily retention job (P6)."),
+            min=30, max=3650),
+    Setting(AREA, "retention_customer_years", Kind.INT, 5,
+            N_("Keep inactive customers for (years)"),
+            N_("Without any order, contact or consent answer for this long, a customer is "
+               "pseudonymised; at least 3 (transaction records, P6)."), min=3, max=30),
 )

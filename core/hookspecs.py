@@ -68,8 +68,9 @@ COMBINE: dict[str, str] = {
                      "crm_rep_pay_items", "crm_compliance_checks", "crm_personal_data",
                      "crm_erase_personal_data"), _LISTS),
     "crm_register_views": "every module adds its views once, at start-up",
-    **dict.fromkeys(("crm_customer_satisfaction", "crm_customer_complaint_counts"),
-                    "the answers are merged per customer; None abstains"),
+    **dict.fromkeys(("crm_customer_satisfaction", "crm_customer_complaint_counts",
+                     "crm_verified_birth_dates"),
+                    "the answers are merged per customer (or rep); None abstains"),
 }
 
 
@@ -439,4 +440,16 @@ def crm_customer_complaint_counts(
     :param since: start of the period, UTC, inclusive.
     :param until: end of the period, UTC, exclusive.
     :return: ``{customer_id: count}`` (a customer left out made none), or None to abstain.
+    """
+
+
+@hookspec
+def crm_verified_birth_dates(ctx: Ctx, rep_ids: Sequence[int]) -> dict[int, dt.date] | None:
+    """Reps' birth dates as verified on an identity document (the kyc module answers).
+    The compliance module's DS1 (age) uses them instead of the declared ones, and flags a
+    declared date that differs.
+
+    :param ctx: the brand being checked.
+    :param rep_ids: the reps asked about (one call per batch).
+    :return: ``{rep_id: birth date}`` for reps with a verified date, or None to abstain.
     """

@@ -11,14 +11,16 @@
   :func:`jsonable` encodes Decimal money as strings and times as ISO 8601.
 - :func:`crm_ctx` is the request's :class:`~core.api.Ctx` (brand, user, rep scope, locale);
   :func:`module_ctx` (``module_ctx("loyalty")``) the same for a module's page or endpoint,
-  raising NotFound (404) for a brand that has not enabled the module.
+  raising NotFound (404) for a brand that has not enabled the module. :func:`runtime` is
+  the app's runtime, for public pages without a logged-in user
+  (``runtime().ctx("BRAND", user=...)``).
 """
 
 from __future__ import annotations
 
 from core.web.api.base import CrmApi, api_errors, jsonable, openapi
-from core.web.context import crm_ctx, module_ctx
+from core.web.context import crm_ctx, module_ctx, runtime
 from core.web.views.base import CrmView, Field, form_data, not_found_on_missing
 
 __all__ = ["CrmApi", "CrmView", "Field", "api_errors", "crm_ctx", "form_data", "jsonable",
-           "module_ctx", "not_found_on_missing", "openapi"]
+           "module_ctx", "not_found_on_missing", "openapi", "runtime"]

@@ -15,7 +15,11 @@ from sqlalchemy import Row, select
 
 from core.api import Ctx, OrderDraft, Problem, ProductDraft, Rep, _
 from plugins.compliance.checks.base import local_date
-from plugins.compliance.checks.reps import certificate_valid, ineligibility_reasons
+from plugins.compliance.checks.reps import (
+    certificate_valid,
+    ineligibility_reasons,
+    verified_birth_dates,
+)
 from plugins.compliance.rules import rule_in_force, rule_mode
 
 
@@ -30,8 +34,8 @@ def validate_rep_status(ctx: Ctx, rep_id: int, new_status: str,
     rep = ctx.session.get(Rep, rep_id)
     if rep is None or rep.brand_id != ctx.brand_id:
         return []
-    reasons = ineligibility_reasons(rep.birth_date, rep.occupation, effective_on,
-                                    rule.parameters)
+    birth = verified_birth_dates(ctx, [rep.id]).get(rep.id, rep.birth_date)
+    reasons = ineligibility_reasons(birth, rep.occupation, effective_on, rule.parameters)
     if not reasons:
         return []
     excluded = rep.occupation in rule.parameters.get("excluded_occupations", ())

@@ -292,3 +292,21 @@ def create_refresh_tasks(ctx: Ctx) -> int:
     with ctx.write():
         return insert_tasks(ctx, rows)
 
+
+
+def verified_birth_dates(ctx: Ctx, rep_ids: list[int]) -> dict[int, dt.date]:
+    """``{rep_id: birth date}`` read from reps' identity documents that passed a
+    verification (the most recently verified document wins)."""
+    out: dict[int, dt.date] = {}
+    if not rep_ids:
+        return out
+    rows = ctx.session.execute(
+        select(Identity.rep_id, Identity.birth_date, func.max(Verification.verified_at))
+        .join(Verification, Verification.identity_id == Identity.id)
+        .where(Identity.brand_id == ctx.brand_id, Identity.rep_id.in_(rep_ids),
+               Identity.birth_date.is_not(None), Verification.passed.is_(True))
+        .group_by(Identity.rep_id, Identity.birth_date)
+        .order_by(func.max(Verification.verified_at)))
+    for rep_id, born, _at in rows:
+        out[rep_id] = born
+    return out

@@ -21,7 +21,7 @@ from core.api import (
     Setting,
     hookimpl,
 )
-from plugins.kyc import compliance, consent, jobs, profile, subject_data
+from plugins.kyc import compliance, consent, identity, jobs, profile, subject_data
 from plugins.kyc import models as _models  # noqa: F401  (registers the tables)
 from plugins.kyc.settings import SETTINGS
 
@@ -75,6 +75,12 @@ def crm_register_views(ctx: Ctx, appbuilder: Any) -> None:
     from plugins.kyc.views import register
 
     register(appbuilder)
+
+
+@hookimpl
+def crm_verified_birth_dates(ctx: Ctx, rep_ids: Sequence[int]) -> dict[int, dt.date]:
+    """Birth dates read from reps' verified identity documents (DS1)."""
+    return identity.verified_birth_dates(ctx, list(rep_ids))
 
 
 @hookimpl

@@ -16,6 +16,7 @@ from flask_wtf.csrf import generate_csrf
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from core.api import DomainError, NotFound, ValidationFailed, _, normalise_locale, use_locale
+from core.api.web import runtime
 from plugins.kyc import consent, links
 from plugins.kyc.common import MODULE
 from plugins.kyc.labels import CHANNEL_LABELS, PURPOSE_LABELS, label
@@ -38,8 +39,6 @@ def _masked_name(name: str) -> str:
 @blueprint.route("/consent/<string:token>", methods=["GET", "POST"])
 def consent_page(token: str) -> Any:
     """The notice and the customer's answer for one purpose and channel."""
-    from core.web.context import runtime
-
     try:
         target = links.read_link(token)
     except NotFound:

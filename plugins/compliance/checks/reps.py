@@ -73,19 +73,41 @@ def _live_orders(ctx: Ctx, period: Period) -> list[Any]:
             Order.rep_id.is_not(None)]
 
 
+def verified_birth_dates(ctx: Ctx, rep_ids: list[int]) -> dict[int, dt.date]:
+    """Birth dates verified on identity documents (``crm_verified_birth_dates``)."""
+    found: dict[int, dt.date] = {}
+    for i in range(0, len(rep_ids), 900):
+        for answer in ctx.hooks.crm_verified_birth_dates(ctx=ctx, rep_ids=rep_ids[i:i + 900]):
+            found.update(answer or {})
+    return found
+
+
 def ineligible_active_reps(ctx: Ctx, params: dict[str, Any], on: dt.date) -> list[tuple]:
     """Active reps not eligible on ``on``: ``(rep_id, rep_ref, name, birth_date, occupation,
-    reasons)``; SQL narrows to the candidates (age cut-off, excluded occupations)."""
+    reasons)``. A birth date verified on an identity document counts instead of the
+    declared one, and a declared date that differs is a finding too; SQL narrows to the
+    candidates (age cut-off, excluded occupations, reps with a verified date)."""
     cutoff = years_before(on, int(params.get("min_age", 18)))
+    active = ctx.session.scalars(select(Rep.id).where(
+        Rep.brand_id == ctx.brand_id, Rep.status == RepStatus.ACTIVE)).all()
+    verified = verified_birth_dates(ctx, list(active)) if active else {}
     rows = ctx.session.execute(
         select(Rep.id, Rep.rep_ref, Rep.name, Rep.birth_date, Rep.occupation).where(
             Rep.brand_id == ctx.brand_id, Rep.status == RepStatus.ACTIVE,
             or_(Rep.birth_date.is_(None), Rep.birth_date > cutoff,
-                Rep.occupation.in_(list(params.get("excluded_occupations", ())))))
+                Rep.occupation.in_(list(params.get("excluded_occupations", ()))),
+                Rep.id.in_(list(verified))))
         .order_by(Rep.rep_ref))
-    return [(rid, ref, name, birth, occupation,
-             "; ".join(ineligibility_reasons(birth, occupation, on, params)))
-            for rid, ref, name, birth, occupation in rows]
+    out = []
+    for rid, ref, name, declared, occupation in rows:
+        birth = verified.get(rid, declared)
+        reasons = ineligibility_reasons(birth, occupation, on, params)
+        if rid in verified and declared is not None and declared != verified[rid]:
+            reasons.append(_("declared birth date %(declared)s differs from the verified "
+                             "%(verified)s", declared=declared, verified=verified[rid]))
+        if reasons:
+            out.append((rid, ref, name, birth, occupation, "; ".join(reasons)))
+    return out
 
 
 def check_ds1(ctx: Ctx, rule: Rule, period: Period) -> ComplianceResult:

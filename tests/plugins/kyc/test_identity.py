@@ -153,3 +153,41 @@ def test_reveal_is_audited(ctx_a, enable):
     ctx_a.session.rollback()
     entry = ctx_a.session.scalar(select(AuditEntry).where(AuditEntry.action == "reveal"))
     assert entry is not None and entry.record_type == "kyc_identities"
+
+
+def _ric(born: str, seq: str = "123") -> str:
+    # 110105: Beijing Chaoyang (python-stdnum checks that the region code existed on the
+    # birth date: Shenzhen Futian's 440304 would be refused for 1980).
+    body = f"110105{born.replace('-', '')}{seq}"
+    return body + ric_check(body)
+
+
+def test_the_verified_birth_date_decides_ds1(ctx_a, enable):
+    """A rep who declared 1990 but whose ID says 2010 (16 in 2026) cannot be activated,
+    and an active rep whose declared date differs from the verified one is a finding."""
+    from core.services.reps import change_rep_status
+    from plugins.compliance.checks.base import month_period
+    from plugins.compliance.services import run_checks
+
+    setup_brand(ctx_a, enable)
+    enable(ctx_a, "compliance")
+    create_rep(ctx_a, {"rep_ref": "YOUNG", "name": "小王", "birth_date": "1990-01-01",
+                       "status": "applicant"})
+    create_rep(ctx_a, {"rep_ref": "OLDER", "name": "老李", "birth_date": "1980-05-05",
+                       "status": "active", "joined_on": "2025-01-01"})
+    identity.verify(ctx_a, {"rep_ref": "YOUNG", "id_type": "cn_resident_id",
+                            "id_number": _ric("2010-01-01"), "method": "onsite"})
+    identity.verify(ctx_a, {"rep_ref": "OLDER", "id_type": "cn_resident_id",
+                            "id_number": _ric("1980-05-06", "456"), "method": "onsite"})
+    with pytest.raises(Exception, match="DS1"):
+        change_rep_status(ctx_a, "YOUNG", "active", effective_on=dt.date(2026, 3, 2))
+    ds1 = next(r for r in run_checks(ctx_a, month_period(ctx_a, 2026, 3)) if r.rule_id == "DS1")
+    found = {r[0]: r[-1] for r in ds1.records}
+    # R1 (no birth date at all) is listed too; YOUNG was never activated.
+    assert set(found) == {"OLDER", "R1"} and "1980-05-06" in found["OLDER"]
+    # Without the kyc module the declared dates count again: nothing to report.
+    from core.services.modules import disable_modules
+    disable_modules(ctx_a, ["kyc"])
+    ctx_a.refresh_modules()
+    ds1 = next(r for r in run_checks(ctx_a, month_period(ctx_a, 2026, 3)) if r.rule_id == "DS1")
+    assert "OLDER" not in {r[0] for r in ds1.records}

@@ -235,6 +235,50 @@ def retention_cmd(brand_code: str, dry_run: bool, user: str) -> None:
     click.echo(message, err=True)
 
 
+@kyc_group.group("assessment")
+def assessment_group() -> None:
+    """The register of impact assessments (P7)."""
+
+
+@assessment_group.command("add")
+@BRAND_OPTION
+@click.option("--scope", required=True, help="The processing assessed.")
+@click.option("--trigger", required=True, type=click.Choice(
+    ["sensitive_data", "automated_decision", "sharing", "publishing", "cross_border",
+     "other"]))
+@click.option("--assessed-on", required=True, help="YYYY-MM-DD.")
+@click.option("--decision", required=True, help="The conclusion and measures.")
+@click.option("--review-on", default=None, help="YYYY-MM-DD; default a year later.")
+@click.option("--user", default="system", help="Who assessed.")
+@handles_domain_errors
+def assessment_add_cmd(brand_code: str, scope: str, trigger: str, assessed_on: str,
+                       decision: str, review_on: str | None, user: str) -> None:
+    """Record an impact assessment."""
+    from plugins.kyc.assessments import add_assessment
+
+    with _ctx(brand_code, user) as ctx:
+        row = add_assessment(ctx, _given(scope=scope, trigger=trigger,
+                                         assessed_on=assessed_on, decision=decision,
+                                         review_on=review_on))
+        click.echo(_("Assessment %(ref)s recorded, review on %(day)s.",
+                     ref=row.assessment_ref, day=row.review_on))
+
+
+@assessment_group.command("list")
+@BRAND_OPTION
+@FORMAT_OPTION
+@handles_domain_errors
+def assessment_list_cmd(brand_code: str, fmt: str) -> None:
+    """The register, next review first."""
+    from plugins.kyc.assessments import list_assessments
+
+    with _ctx(brand_code) as ctx:
+        emit_rows(("ref", "trigger", "assessed_on", "review_on", "assessed_by", "scope",
+                   "decision"),
+                  [(a.assessment_ref, a.trigger, a.assessed_on, a.review_on, a.assessed_by,
+                    a.scope, a.decision) for a in list_assessments(ctx)], fmt)
+
+
 @kyc_group.command("due")
 @BRAND_OPTION
 @click.option("--within", "within_days", type=int, default=None,

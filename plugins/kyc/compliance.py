@@ -65,7 +65,8 @@ def checks(ctx: Ctx, start: dt.date, end: dt.date) -> list[ComplianceResult]:
     since, until = _bounds(ctx, start, end)
     as_of = min(ctx.now(), until)
     return [_p1(ctx, since, until), _p2(ctx, as_of), _p3(ctx, as_of, end),
-            _p4(ctx, since, until), _p5(ctx, since, until, as_of), _p10(ctx, since, until)]
+            _p4(ctx, since, until), _p5(ctx, since, until, as_of), _p7(ctx, as_of),
+            _p10(ctx, since, until)]
 
 
 def _answers(ctx: Ctx, since: dt.datetime, until: dt.datetime, action: ConsentAction
@@ -204,6 +205,30 @@ def _p5(ctx: Ctx, since: dt.datetime, until: dt.datetime, as_of: dt.datetime
                    figures=[(_("Requests in the period"), len(requests)),
                             (_("Closed"), len(durations)),
                             (_("Average days to close"), average)])
+
+
+def _p7(ctx: Ctx, as_of: dt.datetime) -> ComplianceResult:
+    from plugins.kyc.assessments import list_assessments
+
+    on = as_of.astimezone(ctx.tz).date()
+    register = [a for a in list_assessments(ctx) if a.assessed_on <= on]
+    late = [(a.assessment_ref, a.trigger, a.assessed_on, a.review_on) for a in register
+            if a.review_on < on]
+    has_ids = ctx.session.scalar(select(func.count()).select_from(Identity).where(
+        Identity.brand_id == ctx.brand_id)) or 0
+    missing = has_ids and not any(a.trigger == "sensitive_data" for a in register)
+    records: list[tuple[object, ...]] = list(late)
+    if missing:
+        records.append(("-", "sensitive_data", None, None))
+    return _result("P7", _("Impact assessment before handling sensitive data, automated "
+                           "decisions, sharing, publishing"), checked=len(register),
+                   records=records,
+                   columns=(_("Assessment"), _("Trigger"), _("Assessed on"),
+                            _("Review due")),
+                   figures=[(_("Assessments on file"), len(register)),
+                            (_("Reviews overdue"), len(late)),
+                            (_("Sensitive data held without an assessment"),
+                             _("Yes") if missing else _("No"))])
 
 
 def _p10(ctx: Ctx, since: dt.datetime, until: dt.datetime) -> ComplianceResult:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.api import N_, Ctx, JobResult, ScheduledJob, _
+from plugins.kyc.assessments import create_review_tasks
 from plugins.kyc.dsr import create_overdue_tasks
 from plugins.kyc.identity import create_refresh_tasks
 from plugins.kyc.retention import apply_retention
@@ -28,6 +29,12 @@ def _retention(ctx: Ctx) -> JobResult:
                              "customers_anonymised": run.customers})
 
 
+def _reviews(ctx: Ctx) -> JobResult:
+    n = create_review_tasks(ctx)
+    return JobResult(message=_("%(n)s impact assessment review tasks created", n=n),
+                     counts={"assessment_review_tasks": n})
+
+
 def scheduled_jobs() -> list[ScheduledJob]:
     """Refresh tasks for identities that lapse soon; tasks for overdue data requests."""
     return [ScheduledJob("kyc.refresh_tasks", _refresh,
@@ -38,4 +45,6 @@ def scheduled_jobs() -> list[ScheduledJob]:
                          "daily 03:05"),
             ScheduledJob("kyc.retention", _retention,
                          N_("Anonymise leads and customers past their retention period"),
-                         "daily 04:00")]
+                         "daily 04:00"),
+            ScheduledJob("kyc.assessment_reviews", _reviews,
+                         N_("Tasks to review impact assessments"), "daily 04:10")]

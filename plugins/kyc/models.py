@@ -203,3 +203,22 @@ class DataRequest(Base):
     closed_by: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str | None] = mapped_column(Text)  # what was done, or why refused
     created_by: Mapped[str] = mapped_column(String(64))
+
+
+class Assessment(Base):
+    """A personal-information impact assessment (P7): kept at least three years."""
+
+    __tablename__ = "kyc_assessments"
+    __table_args__ = (UniqueConstraint("brand_id", "assessment_ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    assessment_ref: Mapped[str] = mapped_column(String(32))
+    scope: Mapped[str] = mapped_column(Text)  # what processing was assessed
+    # sensitive_data, automated_decision, sharing, publishing, cross_border, other
+    trigger: Mapped[str] = mapped_column(String(32))
+    assessed_on: Mapped[dt.date] = mapped_column(Date)
+    decision: Mapped[str] = mapped_column(Text)
+    review_on: Mapped[dt.date] = mapped_column(Date)
+    assessed_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -279,6 +279,27 @@ def assessment_list_cmd(brand_code: str, fmt: str) -> None:
                     a.scope, a.decision) for a in list_assessments(ctx)], fmt)
 
 
+@kyc_group.command("bank-account")
+@BRAND_OPTION
+@click.option("--rep", "rep_ref", required=True, help="Rep reference.")
+@click.option("--holder", "holder_name", required=True,
+              help="Account holder: the name on the rep's verified identity document.")
+@click.option("--number", "account_number", required=True, help="Bank card number.")
+@click.option("--bank", "bank_name", default=None, help="Bank name.")
+@click.option("--user", default="system", help="Who records it.")
+@handles_domain_errors
+def bank_account_cmd(brand_code: str, rep_ref: str, holder_name: str, account_number: str,
+                     bank_name: str | None, user: str) -> None:
+    """Record the account a rep is paid into (checked and encrypted)."""
+    from plugins.kyc.bank import set_bank_account
+
+    with _ctx(brand_code, user) as ctx:
+        shown = set_bank_account(ctx, _given(rep_ref=rep_ref, holder_name=holder_name,
+                                             account_number=account_number,
+                                             bank_name=bank_name))
+    click.echo(_("Bank account %(number)s recorded.", number=shown))
+
+
 @kyc_group.command("due")
 @BRAND_OPTION
 @click.option("--within", "within_days", type=int, default=None,

@@ -222,3 +222,20 @@ class Assessment(Base):
     review_on: Mapped[dt.date] = mapped_column(Date)
     assessed_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class BankAccount(Base):
+    """The account a rep is paid into: the holder must be the rep's verified name."""
+
+    __tablename__ = "kyc_bank_accounts"
+    __table_args__ = (UniqueConstraint("brand_id", "rep_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    rep_id: Mapped[int] = mapped_column(ForeignKey("reps.id"))
+    holder_name: Mapped[str] = mapped_column(EncryptedText)
+    account_number: Mapped[str] = mapped_column(EncryptedText)
+    account_hash: Mapped[str] = mapped_column(String(64), index=True)
+    bank_name: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -191,3 +191,24 @@ def test_the_verified_birth_date_decides_ds1(ctx_a, enable):
     ctx_a.refresh_modules()
     ds1 = next(r for r in run_checks(ctx_a, month_period(ctx_a, 2026, 3)) if r.rule_id == "DS1")
     assert "OLDER" not in {r[0] for r in ds1.records}
+
+
+def test_a_reps_bank_account_needs_the_verified_name_and_a_valid_number(ctx_a, enable,
+                                                                        run_cli):
+    setup_brand(ctx_a, enable)
+    args = ("kyc", "bank-account", "--brand", "A", "--rep", "R1", "--bank", "工商银行")
+    # 622202123456789012 + Luhn check digit 8 (worked out: doubled every second digit
+    # from the right, sum 72, so 8 makes 80).
+    good, bad = "6222 0212 3456 7890 128", "6222021234567890129"
+    r = run_cli(*args, "--holder", "王芳", "--number", good)
+    assert r.exit_code == 1 and "holder_name" in r.output  # no verified identity yet
+    identity.verify(ctx_a, {"rep_ref": "R1", "id_type": "cn_resident_id",
+                            "id_number": _ric("1985-07-01"), "method": "onsite",
+                            "legal_name": "王芳"})
+    r = run_cli(*args, "--holder", "王小芳", "--number", bad)
+    assert r.exit_code == 1 and "holder_name" in r.output and "account_number" in r.output
+    r = run_cli(*args, "--holder", "王芳", "--number", good)
+    assert r.exit_code == 0 and "622****0128" in r.output
+    raw = ctx_a.session.execute(text("SELECT account_number, holder_name FROM "
+                                     "kyc_bank_accounts")).one()
+    assert "6222021234567890128" not in raw[0] and "王芳" not in raw[1]

@@ -244,3 +244,19 @@ def test_import_consents_all_or_nothing_named_by_line_and_idempotent(ctx_a, enab
     assert json.loads(r.output) == {"rows": 2, "written": 0}
     assert _live(ctx_a, "C1") == {("marketing", "sms")} and _live(ctx_a, "C2") == set()
     assert ctx_a.session.scalar(select(func.count()).select_from(ConsentRecord)) == 3
+
+
+def test_disabling_the_module_stops_the_gate_and_keeps_the_ledger(ctx_a, enable, run_cli):
+    from core.services.modules import disable_modules
+
+    _birthday_brand(ctx_a, enable)
+    disable_modules(ctx_a, ["kyc"])
+    ctx_a.refresh_modules()
+    run_task_rules(ctx_a)  # no gate now: every birthday task is created
+    assert sorted(c for c, _r, _d in tasks(ctx_a, "birthday").values()) == [
+        "GONE", "NEVER", "YES"]
+    assert len(_ledger(ctx_a)) == 2 + 5  # kept
+    r = run_cli("consent", "status", "--brand", "A", "--customer", "YES")
+    assert r.exit_code == 1 and "kyc" in r.output
+    enable(ctx_a, "kyc")  # enabled again: the kept answers count at once
+    assert _live(ctx_a, "YES") == {("care", "wechat")}

@@ -1,7 +1,9 @@
 """The public command-line API for modules (``crm_cli_commands``).
 
 - :func:`runtime` is the installation's runtime; ``runtime().ctx("BRAND", user=...)`` a
-  context for a brand (its session is closed when the command ends).
+  context for a brand. :func:`brand_ctx` (``with brand_ctx("A", user=u, module="kyc") as
+  ctx:``) is that context for one command: closed at the end, and refusing a brand that
+  has not enabled the module.
 - :func:`handles_domain_errors` prints domain and validation errors as translated
   messages naming the field and exits with status 1.
 - :data:`FORMAT_OPTION` (``--format csv|json``) and :func:`emit_rows` print rows for
@@ -10,6 +12,14 @@
 
 from __future__ import annotations
 
-from core.cli.common import FORMAT_OPTION, cli, emit_rows, handles_domain_errors, runtime
+from core.cli.common import (
+    FORMAT_OPTION,
+    brand_ctx,
+    cli,
+    emit_rows,
+    handles_domain_errors,
+    runtime,
+)
 
-__all__ = ["FORMAT_OPTION", "cli", "emit_rows", "handles_domain_errors", "runtime"]
+__all__ = ["FORMAT_OPTION", "brand_ctx", "cli", "emit_rows", "handles_domain_errors",
+           "runtime"]

@@ -13,14 +13,15 @@
   :func:`module_ctx` (``module_ctx("loyalty")``) the same for a module's page or endpoint,
   raising NotFound (404) for a brand that has not enabled the module. :func:`runtime` is
   the app's runtime, for public pages without a logged-in user
-  (``runtime().ctx("BRAND", user=...)``).
+  (``runtime().ctx("BRAND", user=...)``). :func:`page_url` is ``url_for`` that answers
+  None outside a request or for an unknown endpoint (links in sections that PDFs reuse).
 """
 
 from __future__ import annotations
 
 from core.web.api.base import CrmApi, api_errors, jsonable, openapi
-from core.web.context import crm_ctx, module_ctx, runtime
+from core.web.context import crm_ctx, module_ctx, page_url, runtime
 from core.web.views.base import CrmView, Field, form_data, not_found_on_missing
 
 __all__ = ["CrmApi", "CrmView", "Field", "api_errors", "crm_ctx", "form_data", "jsonable",
-           "module_ctx", "not_found_on_missing", "openapi", "runtime"]
+           "module_ctx", "not_found_on_missing", "openapi", "page_url", "runtime"]

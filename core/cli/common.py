@@ -5,16 +5,20 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from core.csv_cells import spreadsheet_safe
-from core.errors import DomainError, ValidationFailed
+from core.errors import DomainError, ModuleError, ValidationFailed
 from core.i18n import _, set_locale
 from core.runtime import Runtime, start
+
+if TYPE_CHECKING:
+    from core.context import Ctx
 
 _runtime: Runtime | None = None
 
@@ -110,5 +114,21 @@ def load_plugin_commands() -> None:
             for command in commands or []:
                 if command.name not in cli.commands:
                     cli.add_command(command)
+    finally:
+        ctx.session.close()
+
+
+@contextmanager
+def brand_ctx(brand_code: str, *, user: str = "system", locale: str | None = None,
+              module: str | None = None) -> Iterator[Ctx]:
+    """A context for one command on a brand; its session is closed when the command ends.
+    With ``module``, a brand that has not enabled the module is refused (ModuleError:
+    the message, exit status 1 under :func:`handles_domain_errors`)."""
+    ctx = runtime().ctx(brand_code, user=user, locale=locale)
+    try:
+        if module is not None and module not in ctx.enabled_modules:
+            raise ModuleError(_("The %(module)s module is not enabled for brand %(brand)s.",
+                                module=module, brand=brand_code))
+        yield ctx
     finally:
         ctx.session.close()

@@ -149,6 +149,20 @@ def module_ctx(module: str) -> Ctx:
     return ctx
 
 
+def page_url(endpoint: str, **values: Any) -> str | None:
+    """The URL of a page when rendering inside the web app; None elsewhere (the CLI, a
+    PDF) or when the endpoint is not registered (a module's section linking to its page)."""
+    from flask import url_for
+    from werkzeug.routing import BuildError
+
+    if not has_request_context():
+        return None
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
 def rep_of_user(ctx: Ctx) -> Rep | None:
     """The rep row of the logged-in rep user, if any."""
     if ctx.rep_scope_id is None or ctx.rep_scope_id < 0:

@@ -4,31 +4,24 @@ thin commands that parse, call the services and print."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import click
 
 from core.api import Ctx, Customer, _, get_by_ref
-from core.api.cli import FORMAT_OPTION, cli, emit_rows, handles_domain_errors, runtime
+from core.api.cli import FORMAT_OPTION, brand_ctx, cli, emit_rows, handles_domain_errors
 from plugins.kyc import consent, dsr, identity, links
-from plugins.kyc.common import require_enabled
+from plugins.kyc.common import MODULE
 from plugins.kyc.models import ConsentSource, IdType, Purpose, RequestKind, VerificationMethod
 
 BRAND_OPTION = click.option("--brand", "brand_code", required=True, help="Brand code.")
 SOURCES = [s.value for s in ConsentSource if s is not ConsentSource.IMPORT]
 
 
-@contextmanager
-def _ctx(brand_code: str, user: str = "system") -> Iterator[Ctx]:
-    """A brand context with the module enabled, closed when the command is done."""
-    ctx = runtime().ctx(brand_code, user=user)
-    try:
-        require_enabled(ctx)
-        yield ctx
-    finally:
-        ctx.session.close()
+def _ctx(brand_code: str, user: str = "system") -> AbstractContextManager[Ctx]:
+    """The command's context; refused for a brand without the module."""
+    return brand_ctx(brand_code, user=user, module=MODULE)
 
 
 def _given(**options: str | None) -> dict[str, str]:

@@ -55,14 +55,8 @@ def profile_section(ctx: Ctx, customer_id: int) -> ProfileSection:
 
 def _page_url(ctx: Ctx, customer_id: int) -> str | None:
     """The module's page for the customer, when rendering inside the web app."""
-    from flask import has_request_context, url_for
-    from werkzeug.routing import BuildError
+    from core.api.web import page_url
 
-    if not has_request_context():
-        return None
     ref = ctx.session.scalar(select(Customer.customer_ref).where(
         Customer.brand_id == ctx.brand_id, Customer.id == customer_id))
-    try:
-        return url_for("KycView.customer", ref=ref)
-    except BuildError:
-        return None
+    return page_url("KycView.customer", ref=ref)

@@ -4,28 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import click
 
 from core.api import Ctx, ValidationFailed, _
-from core.api.cli import FORMAT_OPTION, emit_rows, handles_domain_errors, runtime
+from core.api.cli import FORMAT_OPTION, brand_ctx, emit_rows, handles_domain_errors
 from plugins.loyalty import jobs, reports, services, tiers
 from plugins.loyalty.settings import programme
 
 BRAND_OPTION = click.option("--brand", "brand_code", required=True, help="Brand code.")
 
 
-@contextmanager
-def _ctx(brand_code: str, user: str = "system") -> Iterator[Ctx]:
-    """A brand context whose session is closed when the command is done."""
-    ctx = runtime().ctx(brand_code, user=user)
-    try:
-        services.require_enabled(ctx)
-        yield ctx
-    finally:
-        ctx.session.close()
+def _ctx(brand_code: str, user: str = "system") -> AbstractContextManager[Ctx]:
+    """The command's context; refused for a brand without the module."""
+    return brand_ctx(brand_code, user=user, module=services.MODULE)
 
 
 def _parse_date(value: str | None, field: str) -> dt.date | None:

@@ -156,17 +156,11 @@ def source_label(kind: SourceKind) -> str:
 
 def _ledger_url(ctx: Ctx, customer_id: int) -> str | None:
     """The customer's ledger page, when rendering inside the web app."""
-    from flask import has_request_context, url_for
-    from werkzeug.routing import BuildError
+    from core.api.web import page_url
 
-    if not has_request_context():
-        return None
     ref = ctx.session.scalar(select(Customer.customer_ref).where(
         Customer.brand_id == ctx.brand_id, Customer.id == customer_id))
-    try:
-        return url_for("LoyaltyView.customer", ref=ref)
-    except BuildError:
-        return None
+    return page_url("LoyaltyView.customer", ref=ref)
 
 
 def profile_section(ctx: Ctx, customer_id: int) -> ProfileSection:

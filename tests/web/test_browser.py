@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -63,12 +64,21 @@ def server(rt: Runtime, clock: FixedClock, ctx_a: Ctx, seeded: Seeded,
     app: Flask = build_app(rt, clock)
     create_user(app, "boss_a", PASSWORD, "brand_admin", brand_code="A")
     create_user(app, "rep1", PASSWORD, "rep", brand_code="A", rep_ref="R1")
+    with serving(app) as base:
+        yield base
+
+
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """``app`` served on a free localhost port in a thread, for the browser; the base URL."""
     srv: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    thread.join(5)
+    try:
+        yield f"http://127.0.0.1:{srv.server_port}"
+    finally:
+        srv.shutdown()
+        thread.join(5)
 
 
 def log_in(driver: WebDriver, base: str, username: str, screenshot: str | None = None

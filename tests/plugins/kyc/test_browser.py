@@ -4,7 +4,6 @@ docs/screenshots/ (looked at when they change)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -13,7 +12,6 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as EC  # noqa: N812
 from selenium.webdriver.support.ui import WebDriverWait
-from werkzeug.serving import BaseWSGIServer, make_server
 
 from core.context import Ctx
 from core.runtime import Runtime
@@ -23,7 +21,7 @@ from plugins.kyc import consent, dsr, links
 from tests.conftest import FixedClock
 from tests.web.conftest import PASSWORD, build_app, seeded  # noqa: F401
 from tests.web.seed import Seeded
-from tests.web.test_browser import SCREENSHOTS, driver, log_in, shot  # noqa: F401
+from tests.web.test_browser import SCREENSHOTS, driver, log_in, serving, shot  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -53,12 +51,8 @@ def server(rt: Runtime, clock: FixedClock, ctx_a: Ctx,
         dsr.open_request(ctx_a, {"customer_ref": ref, "kind": kind, "at": at})
     app: Flask = build_app(rt, clock)  # CSRF on
     create_user(app, "boss_a", PASSWORD, "brand_admin", brand_code="A")
-    srv: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    thread.join(5)
+    with serving(app) as base:
+        yield base
 
 
 def test_consent_page_on_a_phone(driver: WebDriver, server: str,  # noqa: F811

@@ -65,6 +65,7 @@ COMBINE: dict[str, str] = {
     "crm_can_contact": "any refusal refuses: the refusals of every module are merged",
     **dict.fromkeys(("crm_cli_commands", "crm_payment_methods", "crm_settings",
                      "crm_scheduled_jobs", "crm_customer_profile_sections",
+                     "crm_rep_profile_sections",
                      "crm_rep_pay_items", "crm_compliance_checks", "crm_personal_data",
                      "crm_erase_personal_data"), _LISTS),
     "crm_register_views": "every module adds its views once, at start-up",
@@ -377,6 +378,17 @@ def crm_erase_personal_data(ctx: Ctx, customer_ids: Sequence[int]) -> list[str] 
     :param ctx: the brand; the acting user is the one erasing.
     :param customer_ids: the customer and the records merged into it.
     :return: the personal values erased (texts), or None.
+    """
+
+
+@hookspec
+def crm_rep_profile_sections(ctx: Ctx, rep_id: int) -> list[ProfileSection] | None:
+    """Blocks for the rep page (the kyc module shows the rep's verified identity and pay
+    account).
+
+    :param ctx: the brand and the user viewing the page.
+    :param rep_id: the rep shown.
+    :return: sections, sorted by their ``order``.
     """
 
 

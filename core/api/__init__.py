@@ -39,6 +39,7 @@ imports anything else of the core.
 
 from __future__ import annotations
 
+from core.audit.models import AuditEntry
 from core.audit.services import ERASED, reveal
 from core.audit.services import record as record_audit
 from core.audit.services import record_bulk as record_audit_bulk
@@ -165,5 +166,5 @@ __all__ = [
     "EncryptedText", "lookup_hash", "phone_hash", "masked", "reveal", "DataPart", "Erasure",
     "erase_customer", "personal_data", "spreadsheet_safe", "TASK_PURPOSES",
     "blocked_outreach", "sign_token", "read_token", "erase_leads", "Lead", "LeadStatus",
-    "ERASED",
+    "ERASED", "AuditEntry",
 ]

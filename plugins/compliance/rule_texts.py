@@ -32,6 +32,7 @@ RULE_TEXTS = [
     N_('Under-14s need guardian consent'),
     N_('Withdrawal is as easy as consent and takes effect at once'),
     N_('Data-subject requests answered within the deadline'),
+    N_('Keep personal data only as long as needed'),
     N_('Impact assessment before handling sensitive data, automated decisions, sharing, '
        'publishing'),
     N_('Marketing only with consent and an easy opt-out'),

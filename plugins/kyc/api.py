@@ -38,7 +38,8 @@ class KycApi(CrmApi):
     resource_name = "kyc"
     class_permission_name = "mod_kyc"
     method_permission_name = {"consents": "read", "give": "write", "withdraw": "write",
-                              "verify": "write", "requests": "read", "open": "write"}
+                              "verify": "write", "requests": "read", "open": "write",
+                              "close": "write", "erase": "write", "export": "write"}
 
     @expose("/customers/<string:ref>/consents", methods=["GET"])
     @protect()
@@ -113,3 +114,48 @@ class KycApi(CrmApi):
 
     openapi("Register a data-subject request (body: customer_ref, kind, at, "
             "identity_check)", body=True, method="post")(open)
+
+    @expose("/requests/<string:ref>/close", methods=["POST"])
+    @protect()
+    @api_errors
+    def close(self, ref: str) -> Any:
+        ctx = module_ctx(MODULE)
+        body = self.json_body()
+        done = dsr.close_request(ctx, ref, outcome=str(body.get("outcome") or ""),
+                                 refused=body.get("refused") is True)
+        return self.response(200, result={"ref": done.request_ref,
+                                          "status": done.status.value})
+
+    openapi("Close a request as done, or refused (body: outcome, refused)", path=("ref",),
+            body=True, method="post")(close)
+
+    @expose("/requests/<string:ref>/erasure", methods=["POST"])
+    @protect()
+    @api_errors
+    def erase(self, ref: str) -> Any:
+        done = dsr.erase_request(module_ctx(MODULE), ref)
+        return self.response(200, result={"ref": done.request_ref,
+                                          "status": done.status.value,
+                                          "outcome": done.outcome})
+
+    openapi("Carry out a deletion request (pseudonymise the person everywhere)",
+            path=("ref",), method="post")(erase)
+
+    @expose("/requests/<string:ref>/archive", methods=["POST"])
+    @protect()
+    @api_errors
+    def export(self, ref: str) -> Any:
+        import io
+        import tempfile
+        from pathlib import Path
+
+        from flask import send_file
+
+        ctx = module_ctx(MODULE)
+        with tempfile.TemporaryDirectory() as folder:
+            data = io.BytesIO(dsr.export_request(ctx, ref, Path(folder)).read_bytes())
+        return send_file(data, mimetype="application/zip", as_attachment=True,
+                         download_name=f"{ref}.zip")
+
+    openapi("The archive of everything held about the person (ZIP: JSON, CSV, PDF)",
+            path=("ref",), method="post")(export)

@@ -377,6 +377,29 @@ def dsr_erase_cmd(brand_code: str, ref: str, user: str) -> None:
         click.echo(request.outcome)
 
 
+@dsr_group.command("extend")
+@BRAND_OPTION
+@click.argument("ref")
+@click.option("--until", required=True, help="The new deadline (YYYY-MM-DD).")
+@click.option("--reason", required=True, help="Why, as the person will be told.")
+@click.option("--user", default="system", help="Who extends it.")
+@handles_domain_errors
+def dsr_extend_cmd(brand_code: str, ref: str, until: str, reason: str, user: str) -> None:
+    """Extend a request's deadline where the jurisdiction allows (EU, US, TW)."""
+    import datetime as dt
+
+    from core.api import ValidationFailed
+
+    try:
+        day = dt.date.fromisoformat(until)
+    except ValueError:
+        raise ValidationFailed({"until": [_("Not a valid date, e.g. 2026-03-31.")]}) from None
+    with _ctx(brand_code, user) as ctx:
+        request = dsr.extend_request(ctx, ref, day, reason)
+        click.echo(_("Request %(ref)s now due on %(day)s.", ref=request.request_ref,
+                     day=request.extended_to))
+
+
 @dsr_group.command("close")
 @BRAND_OPTION
 @click.argument("ref")

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from core.api import (
     TASK_PURPOSES,
+    AuditEntry,
     ComplianceResult,
     Ctx,
     Customer,
@@ -65,8 +66,8 @@ def checks(ctx: Ctx, start: dt.date, end: dt.date) -> list[ComplianceResult]:
     since, until = _bounds(ctx, start, end)
     as_of = min(ctx.now(), until)
     return [_p1(ctx, since, until), _p2(ctx, as_of), _p3(ctx, as_of, end),
-            _p4(ctx, since, until), _p5(ctx, since, until, as_of), _p7(ctx, as_of),
-            _p10(ctx, since, until)]
+            _p4(ctx, since, until), _p5(ctx, since, until, as_of), _p6(ctx, since, until),
+            _p7(ctx, as_of), _p10(ctx, since, until)]
 
 
 def _answers(ctx: Ctx, since: dt.datetime, until: dt.datetime, action: ConsentAction
@@ -205,6 +206,30 @@ def _p5(ctx: Ctx, since: dt.datetime, until: dt.datetime, as_of: dt.datetime
                    figures=[(_("Requests in the period"), len(requests)),
                             (_("Closed"), len(durations)),
                             (_("Average days to close"), average)])
+
+
+def _p6(ctx: Ctx, since: dt.datetime, until: dt.datetime) -> ComplianceResult:
+    from plugins.kyc.retention import expired
+
+    counts: Counter[str] = Counter()
+    for record_type, details in ctx.session.execute(
+            select(AuditEntry.record_type, AuditEntry.details)
+            .where(AuditEntry.brand_id == ctx.brand_id, AuditEntry.action == "erase",
+                   AuditEntry.at >= since, AuditEntry.at < until)):
+        # A customer's erasure is one entry; leads are anonymised in batches of "count".
+        counts[str(record_type)] += int((details or {}).get("count", 1)) \
+            if record_type == "leads" else 1
+    pending = expired(ctx)
+    records: list[tuple[object, ...]] = [
+        *((_("Lead"), ref) for ref in pending.lead_refs),
+        *((_("Customer"), ref) for ref in pending.customer_refs)]
+    return _result("P6", _("Keep personal data only as long as needed"),
+                   checked=sum(counts.values()) + len(records), records=records,
+                   columns=(_("Record"), _("Reference")),
+                   figures=[(_("Customers erased or anonymised"), counts.get("customers", 0)),
+                            (_("Leads anonymised"), counts.get("leads", 0)),
+                            (_("Past their retention period, not yet anonymised"),
+                             len(records))])
 
 
 def _p7(ctx: Ctx, as_of: dt.datetime) -> ComplianceResult:

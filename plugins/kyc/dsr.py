@@ -148,6 +148,44 @@ def list_requests(ctx: Ctx, *, overdue_only: bool = False, open_only: bool = Fal
     return rows
 
 
+def longest_extension(jurisdiction: str, kind: RequestKind, due_on: dt.date) -> dt.date | None:
+    """The latest a request's deadline may be moved to: EU two more months, US 45 more
+    days, TW once more the same period; none under the CN policy."""
+    if jurisdiction == "EU":
+        return add_months(due_on, 2)
+    if jurisdiction == "US":
+        return due_on + dt.timedelta(days=45)
+    if jurisdiction == "TW":
+        return due_on + dt.timedelta(days=15 if kind in _SEE else 30)
+    return None
+
+
+def extend_request(ctx: Ctx, ref: str, until: dt.date, reason: str) -> DataRequest:
+    """Move an open request's deadline where the law allows it, with the reason given to
+    the person (kept with the request)."""
+    request = get_request(ctx, ref)
+    assert ctx.brand is not None
+    if request.status is not RequestStatus.OPEN:
+        raise DomainError(_("Data request %(ref)s is already %(status)s.", ref=ref,
+                            status=request.status.value), code="bad_status")
+    latest = longest_extension(str(ctx.brand.jurisdiction), request.kind, request.due_on)
+    errors: dict[str, list[str]] = {}
+    if latest is None:
+        errors["until"] = [_("The deadline of this jurisdiction cannot be extended.")]
+    elif not request.due_on < until <= latest:
+        errors["until"] = [_("Must be after %(due)s and at most %(latest)s.",
+                             due=request.due_on, latest=latest)]
+    if not reason.strip():
+        errors["reason"] = [_("Give the reason the person will be told.")]
+    if errors:
+        raise ValidationFailed(errors)
+    with ctx.write():
+        request.extended_to = until
+        request.outcome = _("Extended to %(day)s: %(reason)s", day=until,
+                            reason=reason.strip())[:2000]
+    return request
+
+
 def close_request(ctx: Ctx, ref: str, *, outcome: str, refused: bool = False
                   ) -> DataRequest:
     """Close a request as done, or refused with a reason (a refusal needs one)."""

@@ -51,6 +51,12 @@ def crm_customer_profile_sections(ctx: Ctx, customer_id: int) -> list[ProfileSec
 
 
 @hookimpl
+def crm_rep_profile_sections(ctx: Ctx, rep_id: int) -> list[ProfileSection]:
+    """The rep's identity documents and pay account."""
+    return [profile.rep_section(ctx, rep_id)]
+
+
+@hookimpl
 def crm_personal_data(ctx: Ctx, customer_id: int) -> list[DataPart]:
     """Consents, identity documents (masked), verifications and data requests."""
     return subject_data.personal_data(ctx, customer_id)

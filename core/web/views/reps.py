@@ -69,9 +69,11 @@ class RepView(CrmView):
     def show(self, pk: int) -> Any:
         ctx = crm_ctx()
         rep = get_by_id(ctx, Rep, pk)  # the row policy: a rep sees only their own
+        sections = sorted((sec for secs in ctx.hooks.crm_rep_profile_sections(
+            ctx=ctx, rep_id=rep.id) for sec in (secs or ())), key=lambda s: (s.order, s.key))
         return self.page("crm/reps/show.html", s=rep_summary(ctx, rep), title=rep.name,
                          figures=figures(ctx, rep.rep_ref), can_offboard=manages_brand(self),
-                         history=rep_status_history(ctx, rep.rep_ref))
+                         history=rep_status_history(ctx, rep.rep_ref), sections=sections)
 
     @expose("/add", methods=["GET", "POST"])
     @has_access

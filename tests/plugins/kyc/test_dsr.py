@@ -213,3 +213,17 @@ def test_erasure_leaves_no_trace_and_keeps_the_sums(ctx_a, enable, clock, databa
     # Still append-only for everyone else.
     with pytest.raises(Exception, match="append-only"), ctx_a.write() as session:
         session.execute(text("UPDATE audit_log SET actor = 'x'"))
+
+
+def test_extensions_follow_the_jurisdiction(ctx_a, ctx_b, enable, run_cli):
+    setup_brand(ctx_a, enable)   # CN: no extension
+    setup_brand(ctx_b, enable)   # TW: once more the same period
+    a = dsr.open_request(ctx_a, {"customer_ref": "C1", "kind": "access"}).request_ref
+    r = run_cli("dsr", "extend", "--brand", "A", a, "--until", "2026-03-30", "--reason", "x")
+    assert r.exit_code == 1 and "until" in r.output
+    b = dsr.open_request(ctx_b, {"customer_ref": "C1", "kind": "delete"})  # due 2026-04-01
+    with pytest.raises(Exception, match="until"):
+        dsr.extend_request(ctx_b, b.request_ref, D(2026, 5, 2), "整理资料")  # 31 days more
+    done = dsr.extend_request(ctx_b, b.request_ref, D(2026, 5, 1), "整理资料")
+    assert done.extended_to == D(2026, 5, 1)
+    assert [r.due_on for r in dsr.list_requests(ctx_b)] == [D(2026, 5, 1)]

@@ -107,3 +107,51 @@ def test_screens_record_withdraw_and_export(app, login, seeded, ctx_a):  # noqa:
     assert "DSR-2026-00001" not in client.get("/kyc/requests/").get_data(as_text=True)
     notices = client.get("/kyc/notices/").get_data(as_text=True)
     assert "We send offers." in notices
+
+
+def test_the_rep_page_shows_identity_and_pay_account(app, login, seeded, ctx_a):  # noqa: F811
+    from plugins.kyc import identity
+    from plugins.kyc.bank import set_bank_account
+
+    _enable(ctx_a)
+    body = "11010519850701123"  # born 1985-07-01; R1 declared nothing
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    number = body + "10X98765432"[sum(int(c) * w for c, w in zip(body, weights,
+                                                                   strict=True)) % 11]
+    identity.verify(ctx_a, {"rep_ref": "R1", "id_type": "cn_resident_id", "id_number": number,
+                            "method": "onsite", "legal_name": "王芳"})
+    set_bank_account(ctx_a, {"rep_ref": "R1", "holder_name": "王芳",
+                             "account_number": "6222021234567890128", "bank_name": "工商银行"})
+    html = login("boss_a").get(f"/reps/show/{seeded.reps['R1']}").get_data(as_text=True)
+    assert 'id="section-kyc"' in html
+    assert number[:3] + "****" + number[-4:] in html and number not in html
+    assert "1985-07-01" in html and "工商银行 622****0128" in html
+
+
+def test_api_archive_erasure_and_close(app, token, ctx_a):  # noqa: F811
+    _enable(ctx_a)
+    client, headers = app.test_client(), token("boss_a")
+    refs = [client.post("/api/v1/kyc/requests", headers=headers,
+                        json={"customer_ref": c, "kind": k}).json["result"]["ref"]
+            for c, k in (("C1", "export"), ("C2", "delete"), ("C3", "correct"))]
+    r = client.post(f"/api/v1/kyc/requests/{refs[0]}/archive", headers=headers)
+    assert r.status_code == 200 and r.mimetype == "application/zip"
+    assert "profile.csv" in zipfile.ZipFile(io.BytesIO(r.data)).namelist()
+    wrong = client.post(f"/api/v1/kyc/requests/{refs[0]}/erasure", headers=headers)
+    assert wrong.status_code == 409  # an export request, and done already
+    r = client.post(f"/api/v1/kyc/requests/{refs[1]}/erasure", headers=headers)
+    assert r.status_code == 200 and r.json["result"]["status"] == "done"
+    from sqlalchemy import select
+
+    from core.models import Customer
+    ctx_a.session.rollback()
+    assert ctx_a.session.scalar(select(Customer.name).where(
+        Customer.customer_ref == "C2")) == "[erased]"
+    r = client.post(f"/api/v1/kyc/requests/{refs[2]}/close", headers=headers,
+                    json={"outcome": "", "refused": True})
+    assert r.status_code == 422 and "outcome" in r.json["errors"]
+    r = client.post(f"/api/v1/kyc/requests/{refs[2]}/close", headers=headers,
+                    json={"outcome": "地址已更正"})
+    assert r.status_code == 200 and r.json["result"]["status"] == "done"
+    listed = client.get("/api/v1/kyc/requests?open=true", headers=headers).json["result"]
+    assert listed == []

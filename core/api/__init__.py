@@ -34,7 +34,8 @@ imports anything else of the core.
   data: :func:`personal_data` (every part the core and the modules hold, for an export)
   and :func:`erase_customer` (pseudonymisation where records must be kept, audit log
   included). Links sent to people carry a :func:`sign_token` token, read back with
-  :func:`read_token`.
+  :func:`read_token`. Files (evidence, attachments) are kept encrypted outside the rows
+  with :func:`store_encrypted` / :func:`read_encrypted` / :func:`delete_encrypted`.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ from core.events import (
     ScheduledJob,
     SegmentChange,
 )
+from core.files import delete_encrypted, read_encrypted, store_encrypted
 from core.hookspecs import hookimpl, hookspec
 from core.i18n import N_, _, ngettext, normalise_locale, use_locale
 from core.leads.models import Lead, LeadStatus
@@ -166,5 +168,5 @@ __all__ = [
     "EncryptedText", "lookup_hash", "phone_hash", "masked", "reveal", "DataPart", "Erasure",
     "erase_customer", "personal_data", "spreadsheet_safe", "TASK_PURPOSES",
     "blocked_outreach", "sign_token", "read_token", "erase_leads", "Lead", "LeadStatus",
-    "ERASED", "AuditEntry",
+    "ERASED", "AuditEntry", "store_encrypted", "read_encrypted", "delete_encrypted",
 ]

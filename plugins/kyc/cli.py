@@ -187,17 +187,22 @@ def kyc_group() -> None:
 @click.option("--failed", is_flag=True, help="Record a verification that did not pass.")
 @click.option("--at", default=None, help="When it was verified (ISO); default now.")
 @click.option("--evidence", "evidence_ref", default=None, help="Where the evidence is kept.")
+@click.option("--evidence-file", type=click.Path(exists=True, dir_okay=False,
+                                                 path_type=Path), default=None,
+              help="A photo or scan of the check: stored encrypted outside the database.")
 @click.option("--user", default="system", help="Who verified.")
 @handles_domain_errors
 def verify_cmd(brand_code: str, customer_ref: str | None, rep_ref: str | None, id_type: str,
                id_number: str, legal_name: str | None, method: str, failed: bool,
-               at: str | None, evidence_ref: str | None, user: str) -> None:
+               at: str | None, evidence_ref: str | None, evidence_file: Path | None,
+               user: str) -> None:
     """Check a document number and record a verification."""
     with _ctx(brand_code, user) as ctx:
         done = identity.verify(ctx, _given(
             customer_ref=customer_ref, rep_ref=rep_ref, id_type=id_type, id_number=id_number,
             legal_name=legal_name, method=method, at=at, evidence_ref=evidence_ref)
-            | {"passed": not failed})
+            | {"passed": not failed},
+            evidence=evidence_file.read_bytes() if evidence_file else None)
     click.echo(_("Verified %(number)s, valid until %(day)s.", number=done.masked_number,
                  day=done.valid_until or "-"))
     if done.birth_mismatch:

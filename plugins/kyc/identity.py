@@ -27,6 +27,7 @@ from core.api import (
     _,
     chunks,
     clean_row,
+    delete_encrypted,
     get_by_id,
     get_by_ref,
     get_setting,
@@ -36,12 +37,13 @@ from core.api import (
     masked,
     resolve_customer,
     reveal,
+    store_encrypted,
     task_row,
     use_locale,
 )
 from plugins.kyc.common import require_enabled
 from plugins.kyc.consent import live_consents
-from plugins.kyc.documents import InvalidNumber, check_number
+from plugins.kyc.documents import Document, InvalidNumber, check_number
 from plugins.kyc.models import Identity, IdType, Purpose, Verification, VerificationMethod
 
 REFRESH_KIND = "kyc_refresh"
@@ -96,8 +98,10 @@ class Verified:
                 and self.birth_date != self.declared_birth_date)
 
 
-def verify(ctx: Ctx, data: Mapping[str, Any]) -> Verified:
-    """Check and store an identity document and one verification of it."""
+def verify(ctx: Ctx, data: Mapping[str, Any], evidence: bytes | None = None) -> Verified:
+    """Check and store an identity document and one verification of it. ``evidence`` (a
+    photo, a scan) is kept encrypted outside the database rows; the verification keeps its
+    reference."""
     require_enabled(ctx)
     values = load_or_raise(VerifySchema(tz=ctx.tz), clean_row(data))
     at = values.get("at") or ctx.now()
@@ -109,6 +113,17 @@ def verify(ctx: Ctx, data: Mapping[str, Any]) -> Verified:
         raise ValidationFailed({"id_number": [str(exc)]}) from None
     number_hash = lookup_hash(doc.number)
     assert number_hash is not None
+    stored = store_encrypted(ctx.brand_id, evidence, kind="kyc_evidence") if evidence else None
+    try:
+        return _store(ctx, values, doc, number_hash, at, stored)
+    except BaseException:
+        if stored:
+            delete_encrypted(stored)  # the verification was not recorded
+        raise
+
+
+def _store(ctx: Ctx, values: Mapping[str, Any], doc: Document, number_hash: str,
+           at: dt.datetime, evidence_ref: str | None) -> Verified:
     with ctx.write():
         customer: Customer | None = None
         rep: Rep | None = None
@@ -143,7 +158,8 @@ def verify(ctx: Ctx, data: Mapping[str, Any]) -> Verified:
         check = Verification(brand_id=ctx.brand_id, identity_id=identity.id,
                              method=VerificationMethod(values["method"]),
                              passed=values["passed"], verified_by=ctx.user, verified_at=at,
-                             valid_until=valid_until, evidence_ref=values.get("evidence_ref"),
+                             valid_until=valid_until,
+                             evidence_ref=evidence_ref or values.get("evidence_ref"),
                              note=values.get("note"), created_at=now)
         ctx.session.add(check)
         ctx.session.flush()

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import delete, select, update
 
-from core.api import Ctx, DataPart, _, masked
+from core.api import Ctx, DataPart, _, delete_encrypted, masked
 from plugins.kyc.models import ConsentRecord, DataRequest, Identity, Verification
 
 
@@ -62,6 +62,10 @@ def erase(ctx: Ctx, customer_ids: Sequence[int]) -> list[str]:
         values += [v for v in (number, name) if v]
     ids = [i for i, _n, _l in identities]
     if ids:
+        for ref in ctx.session.scalars(select(Verification.evidence_ref).where(
+                Verification.identity_id.in_(ids), Verification.evidence_ref.is_not(None))):
+            if ref.startswith("kyc_evidence/"):
+                delete_encrypted(ref)
         ctx.session.execute(delete(Verification).where(Verification.identity_id.in_(ids)))
         ctx.session.execute(delete(Identity).where(Identity.id.in_(ids)))
     values += [g for g in ctx.session.scalars(select(ConsentRecord.guardian_name).where(

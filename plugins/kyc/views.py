@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from flask import flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, send_file, url_for
 from flask_appbuilder import AppBuilder, expose, has_access
 
 from core.api import N_, Customer, DomainError, ValidationFailed, _, get_by_ref
@@ -105,6 +105,7 @@ class KycView(CrmView):
     method_permission_name = {"customer": "read", "give": "write", "withdraw": "write",
                               "verify": "write", "requests": "read", "open": "write",
                               "export": "write", "close": "write", "erase": "write",
+                              "reveal": "write",
                               "notices": "read", "notice": "write"}
 
     @expose("/customer/<string:ref>")
@@ -112,8 +113,10 @@ class KycView(CrmView):
     @not_found_on_missing
     def customer(self, ref: str) -> Any:
         ctx = module_ctx(MODULE)
-        customer = get_by_ref(ctx, Customer, ref)
-        return self.page("kyc/customer.html", customer=customer,
+        return self._customer_page(ctx, get_by_ref(ctx, Customer, ref), {})
+
+    def _customer_page(self, ctx: Any, customer: Customer, revealed: dict[int, str]) -> Any:
+        return self.page("kyc/customer.html", customer=customer, revealed=revealed,
                          states=consent.consent_states(ctx, customer.id),
                          documents=identity.documents(ctx, customer.id), label=label,
                          labels={"purpose": PURPOSE_LABELS, "channel": CHANNEL_LABELS,
@@ -146,6 +149,18 @@ class KycView(CrmView):
         except ValidationFailed as exc:
             flash("; ".join(m for msgs in exc.errors.values() for m in msgs), "danger")
         return redirect(url_for(".customer", ref=ref))
+
+    @expose("/customer/<string:ref>/reveal/<int:identity_id>", methods=["POST"])
+    @has_access
+    @not_found_on_missing
+    def reveal(self, ref: str, identity_id: int) -> Any:
+        """Show one document number in full, once; the reveal is in the audit log."""
+        ctx = module_ctx(MODULE)
+        customer = get_by_ref(ctx, Customer, ref)
+        if identity_id not in {d.identity_id for d in identity.documents(ctx, customer.id)}:
+            abort(404)
+        number = identity.reveal_number(ctx, identity_id) or ""
+        return self._customer_page(ctx, customer, {identity_id: number})
 
     @expose("/customer/<string:ref>/verify", methods=["GET", "POST"])
     @has_access

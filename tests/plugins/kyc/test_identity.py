@@ -212,3 +212,29 @@ def test_a_reps_bank_account_needs_the_verified_name_and_a_valid_number(ctx_a, e
     raw = ctx_a.session.execute(text("SELECT account_number, holder_name FROM "
                                      "kyc_bank_accounts")).one()
     assert "6222021234567890128" not in raw[0] and "王芳" not in raw[1]
+
+
+def test_evidence_is_kept_encrypted_outside_the_rows(ctx_a, enable, tmp_path, monkeypatch):
+    from core.files import read_encrypted
+    from core.services.personal_data import erase_customer
+    from plugins.kyc.models import Verification
+
+    monkeypatch.setenv("DIRECTCRM_FILES_DIR", str(tmp_path / "files"))
+    setup_brand(ctx_a, enable)
+    photo = "现场核验照片 C1 E12345678".encode() * 10
+    data = {"customer_ref": "C1", "id_type": "passport", "id_number": "E12345678",
+            "method": "onsite"}
+    with pytest.raises(ValidationFailed):  # no sensitive-data consent: nothing is kept
+        identity.verify(ctx_a, data, evidence=photo)
+    assert not list((tmp_path / "files").rglob("*.enc"))
+    give(ctx_a, "C1", "sensitive_data", "visit")
+    identity.verify(ctx_a, data, evidence=photo)
+    ref = ctx_a.session.scalar(select(Verification.evidence_ref))
+    stored = list((tmp_path / "files").rglob("*.enc"))
+    assert len(stored) == 1 and ref.startswith("kyc_evidence/")
+    assert b"E12345678" not in stored[0].read_bytes()
+    assert read_encrypted(ref) == photo
+    from core.models import Customer
+    erase_customer(ctx_a, ctx_a.session.scalar(select(Customer.id).where(
+        Customer.customer_ref == "C1")))
+    assert not list((tmp_path / "files").rglob("*.enc"))

@@ -155,3 +155,28 @@ def test_api_archive_erasure_and_close(app, token, ctx_a):  # noqa: F811
     assert r.status_code == 200 and r.json["result"]["status"] == "done"
     listed = client.get("/api/v1/kyc/requests?open=true", headers=headers).json["result"]
     assert listed == []
+
+
+def test_revealing_a_number_is_audited_and_needs_write(app, login, ctx_a):  # noqa: F811
+    from sqlalchemy import select
+
+    from core.audit.models import AuditEntry
+    from plugins.kyc import identity
+
+    _enable(ctx_a)
+    consent.give(ctx_a, {"customer_ref": "C1", "purpose": "sensitive_data",
+                         "channel": "visit"}, consent.ConsentSource.REP)
+    done = identity.verify(ctx_a, {"customer_ref": "C1", "id_type": "passport",
+                                   "id_number": "E12345678", "method": "onsite"})
+    boss = login("boss_a")
+    page = boss.get("/kyc/customer/C1").get_data(as_text=True)
+    assert "E12****5678" in page and "E12345678" not in page
+    url = f"/kyc/customer/C1/reveal/{done.identity_id}"
+    assert login("cs_a").post(url).status_code in (302, 403)  # read-only role
+    shown = boss.post(url)
+    assert shown.status_code == 200 and "E12345678" in shown.get_data(as_text=True)
+    ctx_a.session.rollback()
+    entries = ctx_a.session.execute(select(AuditEntry.actor, AuditEntry.record_type).where(
+        AuditEntry.action == "reveal")).all()
+    assert entries == [("boss_a", "kyc_identities")]
+    assert boss.post(f"/kyc/customer/C2/reveal/{done.identity_id}").status_code == 404

@@ -40,7 +40,7 @@ def profile_section(ctx: Ctx, customer_id: int) -> ProfileSection:
         "<th>{state}</th><th>{since}</th><th>{notice}</th></tr></thead><tbody>{rows}</tbody>"
         "</table><table class=\"kyc-identities\"><thead><tr><th>{doc}</th><th>{number}</th>"
         "<th>{valid}</th></tr></thead><tbody>{ids}</tbody></table>").format(
-        purpose=_("Purpose"), channel=_("Channel"), state=_("Consent"), since=_("Since"),
+        purpose=_("Purpose"), channel=_("Channel"), state=_("Consent"), since=_("In force since"),
         notice=_("Notice version"), rows=consent_rows or none.format(5, _("No consent "
                                                                           "recorded.")),
         doc=_("Document"), number=_("Number"), valid=_("Verified until"),

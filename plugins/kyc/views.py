@@ -79,6 +79,26 @@ def request_fields() -> list[Field]:
     ]
 
 
+TRIGGER_LABELS = {
+    "sensitive_data": N_("Sensitive data"), "automated_decision": N_("Automated decisions"),
+    "sharing": N_("Sharing with third parties"), "publishing": N_("Publishing"),
+    "cross_border": N_("Transfer abroad"), "other": N_("Other"),
+}
+
+
+def assessment_fields() -> list[Field]:
+    """Recording an impact assessment."""
+    return [
+        Field("trigger", N_("Trigger"), "select", required=True,
+              choices=lambda: _choices(TRIGGER_LABELS, list(TRIGGER_LABELS))),
+        Field("assessed_on", N_("Assessed on"), "date", required=True),
+        Field("review_on", N_("Review due"), "date",
+              help=N_("Empty: a year after the assessment.")),
+        Field("scope", N_("Processing assessed"), "textarea", required=True),
+        Field("decision", N_("Conclusion and measures"), "textarea", required=True),
+    ]
+
+
 def notice_fields() -> list[Field]:
     """Publishing a notice version."""
     return [
@@ -106,7 +126,8 @@ class KycView(CrmView):
                               "verify": "write", "requests": "read", "open": "write",
                               "export": "write", "close": "write", "erase": "write",
                               "reveal": "write",
-                              "notices": "read", "notice": "write"}
+                              "notices": "read", "notice": "write",
+                              "assessments": "read", "assessment": "write"}
 
     @expose("/customer/<string:ref>")
     @has_access
@@ -256,6 +277,30 @@ class KycView(CrmView):
 
         return self.save(notice_fields(), publish, "crm/form.html", lambda _n: back,
                          _("Publish a notice version"), {"material": "true"}, back=back)
+
+
+    @expose("/assessments/")
+    @has_access
+    @not_found_on_missing
+    def assessments(self) -> Any:
+        from plugins.kyc.assessments import list_assessments
+
+        ctx = module_ctx(MODULE)
+        return self.page("kyc/assessments.html", rows=list_assessments(ctx),
+                         today=ctx.local_today(), label=label,
+                         trigger_labels=TRIGGER_LABELS, title=_("Impact assessments"))
+
+    @expose("/assessments/new", methods=["GET", "POST"])
+    @has_access
+    @not_found_on_missing
+    def assessment(self) -> Any:
+        from plugins.kyc.assessments import add_assessment
+
+        ctx = module_ctx(MODULE)
+        back = url_for(".assessments")
+        return self.save(assessment_fields(), lambda data: add_assessment(ctx, data),
+                         "crm/form.html", lambda _a: back, _("Record an impact assessment"),
+                         {}, back=back)
 
 
 def register(appbuilder: AppBuilder) -> None:

@@ -94,3 +94,27 @@ def test_request_queue_in_three_languages(driver: WebDriver, server: str) -> Non
             "DSR-2026-00001", "DSR-2026-00002", "DSR-2026-00003"]
         assert "overdue" in rows[0].get_attribute("class")
         shot(driver, name)
+
+
+def test_customer_privacy_page(driver: WebDriver, server: str, ctx_a: Ctx) -> None:  # noqa: F811
+    """The customer's consents, a withdrawal, and the identity documents, masked."""
+    from plugins.kyc import identity
+
+    consent.add_notice(ctx_a, {"purpose": "sensitive_data", "version": "2026-01",
+                               "locale": "zh_Hans_CN", "text": "证件号码仅用于实名核验。",
+                               "effective_on": "2026-01-01"})
+    for purpose, channel in (("marketing", "wechat"), ("marketing", "sms"),
+                             ("sensitive_data", "visit")):
+        consent.give(ctx_a, {"customer_ref": "C1", "purpose": purpose, "channel": channel,
+                             "at": "2026-02-01T10:00:00"}, consent.ConsentSource.REP)
+    consent.withdraw(ctx_a, {"customer_ref": "C1", "purpose": "marketing", "channel": "sms",
+                             "at": "2026-02-20T10:00:00"}, consent.ConsentSource.WEB)
+    identity.verify(ctx_a, {"customer_ref": "C1", "id_type": "passport",
+                            "id_number": "E12345678", "method": "onsite"})
+    log_in(driver, server, "boss_a")
+    driver.get(f"{server}/language/zh_Hans_CN")
+    driver.get(f"{server}/kyc/customer/C1")
+    text = driver.find_element(By.TAG_NAME, "body").text
+    assert "E12****5678" in text and "E12345678" not in text
+    assert "已撤回" in text and "已同意" in text
+    shot(driver, "privacy-customer-zh-hans.png")

@@ -180,3 +180,20 @@ def test_revealing_a_number_is_audited_and_needs_write(app, login, ctx_a):  # no
         AuditEntry.action == "reveal")).all()
     assert entries == [("boss_a", "kyc_identities")]
     assert boss.post(f"/kyc/customer/C2/reveal/{done.identity_id}").status_code == 404
+
+
+def test_assessments_screen(app, login, ctx_a):  # noqa: F811
+    _enable(ctx_a)
+    boss = login("boss_a")
+    bad = boss.post("/kyc/assessments/new", data={"trigger": "sharing", "scope": "x",
+                                                  "decision": "y", "assessed_on": "2026-02-01",
+                                                  "review_on": "2026-01-01"})
+    assert bad.status_code == 422 and 'data-field="review_on"' in bad.get_data(as_text=True)
+    ok = boss.post("/kyc/assessments/new", data={
+        "trigger": "sharing", "assessed_on": "2025-02-01", "scope": "向物流公司提供收件信息",
+        "decision": "签订委托处理协议"})
+    assert ok.status_code == 302
+    page = boss.get("/kyc/assessments/").get_data(as_text=True)
+    # Reviewed a year later, 2026-02-01: overdue on 2 March 2026.
+    assert "PIA-0001" in page and "2026-02-01" in page and "Overdue" in page
+    assert login("cs_a").get("/kyc/assessments/").status_code == 200  # may read

@@ -163,8 +163,10 @@ def test_customer_order_and_languages(driver: WebDriver, server: str, seeded: Se
 
     # Search by part of the ref in the other case: only the new customer matches.
     box = driver.find_element(By.CSS_SELECTOR, "input[name=q]")
+    old_table = driver.find_element(By.CSS_SELECTOR, "table.table")
     box.send_keys("web")
     box.submit()
+    WebDriverWait(driver, 10).until(EC.staleness_of(old_table))  # the result page, not the old
     cells = driver.find_elements(By.CSS_SELECTOR, "table.table td.mono:nth-child(2)")
     refs = [e.text for e in cells]
     assert refs == ["WEB1"]

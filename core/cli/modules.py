@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from pathlib import Path
 
 import click
 
@@ -48,6 +49,23 @@ def module_disable(brand: str, names: tuple[str, ...]) -> None:
     done = disable_modules(ctx, list(names))
     click.echo(_("Disabled for %(brand)s: %(names)s", brand=brand,
                  names=", ".join(done) or _("nothing (already disabled)")))
+
+
+@module.command("new")
+@click.argument("name")
+@click.option("--dir", "target", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Where to write it (default: ./NAME).")
+@click.option("--title", default=None, help="A human name for the module.")
+@handles_domain_errors
+def module_new(name: str, target: Path | None, title: str | None) -> None:
+    """Write a new module NAME to start from: manifest, table and migration, a setting,
+    a service, a command, a customer-page section and tests (see docs/plugin-guide.md)."""
+    from core.scaffold import scaffold
+
+    folder = target or Path(name)
+    written = scaffold(name, folder, title)
+    click.echo(_("Wrote %(n)s files to %(dir)s. Next: pip install -e %(dir)s, then "
+                 "directcrm init.", n=len(written), dir=str(folder)))
 
 
 @cli.command()

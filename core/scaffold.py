@@ -1,0 +1,345 @@
+"""``directcrm module new NAME``: a working module to start from, for partners.
+
+The skeleton is a small but complete module built only on ``core.api``: a manifest, a
+table with its first migration, a declared setting, a service that writes through one
+path (validate, write, audit), a CLI command, a section on the customer page, and tests
+that use the installable pytest fixtures (``core.testing``). ``pip install -e DIR`` makes
+the installation discover it (entry point ``directcrm.plugins``).
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from pathlib import Path
+from string import Template
+
+from core.errors import ValidationFailed
+from core.i18n import _
+
+_FILES: dict[str, str] = {
+    "pyproject.toml": '''\
+[build-system]
+requires = ["setuptools>=68"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "directcrm-$name"
+version = "0.1.0"
+description = "$title: a directcrm module."
+requires-python = ">=3.11"
+dependencies = ["directcrm"]
+
+[project.entry-points."directcrm.plugins"]
+$name = "$name"
+
+[tool.setuptools.packages.find]
+include = ["$name*"]
+
+[tool.ruff]
+line-length = 100
+extend-exclude = ["$name/migrations/versions"]
+
+[tool.ruff.lint]
+select = ["E", "F", "W", "I", "B", "UP"]
+
+[tool.ruff.lint.isort]
+known-first-party = ["$name"]
+''',
+    "README.md": '''\
+# $title (directcrm module `$name`)
+
+Install next to directcrm, create its tables, enable it for a brand:
+
+    pip install -e .
+    directcrm init
+    directcrm module enable BRAND $name
+    directcrm $name add-note --brand BRAND --customer C00001 --text "Prefers WeChat"
+    directcrm $name notes --brand BRAND --customer C00001
+
+Run its tests (the fixtures come with directcrm: `ctx_a`, `enable`, `run_cli`, ...):
+
+    pytest tests
+
+After changing `models.py`, add a migration:
+
+    python -m core.migrate revision $name -m "what changed" --scratch-url sqlite:////tmp/s.db
+''',
+    "$name/__init__.py": '''\
+"""$title: notes about customers (a directcrm module; start from here)."""
+
+MANIFEST = {
+    "name": "$name",
+    "version": "0.1.0",
+    "summary": "$title.",
+    "depends": [],
+}
+''',
+    "$name/models.py": '''\
+"""The module's tables: every one carries brand_id, in every unique key too."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from core.api import Base, UTCDateTime
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+class Note(Base):
+    """A note about a customer."""
+
+    __tablename__ = "${name}_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+''',
+    "$name/services.py": '''\
+"""The business logic: functions of ``ctx``, the one write path of each record."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from core.api import (
+    BrandScopedSchema,
+    Ctx,
+    ModuleError,
+    ValidationFailed,
+    _,
+    clean_row,
+    get_setting,
+    load_or_raise,
+    resolve_customer,
+)
+from marshmallow import fields, validate
+from sqlalchemy import select
+
+from $name.models import Note
+
+MODULE = "$name"
+
+
+def require_enabled(ctx: Ctx) -> None:
+    """Refuse calls for a brand that has not enabled the module."""
+    if MODULE not in ctx.enabled_modules:
+        raise ModuleError(_("The %(module)s module is not enabled for brand %(brand)s.",
+                            module=MODULE, brand=ctx.brand.code if ctx.brand else "-"))
+
+
+class NoteSchema(BrandScopedSchema):
+    customer_ref = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    text = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+def add_note(ctx: Ctx, data: Mapping[str, Any]) -> Note:
+    """Validate, write (audited by the core's unit of work), return the note."""
+    require_enabled(ctx)
+    values = load_or_raise(NoteSchema(tz=ctx.tz), clean_row(data))
+    limit = int(get_setting(ctx, "$name.max_length"))
+    if len(values["text"]) > limit:
+        raise ValidationFailed({"text": [_("At most %(n)s characters.", n=limit)]})
+    with ctx.write():
+        customer = resolve_customer(ctx, values["customer_ref"])  # merges, rep scope
+        note = Note(brand_id=ctx.brand_id, customer_id=customer.id, text=values["text"],
+                    created_by=ctx.user, created_at=ctx.now())
+        ctx.session.add(note)
+    return note
+
+
+def notes(ctx: Ctx, customer_id: int) -> list[Note]:
+    """A customer's notes, newest first."""
+    require_enabled(ctx)
+    return list(ctx.session.scalars(select(Note).where(
+        Note.brand_id == ctx.brand_id, Note.customer_id == customer_id)
+        .order_by(Note.created_at.desc(), Note.id.desc())))
+''',
+    "$name/cli.py": '''\
+"""``directcrm $name ...``: thin commands that parse, call the services and print."""
+
+from __future__ import annotations
+
+import click
+from core.api import Customer, _, get_by_ref
+from core.api.cli import FORMAT_OPTION, brand_ctx, emit_rows, handles_domain_errors
+
+from $name import services
+
+BRAND = click.option("--brand", "brand_code", required=True, help="Brand code.")
+
+
+@click.group("$name")
+def group() -> None:
+    """$title."""
+
+
+@group.command("add-note")
+@BRAND
+@click.option("--customer", "customer_ref", required=True, help="Customer reference.")
+@click.option("--text", required=True, help="The note.")
+@click.option("--user", default="system", help="Who writes it.")
+@handles_domain_errors
+def add_note_cmd(brand_code: str, customer_ref: str, text: str, user: str) -> None:
+    """Add a note about a customer."""
+    with brand_ctx(brand_code, user=user, module=services.MODULE) as ctx:
+        note = services.add_note(ctx, {"customer_ref": customer_ref, "text": text})
+        click.echo(_("Note %(id)s added.", id=note.id))
+
+
+@group.command("notes")
+@BRAND
+@click.option("--customer", "customer_ref", required=True, help="Customer reference.")
+@FORMAT_OPTION
+@handles_domain_errors
+def notes_cmd(brand_code: str, customer_ref: str, fmt: str) -> None:
+    """A customer's notes, newest first."""
+    with brand_ctx(brand_code, module=services.MODULE) as ctx:
+        customer = get_by_ref(ctx, Customer, customer_ref)
+        emit_rows(("created_at", "created_by", "text"),
+                  [(n.created_at, n.created_by, n.text)
+                   for n in services.notes(ctx, customer.id)], fmt)
+''',
+    "$name/plugin.py": '''\
+"""Hook implementations: thin adapters onto ``services`` (docs/hooks.md lists them all)."""
+
+from __future__ import annotations
+
+import click
+from core.api import N_, Ctx, Kind, ProfileSection, Setting, _, hookimpl
+from markupsafe import Markup
+
+from $name import models as _models  # noqa: F401  (registers the tables)
+from $name import services
+
+
+@hookimpl
+def crm_settings(ctx: Ctx) -> list[Setting]:
+    """The module's settings (validation, CLI and the Settings screen come from here)."""
+    return [Setting("$name", "max_length", Kind.INT, 500, N_("Longest note (characters)"),
+                    min=10, max=2000)]
+
+
+@hookimpl
+def crm_customer_profile_sections(ctx: Ctx, customer_id: int) -> list[ProfileSection]:
+    """The customer's latest notes on the customer page (values escaped)."""
+    items = Markup("").join(Markup("<li>{}</li>").format(n.text)
+                            for n in services.notes(ctx, customer_id)[:5])
+    html = Markup("<ul>{}</ul>").format(items) if items else Markup("<p>{}</p>").format(
+        _("No notes yet."))
+    return [ProfileSection(key="$name", title=_("Notes"), html=str(html), order=90)]
+
+
+@hookimpl
+def crm_cli_commands(ctx: Ctx) -> list[click.Command]:
+    """``directcrm $name ...``."""
+    from $name.cli import group
+
+    return [group]
+''',
+    "$name/migrations/__init__.py": "",
+    "$name/migrations/versions/__init__.py": "",
+    "$name/migrations/versions/${name}_0001_tables.py": '''\
+"""$name tables
+
+Revision ID: ${name}_0001
+Revises:
+"""
+from alembic import op
+import sqlalchemy as sa
+import core.db
+
+revision = "${name}_0001"
+down_revision = None
+branch_labels = ("$name",)
+depends_on = "core"
+
+
+def upgrade() -> None:
+    op.create_table(
+        "${name}_notes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("brand_id", sa.Integer(), nullable=False),
+        sa.Column("customer_id", sa.Integer(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["brand_id"], ["brands.id"],
+                                name=op.f("fk_${name}_notes_brand_id_brands")),
+        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"],
+                                name=op.f("fk_${name}_notes_customer_id_customers")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_${name}_notes")),
+    )
+    op.create_index(op.f("ix_${name}_notes_brand_id"), "${name}_notes", ["brand_id"])
+    op.create_index(op.f("ix_${name}_notes_customer_id"), "${name}_notes", ["customer_id"])
+
+
+def downgrade() -> None:
+    op.drop_table("${name}_notes")
+''',
+    "tests/test_$name.py": '''\
+"""Tests of the $name module with directcrm's pytest fixtures (installed with directcrm):
+``ctx_a``/``ctx_b`` (brands A and B), ``enable``, ``run_cli``, ``clock``."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from core.api import ModuleError, ValidationFailed
+from core.services.customers import create_customer
+
+from $name import services
+
+
+@pytest.fixture()
+def customer(ctx_a):
+    return create_customer(ctx_a, {"customer_ref": "C1", "name": "Li Na"})
+
+
+def test_a_note_is_written_and_listed(ctx_a, enable, customer, run_cli):
+    enable(ctx_a, "$name")
+    r = run_cli("$name", "add-note", "--brand", "A", "--customer", "C1", "--text", "VIP")
+    assert r.exit_code == 0, r.output
+    r = run_cli("$name", "notes", "--brand", "A", "--customer", "C1", "--format", "json")
+    assert [n["text"] for n in json.loads(r.output)] == ["VIP"]
+
+
+def test_bad_input_names_the_field(ctx_a, enable, customer):
+    enable(ctx_a, "$name")
+    with pytest.raises(ValidationFailed) as exc:
+        services.add_note(ctx_a, {"customer_ref": "C1", "text": ""})
+    assert "text" in exc.value.errors
+
+
+def test_brands_without_the_module_are_refused(ctx_b):
+    with pytest.raises(ModuleError):
+        services.add_note(ctx_b, {"customer_ref": "C1", "text": "x"})
+''',
+}
+
+NAME = re.compile(r"[a-z][a-z0-9_]{1,30}")
+
+
+def scaffold(name: str, target: Path, title: str | None = None) -> list[Path]:
+    """Write a new module ``name`` under ``target`` (which must not exist yet); returns
+    the files written."""
+    if not NAME.fullmatch(name) or keyword.iskeyword(name):
+        raise ValidationFailed({"name": [_("Use 2 to 31 lower-case letters, digits and "
+                                           "underscores, starting with a letter.")]})
+    if target.exists() and any(target.iterdir()):
+        raise ValidationFailed({"dir": [_("%(dir)s already exists and is not empty.",
+                                          dir=str(target))]})
+    values = {"name": name, "title": title or name.replace("_", " ").capitalize()}
+    written = []
+    for template_path, body in _FILES.items():
+        path = target / Template(template_path).substitute(values)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(Template(body).substitute(values), encoding="utf-8")
+        written.append(path)
+    return written

@@ -29,7 +29,10 @@ from core.errors import ModuleError
 from core.i18n import _
 
 ENTRY_POINT_GROUP = "directcrm.plugins"
-MANIFEST_KEYS = {"name", "version", "summary", "depends"}
+MANIFEST_KEYS = {"name", "version", "summary", "depends", "grants"}
+# Roles a module may grant access to its screens and APIs (role key -> read or write).
+GRANT_ROLES = ("rep", "customer_service", "compliance_officer")
+GRANT_LEVELS = ("read", "write")
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,9 @@ class Manifest:
     summary: str
     depends: tuple[str, ...] = ()
     package: str = ""
+    # Beyond the core's defaults (admins and managers write, other roles read): e.g.
+    # {"customer_service": "write"} lets customer service record in the module.
+    grants: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -78,9 +84,17 @@ def manifest_from_dict(data: dict[str, Any], package: str = "") -> Manifest:
         raise ModuleError(_("Manifest of %(package)s: unknown keys %(unknown)s, "
                             "missing keys %(missing)s.", package=package or data.get("name"),
                             unknown=sorted(unknown), missing=sorted(missing)))
+    grants = data.get("grants", {})
+    bad = {f"{role}={level}" for role, level in dict(grants).items()
+           if role not in GRANT_ROLES or level not in GRANT_LEVELS} if isinstance(
+        grants, dict) else {"grants must be a dict"}
+    if bad:
+        raise ModuleError(_("Manifest of %(package)s: grants %(bad)s are not allowed (roles "
+                            "%(roles)s; levels read, write).", package=package or data["name"],
+                            bad=sorted(bad), roles=", ".join(GRANT_ROLES)))
     return Manifest(name=data["name"], version=str(data["version"]),
                     summary=data.get("summary", ""), depends=tuple(data.get("depends", ())),
-                    package=package)
+                    package=package, grants=tuple(sorted(grants.items())))
 
 
 class ModuleRegistry:

@@ -57,7 +57,7 @@ def default_config(rt: Runtime) -> dict[str, Any]:
         "AUTH_TYPE": AUTH_DB,
         "AUTH_ROLE_ADMIN": roles.SUPER_ADMIN,
         "AUTH_ROLE_PUBLIC": "Public",
-        "FAB_ROLES": roles.FAB_ROLES,
+        "FAB_ROLES": roles.fab_roles(info.manifest for info in rt.registry.modules.values()),
         "FAB_UPDATE_PERMS": False,
         "FAB_ADD_SECURITY_PERMISSION_VIEW": False,
         "FAB_ADD_SECURITY_VIEW_MENU_VIEW": False,

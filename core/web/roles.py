@@ -8,6 +8,12 @@ permission names, kept here in one table so the rules are easy to review.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.plugins import Manifest
+
 SUPER_ADMIN = "Super Admin"
 BRAND_ADMIN = "Brand Admin"
 MANAGER = "Manager"
@@ -87,3 +93,14 @@ def role_name(key_or_name: str) -> str:
     if key_or_name in ROLES:
         return key_or_name
     return ROLE_KEYS[key_or_name.strip().lower().replace(" ", "_").replace("-", "_")]
+
+
+def fab_roles(modules: Iterable[Manifest]) -> dict[str, list[list[str]]]:
+    """:data:`FAB_ROLES` plus what each module's manifest grants (``grants``): a role given
+    ``write`` on a module may use its forms and write endpoints (resource ``mod_<name>``)."""
+    out = {role: list(perms) for role, perms in FAB_ROLES.items()}
+    for manifest in modules:
+        for role_key, level in manifest.grants:
+            actions = f"^({READ}|{WRITE})$" if level == "write" else f"^{READ}$"
+            out[ROLE_KEYS[role_key]].append([f"^{MODULE_PREFIX}{manifest.name}$", actions])
+    return out

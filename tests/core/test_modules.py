@@ -104,3 +104,18 @@ def test_hooks_reach_only_brands_that_enabled_the_module(ctx_a, ctx_b):
                          "ordered_at": "2026-03-02T10:00:00",
                          "lines": [{"sku": "SKU1", "quantity": 1, "unit_price": "199.00"}]})
     assert rec.paid == [("A", "O1")]
+
+
+def test_manifest_grants_are_checked():
+    """A module may grant read or write to the rep, customer service and compliance
+    officer roles, nothing else (admins and managers already write)."""
+    import pytest
+
+    from core.errors import ModuleError
+    from core.plugins import manifest_from_dict
+
+    ok = manifest_from_dict({"name": "m", "version": "1", "grants": {"rep": "write"}})
+    assert ok.grants == (("rep", "write"),)
+    for grants in ({"super_admin": "write"}, {"rep": "admin"}, ["rep"]):
+        with pytest.raises(ModuleError):
+            manifest_from_dict({"name": "m", "version": "1", "grants": grants})

@@ -172,7 +172,7 @@ def test_revealing_a_number_is_audited_and_needs_write(app, login, ctx_a):  # no
     page = boss.get("/kyc/customer/C1").get_data(as_text=True)
     assert "E12****5678" in page and "E12345678" not in page
     url = f"/kyc/customer/C1/reveal/{done.identity_id}"
-    assert login("cs_a").post(url).status_code in (302, 403)  # read-only role
+    assert login("rep1").post(url).status_code in (302, 403)  # R1's rep may only read
     shown = boss.post(url)
     assert shown.status_code == 200 and "E12345678" in shown.get_data(as_text=True)
     ctx_a.session.rollback()
@@ -197,3 +197,26 @@ def test_assessments_screen(app, login, ctx_a):  # noqa: F811
     # Reviewed a year later, 2026-02-01: overdue on 2 March 2026.
     assert "PIA-0001" in page and "2026-02-01" in page and "Overdue" in page
     assert login("cs_a").get("/kyc/assessments/").status_code == 200  # may read
+
+
+def test_the_manifest_grants_customer_service_write(app, login, ctx_a):  # noqa: F811
+    """kyc's manifest grants customer service and compliance officers write: they record
+    consents; a rep (read) and a manager of another brand cannot."""
+    _enable(ctx_a)
+    r = login("cs_a").post("/kyc/customer/C1/consent", data={"purpose": "marketing",
+                                                             "channel": "sms"})
+    assert r.status_code == 302
+    assert login("audit_a").post("/kyc/requests/new", data={
+        "customer_ref": "C1", "kind": "access"}).status_code == 302
+    assert login("rep1").post("/kyc/customer/C1/consent", data={
+        "purpose": "marketing", "channel": "wechat"}).status_code in (302, 403)
+    states = consent.consent_states(ctx_a, _customer_id(ctx_a, "C1"))
+    assert [(s.channel, s.live) for s in states] == [("sms", True)]
+
+
+def _customer_id(ctx, ref):
+    from sqlalchemy import select
+
+    from core.models import Customer
+    ctx.session.rollback()
+    return ctx.session.scalar(select(Customer.id).where(Customer.customer_ref == ref))

@@ -55,6 +55,12 @@ class Ctx:
         self.session.info["brand_id"] = self.brand.id if self.brand is not None else None
 
     @property
+    def acts_as_rep(self) -> bool:
+        """True for a rep user: the row policy shows them their own rows only (screens use
+        this to offer brand-wide choices, such as the lead pool, to other roles only)."""
+        return self.rep_scope_id is not None
+
+    @property
     def brand_id(self) -> int:
         """The acting brand's id (fails for installation-wide contexts)."""
         if self.brand is None:

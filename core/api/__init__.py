@@ -17,7 +17,8 @@ imports anything else of the core.
   ``ngettext``, ``use_locale``, ``normalise_locale``.
 - **Settings**: declare with :class:`Setting` / :class:`Kind` (``crm_settings`` hook), read
   with :func:`get_setting`, change with :func:`set_settings` / :func:`configure_area`.
-- **Core records and services**: the core's models (read them, scoped by ``brand_id``;
+- **Core records and services**: the core's models (read them through the row policy,
+  :func:`row_policy` (``select(...).where(*row_policy(ctx, Customer))``) or :func:`scoped`;
   write through the services), scoped lookups (:func:`get_by_ref`, :func:`get_by_id`,
   :func:`ref_map`), tasks and interactions; generated tasks go through
   :func:`insert_tasks` (rows from :func:`task_row`): idempotent by rule key, gated by
@@ -138,6 +139,7 @@ from core.services.scoping import (
     resolve_customer_refs,
     scoped,
 )
+from core.services.scoping import policy as row_policy
 from core.services.settings import (
     configure_area,
     get_setting,
@@ -168,5 +170,5 @@ __all__ = [
     "EncryptedText", "lookup_hash", "phone_hash", "masked", "reveal", "DataPart", "Erasure",
     "erase_customer", "personal_data", "spreadsheet_safe", "TASK_PURPOSES",
     "blocked_outreach", "sign_token", "read_token", "erase_leads", "Lead", "LeadStatus",
-    "ERASED", "AuditEntry", "store_encrypted", "read_encrypted", "delete_encrypted",
+    "ERASED", "AuditEntry", "row_policy", "store_encrypted", "read_encrypted", "delete_encrypted",
 ]

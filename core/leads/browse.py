@@ -17,6 +17,7 @@ from core.i18n import _
 from core.leads.models import Lead, LeadAssignment, LeadChannel, LeadContact, LeadStatus
 from core.models import Rep
 from core.services.browse import Page, paginate
+from core.services.scoping import scoped
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,7 @@ def search_leads(ctx: Ctx, q: str | None = None, status: str | None = None,
                  per_page: int = 25) -> Page[Lead]:
     """Leads by name or ref, filtered by status, channel and owning rep (``-`` = the pool);
     newest first. Unknown filter values match nothing."""
-    stmt = select(Lead).where(Lead.brand_id == ctx.brand_id)
-    if ctx.rep_scope_id is not None:
-        stmt = stmt.where(Lead.rep_id == ctx.rep_scope_id)
+    stmt = scoped(ctx, Lead)
     if q:
         like = "%" + q.replace("%", r"\%").replace("_", r"\_") + "%"
         stmt = stmt.where(Lead.name.ilike(like, escape="\\") | Lead.lead_ref.ilike(
@@ -61,9 +60,8 @@ def search_leads(ctx: Ctx, q: str | None = None, status: str | None = None,
 
 def lead_history(ctx: Ctx, lead_ref: str) -> LeadHistory:
     """One lead with its contacts and assignment history (NotFound outside the scope)."""
-    lead = ctx.session.scalar(select(Lead).where(Lead.brand_id == ctx.brand_id,
-                                                 Lead.lead_ref == lead_ref))
-    if lead is None or (ctx.rep_scope_id is not None and lead.rep_id != ctx.rep_scope_id):
+    lead = ctx.session.scalar(scoped(ctx, Lead).where(Lead.lead_ref == lead_ref))
+    if lead is None:
         raise NotFound(_("No lead with reference %(ref)s.", ref=lead_ref))
     rep_ref = ctx.session.scalar(select(Rep.rep_ref).where(Rep.id == lead.rep_id)) \
         if lead.rep_id else None

@@ -29,7 +29,7 @@ from core.leads.scoring import after_contact, capture_score
 from core.models import Customer, Rep
 from core.schemas import load_or_raise
 from core.services.customers import create_customer
-from core.services.scoping import get_by_ref, ref_map
+from core.services.scoping import get_by_ref, ref_map, scoped
 
 _PHONE_OK = re.compile(r"^(00)?\d{6,15}$")
 CHUNK = 500
@@ -46,9 +46,8 @@ class ImportReport:
 
 def get_lead(ctx: Ctx, lead_ref: str) -> Lead:
     """The brand's lead with this reference, or NotFound."""
-    lead = ctx.session.scalar(select(Lead).where(Lead.brand_id == ctx.brand_id,
-                                                 Lead.lead_ref == lead_ref))
-    if lead is None:
+    lead = ctx.session.scalar(scoped(ctx, Lead).where(Lead.lead_ref == lead_ref))
+    if lead is None:  # unknown, another brand's, or (for a rep user) another rep's
         raise NotFound(_("No lead with reference %(ref)s.", ref=lead_ref))
     return lead
 

@@ -28,6 +28,7 @@ from core.i18n import _
 from core.models import Brand, Customer
 from core.segmentation.models import CustomerSegment, CustomerSegmentChange
 from core.segmentation.schemes import BUILDERS, NOT_RANKED
+from core.services.scoping import policy
 from core.services.settings import get_setting
 from core.settings_catalog import SEGMENT_SCHEMES as SCHEMES
 
@@ -211,8 +212,7 @@ def segment_moves(ctx: Ctx, scheme: str, first_day: dt.date, last_day: dt.date, 
         stmt = stmt.where(h.old_segment == from_segment)
     if to_segment is not None:
         stmt = stmt.where(h.new_segment == to_segment)
-    if ctx.rep_scope_id is not None:
-        stmt = stmt.where(Customer.rep_id == ctx.rep_scope_id)
+    stmt = stmt.where(*policy(ctx, Customer))
     return [SegmentMove(*r) for r in ctx.session.execute(
         stmt.order_by(h.as_of, Customer.customer_ref, h.id))]
 

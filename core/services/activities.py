@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.context import Ctx
-from core.errors import DomainError, NotFound
+from core.errors import DomainError
 from core.i18n import _
 from core.models import Customer, Interaction, InteractionKind, Rep, Task, TaskStatus
 from core.schemas import InteractionSchema, TaskSchema, load_or_raise
@@ -37,14 +37,10 @@ def create_interaction(ctx: Ctx, data: Mapping[str, Any]) -> Interaction:
     return interaction
 
 
-def get_interaction(ctx: Ctx, interaction_id: int) -> Interaction:
-    """One interaction of the brand (for a rep user: one of their own), else NotFound."""
-    interaction = get_by_id(ctx, Interaction, interaction_id)
-    if ctx.rep_scope_id is not None and interaction.rep_id != ctx.rep_scope_id:
-        # Another rep's interaction is "not found", like another brand's.
-        raise NotFound(_("No %(kind)s with id %(id)s.", kind=Interaction.__tablename__,
-                         id=interaction_id))
-    return interaction
+def get_interaction(ctx: Ctx, interaction_id: int, *, write: bool = False) -> Interaction:
+    """One interaction of the brand, else NotFound; a rep user reads those with their own
+    customers and (``write``) changes those they recorded."""
+    return get_by_id(ctx, Interaction, interaction_id, write=write)  # the row policy
 
 
 def update_interaction(ctx: Ctx, interaction_id: int, data: Mapping[str, Any]) -> Interaction:
@@ -54,7 +50,7 @@ def update_interaction(ctx: Ctx, interaction_id: int, data: Mapping[str, Any]) -
     """
     values = load_or_raise(InteractionSchema(tz=ctx.tz, partial=True), data)
     with ctx.write():
-        interaction = get_interaction(ctx, interaction_id)
+        interaction = get_interaction(ctx, interaction_id, write=True)
         if "kind" in values:
             interaction.kind = InteractionKind(values["kind"])
         for name in ("occurred_at", "summary"):
@@ -95,11 +91,7 @@ def create_task(ctx: Ctx, data: Mapping[str, Any], *, rule_key: str | None = Non
 
 def get_task(ctx: Ctx, task_id: int) -> Task:
     """One task of the brand (for a rep user: one of their own), else NotFound."""
-    task = get_by_id(ctx, Task, task_id)
-    if ctx.rep_scope_id is not None and task.rep_id != ctx.rep_scope_id:
-        # Another rep's task is "not found", like another brand's.
-        raise NotFound(_("No %(kind)s with id %(id)s.", kind=Task.__tablename__, id=task_id))
-    return task
+    return get_by_id(ctx, Task, task_id)  # the row policy decides
 
 
 def update_task(ctx: Ctx, task_id: int, data: Mapping[str, Any]) -> Task:
@@ -150,8 +142,6 @@ def list_tasks(ctx: Ctx, *, rep_ref: str | None = None, customer_ref: str | None
                limit: int = 500) -> list[Task]:
     """Tasks of the brand (a rep user sees only their own), soonest due first."""
     stmt = scoped(ctx, Task)
-    if ctx.rep_scope_id is not None:
-        stmt = stmt.where(Task.rep_id == ctx.rep_scope_id)
     if rep_ref is not None:
         stmt = stmt.where(Task.rep_id == get_by_ref(ctx, Rep, rep_ref).id)
     if customer_ref is not None:

@@ -163,11 +163,7 @@ def search_orders(ctx: Ctx, q: str | None = None, status: str | None = None,
 
 def scoped_returns(ctx: Ctx) -> Select[tuple[Return]]:
     """Returns of the brand (a rep: returns of their own orders)."""
-    stmt = select(Return).where(Return.brand_id == ctx.brand_id)
-    if ctx.rep_scope_id is not None:
-        stmt = stmt.where(Return.order_id.in_(select(Order.id).where(
-            Order.brand_id == ctx.brand_id, Order.rep_id == ctx.rep_scope_id)))
-    return stmt
+    return scoped(ctx, Return)
 
 
 def search_returns(ctx: Ctx, q: str | None = None, refunded: bool | None = None,
@@ -190,10 +186,7 @@ def _visible_customers(ctx: Ctx) -> Select[Any]:
 
 def scoped_interactions(ctx: Ctx) -> Select[tuple[Interaction]]:
     """Interactions of the brand (a rep: with their own customers)."""
-    stmt = select(Interaction).where(Interaction.brand_id == ctx.brand_id)
-    if ctx.rep_scope_id is not None:
-        stmt = stmt.where(Interaction.customer_id.in_(_visible_customers(ctx)))
-    return stmt
+    return scoped(ctx, Interaction)
 
 
 def search_interactions(ctx: Ctx, q: str | None = None, kind: str | None = None,
@@ -213,10 +206,7 @@ def search_interactions(ctx: Ctx, q: str | None = None, kind: str | None = None,
 
 def scoped_tasks(ctx: Ctx) -> Select[tuple[Task]]:
     """Tasks of the brand (a rep: their own)."""
-    stmt = select(Task).where(Task.brand_id == ctx.brand_id)
-    if ctx.rep_scope_id is not None:
-        stmt = stmt.where(Task.rep_id == ctx.rep_scope_id)
-    return stmt
+    return scoped(ctx, Task)
 
 
 def search_tasks(ctx: Ctx, q: str | None = None, status: str | None = None,

@@ -36,7 +36,7 @@ from core.analytics.sql import day_start, paid_in
 from core.context import Ctx
 from core.i18n import _
 from core.models import Customer, Interaction, Order
-from core.services.scoping import get_by_id, get_by_ref
+from core.services.scoping import get_by_id, get_by_ref, policy
 from core.services.settings import configure_area, get_setting
 
 SECTION = "churn_risk"
@@ -110,10 +110,8 @@ def assess(ctx: Ctx, as_of: dt.date | None = None, customer_ids: Sequence[int] |
                    last_contact.c.at.label("contact_at"))
             .join(last_order, last_order.c.cid == Customer.id)
             .outerjoin(last_contact, last_contact.c.cid == Customer.id)
-            .where(Customer.brand_id == ctx.brand_id, Customer.merged_into_id.is_(None))
+            .where(*policy(ctx, Customer), Customer.merged_into_id.is_(None))
             .order_by(Customer.customer_ref))
-    if ctx.rep_scope_id is not None:
-        stmt = stmt.where(Customer.rep_id == ctx.rep_scope_id)
     if customer_ids is not None:
         stmt = stmt.where(Customer.id.in_(list(customer_ids)))
     rows = ctx.session.execute(stmt).all()

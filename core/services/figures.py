@@ -113,10 +113,9 @@ def _segment_counts(ctx: Ctx, scheme: str = "abc") -> list[tuple[str, int]]:
 
     stmt = (select(CustomerSegment.segment, func.count())
             .where(CustomerSegment.brand_id == ctx.brand_id, CustomerSegment.scheme == scheme)
-            .group_by(CustomerSegment.segment).order_by(CustomerSegment.segment))
-    if ctx.rep_scope_id is not None:
-        stmt = stmt.where(CustomerSegment.customer_id.in_(
-            scoped(ctx, Customer).with_only_columns(Customer.id)))
+            .group_by(CustomerSegment.segment).order_by(CustomerSegment.segment)
+            .where(CustomerSegment.customer_id.in_(
+                scoped(ctx, Customer).with_only_columns(Customer.id))))
     return [(str(seg), int(n)) for seg, n in ctx.session.execute(stmt)]
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 
 from core.context import Ctx
 from core.errors import NotFound, ValidationFailed
 from core.i18n import _
-from core.models import Customer, Order, Product, Rep
+from core.models import Customer, Interaction, Order, Product, Rep, Return, Task
 
 T = TypeVar("T")
 
@@ -18,26 +18,55 @@ _REF_COLUMNS: dict[type, str] = {
 }
 
 
+def policy(ctx: Ctx, model: type[Any], *, write: bool = False) -> list[ColumnElement[bool]]:
+    """The row policy: the conditions a row of ``model`` must meet for the acting user.
+
+    Every row belongs to the acting brand. A rep user sees their own customers and the
+    records hanging off them: their orders, returns of their orders, interactions with
+    their customers, their tasks, their leads, and their own rep profile; ``write=True``
+    narrows interactions to those the rep recorded (a colleague's note on a shared
+    customer's history is read, not rewritten). Lookups
+    (:func:`scoped`, :func:`get_by_id`, :func:`get_by_ref`) and every listing, figure and
+    report ask this function instead of testing the rep scope themselves.
+    """
+    clauses: list[ColumnElement[bool]] = [model.brand_id == ctx.brand_id]
+    rep = ctx.rep_scope_id
+    if rep is None:
+        return clauses
+    from core.leads.models import Lead  # leads import the core models
+
+    own_customers = select(Customer.id).where(Customer.brand_id == ctx.brand_id,
+                                              Customer.rep_id == rep)
+    own_orders = select(Order.id).where(Order.brand_id == ctx.brand_id, Order.rep_id == rep)
+    rule: dict[type[Any], ColumnElement[bool]] = {
+        Customer: Customer.rep_id == rep,
+        Order: Order.rep_id == rep,
+        Rep: Rep.id == rep,
+        Task: Task.rep_id == rep,
+        Lead: Lead.rep_id == rep,
+        Interaction: Interaction.customer_id.in_(own_customers),
+        Return: Return.order_id.in_(own_orders),
+    }
+    if model in rule:
+        clauses.append(rule[model])
+    if write and model is Interaction:
+        clauses.append(Interaction.rep_id == rep)
+    return clauses
+
+
 def scoped(ctx: Ctx, model: type[T]) -> Select[tuple[T]]:
-    """``SELECT`` of ``model`` limited to the acting brand (and a rep's own customers)."""
-    stmt = select(model).where(model.brand_id == ctx.brand_id)  # type: ignore[attr-defined]
-    if ctx.rep_scope_id is not None:
-        if model is Customer:
-            stmt = stmt.where(Customer.rep_id == ctx.rep_scope_id)
-        elif model is Order:
-            stmt = stmt.where(Order.rep_id == ctx.rep_scope_id)
-        elif model is Rep:  # a rep sees their own profile only
-            stmt = stmt.where(Rep.id == ctx.rep_scope_id)
-    return stmt
+    """``SELECT`` of ``model`` limited by the row policy (:func:`policy`)."""
+    return select(model).where(*policy(ctx, model))
 
 
-def get_by_id(ctx: Ctx, model: type[T], record_id: int) -> T:
+def get_by_id(ctx: Ctx, model: type[T], record_id: int, *, write: bool = False) -> T:
     """The row with this id in the acting brand, or NotFound (also for an id no column
     can hold, such as 2^63 from a URL)."""
     if not 0 < record_id < 2**31:
         raise NotFound(_("No %(kind)s with id %(id)s.", kind=model.__tablename__,  # type: ignore[attr-defined]
                          id=record_id))
-    row = ctx.session.scalar(scoped(ctx, model).where(model.id == record_id))  # type: ignore[attr-defined]
+    row = ctx.session.scalar(select(model).where(  # type: ignore[attr-defined]
+        *policy(ctx, model, write=write), model.id == record_id))  # type: ignore[attr-defined]
     if row is None:
         raise NotFound(_("No %(kind)s with id %(id)s.", kind=model.__tablename__, id=record_id))  # type: ignore[attr-defined]
     return row

@@ -23,6 +23,7 @@ from core.errors import ValidationFailed
 from core.i18n import _
 from core.models import Customer, LifecycleStage, Order
 from core.services.lifecycle import refresh_stages
+from core.services.scoping import scoped
 from core.services.settings import find, get_setting
 from core.settings import SettingError
 
@@ -65,10 +66,7 @@ def _silent_stmt(ctx: Ctx, as_of: dt.date, days: int) -> Select[Any]:
     stats = customer_stats(ctx, lifetime(ctx, as_of)).subquery("stats")
     cutoff = day_start(as_of - dt.timedelta(days=days - 1), ctx.tz)
     stmt = select(stats).where(stats.c.orders > 0, stats.c.last_at < cutoff)
-    if ctx.rep_scope_id is not None:
-        stmt = stmt.where(stats.c.id.in_(select(Customer.id).where(
-            Customer.brand_id == ctx.brand_id, Customer.rep_id == ctx.rep_scope_id)))
-    return stmt
+    return stmt.where(stats.c.id.in_(scoped(ctx, Customer).with_only_columns(Customer.id)))
 
 
 def silent_customers(ctx: Ctx, as_of: dt.date | None = None, days: int | None = None

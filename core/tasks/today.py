@@ -10,10 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from core.context import Ctx
-from core.errors import NotFound
-from core.i18n import _
 from core.models import Customer, Order, OrderStatus, Rep, Return, Task, TaskStatus
-from core.services.scoping import get_by_ref
+from core.services.scoping import get_by_ref, policy
 from core.tasks.rules import local_start_of_day
 
 VALUE_WINDOW_DAYS = 365
@@ -63,10 +61,7 @@ def customer_value(ctx: Ctx, days: int = VALUE_WINDOW_DAYS) -> Any:
 def today_list(ctx: Ctx, rep_ref: str) -> list[TodayTask]:
     """Open tasks of the rep due before the end of the local day (so overdue ones too),
     by customer value (net revenue, last 365 days) descending, then due time, then id."""
-    rep = get_by_ref(ctx, Rep, rep_ref)
-    if ctx.rep_scope_id is not None and rep.id != ctx.rep_scope_id:
-        # a rep user sees only their own list; another rep's is "not found"
-        raise NotFound(_("No %(kind)s with reference %(ref)s.", kind="reps", ref=rep_ref))
+    rep = get_by_ref(ctx, Rep, rep_ref)  # a rep user: only their own (the row policy)
     now = ctx.now()
     tomorrow = local_start_of_day(ctx, ctx.local_today() + dt.timedelta(days=1))
     value = customer_value(ctx)
@@ -91,10 +86,9 @@ def overdue_by_rep(ctx: Ctx) -> list[RepOverdue]:
             .select_from(Task).outerjoin(Rep, Rep.id == Task.rep_id)
             .where(Task.brand_id == ctx.brand_id, Task.status == TaskStatus.OPEN,
                    Task.due_at < ctx.now())
+            .where(*policy(ctx, Task))
             .group_by(Rep.rep_ref, Rep.name)
             .order_by(func.count(Task.id).desc(), Rep.rep_ref))
-    if ctx.rep_scope_id is not None:
-        stmt = stmt.where(Task.rep_id == ctx.rep_scope_id)
     out = []
     for ref, name, count, oldest in ctx.session.execute(stmt):
         if oldest is not None and oldest.tzinfo is None:  # aggregates skip the column type

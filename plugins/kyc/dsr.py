@@ -34,6 +34,7 @@ from core.api import (
     load_or_raise,
     record_audit,
     resolve_customer,
+    row_policy,
     task_row,
     use_locale,
 )
@@ -127,11 +128,9 @@ def list_requests(ctx: Ctx, *, overdue_only: bool = False, open_only: bool = Fal
     today = ctx.local_today()
     stmt = (select(DataRequest, Customer.customer_ref, Customer.name)
             .join(Customer, Customer.id == DataRequest.customer_id)
-            .where(DataRequest.brand_id == ctx.brand_id)
+            .where(DataRequest.brand_id == ctx.brand_id, *row_policy(ctx, Customer))
             .order_by(DataRequest.status != RequestStatus.OPEN.value, DataRequest.due_on,
                       DataRequest.id))
-    if ctx.rep_scope_id is not None:
-        stmt = stmt.where(Customer.rep_id == ctx.rep_scope_id)
     if overdue_only or open_only:
         stmt = stmt.where(DataRequest.status == RequestStatus.OPEN.value)
     rows = []

@@ -23,7 +23,7 @@ from core.i18n import gettext_core as _
 from core.leads.browse import rep_refs, search_leads
 from core.leads.models import Lead
 from core.leads.services import create_lead
-from core.models import Customer
+from core.models import Customer, Rep
 from core.privacy import masked
 from core.segmentation.services import customer_segments, segment_moves
 from core.services.churn_risk import at_risk_customers, customer_risk_flags
@@ -57,7 +57,7 @@ class FiguresApi(CrmApi):
     def get_list(self) -> Any:
         ctx = crm_ctx()
         own = rep_of_user(ctx)
-        if ctx.rep_scope_id is not None and own is None:
+        if ctx.acts_as_rep and own is None:  # a rep login without a rep row has no figures
             raise NotFound(_("No %(kind)s with reference %(ref)s.", kind="reps", ref="—"))
         result = figures(ctx, own.rep_ref if own else None, _day("as_of"), _day("since"))
         return self.response(200, result=jsonable(result.as_dict()))
@@ -68,9 +68,7 @@ class FiguresApi(CrmApi):
     @openapi("Customer figures of one rep", path=("ref",), query=("as_of", "since"))
     def get_one(self, ref: str) -> Any:
         ctx = crm_ctx()
-        own = rep_of_user(ctx)
-        if ctx.rep_scope_id is not None and (own is None or own.rep_ref != ref):
-            raise NotFound(_("No %(kind)s with reference %(ref)s.", kind="reps", ref=ref))
+        get_by_ref(ctx, Rep, ref)  # the row policy: a rep user reaches only their own
         result = figures(ctx, ref, _day("as_of"), _day("since"))
         return self.response(200, result=jsonable(result.as_dict()))
 

@@ -16,7 +16,7 @@ from core.services.customers import create_customer, update_customer
 from core.services.profile import customer_profile
 from core.services.scoping import get_by_id
 from core.web import labels
-from core.web.context import crm_ctx
+from core.web.context import crm_ctx, rep_of_user
 from core.web.views.base import CrmView, Field, not_found_on_missing
 
 # Segmentation schemes shown on the 360° page, in this order (label, scheme).
@@ -27,9 +27,7 @@ SCHEMES = ((N_("ABC"), "abc"), (N_("Value grid"), "grid"), (N_("RFM"), "rfm"),
 def rep_choices() -> list[tuple[str, str]]:
     """The brand's reps for a select (a rep user sees only themselves)."""
     ctx = crm_ctx()
-    reps = browse.search_reps(ctx, per_page=100).items
-    if ctx.rep_scope_id is not None:
-        reps = [r for r in reps if r.id == ctx.rep_scope_id]
+    reps = browse.search_reps(ctx, per_page=100).items  # the row policy: a rep sees self
     return [("", "—")] + [(r.rep_ref, f"{r.name} ({r.rep_ref})") for r in reps]
 
 
@@ -99,9 +97,9 @@ class CustomerView(CrmView):
     def add(self) -> Any:
         ctx = crm_ctx()
         defaults: dict[str, Any] = {}
-        if ctx.rep_scope_id is not None and ctx.rep_scope_id > 0:
-            rep = ctx.session.get(Rep, ctx.rep_scope_id)
-            defaults["rep_ref"] = rep.rep_ref if rep else ""
+        own = rep_of_user(ctx)
+        if own is not None:
+            defaults["rep_ref"] = own.rep_ref
         return self.save(customer_fields(True), lambda data: create_customer(ctx, data),
                          "crm/form.html", lambda c: url_for(".show", pk=c.id),
                          _("New customer"), defaults, back=url_for(".list"))

@@ -50,6 +50,6 @@ class DashboardView(CrmView):
         }
         own = rep_of_user(ctx)  # a rep sees their own figures, not the brand's
         brand_or_rep = (figures(ctx, own.rep_ref) if own else
-                        figures(ctx) if ctx.rep_scope_id is None else None)
+                        figures(ctx) if not ctx.acts_as_rep else None)
         return self.page("crm/dashboard.html", fig=fig, svgs=svgs, figures=brand_or_rep,
                          title=_("Dashboard"))

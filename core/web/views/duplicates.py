@@ -41,7 +41,7 @@ class DuplicateView(CrmView):
     @not_found_on_missing
     def list(self) -> Any:
         ctx = crm_ctx()
-        if ctx.rep_scope_id is not None:
+        if ctx.acts_as_rep:
             abort(403)  # brand-wide roles only; merging needs manages_brand
         groups = duplicate_groups(ctx)
         refs = {r for g in groups for r in g.customer_refs}

@@ -24,7 +24,7 @@ from core.web.views.customers import rep_choices
 def manages_brand(view: CrmView) -> bool:
     """Brand admins and managers (not reps, customer service or compliance): they may
     move leads, merge duplicates and offboard reps (write access to the rep screens)."""
-    return crm_ctx().rep_scope_id is None and view.appbuilder.sm.has_access(
+    return not crm_ctx().acts_as_rep and view.appbuilder.sm.has_access(
         "can_write", "Reps")
 
 
@@ -43,13 +43,13 @@ class TodayView(CrmView):
         ctx = crm_ctx()
         own = rep_of_user(ctx)
         rep_ref = request.args.get("rep") or (own.rep_ref if own else None)
-        if ctx.rep_scope_id is not None and own is None:
+        if ctx.acts_as_rep and own is None:
             abort(404)  # a rep login without a rep row has no list
         tasks = today_list(ctx, rep_ref) if rep_ref else []
-        overdue = overdue_by_rep(ctx) if ctx.rep_scope_id is None else []
+        overdue = overdue_by_rep(ctx) if not ctx.acts_as_rep else []
         return self.page("crm/insights/today.html", tasks=tasks, rep_ref=rep_ref,
                          overdue=overdue, reps=rep_choices(),
-                         pick_rep=ctx.rep_scope_id is None,
+                         pick_rep=not ctx.acts_as_rep,
                          customer_ids=_customer_ids(ctx, [t.customer_ref for t in tasks]),
                          title=_("Today"))
 

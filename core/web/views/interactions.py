@@ -65,7 +65,7 @@ class InteractionView(CrmView):
     @not_found_on_missing
     def edit(self, pk: int) -> Any:
         ctx = crm_ctx()
-        interaction = get_interaction(ctx, pk)
+        interaction = get_interaction(ctx, pk, write=True)
         values = {"kind": interaction.kind.value,
                   "occurred_at": interaction.occurred_at.astimezone(ctx.tz)
                   .strftime("%Y-%m-%dT%H:%M"),

@@ -69,7 +69,7 @@ class LeadView(CrmView):
         result = search_leads(ctx, q=request.args.get("q"), status=request.args.get("status"),
                               channel=request.args.get("channel"),
                               rep_ref=request.args.get("rep"), page=self.args_int("page"))
-        owners = rep_choices() + ([("-", _("The pool"))] if ctx.rep_scope_id is None else [])
+        owners = rep_choices() + ([("-", _("The pool"))] if not ctx.acts_as_rep else [])
         return self.page("crm/leads/list.html", result=result,
                          statuses=labels.choices("lead_status"),
                          channels=labels.choices("lead_channel"), reps=owners,
@@ -124,7 +124,7 @@ class LeadView(CrmView):
     @not_found_on_missing
     def funnel(self) -> Any:
         ctx = crm_ctx()
-        if ctx.rep_scope_id is not None:
+        if ctx.acts_as_rep:
             abort(404)  # the funnel compares reps: brand-wide roles only
         return self.page("crm/leads/funnel.html", by_channel=funnel(ctx, "channel"),
                          by_rep=funnel(ctx, "rep"), title=_("Lead funnel"))

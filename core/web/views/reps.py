@@ -16,7 +16,7 @@ from core.services.figures import rep_summary
 from core.services.reps import change_rep_status, create_rep, rep_status_history, update_rep
 from core.services.scoping import get_by_id
 from core.web import labels
-from core.web.context import crm_ctx
+from core.web.context import crm_ctx, rep_of_user
 from core.web.views.base import CrmView, Field, not_found_on_missing
 from core.web.views.insights import manages_brand
 
@@ -53,10 +53,11 @@ class RepView(CrmView):
     @not_found_on_missing
     def list(self) -> Any:
         ctx = crm_ctx()
-        if ctx.rep_scope_id is not None:  # a rep's "Reps" is their own page
-            if ctx.rep_scope_id < 0:
+        if ctx.acts_as_rep:  # a rep's "Reps" is their own page
+            own = rep_of_user(ctx)
+            if own is None:
                 abort(404)
-            return redirect(url_for(".show", pk=ctx.rep_scope_id))
+            return redirect(url_for(".show", pk=own.id))
         result = browse.search_reps(ctx, q=request.args.get("q"),
                                     status=request.args.get("status"),
                                     page=self.args_int("page"))

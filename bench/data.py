@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -54,6 +54,9 @@ class DataSpec:
     days: int = 730  # two years
     products: int = 200
     customers_per_rep: int = 200
+    # 5: orders of 1 to 5 lines (about 2.44); 1: every order has one line. Left out of
+    # repr so the cache key of the usual files does not change.
+    max_lines_per_order: int = field(default=5, repr=False)
 
     @property
     def reps(self) -> int:
@@ -63,7 +66,9 @@ class DataSpec:
     def key(self) -> str:
         """A short name for cached files of this spec."""
         raw = repr(self).encode()
-        return f"c{self.customers}-l{self.lines}-{hashlib.sha1(raw).hexdigest()[:8]}"
+        shape = "" if self.max_lines_per_order == 5 else f"-m{self.max_lines_per_order}"
+        return (f"c{self.customers}-l{self.lines}{shape}-"
+                f"{hashlib.sha1(raw).hexdigest()[:8]}")
 
 
 def chinese_name(rng: random.Random) -> str:
@@ -141,7 +146,8 @@ def order_lines(spec: DataSpec) -> Iterator[dict[str, str]]:
     rng = random.Random(spec.seed + 4)
     prices = product_prices(spec)
     provinces = [r["province"] for r in reps(spec)]
-    est_orders = max(1, spec.lines * 9 // 22)  # 22/9 lines per order on average
+    # 22/9 lines per order on average (one per order when max_lines_per_order is 1)
+    est_orders = max(1, spec.lines * 9 // 22 if spec.max_lines_per_order > 1 else spec.lines)
     span = spec.days * 86400
     start = dt.datetime.combine(spec.first_day, dt.time(8, 0))
     written = 0
@@ -152,7 +158,8 @@ def order_lines(spec: DataSpec) -> Iterator[dict[str, str]]:
         at = start + dt.timedelta(seconds=min(span - 1, n * span // est_orders
                                               + rng.randrange(0, 3600)))
         status = "cancelled" if rng.random() < 0.02 else "paid"
-        k = min(rng.choice((1, 1, 1, 2, 2, 3, 3, 4, 5)), spec.lines - written)
+        k = min(rng.choice((1, 1, 1, 2, 2, 3, 3, 4, 5)), spec.lines - written,
+                spec.max_lines_per_order)
         channel = rng.choice(CHANNELS)
         region = provinces[r]  # the rep's own province (compliance rule DS4)
         for p in rng.sample(range(spec.products), k):

@@ -36,6 +36,9 @@ $name = "$name"
 [tool.setuptools.packages.find]
 include = ["$name*"]
 
+[tool.setuptools.package-data]
+$name = ["locales/*/LC_MESSAGES/*.po", "migrations/versions/*.py"]
+
 [tool.ruff]
 line-length = 100
 extend-exclude = ["$name/migrations/versions"]
@@ -60,6 +63,10 @@ Install next to directcrm, create its tables, enable it for a brand:
 Run its tests (the fixtures come with directcrm: `ctx_a`, `enable`, `run_cli`, ...):
 
     pytest tests
+
+Translations are in `$name/locales/<locale>/LC_MESSAGES/$name.po` (Simplified and
+Traditional Chinese to start with; `plugin.py` registers them). Add a string with `_()`,
+then its translation to each catalog (`pybabel extract -o $name.pot $name` lists them).
 
 After changing `models.py`, add a migration:
 
@@ -210,12 +217,17 @@ def notes_cmd(brand_code: str, customer_ref: str, fmt: str) -> None:
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
-from core.api import N_, Ctx, Kind, ProfileSection, Setting, _, hookimpl
+from core.api import N_, Ctx, Kind, ProfileSection, Setting, _, hookimpl, register_catalog
 from markupsafe import Markup
 
 from $name import models as _models  # noqa: F401  (registers the tables)
 from $name import services
+
+# The module's own translations, merged with the core's.
+register_catalog(Path(__file__).resolve().parent / "locales", "$name")
 
 
 @hookimpl
@@ -241,6 +253,42 @@ def crm_cli_commands(ctx: Ctx) -> list[click.Command]:
     from $name.cli import group
 
     return [group]
+''',
+    "$name/locales/zh_Hans_CN/LC_MESSAGES/$name.po": '''\
+msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\\n"
+"Language: zh_Hans_CN\\n"
+
+msgid "Notes"
+msgstr "备注"
+
+msgid "No notes yet."
+msgstr "暂无备注。"
+
+msgid "Note %(id)s added."
+msgstr "已添加备注 %(id)s。"
+
+msgid "Longest note (characters)"
+msgstr "备注最长字数"
+''',
+    "$name/locales/zh_Hant_TW/LC_MESSAGES/$name.po": '''\
+msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\\n"
+"Language: zh_Hant_TW\\n"
+
+msgid "Notes"
+msgstr "備註"
+
+msgid "No notes yet."
+msgstr "暫無備註。"
+
+msgid "Note %(id)s added."
+msgstr "已新增備註 %(id)s。"
+
+msgid "Longest note (characters)"
+msgstr "備註最長字數"
 ''',
     "$name/migrations/__init__.py": "",
     "$name/migrations/versions/__init__.py": "",
@@ -315,6 +363,18 @@ def test_bad_input_names_the_field(ctx_a, enable, customer):
     with pytest.raises(ValidationFailed) as exc:
         services.add_note(ctx_a, {"customer_ref": "C1", "text": ""})
     assert "text" in exc.value.errors
+
+
+def test_the_module_speaks_chinese(ctx_a, enable, customer):
+    from core.api import _, use_locale
+
+    from $name.plugin import crm_customer_profile_sections
+
+    enable(ctx_a, "$name")
+    with use_locale("zh_Hant_TW"):
+        assert _("No notes yet.") == "暫無備註。"
+        section = crm_customer_profile_sections(ctx_a, customer.id)[0]
+    assert section.title == "備註"
 
 
 def test_brands_without_the_module_are_refused(ctx_b):

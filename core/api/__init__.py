@@ -14,7 +14,9 @@ imports anything else of the core.
   :class:`RuleViolation` 422, ``DomainError(code="duplicate"|"bad_status")`` 409, any
   other :class:`DomainError` 400).
 - **Translation**: ``_`` (translate now), ``N_`` (mark, translate when shown),
-  ``ngettext``, ``use_locale``, ``normalise_locale``.
+  ``ngettext``, ``use_locale``, ``normalise_locale``; a module ships its own catalogs
+  (``<package>/locales/<locale>/LC_MESSAGES/<name>.po``) and registers them with
+  :func:`register_catalog` when ``plugin.py`` is imported.
 - **Settings**: declare with :class:`Setting` / :class:`Kind` (``crm_settings`` hook), read
   with :func:`get_setting`, change with :func:`set_settings` / :func:`configure_area`.
 - **Core records and services**: the core's models (read them through the row policy,
@@ -81,7 +83,7 @@ from core.events import (
 )
 from core.files import delete_encrypted, read_encrypted, store_encrypted
 from core.hookspecs import hookimpl, hookspec
-from core.i18n import N_, _, ngettext, normalise_locale, use_locale
+from core.i18n import N_, _, ngettext, normalise_locale, register_catalog, use_locale
 from core.leads.models import Lead, LeadStatus
 from core.models import (
     Brand,
@@ -170,5 +172,6 @@ __all__ = [
     "EncryptedText", "lookup_hash", "phone_hash", "masked", "reveal", "DataPart", "Erasure",
     "erase_customer", "personal_data", "spreadsheet_safe", "TASK_PURPOSES",
     "blocked_outreach", "sign_token", "read_token", "erase_leads", "Lead", "LeadStatus",
-    "ERASED", "AuditEntry", "row_policy", "store_encrypted", "read_encrypted", "delete_encrypted",
+    "ERASED", "AuditEntry", "row_policy", "register_catalog", "store_encrypted",
+    "read_encrypted", "delete_encrypted",
 ]

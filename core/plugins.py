@@ -108,6 +108,9 @@ class ModuleRegistry:
         # The core's own reactions, always on, after the modules' (core.reactions).
         self.pm.register(CoreReactions(), name=CORE_REACTIONS)
         self.modules: dict[str, ModuleInfo] = {}
+        # Modules that failed to load or register: name -> the reason, in one line. They
+        # are treated as not installed; everything else keeps working.
+        self.broken: dict[str, str] = {}
         self._subsets: dict[frozenset[str], BrandHooks] = {}
 
     # -- loading ------------------------------------------------------------------------
@@ -116,35 +119,78 @@ class ModuleRegistry:
         """Load every module advertised in the ``directcrm.plugins`` entry-point group."""
         loaded: list[tuple[Manifest, Any]] = []
         for ep in entry_points(group=ENTRY_POINT_GROUP):
-            manifest = read_manifest(ep.value)
-            if manifest.name != ep.name:
-                raise ModuleError(_("Entry point %(ep)s names module %(name)s.",
-                                    ep=ep.name, name=manifest.name))
-            _add_module_hookspecs(self.pm, ep.value)
-            loaded.append((manifest, _import_impl(ep.value)))
-        self.register_all(loaded)
+            try:
+                manifest = read_manifest(ep.value)
+                if manifest.name != ep.name:
+                    raise ModuleError(_("Entry point %(ep)s names module %(name)s.",
+                                        ep=ep.name, name=manifest.name))
+                _add_module_hookspecs(self.pm, ep.value)
+                loaded.append((manifest, _import_impl(ep.value)))
+            except Exception as exc:  # noqa: BLE001 - one module must not take all down
+                self.broken[ep.name] = _reason(exc)
+        self.register_all(loaded, isolate=True)
         return self
 
-    def register_all(self, modules: Iterable[tuple[Manifest, Any]]) -> None:
-        """Register modules in dependency order; fails on a missing or circular dependency."""
+    def register_all(self, modules: Iterable[tuple[Manifest, Any]], *,
+                     isolate: bool = False) -> None:
+        """Register modules in dependency order. A missing or circular dependency, or a
+        hook no spec knows (a misspelt name), raises ModuleError; with ``isolate`` the
+        module concerned (and those that depend on it) is recorded in :attr:`broken`
+        instead and the others are registered."""
         pending = {m.name: (m, impl) for m, impl in modules}
-        known = set(self.modules) | set(pending)
-        graph: dict[str, set[str]] = {}
-        for name, (manifest, _impl) in pending.items():
-            for dep in manifest.depends:
-                if dep not in known:
-                    raise ModuleError(_("Module %(name)s depends on %(dep)s, which is not "
-                                        "installed.", name=name, dep=dep))
-            graph[name] = set(manifest.depends)
+        while True:  # drop modules whose dependencies are missing, until none is left
+            known = set(self.modules) | set(pending)
+            missing = {name: dep for name, (m, _i) in pending.items() for dep in m.depends
+                       if dep not in known}
+            if not missing:
+                break
+            for name, dep in missing.items():
+                error = ModuleError(_("Module %(name)s depends on %(dep)s, which is not "
+                                      "installed.", name=name, dep=dep))
+                if not isolate:
+                    raise error
+                self.broken[name] = error.message
+                pending.pop(name)
+        graph = {name: set(m.depends) for name, (m, _i) in pending.items()}
         try:
             order = list(graphlib.TopologicalSorter(graph).static_order())
         except graphlib.CycleError as exc:
-            raise ModuleError(_("Circular module dependency: %(cycle)s.",
-                                cycle=" → ".join(exc.args[1]))) from exc
+            error = ModuleError(_("Circular module dependency: %(cycle)s.",
+                                  cycle=" → ".join(exc.args[1])))
+            if not isolate:
+                raise error from exc
+            for name in exc.args[1]:
+                self.broken[name] = error.message
+                pending.pop(name, None)
+            return self.register_all([pending[n] for n in pending], isolate=True)
         for name in order:
-            if name in pending:
-                self._register(*pending[name])
-        self.pm.check_pending()
+            if name not in pending:
+                continue
+            if any(dep in self.broken for dep in pending[name][0].depends):
+                self.broken[name] = _("Module %(name)s depends on a module that could not "
+                                      "be loaded.", name=name)
+                continue
+            self._register(*pending[name])
+            try:
+                self.pm.check_pending()
+            except pluggy.PluginValidationError as exc:
+                if not isolate:
+                    raise
+                self._unregister(name)
+                self.broken[name] = _reason(exc)
+        return None
+
+    def mark_broken(self, name: str, reason: str) -> None:
+        """Take a module that failed after loading (its commands or views raised) out of
+        the installation: it is then treated as not installed."""
+        if name in self.modules:
+            self._unregister(name)
+        self.broken[name] = reason[:300]
+
+    def _unregister(self, name: str) -> None:
+        info = self.modules.pop(name)
+        self.pm.unregister(info.impl)
+        self._subsets.clear()
 
     def _register(self, manifest: Manifest, impl: Any) -> None:
         self.pm.register(impl, name=manifest.name)
@@ -203,6 +249,12 @@ class BrandHooks:
             caller = self._registry.pm.subset_hook_caller(name, remove_plugins=self._remove)
             self._callers[name] = caller
         return caller
+
+
+def _reason(exc: BaseException) -> str:
+    """One line saying why a module could not be loaded."""
+    text = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}".splitlines()[0][:300]
 
 
 def _add_module_hookspecs(pm: pluggy.PluginManager, package: str) -> None:

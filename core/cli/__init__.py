@@ -28,9 +28,10 @@ from core.cli.common import cli
 
 def main() -> None:
     """Entry point of the ``directcrm`` console script."""
-    from core.cli.common import load_plugin_commands
+    from core.cli.common import load_plugin_commands, warn_broken_modules
 
     load_plugin_commands()
+    warn_broken_modules()
     try:
         cli(standalone_mode=True)
     except click.exceptions.Exit as exc:  # pragma: no cover

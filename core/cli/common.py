@@ -108,14 +108,31 @@ FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(["csv", "json"
 def load_plugin_commands() -> None:
     """Add the commands that modules contribute through ``crm_cli_commands``."""
     rt = runtime()
+    registry = rt.registry
     ctx = rt.ctx()
     try:
-        for commands in rt.registry.all_hooks().crm_cli_commands(ctx=ctx):
-            for command in commands or []:
+        for name in registry.ordered_names():
+            info = registry.modules[name]
+            if "crm_cli_commands" not in info.hooks:
+                continue
+            try:  # one module's failure must not take the other commands down
+                commands = info.impl.crm_cli_commands(ctx=ctx) or []
+            except Exception as exc:  # noqa: BLE001
+                registry.mark_broken(name, f"crm_cli_commands: {type(exc).__name__}: {exc}")
+                continue
+            for command in commands:
                 if command.name not in cli.commands:
                     cli.add_command(command)
     finally:
         ctx.session.close()
+
+
+def warn_broken_modules() -> None:
+    """One line on stderr per module that could not be loaded (it is treated as not
+    installed; ``directcrm module disable BRAND NAME`` switches it off for a brand)."""
+    for name, reason in sorted(runtime().registry.broken.items()):
+        click.echo(_("Module %(name)s is not loaded: %(reason)s", name=name, reason=reason),
+                   err=True)
 
 
 @contextmanager

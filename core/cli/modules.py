@@ -68,6 +68,14 @@ def module_new(name: str, target: Path | None, title: str | None) -> None:
                  "directcrm init.", n=len(written), dir=str(folder)))
 
 
+@cli.group("plugin")
+def plugin_group() -> None:
+    """Write modules (the same as ``module new``)."""
+
+
+plugin_group.add_command(module_new, "new")
+
+
 @cli.command()
 @click.option("--brand", default=None, help="Also show whether each is enabled for BRAND.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -84,6 +92,9 @@ def _print_statuses(brand: str | None, as_json: bool) -> None:
         click.echo(json.dumps([asdict(s) for s in statuses], ensure_ascii=False, indent=2))
         return
     for s in statuses:
+        if s.broken:
+            click.echo(f"{s.name}\t{_('not loaded')}: {s.broken}")
+            continue
         state = "" if s.enabled is None else ("\t" + (_("enabled") if s.enabled
                                                       else _("disabled")))
         click.echo(f"{s.name}\t{s.version}\t{_('depends')}: {', '.join(s.depends) or '-'}"

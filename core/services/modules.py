@@ -23,6 +23,7 @@ class ModuleStatus:
     depends: tuple[str, ...]
     hooks: tuple[str, ...]
     enabled: bool | None
+    broken: str | None = None  # why the module could not be loaded (it is then off)
 
 
 def module_statuses(ctx: Ctx) -> list[ModuleStatus]:
@@ -35,6 +36,9 @@ def module_statuses(ctx: Ctx) -> list[ModuleStatus]:
         out.append(ModuleStatus(name=name, version=m.version, summary=m.summary,
                                 depends=m.depends, hooks=tuple(info.hooks),
                                 enabled=None if enabled is None else name in enabled))
+    for name, reason in sorted(ctx.registry.broken.items()):
+        out.append(ModuleStatus(name=name, version="-", summary="", depends=(), hooks=(),
+                                enabled=None if enabled is None else False, broken=reason))
     return out
 
 
@@ -72,7 +76,10 @@ def enable_modules(ctx: Ctx, names: list[str]) -> list[str]:
 
 
 def disable_modules(ctx: Ctx, names: list[str]) -> list[str]:
-    """Disable modules for the brand (data kept), refusing while a dependent stays enabled."""
+    """Disable modules for the brand (data kept), refusing while a dependent stays enabled.
+    A module that could not be loaded can always be switched off (no uninstall step runs)."""
+    broken = [n for n in names if n in ctx.registry.broken]
+    names = [n for n in names if n not in broken]
     for name in names:
         ctx.registry.get(name)
     enabled = set(ctx.enabled_modules)
@@ -93,6 +100,14 @@ def disable_modules(ctx: Ctx, names: list[str]) -> list[str]:
                                 if i.impl is not module_impl])
             caller(ctx=ctx)
             _set_enabled(ctx, name, False)
+        for name in broken:
+            row = ctx.session.scalar(select(BrandModule).where(
+                BrandModule.brand_id == ctx.brand_id, BrandModule.module == name))
+            if row is not None and row.enabled:
+                row.enabled = False
+                audit.record(ctx, "module_disable", record_type="module", record_id=name,
+                             details={"broken": ctx.registry.broken[name]})
+                todo.append(name)
     ctx.refresh_modules()
     return todo
 

@@ -48,14 +48,22 @@ def register_module_views(appbuilder: AppBuilder) -> None:
             "crm_register_views",
             remove_plugins=[i.impl for n, i in registry.modules.items() if n != name])
         ctx = rt.ctx()
+        failed = False
         try:
             caller(ctx=ctx, appbuilder=appbuilder)
+        except Exception as exc:  # noqa: BLE001 - one module must not take the app down
+            registry.mark_broken(name, f"crm_register_views: {type(exc).__name__}: {exc}")
+            failed = True
         finally:
             ctx.session.close()
         for view in appbuilder.baseviews:
             if id(view) in before:
                 continue
+            # Mapped to the module even when it failed half-way: its pages then answer
+            # 404, the module being treated as not installed.
             nav.module_blueprints()[view.blueprint.name] = name
+            if failed:
+                continue
             for item in _menu_items(appbuilder.menu.get_list()):
                 if getattr(item, "baseview", None) is view:
                     nav.module_nav().append(nav.NavItem(

@@ -14,11 +14,11 @@ from sqlalchemy import or_, select
 
 from core.bulk import chunks, insert_many, insert_returning_ids
 from core.crypto import lookup_hash, normalize_text, phone_hash
-from core.events import CustomerEvent
 from core.i18n import _
 from core.importing.base import Kind, Unit
 from core.models import Customer, CustomerTag, Rep
 from core.schemas import CustomerSchema
+from core.services.payloads import customer_event
 
 
 class CustomersKind(Kind):
@@ -116,7 +116,6 @@ class CustomersKind(Kind):
             for cid, v in zip(ids, payloads, strict=True)
             for tag in dict.fromkeys(v.get("tags") or [])])
         self.result.count("customers", len(payloads))
-        ctx.hooks.crm_customer_created(ctx=ctx, customers=[CustomerEvent(
-            customer_id=cid, customer_ref=v["customer_ref"],
-            rep_id=self.reps.get(v.get("rep_ref") or ""))
+        ctx.hooks.crm_customer_created(ctx=ctx, customers=[customer_event(
+            cid, v["customer_ref"], self.reps.get(v.get("rep_ref") or ""))
             for cid, v in zip(ids, payloads, strict=True)])

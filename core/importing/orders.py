@@ -10,12 +10,13 @@ from typing import Any, NamedTuple
 from sqlalchemy import select
 
 from core.bulk import chunks, insert_many, insert_returning_ids
-from core.events import OrderCancelled, OrderDraft, OrderPaid
+from core.events import OrderDraft
 from core.i18n import _
 from core.importing.base import Kind, Unit, enabled_implementers
 from core.models import Customer, Order, OrderLine, OrderStatus, Payment, Product, Rep
 from core.schemas import OrderLineRowSchema
 from core.services.orders import order_draft, order_problems, orders_cancelled, orders_paid
+from core.services.payloads import order_cancelled, order_paid
 
 IMPORT_PAYMENT_METHOD = "import"
 # Fields every line of one order must repeat identically.
@@ -191,12 +192,6 @@ class OrdersKind(Kind):
         self.result.count("order_lines", sum(len(p.lines) for p in payloads))
         self.result.count("payments", len(paid))
         # The same sequence as a live order: modules told first, then the core's reactions.
-        orders_paid(ctx, [OrderPaid(
-            order_id=oid, order_ref=p.order_ref, customer_id=p.customer_id,
-            rep_id=p.rep_id, ordered_at=p.ordered_at, paid_at=p.ordered_at,
-            amount=p.total_amount) for oid, p in paid])
-        orders_cancelled(ctx, [OrderCancelled(
-            order_id=oid, order_ref=p.order_ref, customer_id=p.customer_id,
-            rep_id=p.rep_id, cancelled_at=p.ordered_at, was_paid=False,
-            amount=p.total_amount)
-            for oid, p in cancelled])
+        orders_paid(ctx, [order_paid(oid, p, p.ordered_at) for oid, p in paid])
+        orders_cancelled(ctx, [order_cancelled(oid, p, p.ordered_at, False)
+                               for oid, p in cancelled])

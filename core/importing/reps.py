@@ -9,11 +9,11 @@ from sqlalchemy import select, update
 
 from core.bulk import insert_many, insert_returning_ids
 from core.crypto import phone_hash
-from core.events import RepStatusChanged
 from core.i18n import _
 from core.importing.base import Kind, Unit
 from core.models import Rep, RepStatus, RepStatusChange
 from core.schemas import RepSchema
+from core.services.payloads import rep_status_changed
 
 
 class RepsKind(Kind):
@@ -88,10 +88,8 @@ class RepsKind(Kind):
                                 "old_status": RepStatus.APPLICANT, "new_status": target,
                                 "effective_on": effective, "reason": _("Imported"),
                                 "changed_at": now, "changed_by": ctx.user})
-                events.append(RepStatusChanged(rep_id=rid, rep_ref=v["rep_ref"],
-                                               old_status=RepStatus.APPLICANT.value,
-                                               new_status=target.value,
-                                               effective_on=effective))
+                events.append(rep_status_changed(
+                    rid, v["rep_ref"], RepStatus.APPLICANT, target, effective))
         insert_many(ctx, RepStatusChange.__table__, changes)
         self.result.count("reps", len(payloads))
         if events:

@@ -10,12 +10,12 @@ from typing import NamedTuple
 from sqlalchemy import func, select
 
 from core.bulk import chunks, insert_many, insert_returning_ids
-from core.events import OrderRefunded, RefundedLine
 from core.i18n import _
 from core.importing.base import Kind, Unit
 from core.models import Order, OrderLine, OrderStatus, Product, Return, ReturnLine
 from core.schemas import ReturnRowSchema
 from core.services.orders import refund_events, return_head_problems, return_line_problems
+from core.services.payloads import order_refunded
 
 RETURN_FIELDS = ("order_ref", "requested_at", "refunded_at")
 ZERO = Decimal("0.00")
@@ -174,11 +174,11 @@ class ReturnsKind(Kind):
         refunded = [(rid, p) for rid, p in zip(ids, payloads, strict=True) if p.refunded_at]
         self.result.count("refunds", len(refunded))
         if refunded:
-            ctx.hooks.crm_order_refunded(ctx=ctx, refunds=refund_events(ctx, [OrderRefunded(
-                return_id=rid, return_ref=p.return_ref, order_id=p.order_id,
-                order_ref=p.order_ref, customer_id=p.customer_id, rep_id=p.rep_id,
-                order_amount=p.order_amount, amount=p.amount, requested_at=p.requested_at,
-                refunded_at=p.refunded_at,
-                lines=tuple(RefundedLine(sku=sku, quantity=qty, amount=amount)
-                            for _pid, sku, qty, amount in p.lines))
+            ctx.hooks.crm_order_refunded(ctx=ctx, refunds=refund_events(ctx, [
+                order_refunded(
+                    return_id=rid, return_ref=p.return_ref, order_id=p.order_id,
+                    order_ref=p.order_ref, customer_id=p.customer_id, rep_id=p.rep_id,
+                    order_amount=p.order_amount, amount=p.amount,
+                    requested_at=p.requested_at, refunded_at=p.refunded_at,
+                    lines=((sku, qty, amount) for _pid, sku, qty, amount in p.lines))
                 for rid, p in refunded]))

@@ -10,10 +10,10 @@ from sqlalchemy import or_
 from core.context import Ctx
 from core.crypto import lookup_hash, normalize_text, phone_hash
 from core.errors import DomainError, ValidationFailed
-from core.events import CustomerEvent
 from core.i18n import _
 from core.models import Customer, CustomerTag, Rep, RepStatus
 from core.schemas import CustomerSchema, CustomerUpdateSchema, load_or_raise
+from core.services import payloads
 from core.services.scoping import get_by_ref, own_rep_only, ref_map, scoped
 
 TRACKED_FIELDS = ("name", "phone", "email", "wechat_id", "birthday", "source_channel")
@@ -65,8 +65,8 @@ def create_customer(ctx: Ctx, data: Mapping[str, Any], *, allow_duplicate: bool 
         customer.tags = [CustomerTag(brand_id=ctx.brand_id, tag=t) for t in dict.fromkeys(tags)]
         session.add(customer)
         session.flush()
-        ctx.hooks.crm_customer_created(ctx=ctx, customers=[CustomerEvent(
-            customer_id=customer.id, customer_ref=customer.customer_ref, rep_id=rep_id)])
+        ctx.hooks.crm_customer_created(ctx=ctx, customers=[payloads.customer_event(
+            customer.id, customer.customer_ref, rep_id)])
     return customer
 
 
@@ -130,7 +130,6 @@ def update_customer(ctx: Ctx, customer_ref: str, data: Mapping[str, Any]) -> Cus
         if changes:
             customer.updated_at = ctx.now()
             session.flush()
-            ctx.hooks.crm_customer_updated(ctx=ctx, customers=[CustomerEvent(
-                customer_id=customer.id, customer_ref=customer.customer_ref,
-                rep_id=customer.rep_id, changes=changes)])
+            ctx.hooks.crm_customer_updated(ctx=ctx, customers=[payloads.customer_event(
+                customer.id, customer.customer_ref, customer.rep_id, changes)])
     return customer

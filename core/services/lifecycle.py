@@ -8,6 +8,7 @@ from sqlalchemy import case, func, select, update
 
 from core.context import Ctx
 from core.models import Customer, LifecycleStage, Order, OrderStatus
+from core.services import payloads
 
 
 def refresh_stages(ctx: Ctx, customer_ids: Iterable[int]) -> None:
@@ -39,7 +40,6 @@ def refresh_stages(ctx: Ctx, customer_ids: Iterable[int]) -> None:
 def mark_advocate(ctx: Ctx, customer_id: int) -> Customer:
     """Make a customer an advocate (the referral module calls this when someone they
     referred buys). Idempotent; fires ``crm_customer_updated`` when the stage changes."""
-    from core.events import CustomerEvent
     from core.services.scoping import get_by_id
 
     with ctx.write() as session:
@@ -49,9 +49,8 @@ def mark_advocate(ctx: Ctx, customer_id: int) -> Customer:
             customer.lifecycle_stage = LifecycleStage.ADVOCATE
             customer.updated_at = ctx.now()
             session.flush()
-            ctx.hooks.crm_customer_updated(ctx=ctx, customers=[CustomerEvent(
-                customer_id=customer.id, customer_ref=customer.customer_ref,
-                rep_id=customer.rep_id,
-                changes={"lifecycle_stage": (LifecycleStage(old).value,
-                                             LifecycleStage.ADVOCATE.value)})])
+            ctx.hooks.crm_customer_updated(ctx=ctx, customers=[payloads.customer_event(
+                customer.id, customer.customer_ref, customer.rep_id,
+                {"lifecycle_stage": (LifecycleStage(old).value,
+                                     LifecycleStage.ADVOCATE.value)})])
     return customer

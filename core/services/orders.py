@@ -23,7 +23,6 @@ from core.events import (
     OrderPaid,
     OrderRefunded,
     Problem,
-    RefundedLine,
 )
 from core.i18n import _
 from core.models import (
@@ -37,6 +36,7 @@ from core.models import (
     ReturnLine,
 )
 from core.schemas import OrderSchema, ReturnSchema, load_or_raise
+from core.services import payloads
 from core.services.decisions import problems_by_item, refuse_if_blocking
 from core.services.payments import validate_payments
 from core.services.scoping import get_by_ref, own_rep_only, ref_map, resolve_customer
@@ -141,10 +141,7 @@ def _settle(ctx: Ctx, order: Order, payments: Sequence[Mapping[str, Any]] | None
     order.paid_at = paid_at
     ctx.session.flush()
     points = sum((p.amount for p in lines if p.method == POINTS_METHOD), Decimal("0.00"))
-    orders_paid(ctx, [OrderPaid(
-        order_id=order.id, order_ref=order.order_ref, customer_id=order.customer_id,
-        rep_id=order.rep_id, ordered_at=order.ordered_at, paid_at=paid_at,
-        amount=order.total_amount, points_amount=points)])
+    orders_paid(ctx, [payloads.order_paid(order.id, order, paid_at, points)])
 
 
 def orders_paid(ctx: Ctx, events: Sequence[OrderPaid]) -> None:
@@ -179,10 +176,7 @@ def _cancel(ctx: Ctx, order: Order, cancelled_at: dt.datetime) -> None:
     order.status = OrderStatus.CANCELLED
     order.cancelled_at = cancelled_at
     ctx.session.flush()
-    orders_cancelled(ctx, [OrderCancelled(
-        order_id=order.id, order_ref=order.order_ref, customer_id=order.customer_id,
-        rep_id=order.rep_id, cancelled_at=cancelled_at, was_paid=was_paid,
-        amount=order.total_amount)])
+    orders_cancelled(ctx, [payloads.order_cancelled(order.id, order, cancelled_at, was_paid)])
 
 
 def returned_so_far(ctx: Ctx, order_id: int) -> dict[int, tuple[int, Decimal]]:
@@ -291,13 +285,12 @@ def refund_return(ctx: Ctx, return_ref: str, refunded_at: dt.datetime | None = N
 def refund_event(ctx: Ctx, ret: Return, order: Order) -> OrderRefunded:
     """The hook payload for a refunded return (see :func:`refund_events`)."""
     assert ret.refunded_at is not None
-    return refund_events(ctx, [OrderRefunded(
+    return refund_events(ctx, [payloads.order_refunded(
         return_id=ret.id, return_ref=ret.return_ref, order_id=order.id,
         order_ref=order.order_ref, customer_id=order.customer_id, rep_id=order.rep_id,
         order_amount=order.total_amount, amount=ret.amount, requested_at=ret.requested_at,
         refunded_at=ret.refunded_at,
-        lines=tuple(RefundedLine(sku=line.product.sku, quantity=line.quantity,
-                                 amount=line.amount) for line in ret.lines))])[0]
+        lines=((line.product.sku, line.quantity, line.amount) for line in ret.lines))])[0]
 
 
 def refund_events(ctx: Ctx, refunds: Sequence[OrderRefunded]) -> list[OrderRefunded]:

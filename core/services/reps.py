@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from core.context import Ctx
 from core.crypto import phone_hash
 from core.errors import DomainError, RuleViolation, ValidationFailed
-from core.events import RepStatusChanged
 from core.i18n import _
 from core.models import Rep, RepStatus, RepStatusChange
 from core.schemas import REP_DATE_PAIRS, RepSchema, load_or_raise, rep_date_errors
+from core.services import payloads
 from core.services.scoping import get_by_ref, ref_map
 
 ALLOWED_TRANSITIONS: dict[RepStatus, set[RepStatus]] = {
@@ -89,9 +89,8 @@ def change_rep_status(ctx: Ctx, rep_ref: str, new_status: str,
                                     new_status=target, effective_on=effective_on, reason=reason,
                                     changed_at=ctx.now(), changed_by=ctx.user))
         session.flush()
-        ctx.hooks.crm_rep_status_changed(ctx=ctx, changes=[RepStatusChanged(
-            rep_id=rep.id, rep_ref=rep.rep_ref, old_status=old.value,
-            new_status=target.value, effective_on=effective_on)])
+        ctx.hooks.crm_rep_status_changed(ctx=ctx, changes=[payloads.rep_status_changed(
+            rep.id, rep.rep_ref, old, target, effective_on)])
     return rep
 
 

@@ -181,6 +181,10 @@ def _one_line_orders(cfg: Config, sizes: Any) -> list[Result]:
     rate = spec.lines / out["seconds"]
     ok = rate >= TARGET_ONE_LINE_RATE and out["lines"] == spec.lines
     each = ", ".join(f"{o['seconds']:.1f} s" for o in tries)
+    profile = ""
+    if not ok and cfg.profile:
+        profile = "; profile: " + _profile(cfg, "sqlite", ["loyalty"], "one-line orders",
+                                           max_lines_per_order=1)
     return [
         Result(bench="import/sqlite", case="sqlite: one-line orders, baseline (executemany)",
                value=base_rate, unit="lines/s", peak_mb=base["peak_mb"],
@@ -190,14 +194,15 @@ def _one_line_orders(cfg: Config, sizes: Any) -> list[Result]:
                baseline_value=base_rate, ratio=throughput_ratio(rate, base_rate),
                peak_mb=out["peak_mb"], target=f"≥ {TARGET_ONE_LINE_RATE:,} lines/s", ok=ok,
                note=f"{out['seconds']:.1f} s (fastest of {each}); {out['lines']:,} lines "
-                    "stored; modules: loyalty")]
+                    f"stored; modules: loyalty{profile}")]
 
 
-def _profile(cfg: Config, backend: str, modules: list[str], label: str) -> str:
+def _profile(cfg: Config, backend: str, modules: list[str], label: str,
+             max_lines_per_order: int = 5) -> str:
     """Profile the import (at most PROFILE_LINES lines) with pyinstrument; returns the path."""
     lines = min(cfg.sizes.import_lines, PROFILE_LINES)
     spec = data.DataSpec(customers=max(50, int(lines * cfg.sizes.customers_per_line)),
-                         lines=lines)
+                         lines=lines, max_lines_per_order=max_lines_per_order)
     files = data.generate(spec, data_dir())
     target = PROFILE_DIR / f"import-{backend}-{label.replace(' ', '-')}.txt"
     _one(cfg, backend, spec, files["orders"], "import_cli", modules, "imp_prof",

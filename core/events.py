@@ -272,3 +272,16 @@ class DataPart:
     title: str
     columns: tuple[str, ...]
     rows: tuple[tuple[object, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PointsAward:
+    """Points a module gives a customer (a referral reward). ``source`` names the module's
+    kind of award and ``source_ref`` makes it unique: the same award is credited once."""
+
+    customer_id: int
+    points: int
+    source: str
+    source_ref: str
+    reason: str = ""
+    effective_at: dt.datetime | None = None

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         OrderRefunded,
         PayItem,
         PaymentDraft,
+        PointsAward,
         Problem,
         ProductDraft,
         ProfileSection,
@@ -65,7 +66,7 @@ COMBINE: dict[str, str] = {
     "crm_can_contact": "any refusal refuses: the refusals of every module are merged",
     **dict.fromkeys(("crm_cli_commands", "crm_payment_methods", "crm_settings",
                      "crm_scheduled_jobs", "crm_customer_profile_sections",
-                     "crm_rep_profile_sections",
+                     "crm_rep_profile_sections", "crm_award_points",
                      "crm_rep_pay_items", "crm_compliance_checks", "crm_personal_data",
                      "crm_erase_personal_data"), _LISTS),
     "crm_register_views": "every module adds its views once, at start-up",
@@ -389,6 +390,18 @@ def crm_rep_profile_sections(ctx: Ctx, rep_id: int) -> list[ProfileSection] | No
     :param ctx: the brand and the user viewing the page.
     :param rep_id: the rep shown.
     :return: sections, sorted by their ``order``.
+    """
+
+
+@hookspec
+def crm_award_points(ctx: Ctx, awards: Sequence[PointsAward]) -> list[str] | None:
+    """Give customers points from another module (the loyalty module answers; the
+    referral module's rewards use it), each award once whatever the number of calls.
+
+    :param ctx: the brand, inside the caller's write transaction.
+    :param awards: the awards (:class:`~core.events.PointsAward`).
+    :return: the ``source_ref`` of every award now credited or credited before; None when
+        the module does not keep points for this brand.
     """
 
 

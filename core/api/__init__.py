@@ -73,6 +73,7 @@ from core.events import (
     PayItem,
     PaymentDraft,
     PaymentLine,
+    PointsAward,
     Problem,
     ProductDraft,
     ProfileSection,
@@ -172,6 +173,6 @@ __all__ = [
     "EncryptedText", "lookup_hash", "phone_hash", "masked", "reveal", "DataPart", "Erasure",
     "erase_customer", "personal_data", "spreadsheet_safe", "TASK_PURPOSES",
     "blocked_outreach", "sign_token", "read_token", "erase_leads", "Lead", "LeadStatus",
-    "ERASED", "AuditEntry", "row_policy", "register_catalog", "store_encrypted",
+    "ERASED", "AuditEntry", "row_policy", "PointsAward", "register_catalog", "store_encrypted",
     "read_encrypted", "delete_encrypted",
 ]

@@ -76,6 +76,7 @@ class SourceKind(enum.StrEnum):
     REFUND_POINTS = "refund_points"
     CANCELLATION_POINTS = "cancellation_points"
     REFERRAL = "referral"
+    AWARD = "award"  # points another module gives (crm_award_points), not a referral
     MANUAL = "manual"
     BIRTHDAY = "birthday"
     REWARD = "reward"

@@ -19,6 +19,7 @@ from core.api import (
     OrderRefunded,
     PayItem,
     PaymentDraft,
+    PointsAward,
     Problem,
     ProfileSection,
     ScheduledJob,
@@ -58,6 +59,12 @@ def crm_payment_methods(ctx: Ctx) -> list[str]:
 def crm_validate_payments(ctx: Ctx, payment: PaymentDraft) -> list[Problem]:
     """A points payment needs the minimum redemption and a balance that covers it."""
     return services.payment_problems(ctx, payment)
+
+
+@hookimpl
+def crm_award_points(ctx: Ctx, awards: Sequence[PointsAward]) -> list[str]:
+    """Credit points other modules give (a referral reward), each award once."""
+    return services.award_points(ctx, awards)
 
 
 @hookimpl

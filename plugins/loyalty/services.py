@@ -37,6 +37,7 @@ from core.api import (
     OrderPaid,
     OrderRefunded,
     PaymentDraft,
+    PointsAward,
     Problem,
     ValidationFailed,
     _,
@@ -418,6 +419,19 @@ def award(ctx: Ctx, customer_id: int, points: int, source_kind: SourceKind, sour
                                 points=points, source_kind=source_kind, source_ref=source_ref,
                                 effective_at=at, expires_at=lot_expiry(ctx, programme(ctx), at),
                                 reason=reason)
+
+
+def award_points(ctx: Ctx, awards: Sequence[PointsAward]) -> list[str]:
+    """Credit other modules' awards (``crm_award_points``), each once: the referral module's
+    under the ``referral`` source, any other under ``award`` with its source in the key."""
+    require_enabled(ctx)
+    done = []
+    for a in awards:
+        kind = SourceKind.REFERRAL if a.source == "referral" else SourceKind.AWARD
+        ref = a.source_ref if kind is SourceKind.REFERRAL else f"{a.source}:{a.source_ref}"
+        award(ctx, a.customer_id, a.points, kind, ref, a.reason or None, a.effective_at)
+        done.append(a.source_ref)
+    return done
 
 
 def redeem_points(ctx: Ctx, data: Mapping[str, Any]) -> LoyaltyEntry:

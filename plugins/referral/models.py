@@ -1,0 +1,99 @@
+"""Referral tables; every one carries ``brand_id``, in every unique key too.
+
+A customer is referred at most once (unique ``referred_id``); a reward is unique per
+referral and side, so re-running the job or re-importing grants nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+
+from sqlalchemy import Date, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.api import Base, Money, UTCDateTime
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, values_callable=lambda c: [m.value for m in c],
+                native_enum=False, length=24)
+
+
+class ReferralStatus(enum.StrEnum):
+    """Where a referral stands."""
+
+    PENDING = "pending"        # waiting for the first paid order, then the return window
+    HELD = "held"              # waiting for a manager's review (circular, burst)
+    QUALIFIED = "qualified"    # the first order stayed paid past the return window
+    CANCELLED = "cancelled"    # no qualifying order in time, or it was refunded/cancelled
+    REJECTED = "rejected"      # a manager rejected it
+
+
+class RewardSide(enum.StrEnum):
+    REFERRER = "referrer"
+    REFERRED = "referred"
+
+
+class RewardStatus(enum.StrEnum):
+    HELD = "held"              # beyond the monthly cap: waits for review
+    QUALIFIED = "qualified"    # due, not given yet (e.g. loyalty not enabled)
+    GRANTED = "granted"
+    REJECTED = "rejected"
+
+
+class ReferralCode(Base):
+    """A customer's referral code (short, unambiguous characters, unique in the brand)."""
+
+    __tablename__ = "referral_codes"
+    __table_args__ = (UniqueConstraint("brand_id", "code"),
+                      UniqueConstraint("brand_id", "customer_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    code: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Referral(Base):
+    """One customer brought by another."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (UniqueConstraint("brand_id", "referred_id"),
+                      Index("ix_referrals_referrer", "brand_id", "referrer_id", "referred_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    referrer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    referred_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    referred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(16))  # link, cli, api, import
+    status: Mapped[ReferralStatus] = mapped_column(_enum(ReferralStatus, "referral_status"))
+    hold_reason: Mapped[str | None] = mapped_column(String(200))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    qualifies_on: Mapped[dt.date | None] = mapped_column(Date)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class ReferralReward(Base):
+    """A reward of one side of a qualified referral."""
+
+    __tablename__ = "referral_rewards"
+    __table_args__ = (UniqueConstraint("brand_id", "referral_id", "side"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    side: Mapped[RewardSide] = mapped_column(_enum(RewardSide, "referral_reward_side"))
+    kind: Mapped[str] = mapped_column(String(16))  # points
+    value: Mapped[Decimal] = mapped_column(Money)
+    status: Mapped[RewardStatus] = mapped_column(_enum(RewardStatus, "referral_reward_status"))
+    qualified_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    granted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(String(200))

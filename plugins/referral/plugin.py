@@ -1,0 +1,58 @@
+"""Hook implementations of the referral module: thin adapters onto its services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from core.api import (
+    N_,
+    ComplianceResult,
+    Ctx,
+    JobResult,
+    ScheduledJob,
+    Setting,
+    _,
+    hookimpl,
+)
+from plugins.referral import models as _models  # noqa: F401  (registers the tables)
+from plugins.referral import programme, reports
+from plugins.referral.settings import SETTINGS
+
+
+@hookimpl
+def crm_settings(ctx: Ctx) -> list[Setting]:
+    """Windows, minimum order, reward tiers, welcome reward, cap and burst limit."""
+    return list(SETTINGS)
+
+
+def _run(ctx: Ctx) -> JobResult:
+    r = programme.run(ctx)
+    return JobResult(message=_("%(q)s qualified, %(c)s cancelled, %(g)s rewards granted.",
+                               q=r.qualified, c=r.cancelled, g=r.granted),
+                     counts={"qualified": r.qualified, "cancelled": r.cancelled,
+                             "rewards": r.rewards, "granted": r.granted})
+
+
+@hookimpl
+def crm_scheduled_jobs(ctx: Ctx) -> list[ScheduledJob]:
+    """Qualify, cancel and grant, daily."""
+    return [ScheduledJob("referral.programme", _run,
+                         N_("Qualify referrals past the return window and grant rewards"),
+                         "daily 03:30")]
+
+
+@hookimpl
+def crm_compliance_checks(ctx: Ctx, period_start: dt.date, period_end: dt.date
+                          ) -> list[ComplianceResult]:
+    """R1 from the programme's own data."""
+    return [reports.r1_check(ctx, period_start, period_end)]
+
+
+@hookimpl
+def crm_cli_commands(ctx: Ctx) -> list[click.Command]:
+    """``directcrm referral ...`` and ``directcrm import referrals``."""
+    from plugins.referral.cli import commands
+
+    return commands()

@@ -1,0 +1,307 @@
+"""Referral codes and recording referrals: the one write path (CLI, API, link, import).
+
+Every row is checked and every problem named before anything is written:
+
+- refused: an unknown referrer or customer, self-referral, two records sharing a phone or
+  WeChat lookup hash, a referred customer who is a rep of the brand (only customers bring
+  customers), a customer who had bought before the referral (not a new customer), a
+  customer already referred (a customer has at most one referrer);
+- held for review: a circular referral (B refers A after A referred B) and a burst (more
+  than ``referral.burst_limit`` referrals by one referrer in a day).
+
+Depth is one by construction: a reward goes to the direct referrer only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate
+from sqlalchemy import func, select
+
+from core.api import (
+    AwareDateTime,
+    BrandScopedSchema,
+    Ctx,
+    Customer,
+    DomainError,
+    ModuleError,
+    Order,
+    OrderStatus,
+    Rep,
+    ValidationFailed,
+    _,
+    clean_row,
+    get_setting,
+    insert_ignore,
+    record_audit,
+    resolve_customer,
+    resolve_customer_refs,
+)
+from plugins.referral.models import (
+    Referral,
+    ReferralCode,
+    ReferralReward,
+    ReferralStatus,
+    RewardStatus,
+)
+
+MODULE = "referral"
+# No 0/O, 1/I/L: a code read out on the phone or copied from a poster stays right.
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 6
+
+
+def require_enabled(ctx: Ctx) -> None:
+    """Refuse calls for a brand that has not enabled the module."""
+    if MODULE not in ctx.enabled_modules:
+        raise ModuleError(_("The %(module)s module is not enabled for brand %(brand)s.",
+                            module=MODULE, brand=ctx.brand.code if ctx.brand else "-"))
+
+
+# -- codes ---------------------------------------------------------------------------------
+
+
+def code_for(ctx: Ctx, customer_ref: str) -> str:
+    """The customer's code, made the first time it is asked for."""
+    require_enabled(ctx)
+    with ctx.write():
+        customer = resolve_customer(ctx, customer_ref)
+        code = ctx.session.scalar(select(ReferralCode.code).where(
+            ReferralCode.brand_id == ctx.brand_id, ReferralCode.customer_id == customer.id))
+        if code is not None:
+            return code
+        taken = True
+        while taken:
+            code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+            taken = ctx.session.scalar(select(ReferralCode.id).where(
+                ReferralCode.brand_id == ctx.brand_id, ReferralCode.code == code)) is not None
+        ctx.session.add(ReferralCode(brand_id=ctx.brand_id, customer_id=customer.id,
+                                     code=code, created_at=ctx.now()))
+    return code
+
+
+def customer_of_code(ctx: Ctx, code: str) -> int | None:
+    """The customer a code belongs to (codes are read case-insensitively)."""
+    return ctx.session.scalar(select(ReferralCode.customer_id).where(
+        ReferralCode.brand_id == ctx.brand_id, ReferralCode.code == code.strip().upper()))
+
+
+# -- recording -----------------------------------------------------------------------------
+
+
+class ReferralSchema(BrandScopedSchema):
+    referrer_ref = fields.String(validate=validate.Length(min=1, max=64))
+    code = fields.String(validate=validate.Length(min=1, max=16))
+    referred_ref = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    referred_at = AwareDateTime()
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Why row ``index`` cannot be recorded."""
+
+    index: int
+    field: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A referral ready to write."""
+
+    index: int
+    referrer_id: int
+    referred_id: int
+    referred_at: dt.datetime
+    status: ReferralStatus
+    hold_reason: str | None
+
+
+def _hashes(ctx: Ctx, ids: set[int]) -> dict[int, set[str]]:
+    out: dict[int, set[str]] = {}
+    for cid, phone, wechat in ctx.session.execute(
+            select(Customer.id, Customer.phone_hash, Customer.wechat_hash)
+            .where(Customer.brand_id == ctx.brand_id, Customer.id.in_(sorted(ids)))):
+        out[cid] = {h for h in (phone, wechat) if h}
+    return out
+
+
+def check_referrals(ctx: Ctx, rows: Sequence[Mapping[str, Any]]
+                    ) -> tuple[list[Checked], list[Problem]]:
+    """Validate every row (see the module docstring); the referrals and every problem."""
+    problems: list[Problem] = []
+    loaded: list[tuple[int, dict[str, Any]]] = []
+    schema = ReferralSchema(tz=ctx.tz)
+    for i, row in enumerate(rows):
+        try:
+            values = schema.load(clean_row(row))
+        except ValidationError as exc:
+            problems += [Problem(i, f, str(m)) for f, msgs in exc.messages.items()
+                         for m in (msgs if isinstance(msgs, list) else [msgs])]
+            continue
+        if not values.get("referrer_ref") and not values.get("code"):
+            problems.append(Problem(i, "referrer_ref", _("Give the referrer or their code.")))
+            continue
+        loaded.append((i, values))
+    refs = {v["referred_ref"] for _i, v in loaded} | {
+        v["referrer_ref"] for _i, v in loaded if v.get("referrer_ref")}
+    ids = resolve_customer_refs(ctx, refs)
+    now = ctx.now()
+    burst = int(get_setting(ctx, "referral.burst_limit"))
+    rep_hashes = set(ctx.session.scalars(select(Rep.phone_hash).where(
+        Rep.brand_id == ctx.brand_id, Rep.phone_hash.is_not(None))))
+    out: list[Checked] = []
+    in_batch: dict[int, int] = {}  # referred -> row
+    per_day: dict[tuple[int, dt.date], int] = {}
+    candidates: list[tuple[int, int, int, dt.datetime]] = []
+    for i, v in loaded:
+        found = len(problems)
+        if v.get("code"):
+            referrer = customer_of_code(ctx, v["code"])
+            if referrer is None:
+                problems.append(Problem(i, "code", _("No referral code %(code)s.",
+                                                     code=v["code"])))
+        else:
+            referrer = ids.get(v["referrer_ref"])
+            if referrer is None:
+                problems.append(Problem(i, "referrer_ref", _(
+                    "No customer with reference %(ref)s.", ref=v["referrer_ref"])))
+        referred = ids.get(v["referred_ref"])
+        if referred is None:
+            problems.append(Problem(i, "referred_ref", _(
+                "No customer with reference %(ref)s.", ref=v["referred_ref"])))
+        at = v.get("referred_at") or now
+        if at > now + dt.timedelta(minutes=5):
+            problems.append(Problem(i, "referred_at", _("Must not be in the future.")))
+        if len(problems) > found or referrer is None or referred is None:
+            continue
+        if referred in in_batch:
+            problems.append(Problem(i, "referred_ref", _(
+                "A customer has one referrer: %(ref)s is already on row %(row)s.",
+                ref=v["referred_ref"], row=in_batch[referred] + 1)))
+            continue
+        in_batch[referred] = i
+        candidates.append((i, referrer, referred, at))
+    if not candidates:
+        return out, problems
+    people = {c[1] for c in candidates} | {c[2] for c in candidates}
+    hashes = _hashes(ctx, people)
+    referred_ids = sorted({c[2] for c in candidates})
+    already = dict(ctx.session.execute(
+        select(Referral.referred_id, Referral.referrer_id).where(
+            Referral.brand_id == ctx.brand_id, Referral.referred_id.in_(referred_ids))).all())
+    first_order = dict(ctx.session.execute(
+        select(Order.customer_id, func.min(Order.ordered_at)).where(
+            Order.brand_id == ctx.brand_id, Order.customer_id.in_(referred_ids),
+            Order.status != OrderStatus.CANCELLED)
+        .group_by(Order.customer_id)).all())
+    referrers = sorted({c[1] for c in candidates})
+    referred_by = dict(ctx.session.execute(
+        select(Referral.referred_id, Referral.referrer_id).where(
+            Referral.brand_id == ctx.brand_id, Referral.referred_id.in_(referrers))).all())
+    for i, referrer, referred, at in candidates:
+        if referrer == referred:
+            problems.append(Problem(i, "referred_ref", _("A customer cannot refer themself.")))
+            continue
+        if hashes.get(referrer, set()) & hashes.get(referred, set()):
+            problems.append(Problem(i, "referred_ref", _(
+                "The two customers share a phone or WeChat: not a referral.")))
+            continue
+        if hashes.get(referred, set()) & rep_hashes:
+            problems.append(Problem(i, "referred_ref", _(
+                "The customer is a rep of the brand: only customers are referred.")))
+            continue
+        if referred in already:
+            if already[referred] != referrer:
+                problems.append(Problem(i, "referred_ref", _(
+                    "This customer already has a referrer.")))
+            continue  # the same referral again: nothing to do (idempotent)
+        bought = first_order.get(referred)
+        if bought is not None and _aware(bought) < at:
+            problems.append(Problem(i, "referred_ref", _(
+                "The customer had bought before the referral: not a new customer.")))
+            continue
+        day = at.astimezone(ctx.tz).date()
+        per_day[(referrer, day)] = per_day.get((referrer, day), 0) + 1
+        status, reason = ReferralStatus.PENDING, None
+        if referred_by.get(referrer) == referred:
+            status, reason = ReferralStatus.HELD, "circular"
+        elif _referrals_on(ctx, referrer, day) + per_day[(referrer, day)] > burst:
+            status, reason = ReferralStatus.HELD, "burst"
+        out.append(Checked(i, referrer, referred, at, status, reason))
+    return out, problems
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    # An aggregate (MIN) over a UTC column comes back naive on SQLite.
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _referrals_on(ctx: Ctx, referrer: int, day: dt.date) -> int:
+    start = dt.datetime.combine(day, dt.time.min, ctx.tz).astimezone(dt.UTC)
+    return ctx.session.scalar(select(func.count()).select_from(Referral).where(
+        Referral.brand_id == ctx.brand_id, Referral.referrer_id == referrer,
+        Referral.referred_at >= start,
+        Referral.referred_at < start + dt.timedelta(days=1))) or 0
+
+
+def record_referrals(ctx: Ctx, rows: Sequence[Mapping[str, Any]], source: str) -> int:
+    """Check and write referrals, all or nothing (``ValidationFailed`` naming each field,
+    ``N.field`` for batches). Returns the count written (0 when all were there)."""
+    require_enabled(ctx)
+    checked, problems = check_referrals(ctx, rows)
+    if problems:
+        many = len(rows) > 1
+        errors: dict[str, list[str]] = {}
+        for p in problems:
+            errors.setdefault(f"{p.index}.{p.field}" if many else p.field, []).append(p.message)
+        raise ValidationFailed(errors)
+    now = ctx.now()
+    with ctx.write():
+        return insert_ignore(ctx, Referral.__table__, [
+            {"brand_id": ctx.brand_id, "referrer_id": c.referrer_id,
+             "referred_id": c.referred_id, "referred_at": c.referred_at, "source": source,
+             "status": c.status.value, "hold_reason": c.hold_reason, "order_id": None,
+             "qualifies_on": None, "decided_at": None, "decision_reason": None,
+             "reviewed_by": None, "created_at": now} for c in checked],
+            ("brand_id", "referred_id"))
+
+
+def review(ctx: Ctx, referral_id: int, approve: bool, reason: str | None = None) -> Referral:
+    """A manager's decision (audited) on a referral held for review (circular, burst) or on
+    a qualified one whose referrer reward the monthly cap held. Approved: the referral
+    goes back to pending, or the reward is granted by the next run; rejected (a reason is
+    required): the referral, or the held reward, is final."""
+    require_enabled(ctx)
+    if not approve and not (reason or "").strip():
+        raise ValidationFailed({"reason": [_("A rejection must give the reason.")]})
+    with ctx.write():
+        referral = ctx.session.scalar(select(Referral).where(
+            Referral.brand_id == ctx.brand_id, Referral.id == referral_id))
+        if referral is None:
+            raise ValidationFailed({"referral": [_("No referral %(id)s.", id=referral_id)]})
+        held_reward = ctx.session.scalar(select(ReferralReward).where(
+            ReferralReward.brand_id == ctx.brand_id, ReferralReward.referral_id == referral.id,
+            ReferralReward.status == RewardStatus.HELD.value))
+        if referral.status is ReferralStatus.HELD:
+            referral.status = ReferralStatus.PENDING if approve else ReferralStatus.REJECTED
+            if not approve:
+                referral.decided_at = ctx.now()
+            what = referral.hold_reason
+        elif held_reward is not None:
+            held_reward.status = RewardStatus.QUALIFIED if approve else RewardStatus.REJECTED
+            what = "monthly cap"
+        else:
+            raise DomainError(_("Referral %(id)s is %(status)s: nothing waits for review.",
+                                id=referral_id, status=referral.status.value),
+                              code="bad_status")
+        referral.reviewed_by, referral.decision_reason = ctx.user, (reason or None)
+        record_audit(ctx, "referral_review", record_type="referrals", record_id=referral.id,
+                     details={"decision": "approve" if approve else "reject",
+                              "held_for": what, "reason": reason})
+    return referral

@@ -84,3 +84,16 @@ def test_hooks_only_for_brands_with_the_module(ctx_a, ctx_b, enable, run_cli):
     names = {j.job for j in run_jobs(ctx_b)}
     assert "referral.programme" not in names
     assert services.MODULE in ctx_a.enabled_modules
+
+
+def test_the_tiers_setting_is_checked(ctx_a, enable, run_cli):
+    _brand(ctx_a, enable)
+    for bad in ("4:100", "1:100,1:150", "1:0", "one:100"):
+        r = run_cli("settings", "set", "--brand", "A", "referral.referrer_tiers", bad)
+        assert r.exit_code == 1 and "referral.referrer_tiers" in r.output, (bad, r.output)
+    r = run_cli("settings", "set", "--brand", "A", "referral.referrer_tiers", "1:80,5:120")
+    assert r.exit_code == 0, r.output
+    from plugins.referral.programme import tier_value
+    from plugins.referral.settings import parse_tiers
+    assert [tier_value(parse_tiers("1:80,5:120"), n) for n in (1, 4, 5, 9)] == [80, 80, 120,
+                                                                               120]

@@ -85,7 +85,8 @@ from core.events import (
 from core.files import delete_encrypted, read_encrypted, store_encrypted
 from core.hookspecs import hookimpl, hookspec
 from core.i18n import N_, _, ngettext, normalise_locale, register_catalog, use_locale
-from core.leads.models import Lead, LeadStatus
+from core.leads.models import Lead, LeadChannel, LeadStatus
+from core.leads.services import create_lead
 from core.models import (
     Brand,
     Customer,
@@ -173,6 +174,7 @@ __all__ = [
     "EncryptedText", "lookup_hash", "phone_hash", "masked", "reveal", "DataPart", "Erasure",
     "erase_customer", "personal_data", "spreadsheet_safe", "TASK_PURPOSES",
     "blocked_outreach", "sign_token", "read_token", "erase_leads", "Lead", "LeadStatus",
-    "ERASED", "AuditEntry", "row_policy", "PointsAward", "register_catalog", "store_encrypted",
+    "ERASED", "AuditEntry", "row_policy", "PointsAward", "create_lead",
+    "LeadChannel", "register_catalog", "store_encrypted",
     "read_encrypted", "delete_encrypted",
 ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
 import click
 
@@ -10,6 +12,7 @@ from core.api import (
     N_,
     ComplianceResult,
     Ctx,
+    CustomerEvent,
     JobResult,
     ScheduledJob,
     Setting,
@@ -17,7 +20,7 @@ from core.api import (
     hookimpl,
 )
 from plugins.referral import models as _models  # noqa: F401  (registers the tables)
-from plugins.referral import programme, reports
+from plugins.referral import programme, reports, services
 from plugins.referral.settings import SETTINGS
 
 
@@ -48,6 +51,20 @@ def crm_compliance_checks(ctx: Ctx, period_start: dt.date, period_end: dt.date
                           ) -> list[ComplianceResult]:
     """R1 from the programme's own data."""
     return [reports.r1_check(ctx, period_start, period_end)]
+
+
+@hookimpl
+def crm_customer_created(ctx: Ctx, customers: Sequence[CustomerEvent]) -> None:
+    """A new customer who left their phone on a referral link is that link's referral."""
+    services.attribute_new_customers(ctx, [c.customer_id for c in customers])
+
+
+@hookimpl
+def crm_register_views(ctx: Ctx, appbuilder: Any) -> None:
+    """The public landing page of referral links and their QR codes."""
+    from plugins.referral import landing
+
+    landing.register(appbuilder.app, appbuilder.sm.limiter)
 
 
 @hookimpl

@@ -29,6 +29,8 @@ from core.api import (
     Ctx,
     Customer,
     DomainError,
+    Lead,
+    LeadChannel,
     ModuleError,
     Order,
     OrderStatus,
@@ -261,6 +263,11 @@ def record_referrals(ctx: Ctx, rows: Sequence[Mapping[str, Any]], source: str) -
         for p in problems:
             errors.setdefault(f"{p.index}.{p.field}" if many else p.field, []).append(p.message)
         raise ValidationFailed(errors)
+    return _write(ctx, checked, source)
+
+
+def _write(ctx: Ctx, checked: Sequence[Checked], source: str) -> int:
+    """Append checked referrals; one already recorded for the customer is skipped."""
     now = ctx.now()
     with ctx.write():
         return insert_ignore(ctx, Referral.__table__, [
@@ -270,6 +277,38 @@ def record_referrals(ctx: Ctx, rows: Sequence[Mapping[str, Any]], source: str) -
              "qualifies_on": None, "decided_at": None, "decision_reason": None,
              "reviewed_by": None, "created_at": now} for c in checked],
             ("brand_id", "referred_id"))
+
+
+def attribute_new_customers(ctx: Ctx, customer_ids: Sequence[int]) -> int:
+    """New customers who left their phone on a referral link (a lead of channel
+    ``referral``) within the attribution window become referrals of that link's referrer,
+    dated when they left it; the first such lead counts. Rows the rules refuse (the same
+    person, a rep) are left out. Returns the count recorded."""
+    if not customer_ids:
+        return 0
+    phones = dict(ctx.session.execute(
+        select(Customer.id, Customer.phone_hash).where(
+            Customer.brand_id == ctx.brand_id, Customer.id.in_(list(customer_ids)),
+            Customer.phone_hash.is_not(None))).all())
+    if not phones:
+        return 0
+    since = ctx.now() - dt.timedelta(days=int(get_setting(ctx, "referral.attribution_days")))
+    first: dict[str, tuple[dt.datetime, int]] = {}
+    for phone, referrer, at in ctx.session.execute(
+            select(Lead.phone_hash, Lead.referrer_customer_id, Lead.created_at)
+            .where(Lead.brand_id == ctx.brand_id, Lead.channel == LeadChannel.REFERRAL.value,
+                   Lead.referrer_customer_id.is_not(None), Lead.created_at >= since,
+                   Lead.phone_hash.in_(list(set(phones.values()))))
+            .order_by(Lead.created_at, Lead.id)):
+        first.setdefault(phone, (at, referrer))
+    refs = dict(ctx.session.execute(select(Customer.id, Customer.customer_ref).where(
+        Customer.brand_id == ctx.brand_id,
+        Customer.id.in_(list(phones) + [r for _a, r in first.values()]))).all())
+    rows = [{"referrer_ref": refs[first[h][1]], "referred_ref": refs[cid],
+             "referred_at": first[h][0]}
+            for cid, h in phones.items() if h in first and first[h][1] in refs]
+    checked, _problems = check_referrals(ctx, rows)
+    return _write(ctx, checked, "link") if checked else 0
 
 
 def review(ctx: Ctx, referral_id: int, approve: bool, reason: str | None = None) -> Referral:

@@ -1,0 +1,60 @@
+"""In headless Chromium: the referral landing page on a phone, in three languages, with
+CSRF on; screenshots in docs/screenshots/ (looked at when they change)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support import expected_conditions as EC  # noqa: N812
+from selenium.webdriver.support.ui import WebDriverWait
+
+from core.context import Ctx
+from core.runtime import Runtime
+from core.services.modules import enable_modules
+from plugins.referral import services
+from tests.conftest import FixedClock
+from tests.web.conftest import build_app, seeded  # noqa: F401
+from tests.web.seed import Seeded
+from tests.web.test_browser import SCREENSHOTS, driver, serving  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture()
+def server(rt: Runtime, clock: FixedClock, ctx_a: Ctx,
+           seeded: Seeded) -> Iterator[str]:  # noqa: F811
+    enable_modules(ctx_a, ["referral"])
+    app: Flask = build_app(rt, clock)  # CSRF on
+    with serving(app) as base:
+        yield base
+
+
+def test_landing_page_on_a_phone(driver: WebDriver, server: str,  # noqa: F811
+                                 ctx_a: Ctx) -> None:
+    ctx_a.refresh_modules()
+    code = services.code_for(ctx_a, "C1")
+    driver.delete_all_cookies()
+    driver.set_window_size(400, 860)
+    try:
+        for locale, title, name in (
+                ("zh_Hant_TW", "邀請您了解", "referral-landing-zh-hant.png"),
+                ("en", "invites you to", "referral-landing-en.png"),
+                ("zh_Hans_CN", "邀请您了解", "referral-landing-zh-hans.png")):
+            driver.get(f"{server}/r/A/{code}?lang={locale}")
+            assert title in driver.find_element(By.TAG_NAME, "h1").text
+            assert driver.find_element(By.CSS_SELECTOR, ".qr img").get_attribute(
+                "naturalWidth") not in (None, "0")  # the QR code loaded
+            driver.save_screenshot(str(SCREENSHOTS / name))
+        driver.find_element(By.ID, "name").send_keys("小周")
+        driver.find_element(By.ID, "phone").send_keys("13912340000")
+        driver.find_element(By.ID, "agree").click()
+        old = driver.find_element(By.CSS_SELECTOR, "button[type=submit]")
+        old.click()
+        WebDriverWait(driver, 10).until(EC.staleness_of(old))
+        assert "谢谢" in driver.find_element(By.CSS_SELECTOR, ".flash").text
+    finally:
+        driver.set_window_size(1440, 1000)

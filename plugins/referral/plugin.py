@@ -14,6 +14,7 @@ from core.api import (
     Ctx,
     CustomerEvent,
     JobResult,
+    ProfileSection,
     ScheduledJob,
     Setting,
     _,
@@ -61,10 +62,18 @@ def crm_customer_created(ctx: Ctx, customers: Sequence[CustomerEvent]) -> None:
 
 @hookimpl
 def crm_register_views(ctx: Ctx, appbuilder: Any) -> None:
-    """The public landing page of referral links and their QR codes."""
-    from plugins.referral import landing
+    """The referrals list and review queue, the REST API, the public landing page."""
+    from plugins.referral.web import register
 
-    landing.register(appbuilder.app, appbuilder.sm.limiter)
+    register(appbuilder)
+
+
+@hookimpl
+def crm_customer_profile_sections(ctx: Ctx, customer_id: int) -> list[ProfileSection]:
+    """The customer's code, link and QR, whom they referred, their rewards."""
+    from plugins.referral.web import profile_section
+
+    return [profile_section(ctx, customer_id)]
 
 
 @hookimpl

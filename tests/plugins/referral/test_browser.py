@@ -15,11 +15,12 @@ from selenium.webdriver.support.ui import WebDriverWait
 from core.context import Ctx
 from core.runtime import Runtime
 from core.services.modules import enable_modules
+from core.web.users import create_user
 from plugins.referral import services
 from tests.conftest import FixedClock
-from tests.web.conftest import build_app, seeded  # noqa: F401
+from tests.web.conftest import PASSWORD, build_app, seeded  # noqa: F401
 from tests.web.seed import Seeded
-from tests.web.test_browser import SCREENSHOTS, driver, serving  # noqa: F401
+from tests.web.test_browser import SCREENSHOTS, driver, log_in, serving, shot  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -29,6 +30,7 @@ def server(rt: Runtime, clock: FixedClock, ctx_a: Ctx,
            seeded: Seeded) -> Iterator[str]:  # noqa: F811
     enable_modules(ctx_a, ["referral"])
     app: Flask = build_app(rt, clock)  # CSRF on
+    create_user(app, "boss_a", PASSWORD, "brand_admin", brand_code="A")
     with serving(app) as base:
         yield base
 
@@ -58,3 +60,31 @@ def test_landing_page_on_a_phone(driver: WebDriver, server: str,  # noqa: F811
         assert "谢谢" in driver.find_element(By.CSS_SELECTOR, ".flash").text
     finally:
         driver.set_window_size(1440, 1000)
+
+
+def test_review_queue_and_customer_section(driver: WebDriver, server: str,  # noqa: F811
+                                           ctx_a: Ctx, seeded: Seeded) -> None:  # noqa: F811
+    from core.services.customers import create_customer
+
+    ctx_a.refresh_modules()
+    for ref, name in (("N1", "周一"), ("N2", "吴二"), ("N3", "郑三")):
+        create_customer(ctx_a, {"customer_ref": ref, "name": name, "rep_ref": "R1"})
+    services.code_for(ctx_a, "C1")
+    for referrer, referred in (("C1", "C2"), ("C1", "N3"), ("N1", "N2"), ("N2", "N1")):
+        services.record_referrals(ctx_a, [{"referrer_ref": referrer,
+                                           "referred_ref": referred}], "cli")
+    log_in(driver, server, "boss_a")
+    for code, title, name in (("zh_Hans_CN", "转介绍", "referral-queue-zh-hans.png"),
+                              ("zh_Hant_TW", "轉介紹", "referral-queue-zh-hant.png"),
+                              ("en", "Referrals", "referral-queue-en.png")):
+        driver.get(f"{server}/language/{code}")
+        driver.get(f"{server}/referral/list/")
+        assert driver.find_element(By.CSS_SELECTOR, ".topbar .page-title").text == title
+        rows = driver.find_elements(By.CSS_SELECTOR, "table.table tbody tr")
+        assert len(rows) == 1  # the held (circular) one
+        shot(driver, name)
+    driver.get(f"{server}/language/zh_Hans_CN")
+    driver.get(f"{server}/customers/show/{seeded.customers['C1']}")
+    section = driver.find_element(By.ID, "section-referral")
+    assert "推荐码" in section.text and "刘洋" in section.text
+    shot(driver, "referral-customer-section-zh-hans.png")

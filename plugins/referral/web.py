@@ -1,0 +1,210 @@
+"""The referral screens and REST API: a section on the customer 360° page, the
+referrals list with the review queue, and ``/api/v1/referral``. Thin: read the request,
+call the services. Resource ``mod_referral``; 404 for brands without the module."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import flash, redirect, request, url_for
+from flask_appbuilder import AppBuilder, expose, has_access
+from flask_appbuilder.api import protect
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from core.api import (
+    N_,
+    Ctx,
+    Customer,
+    DomainError,
+    ProfileSection,
+    ValidationFailed,
+    _,
+    get_by_ref,
+    row_policy,
+)
+from core.api.web import (
+    CrmApi,
+    CrmView,
+    api_errors,
+    jsonable,
+    module_ctx,
+    not_found_on_missing,
+    openapi,
+    page_url,
+)
+from plugins.referral import reports, services
+from plugins.referral.models import Referral, ReferralCode, ReferralReward
+
+RESOURCE = "mod_referral"
+STATUS_LABELS = {"pending": N_("Waiting to qualify"), "held": N_("Held for review"),
+                 "qualified": N_("Qualified"), "cancelled": N_("Cancelled"),
+                 "rejected": N_("Rejected"), "granted": N_("Granted")}
+
+
+def status_label(code: str) -> str:
+    """The translated label of a referral or reward status."""
+    return _(STATUS_LABELS[code]) if code in STATUS_LABELS else code
+
+
+def referral_rows(ctx: Ctx, status: str | None = None) -> list[dict[str, Any]]:
+    """The brand's referrals (a rep: those of their customers), newest first."""
+    referrer, referred = aliased(Customer), aliased(Customer)
+    stmt = (select(Referral, referrer.customer_ref, referrer.name, referred.customer_ref,
+                   referred.name)
+            .join(referrer, referrer.id == Referral.referrer_id)
+            .join(referred, referred.id == Referral.referred_id)
+            .where(Referral.brand_id == ctx.brand_id,
+                   referrer.id.in_(select(Customer.id).where(*row_policy(ctx, Customer))))
+            .order_by(Referral.referred_at.desc(), Referral.id.desc()).limit(500))
+    if status:
+        stmt = stmt.where(Referral.status == status)
+    return [{"id": r.id, "referrer_ref": a_ref, "referrer": a_name, "referred_ref": b_ref,
+             "referred": b_name, "referred_at": r.referred_at, "status": r.status.value,
+             "hold_reason": r.hold_reason, "source": r.source,
+             "decision_reason": r.decision_reason}
+            for r, a_ref, a_name, b_ref, b_name in ctx.session.execute(stmt)]
+
+
+def profile_section(ctx: Ctx, customer_id: int) -> ProfileSection:
+    """The customer's code and link, whom they referred, and their rewards (escaped)."""
+    code = ctx.session.scalar(select(ReferralCode.code).where(
+        ReferralCode.brand_id == ctx.brand_id, ReferralCode.customer_id == customer_id))
+    referred = aliased(Customer)
+    rows = ctx.session.execute(
+        select(referred.customer_ref, referred.name, Referral.referred_at, Referral.status)
+        .join(referred, referred.id == Referral.referred_id)
+        .where(Referral.brand_id == ctx.brand_id, Referral.referrer_id == customer_id)
+        .order_by(Referral.referred_at.desc())).all()
+    rewards = ctx.session.execute(
+        select(ReferralReward.side, ReferralReward.value, ReferralReward.status)
+        .where(ReferralReward.brand_id == ctx.brand_id,
+               ReferralReward.customer_id == customer_id)).all()
+    assert ctx.brand is not None
+    link = page_url("referral_public.landing", brand_code=ctx.brand.code, code=code) \
+        if code else None
+    head = (Markup("<p>{} <span class=\"mono\">{}</span>{}</p>").format(
+        _("Referral code"), code,
+        Markup(" · <a href=\"{}\">{}</a> · <a href=\"{}\">{}</a>").format(
+            link, _("Link"), f"{link}/qr.svg", _("QR code")) if link else "")
+        if code else Markup("<p class=\"muted\">{}</p>").format(_("No referral code yet.")))
+    body = Markup("").join(Markup("<tr><td>{}</td><td>{}</td><td>{}</td></tr>").format(
+        f"{name} ({ref})", at.astimezone(ctx.tz).strftime("%Y-%m-%d"),
+        status_label(str(status.value if hasattr(status, "value") else status)))
+        for ref, name, at, status in rows)
+    total = sum((v for _s, v, st in rewards if str(getattr(st, "value", st)) == "granted"), 0)
+    html = head + Markup(
+        "<table class=\"table\"><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+        "<tbody>{}</tbody></table><p>{}</p>").format(
+        _("Referred"), _("Date"), _("Status"),
+        body or Markup("<tr><td colspan=\"3\">{}</td></tr>").format(_("Nobody yet.")),
+        _("Rewards granted: %(value)s", value=total))
+    return ProfileSection(key="referral", title=_("Referrals"), html=str(html), order=60)
+
+
+class ReferralView(CrmView):
+    """The referrals list; held ones are the review queue."""
+
+    route_base = "/referral"
+    default_view = "list"
+    class_permission_name = RESOURCE
+    template_folder = str(Path(__file__).resolve().parent / "templates")
+    method_permission_name = {"list": "read", "review": "write"}
+
+    @expose("/list/")
+    @has_access
+    @not_found_on_missing
+    def list(self) -> Any:
+        ctx = module_ctx(services.MODULE)
+        show = request.args.get("status", "held")
+        rows = referral_rows(ctx, None if show == "all" else show)
+        return self.page("referral/list.html", rows=rows, show=show,
+                         status_label=status_label, title=_("Referrals"))
+
+    @expose("/review/<int:referral_id>", methods=["POST"])
+    @has_access
+    @not_found_on_missing
+    def review(self, referral_id: int) -> Any:
+        ctx = module_ctx(services.MODULE)
+        try:
+            services.review(ctx, referral_id, request.form.get("decision") == "approve",
+                            request.form.get("reason"))
+            flash(_("Decision recorded."), "success")
+        except (ValidationFailed, DomainError) as exc:
+            flash("; ".join(m for msgs in getattr(exc, "errors", {}).values() for m in msgs)
+                  or exc.message, "danger")
+        return redirect(url_for(".list"))
+
+
+class ReferralApi(CrmApi):
+    """Codes, referrals, rewards and review."""
+
+    resource_name = "referral"
+    class_permission_name = RESOURCE
+    method_permission_name = {"code": "read", "referrals": "read", "add": "write",
+                              "rewards": "read", "review": "write"}
+
+    @expose("/customers/<string:ref>/code", methods=["GET"])
+    @protect()
+    @api_errors
+    def code(self, ref: str) -> Any:
+        ctx = module_ctx(services.MODULE)
+        get_by_ref(ctx, Customer, ref)  # the row policy: a rep's own customers only
+        return self.response(200, result={"customer_ref": ref,
+                                          "code": services.code_for(ctx, ref)})
+
+    openapi("A customer's referral code (made on first request)", path=("ref",),
+            method="get")(code)
+
+    @expose("/referrals", methods=["GET"])
+    @protect()
+    @api_errors
+    def referrals(self) -> Any:
+        rows = referral_rows(module_ctx(services.MODULE), request.args.get("status"))
+        return self.response(200, result=[{k: jsonable(v) for k, v in r.items()}
+                                          for r in rows])
+
+    openapi("Referrals, newest first", query=("status",), method="get")(referrals)
+
+    @expose("/referrals", methods=["POST"])
+    @protect()
+    @api_errors
+    def add(self) -> Any:
+        n = services.record_referrals(module_ctx(services.MODULE), [self.json_body()], "api")
+        return self.response(201 if n else 200, result={"written": n})
+
+    openapi("Record a referral (body: referrer_ref or code, referred_ref, referred_at)",
+            body=True, method="post")(add)
+
+    @expose("/rewards", methods=["GET"])
+    @protect()
+    @api_errors
+    def rewards(self) -> Any:
+        rows = reports.rewards(module_ctx(services.MODULE), request.args.get("status"))
+        return self.response(200, result=[{k: jsonable(getattr(r, k))
+                                           for k in reports.COLUMNS} for r in rows])
+
+    openapi("Rewards, newest first", query=("status",), method="get")(rewards)
+
+    @expose("/referrals/<int:referral_id>/review", methods=["POST"])
+    @protect()
+    @api_errors
+    def review(self, referral_id: int) -> Any:
+        body = self.json_body()
+        done = services.review(module_ctx(services.MODULE), referral_id,
+                               body.get("decision") == "approve", body.get("reason"))
+        return self.response(200, result={"id": done.id, "status": done.status.value})
+
+    openapi("Approve or reject a held referral (body: decision, reason)",
+            path=("referral_id",), body=True, method="post")(review)
+
+
+def register(appbuilder: AppBuilder) -> None:
+    """The list and review queue (menu), the API, and the public landing page."""
+    from plugins.referral import landing
+
+    appbuilder.add_view(ReferralView, "Referrals", label=N_("Referrals"))
+    appbuilder.add_api(ReferralApi)
+    landing.register(appbuilder.app, appbuilder.sm.limiter)

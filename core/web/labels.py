@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.catalogue import PRODUCT_CATEGORIES
 from core.i18n import N_
 from core.i18n import gettext_core as _
 
@@ -29,6 +30,7 @@ LABELS: dict[str, dict[str, str]] = {
                      "partner": N_("Partner")},
     "lead_contact": {"visit": N_("Visit"), "call": N_("Call"), "message": N_("Message"),
                      "event": N_("Event"), "other": N_("Other")},
+    "category": PRODUCT_CATEGORIES,
 }
 
 

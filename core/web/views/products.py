@@ -25,7 +25,7 @@ def product_fields(new: bool) -> list[Field]:
         Field("category", N_("Category"), required=new),
         Field("list_price", N_("List price"), "money", required=new),
         Field("replenish_days", N_("Replenishment cycle (days)"), "number"),
-        Field("active", N_("Active"), "select",
+        Field("active", N_("On sale"), "select",
               choices=lambda: [("true", _("Yes")), ("false", _("No"))]),
     ]
 

@@ -9,6 +9,9 @@
 - :class:`CrmApi` (a FAB ``BaseApi``, JWT only): decorate with ``@expose``, ``@protect()``,
   ``@api_errors`` (domain errors → JSON with a stable ``error`` code), ``@openapi(...)``;
   :func:`jsonable` encodes Decimal money as strings and times as ISO 8601.
+- Public pages (no login): :func:`public_ctx`, :func:`visitor_locale`,
+  :func:`render_public` (templates extend ``crm/public.html``), :func:`register_public`
+  (rate-limited), :func:`masked_name`.
 - :func:`crm_ctx` is the request's :class:`~core.api.Ctx` (brand, user, rep scope, locale);
   :func:`module_ctx` (``module_ctx("loyalty")``) the same for a module's page or endpoint,
   raising NotFound (404) for a brand that has not enabled the module. :func:`runtime` is
@@ -21,7 +24,15 @@ from __future__ import annotations
 
 from core.web.api.base import CrmApi, api_errors, jsonable, openapi
 from core.web.context import crm_ctx, module_ctx, page_url, runtime
+from core.web.public import (
+    masked_name,
+    public_ctx,
+    register_public,
+    render_public,
+    visitor_locale,
+)
 from core.web.views.base import CrmView, Field, form_data, not_found_on_missing
 
 __all__ = ["CrmApi", "CrmView", "Field", "api_errors", "crm_ctx", "form_data", "jsonable",
-           "module_ctx", "not_found_on_missing", "openapi", "page_url", "runtime"]
+           "masked_name", "module_ctx", "not_found_on_missing", "openapi", "page_url",
+           "public_ctx", "register_public", "render_public", "runtime", "visitor_locale"]

@@ -11,29 +11,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, request
-from flask_wtf.csrf import generate_csrf
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from flask import Blueprint, abort, request
 
-from core.api import DomainError, NotFound, ValidationFailed, _, normalise_locale, use_locale
-from core.api.web import runtime
+from core.api import DomainError, NotFound, ValidationFailed, _, use_locale
+from core.api.web import masked_name, public_ctx, register_public, render_public, visitor_locale
 from plugins.kyc import consent, links
 from plugins.kyc.common import MODULE
 from plugins.kyc.labels import CHANNEL_LABELS, PURPOSE_LABELS, label
 from plugins.kyc.models import ConsentSource
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-LANGUAGES = (("zh_Hans_CN", "简体中文"), ("zh_Hant_TW", "繁體中文"), ("en", "English"))
-PUBLIC_LIMIT = "20 per minute"
 
 blueprint = Blueprint("kyc_public", __name__)
-_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(),
-                   trim_blocks=True, lstrip_blocks=True)
-_env.globals.update(_=_, label=label)
-
-
-def _masked_name(name: str) -> str:
-    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
 
 
 @blueprint.route("/consent/<string:token>", methods=["GET", "POST"])
@@ -41,32 +30,30 @@ def consent_page(token: str) -> Any:
     """The notice and the customer's answer for one purpose and channel."""
     try:
         target = links.read_link(token)
+        ctx = public_ctx_for(target)
     except NotFound:
         abort(404)
-    rt = runtime()
-    base = rt.ctx()
     try:
-        code = links.brand_code(base, target.brand_id)
-    except NotFound:
-        abort(404)
-    finally:
-        base.session.close()
-    ctx = rt.ctx(code, user="consent-link")
-    clock = current_app.config.get("DIRECTCRM_CLOCK")
-    if clock is not None:
-        ctx.clock = clock
-    try:
-        if MODULE not in ctx.enabled_modules:
-            abort(404)
         customer = links.customer_for(ctx, target)
-        wanted = request.args.get("lang") or ctx.locale
-        locale = normalise_locale(wanted)
-        with use_locale(locale):
+        locale = visitor_locale(ctx)
+        with use_locale(locale):  # the page's messages too
             return _answer(ctx, target, customer, locale, token)
     except NotFound:
         abort(404)
     finally:
         ctx.session.close()
+
+
+def public_ctx_for(target: links.LinkTarget) -> Any:
+    """The context of the brand a link belongs to (NotFound: gone, or module off)."""
+    from core.api.web import runtime
+
+    base = runtime().ctx()
+    try:
+        code = links.brand_code(base, target.brand_id)
+    finally:
+        base.session.close()
+    return public_ctx(code, MODULE, "consent-link")
 
 
 def _answer(ctx: Any, target: links.LinkTarget, customer: Any, locale: str,
@@ -93,17 +80,14 @@ def _answer(ctx: Any, target: links.LinkTarget, customer: Any, locale: str,
     version, text = links.notice_text(ctx, target.purpose, locale)
     live = any(s.live for s in consent.consent_states(ctx, customer.id)
                if s.purpose == target.purpose and s.channel == target.channel)
-    html = _env.get_template("kyc/public_consent.html").render(
-        brand=ctx.brand.name, name=_masked_name(customer.name),
-        purpose=label(PURPOSE_LABELS, target.purpose),
-        channel=label(CHANNEL_LABELS, target.channel), version=version, text=text,
-        live=live, done=done, errors=errors, csrf_token=generate_csrf(), token=token,
-        languages=LANGUAGES, locale=locale, lang=locale.replace("_", "-"))
+    html = render_public(TEMPLATES, "kyc/public_consent.html", ctx, locale,
+                         name=masked_name(customer.name),
+                         purpose=label(PURPOSE_LABELS, target.purpose),
+                         channel=label(CHANNEL_LABELS, target.channel), version=version,
+                         text=text, live=live, done=done, errors=errors, token=token)
     return html, (422 if errors else 200)
 
 
 def register(app: Any, limiter: Any) -> None:
     """Mount the public page on the app, rate-limited per address."""
-    if "kyc_public" not in app.blueprints:
-        limiter.limit(PUBLIC_LIMIT)(blueprint)
-        app.register_blueprint(blueprint)
+    register_public(app, limiter, blueprint)

@@ -15,56 +15,24 @@ from pathlib import Path
 from typing import Any
 
 import segno
-from flask import Blueprint, abort, current_app, request, send_file, url_for
-from flask_wtf.csrf import generate_csrf
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import select
+from flask import Blueprint, abort, request, send_file, url_for
 
-from core.api import (
-    Brand,
-    Customer,
-    DomainError,
-    ValidationFailed,
-    _,
-    create_lead,
-    normalise_locale,
-    use_locale,
-)
-from core.api.web import runtime
+from core.api import Customer, DomainError, NotFound, ValidationFailed, _, create_lead, use_locale
+from core.api.web import masked_name, public_ctx, register_public, render_public, visitor_locale
 from plugins.referral.services import MODULE, customer_of_code
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-LANGUAGES = (("zh_Hans_CN", "简体中文"), ("zh_Hant_TW", "繁體中文"), ("en", "English"))
-PUBLIC_LIMIT = "20 per minute"
 
 blueprint = Blueprint("referral_public", __name__)
-_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(),
-                   trim_blocks=True, lstrip_blocks=True)
-_env.globals["_"] = _
-
-
-def _masked(name: str) -> str:
-    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
 
 
 def _context(brand_code: str, code: str) -> tuple[Any, int]:
     """The brand's context and the referrer, or 404 (unknown brand, module off, bad code)."""
-    if not brand_code.isascii() or len(brand_code) > 32 or len(code) > 16:
+    if len(code) > 16:
         abort(404)
-    rt = runtime()
-    base = rt.ctx()
     try:
-        exists = base.session.scalar(select(Brand.id).where(Brand.code == brand_code))
-    finally:
-        base.session.close()
-    if exists is None:
-        abort(404)
-    ctx = rt.ctx(brand_code, user="referral-link")
-    clock = current_app.config.get("DIRECTCRM_CLOCK")
-    if clock is not None:
-        ctx.clock = clock
-    if MODULE not in ctx.enabled_modules:
-        ctx.session.close()
+        ctx = public_ctx(brand_code, MODULE, "referral-link")
+    except NotFound:
         abort(404)
     referrer = customer_of_code(ctx, code)
     if referrer is None:
@@ -78,7 +46,7 @@ def landing(brand_code: str, code: str) -> Any:
     """The invitation: the brand, who invites, the notice, a name-and-phone form."""
     ctx, referrer_id = _context(brand_code, code)
     try:
-        locale = normalise_locale(request.args.get("lang") or ctx.locale)
+        locale = visitor_locale(ctx)
         with use_locale(locale):
             return _page(ctx, referrer_id, brand_code, code, locale)
     finally:
@@ -112,11 +80,11 @@ def _page(ctx: Any, referrer_id: int, brand_code: str, code: str, locale: str) -
                     errors = dict(exc.errors)
             except DomainError as exc:
                 errors = {"_schema": [exc.message]}
-    html = _env.get_template("referral/landing.html").render(
-        brand=ctx.brand.name, inviter=_masked(referrer.name), done=done, errors=errors,
-        values=values, csrf_token=generate_csrf(), languages=LANGUAGES, locale=locale,
-        lang=locale.replace("_", "-"),
-        qr=url_for("referral_public.qr", brand_code=brand_code, code=code, fmt="svg"))
+    html = render_public(TEMPLATES, "referral/landing.html", ctx, locale,
+                         inviter=masked_name(referrer.name), done=done, errors=errors,
+                         values=values,
+                         qr=url_for("referral_public.qr", brand_code=brand_code, code=code,
+                                    fmt="svg"))
     return html, (422 if errors else 200)
 
 
@@ -138,6 +106,4 @@ def qr(brand_code: str, code: str, fmt: str) -> Any:
 
 def register(app: Any, limiter: Any) -> None:
     """Mount the public pages, rate-limited per address."""
-    if "referral_public" not in app.blueprints:
-        limiter.limit(PUBLIC_LIMIT)(blueprint)
-        app.register_blueprint(blueprint)
+    register_public(app, limiter, blueprint)

@@ -7,6 +7,8 @@ always name the field and the reason.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 
 class DomainError(Exception):
@@ -52,3 +54,32 @@ class RuleViolation(DomainError):
     def __init__(self, rule_id: str, message: str) -> None:
         super().__init__(f"[{rule_id}] {message}")
         self.rule_id = rule_id
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """Why row ``index`` (0-based, in the order given) of a batch cannot be written."""
+
+    index: int
+    field: str
+    message: str
+
+
+def raise_row_problems(problems: Sequence[RowProblem], rows: int) -> None:
+    """Raise one :class:`ValidationFailed` naming every problem: by field for a batch of
+    one, by ``N.field`` for more rows. Does nothing when there is no problem."""
+    if not problems:
+        return
+    errors: dict[str, list[str]] = {}
+    for p in problems:
+        errors.setdefault(f"{p.index}.{p.field}" if rows > 1 else p.field, []).append(p.message)
+    raise ValidationFailed(errors)
+
+
+def require_module(ctx: Any, module: str) -> None:
+    """Refuse a direct call for a brand that has not enabled ``module`` (ModuleError)."""
+    if module not in ctx.enabled_modules:
+        from core.i18n import _
+
+        raise ModuleError(_("The %(module)s module is not enabled for brand %(brand)s.",
+                            module=module, brand=ctx.brand.code if ctx.brand else "-"))

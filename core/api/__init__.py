@@ -56,8 +56,11 @@ from core.errors import (
     DomainError,
     ModuleError,
     NotFound,
+    RowProblem,
     RuleViolation,
     ValidationFailed,
+    raise_row_problems,
+    require_module,
 )
 from core.events import (
     ComplianceResult,
@@ -174,7 +177,8 @@ __all__ = [
     "EncryptedText", "lookup_hash", "phone_hash", "masked", "reveal", "DataPart", "Erasure",
     "erase_customer", "personal_data", "spreadsheet_safe", "TASK_PURPOSES",
     "blocked_outreach", "sign_token", "read_token", "erase_leads", "Lead", "LeadStatus",
-    "ERASED", "AuditEntry", "row_policy", "PointsAward", "create_lead",
+    "ERASED", "AuditEntry", "row_policy", "PointsAward", "create_lead", "RowProblem",
+    "raise_row_problems", "require_module",
     "LeadChannel", "register_catalog", "store_encrypted",
     "read_encrypted", "delete_encrypted",
 ]

@@ -31,12 +31,14 @@ from core.api import (
     Customer,
     Day,
     DomainError,
+    RowProblem,
     ValidationFailed,
     _,
     clean_row,
     get_setting,
     insert_ignore,
     load_or_raise,
+    raise_row_problems,
     resolve_customer_refs,
 )
 from plugins.kyc.common import require_enabled
@@ -149,15 +151,6 @@ class Answer:
     guardian_name: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class RowProblem:
-    """Why row ``index`` (0-based, in the order given) cannot be recorded."""
-
-    index: int
-    field: str
-    message: str
-
-
 def check_answers(ctx: Ctx, rows: Sequence[Mapping[str, Any]], action: ConsentAction
                   ) -> tuple[list[Answer], list[RowProblem]]:
     """Validate every row; the answers of the valid ones and every problem found."""
@@ -263,12 +256,7 @@ def record_answers(ctx: Ctx, rows: Sequence[Mapping[str, Any]], action: ConsentA
     Returns the count of ledger rows written (0 when all were already there)."""
     require_enabled(ctx)
     answers, problems = check_answers(ctx, rows, action)
-    if problems:
-        many = len(rows) > 1
-        errors: dict[str, list[str]] = {}
-        for p in problems:
-            errors.setdefault(f"{p.index}.{p.field}" if many else p.field, []).append(p.message)
-        raise ValidationFailed(errors)
+    raise_row_problems(problems, len(rows))
     with ctx.write():
         return write_answers(ctx, answers, source)
 

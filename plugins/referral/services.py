@@ -31,16 +31,18 @@ from core.api import (
     DomainError,
     Lead,
     LeadChannel,
-    ModuleError,
     Order,
     OrderStatus,
     Rep,
+    RowProblem,
     ValidationFailed,
     _,
     clean_row,
     get_setting,
     insert_ignore,
+    raise_row_problems,
     record_audit,
+    require_module,
     resolve_customer,
     resolve_customer_refs,
 )
@@ -60,9 +62,7 @@ CODE_LENGTH = 6
 
 def require_enabled(ctx: Ctx) -> None:
     """Refuse calls for a brand that has not enabled the module."""
-    if MODULE not in ctx.enabled_modules:
-        raise ModuleError(_("The %(module)s module is not enabled for brand %(brand)s.",
-                            module=MODULE, brand=ctx.brand.code if ctx.brand else "-"))
+    require_module(ctx, MODULE)
 
 
 # -- codes ---------------------------------------------------------------------------------
@@ -104,15 +104,6 @@ class ReferralSchema(BrandScopedSchema):
 
 
 @dataclass(frozen=True, slots=True)
-class Problem:
-    """Why row ``index`` cannot be recorded."""
-
-    index: int
-    field: str
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
 class Checked:
     """A referral ready to write."""
 
@@ -134,20 +125,20 @@ def _hashes(ctx: Ctx, ids: set[int]) -> dict[int, set[str]]:
 
 
 def check_referrals(ctx: Ctx, rows: Sequence[Mapping[str, Any]]
-                    ) -> tuple[list[Checked], list[Problem]]:
+                    ) -> tuple[list[Checked], list[RowProblem]]:
     """Validate every row (see the module docstring); the referrals and every problem."""
-    problems: list[Problem] = []
+    problems: list[RowProblem] = []
     loaded: list[tuple[int, dict[str, Any]]] = []
     schema = ReferralSchema(tz=ctx.tz)
     for i, row in enumerate(rows):
         try:
             values = schema.load(clean_row(row))
         except ValidationError as exc:
-            problems += [Problem(i, f, str(m)) for f, msgs in exc.messages.items()
+            problems += [RowProblem(i, f, str(m)) for f, msgs in exc.messages.items()
                          for m in (msgs if isinstance(msgs, list) else [msgs])]
             continue
         if not values.get("referrer_ref") and not values.get("code"):
-            problems.append(Problem(i, "referrer_ref", _("Give the referrer or their code.")))
+            problems.append(RowProblem(i, "referrer_ref", _("Give the referrer or their code.")))
             continue
         loaded.append((i, values))
     refs = {v["referred_ref"] for _i, v in loaded} | {
@@ -166,24 +157,24 @@ def check_referrals(ctx: Ctx, rows: Sequence[Mapping[str, Any]]
         if v.get("code"):
             referrer = customer_of_code(ctx, v["code"])
             if referrer is None:
-                problems.append(Problem(i, "code", _("No referral code %(code)s.",
+                problems.append(RowProblem(i, "code", _("No referral code %(code)s.",
                                                      code=v["code"])))
         else:
             referrer = ids.get(v["referrer_ref"])
             if referrer is None:
-                problems.append(Problem(i, "referrer_ref", _(
+                problems.append(RowProblem(i, "referrer_ref", _(
                     "No customer with reference %(ref)s.", ref=v["referrer_ref"])))
         referred = ids.get(v["referred_ref"])
         if referred is None:
-            problems.append(Problem(i, "referred_ref", _(
+            problems.append(RowProblem(i, "referred_ref", _(
                 "No customer with reference %(ref)s.", ref=v["referred_ref"])))
         at = v.get("referred_at") or now
         if at > now + dt.timedelta(minutes=5):
-            problems.append(Problem(i, "referred_at", _("Must not be in the future.")))
+            problems.append(RowProblem(i, "referred_at", _("Must not be in the future.")))
         if len(problems) > found or referrer is None or referred is None:
             continue
         if referred in in_batch:
-            problems.append(Problem(i, "referred_ref", _(
+            problems.append(RowProblem(i, "referred_ref", _(
                 "A customer has one referrer: %(ref)s is already on row %(row)s.",
                 ref=v["referred_ref"], row=in_batch[referred] + 1)))
             continue
@@ -208,24 +199,24 @@ def check_referrals(ctx: Ctx, rows: Sequence[Mapping[str, Any]]
             Referral.brand_id == ctx.brand_id, Referral.referred_id.in_(referrers))).all())
     for i, referrer, referred, at in candidates:
         if referrer == referred:
-            problems.append(Problem(i, "referred_ref", _("A customer cannot refer themself.")))
+            problems.append(RowProblem(i, "referred_ref", _("A customer cannot refer themself.")))
             continue
         if hashes.get(referrer, set()) & hashes.get(referred, set()):
-            problems.append(Problem(i, "referred_ref", _(
+            problems.append(RowProblem(i, "referred_ref", _(
                 "The two customers share a phone or WeChat: not a referral.")))
             continue
         if hashes.get(referred, set()) & rep_hashes:
-            problems.append(Problem(i, "referred_ref", _(
+            problems.append(RowProblem(i, "referred_ref", _(
                 "The customer is a rep of the brand: only customers are referred.")))
             continue
         if referred in already:
             if already[referred] != referrer:
-                problems.append(Problem(i, "referred_ref", _(
+                problems.append(RowProblem(i, "referred_ref", _(
                     "This customer already has a referrer.")))
             continue  # the same referral again: nothing to do (idempotent)
         bought = first_order.get(referred)
         if bought is not None and _aware(bought) < at:
-            problems.append(Problem(i, "referred_ref", _(
+            problems.append(RowProblem(i, "referred_ref", _(
                 "The customer had bought before the referral: not a new customer.")))
             continue
         day = at.astimezone(ctx.tz).date()
@@ -257,12 +248,7 @@ def record_referrals(ctx: Ctx, rows: Sequence[Mapping[str, Any]], source: str) -
     ``N.field`` for batches). Returns the count written (0 when all were there)."""
     require_enabled(ctx)
     checked, problems = check_referrals(ctx, rows)
-    if problems:
-        many = len(rows) > 1
-        errors: dict[str, list[str]] = {}
-        for p in problems:
-            errors.setdefault(f"{p.index}.{p.field}" if many else p.field, []).append(p.message)
-        raise ValidationFailed(errors)
+    raise_row_problems(problems, len(rows))
     return _write(ctx, checked, source)
 
 

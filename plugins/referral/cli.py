@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -101,6 +102,41 @@ def run_cmd(brand_code: str) -> None:
         r = programme.run(ctx)
     click.echo(_("%(q)s qualified, %(c)s cancelled, %(g)s rewards granted.",
                  q=r.qualified, c=r.cancelled, g=r.granted))
+
+
+@referral_group.command("stats")
+@BRAND_OPTION
+@click.option("--period", required=True, help="Month, YYYY-MM.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@handles_domain_errors
+def stats_cmd(brand_code: str, period: str, fmt: str) -> None:
+    """The month's figures: referral rate, funnel, rewards, lifetime value, top referrers."""
+    with _ctx(brand_code) as ctx:
+        s = reports.stats(ctx, period)
+    if fmt == "json":
+        data = dataclasses.asdict(s)
+        data["funnel"] = dict(s.funnel)
+        click.echo(json.dumps(data, default=str, ensure_ascii=False, indent=2))
+        return
+    none = "-"
+    click.echo(_("Referral figures, %(period)s", period=s.period))
+    click.echo(_("New customers: %(n)s, referred: %(r)s (%(rate)s%%)", n=s.new_customers,
+                 r=s.referred_new, rate=s.referral_rate if s.referral_rate is not None
+                 else none))
+    click.echo("  ->  ".join(f"{_(reports.FUNNEL_LABELS[k])} {v}" for k, v in s.funnel))
+    click.echo(_("Rewards qualified: %(value)s %(kind)s; per acquired customer: %(each)s",
+                 value=s.reward_value, kind=s.reward_kind,
+                 each=s.cost_per_acquired if s.cost_per_acquired is not None else none))
+    click.echo(_("Net revenue per buying customer: referred %(a)s (%(na)s), others %(b)s "
+                 "(%(nb)s)", a=s.ltv_referred if s.ltv_referred is not None else none,
+                 na=s.buyers_referred, b=s.ltv_others if s.ltv_others is not None else none,
+                 nb=s.buyers_others))
+    if s.top_referrers:
+        click.echo(_("Top referrers:"))
+        for t in s.top_referrers:
+            click.echo("  " + _("%(ref)s %(name)s: %(n)s referrals, %(q)s qualified, "
+                                "%(value)s earned", ref=t.customer_ref, name=t.name,
+                                n=t.referrals, q=t.qualified, value=t.reward_value))
 
 
 @click.command("referrals")

@@ -19,7 +19,7 @@ from flask import Blueprint, abort, request, send_file, url_for
 
 from core.api import Customer, DomainError, NotFound, ValidationFailed, _, create_lead, use_locale
 from core.api.web import masked_name, public_ctx, register_public, render_public, visitor_locale
-from plugins.referral.services import MODULE, customer_of_code
+from plugins.referral.services import MODULE, customer_of_code, record_view
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -58,6 +58,8 @@ def _page(ctx: Any, referrer_id: int, brand_code: str, code: str, locale: str) -
     errors: dict[str, list[str]] = {}
     done = False
     values = {"name": "", "phone": ""}
+    if request.method == "GET":
+        record_view(ctx, code)
     if request.method == "POST":
         values = {k: (request.form.get(k) or "").strip() for k in ("name", "phone")}
         if request.form.get("agree") != "1":

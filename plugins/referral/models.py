@@ -10,7 +10,7 @@ import datetime as dt
 import enum
 from decimal import Decimal
 
-from sqlalchemy import Date, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.api import Base, Money, UTCDateTime
@@ -97,3 +97,17 @@ class ReferralReward(Base):
     qualified_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     granted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(String(200))
+
+
+class ReferralLinkView(Base):
+    """How often a code's landing page was opened on a brand-local day (the top of the
+    funnel). Anonymous traffic counts: no person, no address."""
+
+    __tablename__ = "referral_link_views"
+    __table_args__ = (UniqueConstraint("brand_id", "code_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("referral_codes.id"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    views: Mapped[int] = mapped_column(Integer, default=0)

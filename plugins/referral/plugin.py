@@ -77,6 +77,14 @@ def crm_customer_profile_sections(ctx: Ctx, customer_id: int) -> list[ProfileSec
 
 
 @hookimpl
+def crm_dashboard_sections(ctx: Ctx) -> list[ProfileSection]:
+    """This month's referral rate, funnel, reward cost and top referrers."""
+    from plugins.referral.web import dashboard_section
+
+    return [dashboard_section(ctx)]
+
+
+@hookimpl
 def crm_cli_commands(ctx: Ctx) -> list[click.Command]:
     """``directcrm referral ...`` and ``directcrm import referrals``."""
     from plugins.referral.cli import commands

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import ValidationError, fields, validate
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from core.api import (
     AwareDateTime,
@@ -49,6 +50,7 @@ from core.api import (
 from plugins.referral.models import (
     Referral,
     ReferralCode,
+    ReferralLinkView,
     ReferralReward,
     ReferralStatus,
     RewardStatus,
@@ -91,6 +93,28 @@ def customer_of_code(ctx: Ctx, code: str) -> int | None:
     """The customer a code belongs to (codes are read case-insensitively)."""
     return ctx.session.scalar(select(ReferralCode.customer_id).where(
         ReferralCode.brand_id == ctx.brand_id, ReferralCode.code == code.strip().upper()))
+
+
+def record_view(ctx: Ctx, code: str) -> None:
+    """Count one opening of a code's landing page, on the brand-local day.
+
+    The counter is anonymous traffic (no person, no decision), so it is written on the
+    connection, outside the audit log: an audit row per page view would bury the entries
+    people read there."""
+    code_id = ctx.session.scalar(select(ReferralCode.id).where(
+        ReferralCode.brand_id == ctx.brand_id, ReferralCode.code == code.strip().upper()))
+    if code_id is None:
+        return
+    day = ctx.now().astimezone(ctx.tz).date()
+    table = ReferralLinkView.__table__
+    with ctx.write():
+        conn = ctx.session.connection()
+        dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        conn.execute(dialect_insert(table).values(brand_id=ctx.brand_id, code_id=code_id,
+                                                  day=day, views=0).on_conflict_do_nothing())
+        conn.execute(update(table).where(table.c.brand_id == ctx.brand_id,
+                                         table.c.code_id == code_id, table.c.day == day)
+                     .values(views=table.c.views + 1))
 
 
 # -- recording -----------------------------------------------------------------------------

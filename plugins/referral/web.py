@@ -4,6 +4,7 @@ call the services. Resource ``mod_referral``; 404 for brands without the module.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,8 @@ from core.api.web import (
     CrmApi,
     CrmView,
     api_errors,
+    format_money,
+    format_number,
     jsonable,
     module_ctx,
     not_found_on_missing,
@@ -104,6 +107,50 @@ def profile_section(ctx: Ctx, customer_id: int) -> ProfileSection:
     return ProfileSection(key="referral", title=_("Referrals"), html=str(html), order=60)
 
 
+def dashboard_section(ctx: Ctx) -> ProfileSection:
+    """This month's referral rate, funnel, reward cost, lifetime values and top referrers."""
+    period = ctx.now().astimezone(ctx.tz).strftime("%Y-%m")
+    s = reports.stats(ctx, period, top=5)
+    currency = ctx.brand.currency if ctx.brand else "CNY"
+
+    def num(value: Any) -> str:
+        return format_number(value, ctx.locale) if value is not None else "–"
+
+    def money(value: Any) -> str:
+        return format_money(value, currency, ctx.locale) if value is not None else "–"
+
+    kind = _(reports.KIND_LABELS.get(s.reward_kind, s.reward_kind))
+    tiles = [(_("Referral rate"), f"{s.referral_rate}%" if s.referral_rate is not None
+              else "–"),
+             (_("Referred new customers"), f"{num(s.referred_new)} / {num(s.new_customers)}"),
+             (_("Rewards this month"), f"{num(s.reward_value.normalize())} {kind}"),
+             (_("Reward per acquired customer"),
+              num(s.cost_per_acquired.normalize()) if s.cost_per_acquired else "–")]
+    kpis = Markup("").join(Markup("<div class=\"kpi\"><span>{}</span><strong>{}</strong></div>")
+                           .format(label, value) for label, value in tiles)
+    funnel = Markup(" → ").join(Markup("<span class=\"funnel-step\">{} <strong>{}</strong></span>")
+                                .format(_(reports.FUNNEL_LABELS[k]), num(v)) for k, v in s.funnel)
+    ltv = Markup("<p>{}</p>").format(_(
+        "Net revenue per buying customer: referred %(a)s (%(na)s), others %(b)s (%(nb)s)",
+        a=money(s.ltv_referred), na=num(s.buyers_referred), b=money(s.ltv_others),
+        nb=num(s.buyers_others)))
+    rows = Markup("").join(Markup("<tr><td>{}</td><td class=\"num\">{}</td>"
+                                  "<td class=\"num\">{}</td><td class=\"num\">{}</td></tr>")
+                           .format(f"{t.name} ({t.customer_ref})", num(t.referrals),
+                                   num(t.qualified), num(t.reward_value.normalize()))
+                           for t in s.top_referrers)
+    table = Markup("<table class=\"table\"><thead><tr><th>{}</th><th class=\"num\">{}</th>"
+                   "<th class=\"num\">{}</th><th class=\"num\">{}</th></tr></thead>"
+                   "<tbody>{}</tbody></table>").format(
+        _("Top referrers"), _("Referrals recorded"), _("Referrals qualified"),
+        _("Rewards earned"),
+        rows or Markup("<tr><td colspan=\"4\">{}</td></tr>").format(_("Nobody yet.")))
+    html = (Markup("<div class=\"kpis\">{}</div><p class=\"funnel\">{}</p>").format(kpis, funnel)
+            + ltv + table)
+    return ProfileSection(key="referral", title=_("Referrals this month"), html=str(html),
+                          order=60)
+
+
 class ReferralView(CrmView):
     """The referrals list; held ones are the review queue."""
 
@@ -144,7 +191,7 @@ class ReferralApi(CrmApi):
     resource_name = "referral"
     class_permission_name = RESOURCE
     method_permission_name = {"code": "read", "referrals": "read", "add": "write",
-                              "rewards": "read", "review": "write"}
+                              "rewards": "read", "review": "write", "stats": "read"}
 
     @expose("/customers/<string:ref>/code", methods=["GET"])
     @protect()
@@ -199,6 +246,21 @@ class ReferralApi(CrmApi):
 
     openapi("Approve or reject a held referral (body: decision, reason)",
             path=("referral_id",), body=True, method="post")(review)
+
+    @expose("/stats", methods=["GET"])
+    @protect()
+    @api_errors
+    def stats(self) -> Any:
+        ctx = module_ctx(services.MODULE)
+        figures = reports.stats(ctx, request.args.get("period") or
+                                ctx.now().astimezone(ctx.tz).strftime("%Y-%m"))
+        data = jsonable(dataclasses.asdict(figures))
+        data["funnel"] = dict(figures.funnel)
+        return self.response(200, result=data)
+
+    openapi("The month's figures: referral rate, funnel, rewards, lifetime value, top "
+            "referrers (period: YYYY-MM, default this month)", query=("period",),
+            method="get")(stats)
 
 
 def register(appbuilder: AppBuilder) -> None:

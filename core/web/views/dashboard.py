@@ -51,5 +51,8 @@ class DashboardView(CrmView):
         own = rep_of_user(ctx)  # a rep sees their own figures, not the brand's
         brand_or_rep = (figures(ctx, own.rep_ref) if own else
                         figures(ctx) if not ctx.acts_as_rep else None)
+        sections = [] if own or ctx.acts_as_rep else sorted(
+            (sec for secs in ctx.hooks.crm_dashboard_sections(ctx=ctx) for sec in (secs or ())),
+            key=lambda s: (s.order, s.key))
         return self.page("crm/dashboard.html", fig=fig, svgs=svgs, figures=brand_or_rep,
-                         title=_("Dashboard"))
+                         sections=sections, title=_("Dashboard"))

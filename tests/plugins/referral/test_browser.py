@@ -88,3 +88,12 @@ def test_review_queue_and_customer_section(driver: WebDriver, server: str,  # no
     section = driver.find_element(By.ID, "section-referral")
     assert "推荐码" in section.text and "刘洋" in section.text
     shot(driver, "referral-customer-section-zh-hans.png")
+    for code, title, name in (("zh_Hans_CN", "本月转介绍", "referral-dashboard-zh-hans.png"),
+                              ("zh_Hant_TW", "本月轉介紹", "referral-dashboard-zh-hant.png"),
+                              ("en", "REFERRALS THIS MONTH", "referral-dashboard-en.png")):
+        driver.get(f"{server}/language/{code}")
+        driver.get(f"{server}/dashboard/")
+        section = driver.find_element(By.ID, "section-referral")
+        assert title in section.text and "张伟 (C1)" in section.text  # the top referrer
+        driver.execute_script("arguments[0].scrollIntoView()", section)
+        section.screenshot(str(SCREENSHOTS / name))

@@ -85,3 +85,26 @@ def test_review_queue_and_the_customer_section(app, login, seeded, ctx_a):  # no
     assert 'id="section-referral"' in show and code in show and f"/r/A/{code}" in show
     assert login("rep1").post(f"/referral/review/{rid}", data={
         "decision": "approve"}).status_code in (302, 403)
+
+
+def test_figures_on_the_dashboard_and_in_the_api(app, login, token, ctx_a):  # noqa: F811
+    _enable(ctx_a)
+    services.record_referrals(ctx_a, [{"referrer_ref": "C1", "referred_ref": "N1"},
+                                      {"referrer_ref": "C3", "referred_ref": "N2"}], "cli")
+    client = app.test_client()
+    stats = client.get("/api/v1/referral/stats?period=2026-03", headers=token("boss_a"))
+    assert stats.status_code == 200, stats.json
+    result = stats.json["result"]
+    assert result["funnel"]["referrals"] == 2 and result["funnel"]["qualified"] == 0
+    assert [t["customer_ref"] for t in result["top_referrers"]] == ["C1", "C3"]
+    # A rep sees only their own customers among the referrers (C1 is R1's, C3 is R2's).
+    mine = client.get("/api/v1/referral/stats?period=2026-03", headers=token("rep1"))
+    assert [t["customer_ref"] for t in mine.json["result"]["top_referrers"]] == ["C1"]
+    bad = client.get("/api/v1/referral/stats?period=2026-3x", headers=token("boss_a"))
+    assert bad.status_code == 422 and "period" in bad.json["errors"]
+    # The back office sees the month's figures on the dashboard; a rep's dashboard is theirs.
+    page = login("boss_a").get("/dashboard/").get_data(as_text=True)
+    assert 'id="section-referral"' in page and "Referrals this month" in page
+    assert "Referrals recorded <strong>2</strong>" in page
+    assert 'id="section-referral"' not in login("rep1").get("/dashboard/").get_data(
+        as_text=True)

@@ -111,3 +111,46 @@ class ReferralLinkView(Base):
     code_id: Mapped[int] = mapped_column(ForeignKey("referral_codes.id"))
     day: Mapped[dt.date] = mapped_column(Date)
     views: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CouponKind(enum.StrEnum):
+    """What a coupon pays for: an amount off a later order, or one unit of a product."""
+
+    COUPON = "coupon"
+    GIFT = "gift"
+
+
+class ReferralCoupon(Base):
+    """A coupon (or gift) granted as a referral reward: spent once, as a payment of a
+    later order of its customer (method ``coupon``, reference = the code), before it
+    expires. A gift pays one unit of its product, which the order must contain."""
+
+    __tablename__ = "referral_coupons"
+    __table_args__ = (UniqueConstraint("brand_id", "code"),
+                      UniqueConstraint("brand_id", "reward_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    reward_id: Mapped[int] = mapped_column(ForeignKey("referral_rewards.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    code: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[CouponKind] = mapped_column(_enum(CouponKind, "referral_coupon_kind"))
+    value: Mapped[Decimal] = mapped_column(Money)
+    sku: Mapped[str | None] = mapped_column(String(64))
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class ReferralCouponUse(Base):
+    """The order a coupon was spent on; one per coupon (the unique key is the guard
+    against two orders spending it at once)."""
+
+    __tablename__ = "referral_coupon_uses"
+    __table_args__ = (UniqueConstraint("brand_id", "coupon_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    coupon_id: Mapped[int] = mapped_column(ForeignKey("referral_coupons.id"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    used_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -14,14 +14,18 @@ from core.api import (
     Ctx,
     CustomerEvent,
     JobResult,
+    OrderPaid,
+    PayItem,
+    PaymentDraft,
+    Problem,
     ProfileSection,
     ScheduledJob,
     Setting,
     _,
     hookimpl,
 )
+from plugins.referral import coupons, programme, reports, services
 from plugins.referral import models as _models  # noqa: F401  (registers the tables)
-from plugins.referral import programme, reports, services
 from plugins.referral.settings import SETTINGS
 
 
@@ -45,6 +49,35 @@ def crm_scheduled_jobs(ctx: Ctx) -> list[ScheduledJob]:
     return [ScheduledJob("referral.programme", _run,
                          N_("Qualify referrals past the return window and grant rewards"),
                          "daily 03:30")]
+
+
+@hookimpl
+def crm_payment_methods(ctx: Ctx) -> list[str]:
+    """Orders can be paid (in part) with a referral coupon or gift."""
+    return [coupons.METHOD]
+
+
+@hookimpl
+def crm_validate_payments(ctx: Ctx, payment: PaymentDraft) -> list[Problem]:
+    """A coupon payment needs the customer's own unspent, unexpired code."""
+    return coupons.payment_problems(ctx, payment)
+
+
+@hookimpl
+def crm_order_paid(ctx: Ctx, orders: Sequence[OrderPaid]) -> None:
+    """Coupons paid with are spent."""
+    coupons.record_uses(ctx, orders)
+
+
+@hookimpl
+def crm_rep_pay_items(ctx: Ctx, period_start: dt.date, period_end: dt.date) -> list[PayItem]:
+    """Coupons and gifts that reached reps count as rep pay (DS7)."""
+    whole_month = (period_start.day == 1
+                   and (period_end + dt.timedelta(days=1)).day == 1
+                   and period_start.strftime("%Y-%m") == period_end.strftime("%Y-%m"))
+    label = (period_start.strftime("%Y-%m") if whole_month
+             else f"{period_start.isoformat()}/{period_end.isoformat()}")
+    return coupons.rep_pay_items(ctx, period_start, period_end, label)
 
 
 @hookimpl

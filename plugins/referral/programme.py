@@ -12,6 +12,9 @@ computed and granted. Idempotent: a second run on the same day changes nothing.
   ``referral.monthly_cap`` in the month the referrer's reward is held for review. The new
   customer gets ``referral.welcome_reward``.
 - Points are given through ``crm_award_points`` (the loyalty module), each reward once.
+  A coupon (``referral.reward_kind = coupon``: the reward's value in money) or a gift
+  (``gift``: one unit of ``referral.gift_sku``) is issued as a code the customer spends
+  once on a later order before ``referral.coupon_days`` pass (``plugins.referral.coupons``).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from core.api import (
     get_setting,
     insert_ignore,
 )
+from plugins.referral import coupons
 from plugins.referral.models import (
     Referral,
     ReferralReward,
@@ -149,17 +153,22 @@ def _rewards(ctx: Ctx, referral: Referral) -> int:
     value = tier_value(parse_tiers(get_setting(ctx, "referral.referrer_tiers")), nth)
     over_cap = qualified_since(month_start) > int(get_setting(ctx, "referral.monthly_cap"))
     kind = str(get_setting(ctx, "referral.reward_kind"))
+    gift = coupons.gift_product(ctx) if kind == "gift" else None
+    if kind == "gift":  # a gift's worth is its product's price, whatever the tier says
+        value = gift.list_price if gift is not None else Decimal("0.00")
     rows = [{"brand_id": ctx.brand_id, "referral_id": referral.id,
              "customer_id": referral.referrer_id, "side": RewardSide.REFERRER.value,
              "kind": kind, "value": Decimal(value),
              "status": (RewardStatus.HELD if over_cap else RewardStatus.QUALIFIED).value,
              "qualified_at": now, "granted_at": None,
              "note": "monthly cap" if over_cap else f"referral {nth} of {local.year}"}]
-    welcome = int(get_setting(ctx, "referral.welcome_reward"))
+    welcome = Decimal(int(get_setting(ctx, "referral.welcome_reward")))
     if welcome > 0:
+        if kind == "gift":
+            welcome = gift.list_price if gift is not None else Decimal("0.00")
         rows.append({"brand_id": ctx.brand_id, "referral_id": referral.id,
                      "customer_id": referral.referred_id, "side": RewardSide.REFERRED.value,
-                     "kind": kind, "value": Decimal(welcome),
+                     "kind": kind, "value": welcome,
                      "status": RewardStatus.QUALIFIED.value, "qualified_at": now,
                      "granted_at": None, "note": None})
     return insert_ignore(ctx, ReferralReward.__table__, rows,
@@ -167,14 +176,26 @@ def _rewards(ctx: Ctx, referral: Referral) -> int:
 
 
 def grant(ctx: Ctx) -> int:
-    """Give every qualified reward (points through ``crm_award_points``); a reward the
-    loyalty module does not take (not enabled for the brand) stays qualified."""
+    """Give every qualified reward: points through ``crm_award_points`` (a reward the
+    loyalty module does not take, not enabled for the brand, stays qualified), coupons and
+    gifts as codes (a gift without a product on sale stays qualified)."""
+    granted = 0
+    for reward in ctx.session.scalars(select(ReferralReward).where(
+            ReferralReward.brand_id == ctx.brand_id,
+            ReferralReward.status == RewardStatus.QUALIFIED.value,
+            ReferralReward.kind.in_(("coupon", "gift"))).order_by(ReferralReward.id)):
+        coupon = coupons.issue(ctx, reward)
+        if coupon is not None:
+            reward.status, reward.granted_at = RewardStatus.GRANTED, ctx.now()
+            reward.note = coupon.code
+            granted += 1
+    ctx.session.flush()
     due = list(ctx.session.scalars(select(ReferralReward).where(
         ReferralReward.brand_id == ctx.brand_id,
         ReferralReward.status == RewardStatus.QUALIFIED.value,
         ReferralReward.kind == "points").order_by(ReferralReward.id)))
     if not due:
-        return 0
+        return granted
     awards = [PointsAward(customer_id=r.customer_id, points=int(r.value), source="referral",
                           source_ref=f"{r.referral_id}:{r.side.value}",
                           reason=(_("Referral reward") if r.side is RewardSide.REFERRER
@@ -182,7 +203,6 @@ def grant(ctx: Ctx) -> int:
                           effective_at=r.qualified_at) for r in due]
     credited = {key for answer in ctx.hooks.crm_award_points(ctx=ctx, awards=awards)
                 for key in (answer or ())}
-    granted = 0
     for reward in due:
         if f"{reward.referral_id}:{reward.side.value}" in credited:
             reward.status, reward.granted_at = RewardStatus.GRANTED, ctx.now()

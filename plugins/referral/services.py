@@ -79,14 +79,20 @@ def code_for(ctx: Ctx, customer_ref: str) -> str:
             ReferralCode.brand_id == ctx.brand_id, ReferralCode.customer_id == customer.id))
         if code is not None:
             return code
-        taken = True
-        while taken:
-            code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-            taken = ctx.session.scalar(select(ReferralCode.id).where(
-                ReferralCode.brand_id == ctx.brand_id, ReferralCode.code == code)) is not None
+        code = unique_code(ctx, ReferralCode, CODE_LENGTH)
         ctx.session.add(ReferralCode(brand_id=ctx.brand_id, customer_id=customer.id,
                                      code=code, created_at=ctx.now()))
     return code
+
+
+def unique_code(ctx: Ctx, model: Any, length: int) -> str:
+    """A random code of ``length`` unambiguous characters, not yet used in the brand by
+    ``model`` (a referral code, a coupon)."""
+    while True:
+        code = "".join(secrets.choice(ALPHABET) for _ in range(length))
+        if ctx.session.scalar(select(model.id).where(
+                model.brand_id == ctx.brand_id, model.code == code)) is None:
+            return code
 
 
 def customer_of_code(ctx: Ctx, code: str) -> int | None:

@@ -35,7 +35,13 @@ SETTINGS = (
             N_("Days the first order must stay paid (the return window)"), min=0, max=365),
     Setting(AREA, "min_first_order", Kind.MONEY, "0", N_("Smallest qualifying first order")),
     Setting(AREA, "reward_kind", Kind.CHOICE, "points", N_("Reward kind"),
-            choices=("points",)),
+            N_("points: loyalty points (the loyalty module); coupon: an amount off a later "
+               "order; gift: the gift product free on a later order."),
+            choices=("points", "coupon", "gift")),
+    Setting(AREA, "coupon_days", Kind.INT, 90, N_("Days a coupon or gift can be used"),
+            min=1, max=3650),
+    Setting(AREA, "gift_sku", Kind.TEXT, "", N_("Gift product (SKU)"),
+            N_("The product given free when the reward kind is gift.")),
     Setting(AREA, "referrer_tiers", Kind.TEXT, "1:100,4:150,10:200",
             N_("Referrer reward by referrals qualified this year"),
             N_("FROM:VALUE pairs: 1:100,4:150,10:200 gives 100 for the 1st to 3rd, 150 for the "

@@ -38,7 +38,7 @@ from core.api.web import (
     openapi,
     page_url,
 )
-from plugins.referral import reports, services
+from plugins.referral import coupons, reports, services
 from plugins.referral.models import Referral, ReferralCode, ReferralReward
 
 RESOURCE = "mod_referral"
@@ -82,7 +82,8 @@ def profile_section(ctx: Ctx, customer_id: int) -> ProfileSection:
         .where(Referral.brand_id == ctx.brand_id, Referral.referrer_id == customer_id)
         .order_by(Referral.referred_at.desc())).all()
     rewards = ctx.session.execute(
-        select(ReferralReward.side, ReferralReward.value, ReferralReward.status)
+        select(ReferralReward.side, ReferralReward.value, ReferralReward.status,
+               ReferralReward.kind)
         .where(ReferralReward.brand_id == ctx.brand_id,
                ReferralReward.customer_id == customer_id)).all()
     assert ctx.brand is not None
@@ -97,13 +98,26 @@ def profile_section(ctx: Ctx, customer_id: int) -> ProfileSection:
         f"{name} ({ref})", at.astimezone(ctx.tz).strftime("%Y-%m-%d"),
         status_label(str(status.value if hasattr(status, "value") else status)))
         for ref, name, at, status in rows)
-    total = sum((v for _s, v, st in rewards if str(getattr(st, "value", st)) == "granted"), 0)
+    total = sum((v for _s, v, st, kind in rewards
+                 if str(getattr(st, "value", st)) == "granted" and kind == "points"), 0)
+    held = coupons.customer_coupons(ctx, customer_id)
+    coupon_rows = Markup("").join(
+        Markup("<tr><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>").format(
+            c.code, (_("Gift: %(sku)s", sku=c.sku) if c.sku else
+                     format_money(c.value, ctx.brand.currency, ctx.locale)),
+            c.expires_at.astimezone(ctx.tz).strftime("%Y-%m-%d"),
+            _("Used") if used else (_("Expired") if c.expires_at <= ctx.now() else _("Valid")))
+        for c, used in held)
+    coupon_table = Markup(
+        "<table class=\"table\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>"
+        "</thead><tbody>{}</tbody></table>").format(
+        _("Coupon"), _("Value"), _("Expires"), _("Status"), coupon_rows) if held else Markup("")
     html = head + Markup(
         "<table class=\"table\"><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
         "<tbody>{}</tbody></table><p>{}</p>").format(
         _("Referred"), _("Date"), _("Status"),
         body or Markup("<tr><td colspan=\"3\">{}</td></tr>").format(_("Nobody yet.")),
-        _("Rewards granted: %(value)s", value=total))
+        _("Points granted: %(value)s", value=total)) + coupon_table
     return ProfileSection(key="referral", title=_("Referrals"), html=str(html), order=60)
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from decimal import Decimal
 
 from core.api import create_lead
 from core.services.customers import create_customer
-from core.services.orders import create_order, create_return
+from core.services.orders import create_return
 from core.services.settings import set_settings
 from plugins.referral import programme, reports, services
 from tests.plugins.referral.test_programme import _brand, _order, _refer, utc

@@ -173,3 +173,21 @@ def test_the_customer_section_lists_coupons(ctx_a, enable, clock):
     _pay(ctx_a, "B2", "B", [{"method": "coupon", "amount": "50.00", "reference": code},
                             {"method": "cash", "amount": "50.00"}])
     assert "Used" in profile_section(ctx_a, cid).html
+
+
+def test_the_compliance_report_counts_the_coupon_toward_ds7(ctx_a, enable, clock):
+    from plugins.compliance.checks.base import month_period
+    from plugins.compliance.services import run_checks
+
+    _brand(ctx_a, enable)
+    create_customer(ctx_a, {"customer_ref": "REPC", "name": "王芳", "rep_ref": "R1",
+                            "phone": "13900000000"}, allow_duplicate=True)
+    set_settings(ctx_a, {"referral.reward_kind": "coupon"})
+    _qualify(ctx_a, clock, "REPC", "B", day=2)    # coupon of 100 issued on 1 April
+    enable(ctx_a, "compliance")
+    ds7 = {r.rule_id: r for r in run_checks(ctx_a, month_period(ctx_a, 2026, 4))}["DS7"]
+    figures = dict(ds7.figures)
+    assert figures["Reps paid"] == 1 and figures["Total pay"] == Decimal("100.00")
+    # R1 sold nothing in April: 100.00 of pay on 0 of own sales breaks the 30% cap.
+    assert [(r[0], r[2], r[3]) for r in ds7.records] == [("R1", Decimal("100.00"),
+                                                          Decimal("0"))]

@@ -5,6 +5,7 @@ call the services. Resource ``mod_referral``; 404 for brands without the module.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -81,11 +82,9 @@ def profile_section(ctx: Ctx, customer_id: int) -> ProfileSection:
         .join(referred, referred.id == Referral.referred_id)
         .where(Referral.brand_id == ctx.brand_id, Referral.referrer_id == customer_id)
         .order_by(Referral.referred_at.desc())).all()
-    rewards = ctx.session.execute(
-        select(ReferralReward.side, ReferralReward.value, ReferralReward.status,
-               ReferralReward.kind)
-        .where(ReferralReward.brand_id == ctx.brand_id,
-               ReferralReward.customer_id == customer_id)).all()
+    rewards = ctx.session.scalars(select(ReferralReward).where(
+        ReferralReward.brand_id == ctx.brand_id, ReferralReward.customer_id == customer_id)
+        .order_by(ReferralReward.qualified_at.desc(), ReferralReward.id.desc())).all()
     assert ctx.brand is not None
     link = page_url("referral_public.landing", brand_code=ctx.brand.code, code=code) \
         if code else None
@@ -98,27 +97,49 @@ def profile_section(ctx: Ctx, customer_id: int) -> ProfileSection:
         f"{name} ({ref})", at.astimezone(ctx.tz).strftime("%Y-%m-%d"),
         status_label(str(status.value if hasattr(status, "value") else status)))
         for ref, name, at, status in rows)
-    total = sum((v for _s, v, st, kind in rewards
-                 if str(getattr(st, "value", st)) == "granted" and kind == "points"), 0)
-    held = coupons.customer_coupons(ctx, customer_id)
-    coupon_rows = Markup("").join(
-        Markup("<tr><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>").format(
-            c.code, (_("Gift: %(sku)s", sku=c.sku) if c.sku else
-                     format_money(c.value, ctx.brand.currency, ctx.locale)),
-            c.expires_at.astimezone(ctx.tz).strftime("%Y-%m-%d"),
-            _("Used") if used else (_("Expired") if c.expires_at <= ctx.now() else _("Valid")))
-        for c, used in held)
-    coupon_table = Markup(
-        "<table class=\"table\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>"
-        "</thead><tbody>{}</tbody></table>").format(
-        _("Coupon"), _("Value"), _("Expires"), _("Status"), coupon_rows) if held else Markup("")
     html = head + Markup(
         "<table class=\"table\"><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
-        "<tbody>{}</tbody></table><p>{}</p>").format(
+        "<tbody>{}</tbody></table>").format(
         _("Referred"), _("Date"), _("Status"),
-        body or Markup("<tr><td colspan=\"3\">{}</td></tr>").format(_("Nobody yet.")),
-        _("Points granted: %(value)s", value=total)) + coupon_table
+        body or Markup("<tr><td colspan=\"3\">{}</td></tr>").format(_("Nobody yet.")))
+    if rewards:
+        html += _rewards_table(ctx, rewards, customer_id)
     return ProfileSection(key="referral", title=_("Referrals"), html=str(html), order=60)
+
+
+def _rewards_table(ctx: Ctx, rewards: Sequence[ReferralReward], customer_id: int) -> Markup:
+    """A customer's rewards: what for, what, when, its status, and the coupon's state."""
+    assert ctx.brand is not None
+    by_reward = {c.reward_id: (c, used) for c, used in coupons.customer_coupons(ctx, customer_id)}
+
+    def what(r: ReferralReward) -> str:
+        if r.kind == "points":
+            return _("%(n)s points", n=format_number(int(r.value), ctx.locale))
+        coupon = by_reward.get(r.id)
+        if r.kind == "gift":
+            return _("Gift: %(sku)s", sku=coupon[0].sku if coupon else "-")
+        return format_money(r.value, ctx.brand.currency, ctx.locale)
+
+    def coupon_state(r: ReferralReward) -> Markup:
+        if r.id not in by_reward:
+            return Markup("")
+        c, used = by_reward[r.id]
+        state = (_("Used") if used else _("Expired") if c.expires_at <= ctx.now()
+                 else _("Valid until %(date)s",
+                        date=c.expires_at.astimezone(ctx.tz).strftime("%Y-%m-%d")))
+        return Markup("<span class=\"mono\">{}</span><br><span class=\"muted\">{}</span>"
+                      ).format(c.code, state)
+
+    rows = Markup("").join(
+        Markup("<tr><td>{}<br><strong>{}</strong></td><td>{}<br><span class=\"muted\">{}"
+               "</span></td><td>{}</td></tr>").format(
+            _("Bringing a customer") if r.side.value == "referrer" else _("Welcome reward"),
+            what(r), status_label(r.status.value),
+            r.qualified_at.astimezone(ctx.tz).strftime("%Y-%m-%d"), coupon_state(r))
+        for r in rewards)
+    return Markup(
+        "<table class=\"table\"><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+        "<tbody>{}</tbody></table>").format(_("Rewards earned"), _("Status"), _("Coupon"), rows)
 
 
 def dashboard_section(ctx: Ctx) -> ProfileSection:

@@ -34,6 +34,7 @@ def register_catalog(directory: Path, domain: str) -> None:
     if (directory, domain) not in _catalog_dirs:
         _catalog_dirs.append((directory, domain))
         translations.cache_clear()
+        domain_translations.cache_clear()
 
 
 def _load(path_po: Path) -> NullTranslations | None:
@@ -90,6 +91,58 @@ def gettext_core(message: str, **params: object) -> str:
     return text % params if params else text
 
 
+@cache
+def domain_translations(domain: str, locale: str) -> NullTranslations | None:
+    """One registered domain's own catalog for a locale (None when it has none)."""
+    for directory, name in _catalog_dirs:
+        if name == domain:
+            loaded = _load(directory / locale / "LC_MESSAGES" / f"{domain}.po")
+            if loaded is not None:
+                return loaded
+    return None
+
+
+class ModuleTranslations:
+    """A module's own ``_`` and ``ngettext``: its catalog first, then the merged ones.
+
+    The merged catalog gives one translation per msgid, and the core's wins; a module
+    whose "Visits" means something else than the core's uses its own::
+
+        tr = module_translations("acme_visits")
+        _, ngettext = tr.gettext, tr.ngettext
+
+    Register the catalog folder first (:func:`register_catalog`). In a module's templates,
+    pass ``_=tr.gettext`` to the page so its strings resolve the same way.
+    """
+
+    def __init__(self, domain: str) -> None:
+        self.domain = domain
+
+    def gettext(self, message: str, /, **params: object) -> str:
+        """``message`` in the current locale, from the module's catalog first."""
+        locale = current_locale()
+        own = domain_translations(self.domain, locale)
+        text = own.ugettext(message) if own is not None else message
+        if text == message:
+            text = translations(locale).ugettext(message)
+        return text % params if params else text
+
+    def ngettext(self, singular: str, plural: str, n: int, /, **params: object) -> str:
+        """Plural-aware, from the module's catalog first; ``n`` is ``%(num)d``."""
+        locale = current_locale()
+        own = domain_translations(self.domain, locale)
+        fallback = singular if n == 1 else plural
+        text = own.ungettext(singular, plural, n) if own is not None else fallback
+        if text == fallback:
+            text = translations(locale).ungettext(singular, plural, n)
+        return text % {"num": n, **params}
+
+
+def module_translations(domain: str) -> ModuleTranslations:
+    """The translation functions of a module's own domain (see :class:`ModuleTranslations`)."""
+    return ModuleTranslations(domain)
+
+
 def normalise_locale(locale: str | None) -> str:
     """Map loose spellings (``zh_CN``, ``zh-Hant``, ``en_US``) to a supported locale."""
     if not locale:
@@ -141,5 +194,6 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional name for "mark for
 
 _ = gettext
 
-__all__ = ["_", "N_", "gettext", "gettext_core", "ngettext", "use_locale", "set_locale",
-           "current_locale", "register_catalog", "normalise_locale", "SUPPORTED_LOCALES", "read_mo"]
+__all__ = ["_", "N_", "ModuleTranslations", "gettext", "gettext_core", "module_translations",
+           "ngettext", "use_locale", "set_locale", "current_locale", "register_catalog",
+           "normalise_locale", "SUPPORTED_LOCALES", "read_mo"]

@@ -65,8 +65,9 @@ Run its tests (the fixtures come with directcrm: `ctx_a`, `enable`, `run_cli`, .
     pytest tests
 
 Translations are in `$name/locales/<locale>/LC_MESSAGES/$name.po` (Simplified and
-Traditional Chinese to start with; `plugin.py` registers them). Add a string with `_()`,
-then its translation to each catalog (`pybabel extract -o $name.pot $name` lists them).
+Traditional Chinese to start with; `$name/i18n.py` registers them). Add a string with `_()`
+imported from `$name.i18n` (the module's catalog is read first), then its translation to
+each catalog (`pybabel extract -o $name.pot $name` lists them).
 
 After changing `models.py`, add a migration:
 
@@ -119,7 +120,6 @@ from core.api import (
     Ctx,
     ModuleError,
     ValidationFailed,
-    _,
     clean_row,
     get_setting,
     load_or_raise,
@@ -128,6 +128,7 @@ from core.api import (
 from marshmallow import fields, validate
 from sqlalchemy import select
 
+from $name.i18n import _
 from $name.models import Note
 
 MODULE = "$name"
@@ -173,10 +174,11 @@ def notes(ctx: Ctx, customer_id: int) -> list[Note]:
 from __future__ import annotations
 
 import click
-from core.api import Customer, _, get_by_ref
+from core.api import Customer, get_by_ref
 from core.api.cli import FORMAT_OPTION, brand_ctx, emit_rows, handles_domain_errors
 
 from $name import services
+from $name.i18n import _
 
 BRAND = click.option("--brand", "brand_code", required=True, help="Brand code.")
 
@@ -217,17 +219,13 @@ def notes_cmd(brand_code: str, customer_ref: str, fmt: str) -> None:
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
-from core.api import N_, Ctx, Kind, ProfileSection, Setting, _, hookimpl, register_catalog
+from core.api import N_, Ctx, Kind, ProfileSection, Setting, hookimpl
 from markupsafe import Markup
 
 from $name import models as _models  # noqa: F401  (registers the tables)
 from $name import services
-
-# The module's own translations, merged with the core's.
-register_catalog(Path(__file__).resolve().parent / "locales", "$name")
+from $name.i18n import _
 
 
 @hookimpl
@@ -253,6 +251,24 @@ def crm_cli_commands(ctx: Ctx) -> list[click.Command]:
     from $name.cli import group
 
     return [group]
+''',
+    "$name/i18n.py": '''\
+"""The module's translations: its own catalog (``locales/``) first, then the core's.
+
+Import ``_`` and ``ngettext`` from here, not from ``core.api``: a msgid the core (or
+another module) also translates keeps this module's meaning.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.api import module_translations, register_catalog
+
+register_catalog(Path(__file__).resolve().parent / "locales", "$name")
+_translations = module_translations("$name")
+_ = _translations.gettext
+ngettext = _translations.ngettext
 ''',
     "$name/locales/zh_Hans_CN/LC_MESSAGES/$name.po": '''\
 msgid ""
@@ -366,8 +382,9 @@ def test_bad_input_names_the_field(ctx_a, enable, customer):
 
 
 def test_the_module_speaks_chinese(ctx_a, enable, customer):
-    from core.api import _, use_locale
+    from core.api import use_locale
 
+    from $name.i18n import _
     from $name.plugin import crm_customer_profile_sections
 
     enable(ctx_a, "$name")

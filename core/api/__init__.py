@@ -16,7 +16,9 @@ imports anything else of the core.
 - **Translation**: ``_`` (translate now), ``N_`` (mark, translate when shown),
   ``ngettext``, ``use_locale``, ``normalise_locale``; a module ships its own catalogs
   (``<package>/locales/<locale>/LC_MESSAGES/<name>.po``) and registers them with
-  :func:`register_catalog` when ``plugin.py`` is imported.
+  :func:`register_catalog` when ``plugin.py`` is imported; its own ``_`` and
+  ``ngettext`` read that catalog first (``tr = module_translations("acme_visits")``,
+  ``_ = tr.gettext``), so a msgid the core also translates keeps the module's meaning.
 - **Settings**: declare with :class:`Setting` / :class:`Kind` (``crm_settings`` hook), read
   with :func:`get_setting`, change with :func:`set_settings` / :func:`configure_area`.
 - **Core records and services**: the core's models (read them through the row policy,
@@ -87,7 +89,15 @@ from core.events import (
 )
 from core.files import delete_encrypted, read_encrypted, store_encrypted
 from core.hookspecs import hookimpl, hookspec
-from core.i18n import N_, _, ngettext, normalise_locale, register_catalog, use_locale
+from core.i18n import (
+    N_,
+    _,
+    module_translations,
+    ngettext,
+    normalise_locale,
+    register_catalog,
+    use_locale,
+)
 from core.leads.models import Lead, LeadChannel, LeadStatus
 from core.leads.services import create_lead
 from core.models import (
@@ -179,6 +189,6 @@ __all__ = [
     "blocked_outreach", "sign_token", "read_token", "erase_leads", "Lead", "LeadStatus",
     "ERASED", "AuditEntry", "row_policy", "PointsAward", "create_lead", "RowProblem",
     "raise_row_problems", "require_module",
-    "LeadChannel", "register_catalog", "store_encrypted",
+    "LeadChannel", "module_translations", "register_catalog", "store_encrypted",
     "read_encrypted", "delete_encrypted",
 ]

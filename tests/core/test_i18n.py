@@ -87,3 +87,38 @@ def test_core_screens_keep_the_core_translation(tmp_path) -> None:  # noqa: ANN0
     finally:
         i18n._catalog_dirs.remove((tmp_path, "test_module"))
         i18n.translations.cache_clear()
+
+
+def test_each_module_reads_its_own_catalog_first(tmp_path) -> None:  # noqa: ANN001
+    """Two modules give "Visits" different meanings (one counts store visits, the other
+    lists meetings); each module's own ``_`` keeps its meaning, where the merged catalog
+    can hold only one; a string a module does not translate falls back to the core's."""
+    import core.i18n as i18n
+    from core.api import module_translations, register_catalog
+
+    for domain, text in (("mod_one", "到店次数"), ("mod_two", "体验会")):
+        folder = tmp_path / domain / "zh_Hans_CN" / "LC_MESSAGES"
+        folder.mkdir(parents=True)
+        (folder / f"{domain}.po").write_text(
+            'msgid ""\nmsgstr "Content-Type: text/plain; charset=utf-8\\n"\n'
+            '"Plural-Forms: nplurals=1; plural=0;\\n"\n\n'
+            f'msgid "Visits"\nmsgstr "{text}"\n\n'
+            'msgid "%(num)d visit"\nmsgid_plural "%(num)d visits"\n'
+            f'msgstr[0] "%(num)d 次{text}"\n', encoding="utf-8")
+        register_catalog(tmp_path / domain, domain)
+    one, two = module_translations("mod_one"), module_translations("mod_two")
+    try:
+        with use_locale("zh_Hans_CN"):
+            assert one.gettext("Visits") == "到店次数"
+            assert two.gettext("Visits") == "体验会"
+            assert _("Visits") == "体验会"          # the merged catalog: the last one
+            assert one.gettext("Customers") == "客户"  # not in its catalog: the core's
+            assert one.ngettext("%(num)d visit", "%(num)d visits", 3) == "3 次到店次数"
+        with use_locale("en"):
+            assert one.gettext("Visits") == "Visits"
+            assert two.ngettext("%(num)d visit", "%(num)d visits", 1) == "1 visit"
+    finally:
+        for domain in ("mod_one", "mod_two"):
+            i18n._catalog_dirs.remove((tmp_path / domain, domain))
+        i18n.translations.cache_clear()
+        i18n.domain_translations.cache_clear()

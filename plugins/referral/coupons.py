@@ -104,6 +104,10 @@ def payment_problems(ctx: Ctx, payment: PaymentDraft) -> list[Problem]:
         if code in seen or _spent(ctx, coupon.id):
             problems.append(Problem("coupon", _("Coupon %(code)s has already been used.",
                                                 code=code), field))
+        elif payment.paid_at < coupon.created_at:
+            problems.append(Problem("coupon", _(
+                "Coupon %(code)s was issued on %(date)s, after this order.", code=code,
+                date=coupon.created_at.astimezone(ctx.tz).date().isoformat()), field))
         elif payment.paid_at >= coupon.expires_at:
             problems.append(Problem("coupon", _(
                 "Coupon %(code)s expired on %(date)s.", code=code,

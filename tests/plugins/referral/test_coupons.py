@@ -80,6 +80,11 @@ def test_a_coupon_is_issued_and_spent_once(ctx_a, enable, clock):
         with pytest.raises(ValidationFailed) as caught:
             _pay(ctx_a, ref, customer, payments)
         assert words in " ".join(caught.value.errors[field]), caught.value.errors
+    # An order paid before the coupon was issued (1 April) cannot use it.
+    with pytest.raises(ValidationFailed) as caught:
+        _pay(ctx_a, "A7", "A", [{"method": "coupon", "amount": "100.00", "reference": a_code}],
+             at="2026-03-31T10:00:00")
+    assert "issued on 2026-04-01" in caught.value.errors["payments.0.reference"][0]
     # More than the coupon is worth: the amount is named.
     with pytest.raises(ValidationFailed) as caught:
         _pay(ctx_a, "A5", "A", [{"method": "coupon", "amount": "100.01", "reference": a_code}],

@@ -37,7 +37,7 @@ $name = "$name"
 include = ["$name*"]
 
 [tool.setuptools.package-data]
-$name = ["locales/*/LC_MESSAGES/*.po", "migrations/versions/*.py"]
+$name = ["locales/*/LC_MESSAGES/*.po", "migrations/versions/*.py", "templates/*/*.html"]
 
 [tool.ruff]
 line-length = 100
@@ -112,21 +112,24 @@ class Note(Base):
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 from core.api import (
     BrandScopedSchema,
     Ctx,
+    Customer,
     ModuleError,
     ValidationFailed,
     clean_row,
     get_setting,
     load_or_raise,
     resolve_customer,
+    row_policy,
 )
 from marshmallow import fields, validate
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from $name.i18n import _
 from $name.models import Note
@@ -159,6 +162,22 @@ def add_note(ctx: Ctx, data: Mapping[str, Any]) -> Note:
                     created_by=ctx.user, created_at=ctx.now())
         ctx.session.add(note)
     return note
+
+
+def latest_notes(ctx: Ctx, limit: int = 50) -> list[tuple[Note, Customer]]:
+    """The brand's latest notes with their customers; a rep sees only their own
+    customers' notes (the core's row policy)."""
+    require_enabled(ctx)
+    return [(n, c) for n, c in ctx.session.execute(
+        select(Note, Customer).join(Customer, Customer.id == Note.customer_id)
+        .where(Note.brand_id == ctx.brand_id, *row_policy(ctx, Customer))
+        .order_by(Note.created_at.desc(), Note.id.desc()).limit(limit))]
+
+
+def notes_since(ctx: Ctx, since: dt.datetime) -> int:
+    """How many notes were written since ``since`` (the daily digest's figure)."""
+    return ctx.session.scalar(select(func.count()).select_from(Note).where(
+        Note.brand_id == ctx.brand_id, Note.created_at >= since)) or 0
 
 
 def notes(ctx: Ctx, customer_id: int) -> list[Note]:
@@ -219,8 +238,11 @@ def notes_cmd(brand_code: str, customer_ref: str, fmt: str) -> None:
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 import click
-from core.api import N_, Ctx, Kind, ProfileSection, Setting, hookimpl
+from core.api import N_, Ctx, JobResult, Kind, ProfileSection, ScheduledJob, Setting, hookimpl
 from markupsafe import Markup
 
 from $name import models as _models  # noqa: F401  (registers the tables)
@@ -243,6 +265,27 @@ def crm_customer_profile_sections(ctx: Ctx, customer_id: int) -> list[ProfileSec
     html = Markup("<ul>{}</ul>").format(items) if items else Markup("<p>{}</p>").format(
         _("No notes yet."))
     return [ProfileSection(key="$name", title=_("Notes"), html=str(html), order=90)]
+
+
+@hookimpl
+def crm_scheduled_jobs(ctx: Ctx) -> list[ScheduledJob]:
+    """A daily digest: how many notes the last day brought (``directcrm tick`` runs it;
+    ``directcrm jobs list --brand B`` shows its last run)."""
+    return [ScheduledJob("$name.digest", _digest, N_("Count yesterday's notes"),
+                         "daily 07:00")]
+
+
+def _digest(ctx: Ctx) -> JobResult:
+    n = services.notes_since(ctx, ctx.now() - dt.timedelta(days=1))
+    return JobResult(message=_("%(n)s notes in the last day.", n=n), counts={"notes": n})
+
+
+@hookimpl
+def crm_register_views(ctx: Ctx, appbuilder: Any) -> None:
+    """The notes page (menu) and the REST API ``/api/v1/$name``."""
+    from $name.web import register
+
+    register(appbuilder)
 
 
 @hookimpl
@@ -270,6 +313,94 @@ _translations = module_translations("$name")
 _ = _translations.gettext
 ngettext = _translations.ngettext
 ''',
+    "$name/web.py": '''\
+"""The notes page and the REST API: thin, they read the request and call the services.
+Resource ``mod_$name`` (brand admins and managers write, other roles read; the
+manifest's ``grants`` can give more); brands without the module get 404."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from core.api import N_, ValidationFailed, resolve_customer
+from core.api.web import CrmApi, CrmView, api_errors, jsonable, module_ctx, not_found_on_missing
+from flask import request
+from flask_appbuilder import AppBuilder, expose, has_access
+from flask_appbuilder.api import protect
+
+from $name import services
+from $name.i18n import _
+
+RESOURCE = "mod_$name"
+
+
+class NotesView(CrmView):
+    """``/$name/``: the brand's latest notes."""
+
+    route_base = "/$name"
+    default_view = "index"
+    class_permission_name = RESOURCE
+    template_folder = str(Path(__file__).resolve().parent / "templates")
+    method_permission_name = {"index": "read"}
+
+    @expose("/")
+    @has_access
+    @not_found_on_missing
+    def index(self) -> Any:
+        ctx = module_ctx(services.MODULE)
+        return self.page("$name/notes.html", rows=services.latest_notes(ctx), _=_,
+                         title=_("Notes"))
+
+
+class NotesApi(CrmApi):
+    """``/api/v1/$name``: a customer's notes, and adding one."""
+
+    resource_name = "$name"
+    class_permission_name = RESOURCE
+    method_permission_name = {"list_notes": "read", "add_note": "write"}
+
+    @expose("/notes", methods=["GET"])
+    @protect()
+    @api_errors
+    def list_notes(self) -> Any:
+        ctx = module_ctx(services.MODULE)
+        ref = request.args.get("customer_ref")
+        if not ref:
+            raise ValidationFailed({"customer_ref": [_("Missing data for required field.")]})
+        customer = resolve_customer(ctx, ref)  # merges, rep scope (404 for others)
+        return self.response(200, result=[
+            {"text": n.text, "created_by": n.created_by, "created_at": jsonable(n.created_at)}
+            for n in services.notes(ctx, customer.id)])
+
+    @expose("/notes", methods=["POST"])
+    @protect()
+    @api_errors
+    def add_note(self) -> Any:
+        note = services.add_note(module_ctx(services.MODULE), self.json_body())
+        return self.response(201, result={"id": note.id})
+
+
+def register(appbuilder: AppBuilder) -> None:
+    """Add the page to the menu and the API (called once, at start-up)."""
+    appbuilder.add_view(NotesView, "$title", label=N_("Notes"))
+    appbuilder.add_api(NotesApi)
+''',
+    "$name/templates/$name/notes.html": '''\
+{% extends "crm/layout.html" %}
+{% block content %}
+<section class="card">
+  <h3 class="section-title">{{ _('Latest notes') }}</h3>
+  {% if rows %}
+  <table class="table"><thead><tr><th>{{ _('Customer') }}</th><th>{{ _('Note') }}</th>
+    <th>{{ _('Written') }}</th></tr></thead>
+  <tbody>{% for note, customer in rows %}
+    <tr><td>{{ customer.name }} ({{ customer.customer_ref }})</td><td>{{ note.text }}</td>
+      <td>{{ note.created_at|dt('short') }}</td></tr>{% endfor %}</tbody></table>
+  {% else %}<div class="empty">{{ _('No notes yet.') }}</div>{% endif %}
+</section>
+{% endblock %}
+''',
     "$name/locales/zh_Hans_CN/LC_MESSAGES/$name.po": '''\
 msgid ""
 msgstr ""
@@ -287,6 +418,21 @@ msgstr "已添加备注 %(id)s。"
 
 msgid "Longest note (characters)"
 msgstr "备注最长字数"
+
+msgid "Latest notes"
+msgstr "最新备注"
+
+msgid "Note"
+msgstr "备注内容"
+
+msgid "Written"
+msgstr "写于"
+
+msgid "Count yesterday's notes"
+msgstr "统计昨天的备注"
+
+msgid "%(n)s notes in the last day."
+msgstr "过去一天有 %(n)s 条备注。"
 ''',
     "$name/locales/zh_Hant_TW/LC_MESSAGES/$name.po": '''\
 msgid ""
@@ -305,6 +451,21 @@ msgstr "已新增備註 %(id)s。"
 
 msgid "Longest note (characters)"
 msgstr "備註最長字數"
+
+msgid "Latest notes"
+msgstr "最新備註"
+
+msgid "Note"
+msgstr "備註內容"
+
+msgid "Written"
+msgstr "寫於"
+
+msgid "Count yesterday's notes"
+msgstr "統計昨天的備註"
+
+msgid "%(n)s notes in the last day."
+msgstr "過去一天有 %(n)s 則備註。"
 ''',
     "$name/migrations/__init__.py": "",
     "$name/migrations/versions/__init__.py": "",
@@ -352,6 +513,7 @@ def downgrade() -> None:
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -392,6 +554,41 @@ def test_the_module_speaks_chinese(ctx_a, enable, customer):
         assert _("No notes yet.") == "暫無備註。"
         section = crm_customer_profile_sections(ctx_a, customer.id)[0]
     assert section.title == "備註"
+
+
+def test_the_page_and_the_api(ctx_a, enable, customer, web_app, make_user, login_as,
+                              api_headers):
+    enable(ctx_a, "$name")
+    services.add_note(ctx_a, {"customer_ref": "C1", "text": "Prefers WeChat"})
+    make_user("boss", "brand_admin", brand="A")
+    page = login_as("boss").get("/$name/")
+    assert page.status_code == 200 and "Prefers WeChat" in page.get_data(as_text=True)
+    client, headers = login_as("boss"), api_headers("boss")
+    r = client.post("/api/v1/$name/notes", headers=headers,
+                    json={"customer_ref": "C1", "text": "Call back"})
+    assert r.status_code == 201, r.json
+    r = client.get("/api/v1/$name/notes?customer_ref=C1", headers=headers)
+    assert [n["text"] for n in r.json["result"]] == ["Call back", "Prefers WeChat"]
+    bad = client.post("/api/v1/$name/notes", headers=headers, json={"customer_ref": "C1"})
+    assert bad.status_code == 422 and "text" in bad.json["errors"]
+    # Brand B has not enabled the module: its page and its API answer 404.
+    make_user("boss_b", "brand_admin", brand="B")
+    assert login_as("boss_b").get("/$name/").status_code == 404
+    r = web_app.test_client().get("/api/v1/$name/notes?customer_ref=C1",
+                                  headers=api_headers("boss_b"))
+    assert r.status_code == 404, r.json
+
+
+def test_the_daily_digest_runs_on_the_tick(ctx_a, enable, customer, clock, run_cli):
+    enable(ctx_a, "$name")
+    for text in ("VIP", "Moved to Hangzhou"):
+        services.add_note(ctx_a, {"customer_ref": "C1", "text": text})
+    # The notes were written at the test clock's time; the tick runs an hour later.
+    later = (clock.value + dt.timedelta(hours=1)).isoformat()
+    r = run_cli("tick", "--brand", "A", "--all", "--now", later, "--json")
+    assert r.exit_code == 0, r.output
+    run = next(j for j in json.loads(r.output) if j["job"] == "$name.digest")
+    assert run["counts"] == {"notes": 2}
 
 
 def test_brands_without_the_module_are_refused(ctx_b):

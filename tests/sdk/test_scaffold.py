@@ -57,4 +57,4 @@ def test_a_new_module_works_out_of_the_box(tmp_path: Path) -> None:
                             str(target / "tests")], capture_output=True, text=True, env=env,
                            cwd=tmp_path)
     assert tests.returncode == 0, tests.stdout[-3000:]
-    assert "4 passed" in tests.stdout  # incl. its own Traditional Chinese catalog
+    assert "6 passed" in tests.stdout  # incl. its page, API, daily job and Chinese catalog

@@ -26,10 +26,11 @@ from core.runtime import Runtime, start
 from core.users.login_limits import retry_after
 from core.users.passwords import fab_password_validator
 from core.users.sessions import SESSION_LOGIN_AT, is_revoked, stamp_login
-from core.web import roles
+from core.web import ratelimit, roles
 
 ENV_SECURE_COOKIES = "DIRECTCRM_SECURE_COOKIES"
 ENV_SECRET_KEY = "DIRECTCRM_SECRET_KEY"
+ENV_RATELIMIT_STORAGE = "DIRECTCRM_RATELIMIT_STORAGE"
 
 LANGUAGES = {
     "en": {"flag": "gb", "name": "English"},
@@ -67,9 +68,10 @@ def default_config(rt: Runtime) -> dict[str, Any]:
         "FAB_BASE_TEMPLATE": "crm/layout.html",
         # Login limits live in the database (core.users.login_limits), shared by every
         # worker (FAB's login limiter is off). Flask-Limiter limits the expensive reads
-        # per user: in each worker's memory, or in Redis with RATELIMIT_STORAGE_URI.
+        # per user and the public pages per address; its counters are in the database
+        # too (core.web.ratelimit), or in Redis with DIRECTCRM_RATELIMIT_STORAGE.
         "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": os.environ.get("DIRECTCRM_RATELIMIT_STORAGE", "memory://"),
+        **ratelimit.storage_config(rt.engine, os.environ.get(ENV_RATELIMIT_STORAGE)),
         "RATELIMIT_HEADERS_ENABLED": True,
         "DIRECTCRM_EXPENSIVE_LIMIT": "30 per minute",
         # The one password policy (core.users.passwords) on FAB's password forms too.

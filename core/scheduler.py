@@ -143,14 +143,18 @@ def jobs_for(ctx: Ctx) -> list[tuple[str, ScheduledJob]]:
     return out
 
 
-def run_jobs(ctx: Ctx, *, due_only: bool = False) -> list[JobRun]:
+def run_jobs(ctx: Ctx, *, due_only: bool = False,
+             stop: Callable[[], bool] | None = None) -> list[JobRun]:
     """Run the brand's jobs: every one (``due_only=False``, ``tick --all``) or those whose
     schedule slot no run has claimed yet. Each run is recorded in ``job_runs``; a job
     whose slot another tick claimed first is skipped. A failing job is reported (its slot
-    is retried by the next tick) and the others still run."""
+    is retried by the next tick) and the others still run. ``stop`` is asked before each
+    job: when it answers True no further job starts (``directcrm worker`` on SIGTERM)."""
     runs = []
     now = ctx.now()
     for module, job in jobs_for(ctx):
+        if stop is not None and stop():
+            break
         slot = (parse_schedule(job.schedule).slot(now, ctx.tz) if due_only
                 else f"manual:{uuid.uuid4().hex[:16]}")
         record_id = _claim(ctx, module, job.name, slot, now)
@@ -245,9 +249,10 @@ def job_statuses(ctx: Ctx) -> list[JobStatus]:
 
 
 def tick(make_ctx: Callable[[str | None], Ctx], brand_codes: Iterable[str] | None = None,
-         now: dt.datetime | None = None, *, force: bool = False) -> list[JobRun]:
+         now: dt.datetime | None = None, *, force: bool = False,
+         stop: Callable[[], bool] | None = None) -> list[JobRun]:
     """Run the due jobs (every job with ``force``) of the given brands (all brands when
-    None) as of ``now``."""
+    None) as of ``now``; ``stop`` as for :func:`run_jobs`."""
     ctx = make_ctx(None)
     try:
         codes = list(brand_codes) if brand_codes else list(
@@ -256,11 +261,13 @@ def tick(make_ctx: Callable[[str | None], Ctx], brand_codes: Iterable[str] | Non
         ctx.session.close()
     runs: list[JobRun] = []
     for code in codes:
+        if stop is not None and stop():
+            break
         bctx = make_ctx(code)
         if now is not None:
             bctx.clock = lambda: now
         try:
-            runs.extend(run_jobs(bctx, due_only=not force))
+            runs.extend(run_jobs(bctx, due_only=not force, stop=stop))
         finally:
             bctx.session.close()
     return runs

@@ -49,6 +49,7 @@ VERSION = 1
 MANIFEST = "manifest.json"
 SQLITE_MEMBER = "database.sqlite"
 PG_MEMBER = "database.dump"
+FILES_PREFIX = "files/"
 
 
 class BackupError(DomainError):
@@ -72,6 +73,7 @@ class Manifest:
     keys: dict[str, str]  # key id in use -> fingerprint
     hash_key: str
     revisions: list[str] = field(default_factory=list)
+    files: int = 0  # encrypted attachments (core.files) in the backup
     format: str = FORMAT
     version: int = VERSION
 
@@ -115,11 +117,13 @@ def _revisions(conn: Connection) -> list[str]:
 
 
 def _describe(conn: Connection, ring: Keyring) -> Manifest:
-    """Counts, migrations and keys of the database as ``conn`` sees it; refuses when a
-    stored value uses a key id the ring does not hold (that backup could never be read)."""
+    """Counts, migrations and keys of the database as ``conn`` sees it, and the encrypted
+    files; refuses when a stored value or file uses a key id the ring does not hold (that
+    backup could never be read)."""
     from core.services.keys import key_ids_in_use
 
-    used = key_ids_in_use(conn)
+    files = _attachments()
+    used = {**{kid: "" for _, kid in files.values()}, **key_ids_in_use(conn)}
     missing = sorted(set(used) - set(ring.keys))
     if missing:
         raise BackupError(_("Stored values use keys that the key ring does not hold: "
@@ -129,7 +133,8 @@ def _describe(conn: Connection, ring: Keyring) -> Manifest:
                     created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                     counts=_counts(conn),
                     keys={k: fingerprint(ring.keys[k]) for k in sorted(used)},
-                    hash_key=fingerprint(ring.hash_key), revisions=_revisions(conn))
+                    hash_key=fingerprint(ring.hash_key), revisions=_revisions(conn),
+                    files=len(files))
 
 
 def _check_ring(manifest: Manifest, ring: Keyring) -> None:
@@ -162,6 +167,22 @@ def _verify(conn: Connection, manifest: Manifest, ring: Keyring) -> int:
     return sum(counts.values())
 
 
+def _attachments() -> dict[str, tuple[Path, str]]:
+    """The encrypted files (``core.files``): reference -> (path, key id)."""
+    from core.files import files_dir, is_reference
+
+    root = files_dir()
+    out: dict[str, tuple[Path, str]] = {}
+    if not root.is_dir():
+        return out
+    for path in sorted(root.rglob("*.enc")):
+        ref = path.relative_to(root).as_posix()
+        if is_reference(ref):
+            with path.open("rb") as fh:
+                out[ref] = (path, fh.read(64).partition(b":")[0].decode("ascii", "replace"))
+    return out
+
+
 # -- the tar file ---------------------------------------------------------------------
 
 def _write_tar(out: Path, manifest: Manifest, member: str, path: Path) -> None:
@@ -176,6 +197,10 @@ def _write_tar(out: Path, manifest: Manifest, member: str, path: Path) -> None:
             info.size, info.mtime = len(data), int(dt.datetime.now(dt.UTC).timestamp())
             tar.addfile(info, io.BytesIO(data))
             tar.add(path, arcname=member)
+            # Files are written before the rows that point at them: taken after the
+            # database, every file the backup's rows name is there.
+            for ref, (file_path, _kid) in _attachments().items():
+                tar.add(file_path, arcname=f"{FILES_PREFIX}{ref}")
         os.chmod(tmp, 0o600)  # personal data, even if encrypted
         os.replace(tmp, out)
     except BaseException:
@@ -315,6 +340,7 @@ def restore(engine: Engine, path: Path, *, ring: Keyring | None = None,
         rows = _restore_sqlite(engine, path, manifest, ring)
     else:
         rows = _restore_postgresql(engine, path, manifest, ring, force)
+    _restore_files(path)
     return RestoreResult(dialect=manifest.dialect, tables=len(manifest.counts), rows=rows,
                          created_at=manifest.created_at)
 
@@ -349,6 +375,34 @@ def _restore_postgresql(engine: Engine, path: Path, manifest: Manifest, ring: Ke
         return _verify(conn, manifest, ring)
 
 
+def _restore_files(path: Path) -> int:
+    """Put the backup's encrypted files in place (files already there are kept: a file
+    never changes once written). Returns how many the backup holds."""
+    from core.files import files_dir, is_reference
+
+    root = files_dir()
+    count = 0
+    with tarfile.open(path, "r") as tar:
+        for info in tar:
+            if not info.isfile() or not info.name.startswith(FILES_PREFIX):
+                continue
+            ref = info.name.removeprefix(FILES_PREFIX)
+            if not is_reference(ref):  # never a path outside the files folder
+                continue
+            count += 1
+            target = root / ref
+            if target.exists():
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            source = tar.extractfile(info)
+            assert source is not None
+            tmp = target.with_suffix(".part")
+            with source, tmp.open("wb") as fh:
+                shutil.copyfileobj(source, fh)
+            os.replace(tmp, target)
+    return count
+
+
 def url_engine(url: str) -> Engine:
     """An engine on ``url`` with the house settings (for ``restore --database-url``)."""
     make_url(url)  # a malformed URL fails here, before anything runs
@@ -359,4 +413,5 @@ def summary(manifest: Manifest) -> dict[str, Any]:
     """The manifest for people and scripts: kind, time, tables, rows, key ids."""
     return {"database": manifest.dialect, "created_at": manifest.created_at,
             "tables": len(manifest.counts), "rows": sum(manifest.counts.values()),
-            "keys": sorted(manifest.keys), "revisions": manifest.revisions}
+            "keys": sorted(manifest.keys), "revisions": manifest.revisions,
+            "files": manifest.files}

@@ -31,6 +31,7 @@ from core.web import ratelimit, roles
 ENV_SECURE_COOKIES = "DIRECTCRM_SECURE_COOKIES"
 ENV_SECRET_KEY = "DIRECTCRM_SECRET_KEY"
 ENV_RATELIMIT_STORAGE = "DIRECTCRM_RATELIMIT_STORAGE"
+ENV_PROXY_COUNT = "DIRECTCRM_PROXY_COUNT"
 
 LANGUAGES = {
     "en": {"flag": "gb", "name": "English"},
@@ -132,6 +133,22 @@ def _limit_expensive_reads(app: Flask, appbuilder: AppBuilder) -> None:
             appbuilder.sm.limiter.limit(limit, key_func=_user_key)(blueprint)
 
 
+def _trust_proxies(app: Flask, count: int | str | None) -> None:
+    """Behind ``count`` reverse proxies, take the client's address, scheme and host from
+    their ``X-Forwarded-*`` headers (werkzeug's ProxyFix), so that the per-address limits
+    and the audit log see the client and not the proxy. With none (the default) the
+    headers are ignored: a client could forge them."""
+    try:
+        n = int(count or 0)
+    except ValueError:
+        raise ValueError(f"{ENV_PROXY_COUNT} must be a number of proxies, not {count!r}"
+                         ) from None
+    if n > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+
 def create_app(runtime: Runtime | None = None, config: Mapping[str, Any] | None = None
                ) -> Flask:
     """Build the web app on ``runtime`` (default: ``core.runtime.start()``)."""
@@ -146,6 +163,8 @@ def create_app(runtime: Runtime | None = None, config: Mapping[str, Any] | None 
     app.config.update(default_config(rt))
     app.config.update(config or {})
     app.extensions["directcrm"] = rt
+    _trust_proxies(app, app.config.get("DIRECTCRM_PROXY_COUNT")
+                   or os.environ.get(ENV_PROXY_COUNT))
     CSRFProtect(app)
 
     fab_session = scoped_session(rt.sessionmaker)

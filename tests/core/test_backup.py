@@ -22,6 +22,7 @@ from core.backup import BackupError, backup, read_manifest, restore
 from core.context import Ctx
 from core.crypto import Keyring
 from core.db import make_engine
+from core.files import read_encrypted, store_encrypted
 from core.models import Customer, Order, Payment
 from core.runtime import Runtime
 from core.services.customers import create_customer
@@ -105,8 +106,10 @@ def _ledger(engine: Engine, max_order_id: int | None = None) -> tuple[int, Decim
 
 def test_backup_while_writing_restores_the_same_rows_and_ledgers(
         rt: Runtime, make_ctx, brands, keyring: Keyring, tmp_path: Path,
-        new_database: str) -> None:
+        new_database: str, monkeypatch: pytest.MonkeyPatch) -> None:
     seed(make_ctx("A"))
+    monkeypatch.setenv("DIRECTCRM_FILES_DIR", str(tmp_path / "files"))
+    ref = store_encrypted(1, "身份证正面".encode(), kind="kyc_evidence")
     writer = Writer(rt)
     writer.start()
     try:
@@ -124,10 +127,12 @@ def test_backup_while_writing_restores_the_same_rows_and_ledgers(
     assert writer.error is None
     assert read_manifest(tmp_path / "backup.tar").counts == manifest.counts
     assert manifest.keys == {"k1": manifest.keys["k1"]}  # phones are encrypted with k1
+    assert manifest.files == 1
 
     # Restore with the CLI, as an operator would, into a new database.
     env = {**os.environ, "DIRECTCRM_INSTANCE_PATH": str(tmp_path / "other"),
            "DIRECTCRM_KEYS": keyring.to_json(), "DIRECTCRM_DATABASE_URL": new_database,
+           "DIRECTCRM_FILES_DIR": str(tmp_path / "restored-files"),
            "PYTHONPATH": os.environ.get("PYTHONPATH", str(Path.cwd()))}
     done = subprocess.run([sys.executable, "-m", "core.cli", "restore",
                            str(tmp_path / "backup.tar")], env=env, capture_output=True,
@@ -158,6 +163,12 @@ def test_backup_while_writing_restores_the_same_rows_and_ledgers(
                 "13800000000", "13800000001", "13800000002", "13800000003"]
     finally:
         restored.dispose()
+
+    # The encrypted attachment came back, byte for byte, and reads.
+    monkeypatch.setenv("DIRECTCRM_FILES_DIR", str(tmp_path / "restored-files"))
+    assert (tmp_path / "restored-files" / ref).read_bytes() == (
+        tmp_path / "files" / ref).read_bytes()
+    assert read_encrypted(ref).decode() == "身份证正面"
 
     # Restoring again over it is refused without --force.
     again = subprocess.run([sys.executable, "-m", "core.cli", "restore",

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.context import Ctx
@@ -179,12 +179,15 @@ def run_jobs(ctx: Ctx, *, due_only: bool = False,
 
 
 _RUNS = JobRunRecord.__table__
+#: A run still "running" this long after it started is taken to have died with its process.
+STALE_AFTER = dt.timedelta(hours=1)
 # job_runs is the scheduler's own bookkeeping, not business data: not in the audit log.
 _NO_AUDIT = {"directcrm_audit": False}
 
 
 def _claim(ctx: Ctx, module: str, job: str, slot: str, now: dt.datetime) -> int | None:
-    """Take ``slot`` for this job (a failed run's slot may be taken again); the run's id,
+    """Take ``slot`` for this job (a failed run's slot, or one whose run is still
+    "running" after :data:`STALE_AFTER`, may be taken again); the run's id,
     or None when another run holds it. Committed at once, so a concurrent tick sees it."""
     key = and_(_RUNS.c.brand_id == ctx.brand_id, _RUNS.c.module == module,
                _RUNS.c.job == job, _RUNS.c.slot == slot)
@@ -196,8 +199,14 @@ def _claim(ctx: Ctx, module: str, job: str, slot: str, now: dt.datetime) -> int 
             .on_conflict_do_nothing().returning(_RUNS.c.id),
             execution_options=_NO_AUDIT).scalar()
         if claimed is None:
+            # A failed run's slot is taken again; so is a run still "running" long after
+            # it started: its process died (killed worker, lost machine). Jobs are
+            # idempotent, so running one again is safe.
+            retake = or_(_RUNS.c.status == "failed",
+                         and_(_RUNS.c.status == "running",
+                              _RUNS.c.started_at < now - STALE_AFTER))
             claimed = session.execute(
-                update(_RUNS).where(key, _RUNS.c.status == "failed")
+                update(_RUNS).where(key, retake)
                 .values(status="running", started_at=now, finished_at=None, error=None)
                 .returning(_RUNS.c.id), execution_options=_NO_AUDIT).scalar()
     return claimed

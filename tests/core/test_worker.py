@@ -87,3 +87,32 @@ def test_worker_runs_due_jobs_until_sigterm(rt: Runtime, brands: tuple[str, str]
         out = worker.communicate(timeout=60)[0].decode()
     assert worker.returncode == 0, out
     assert "worker stopped" in out and "A core/segments" in out
+
+
+def test_a_run_left_running_by_a_dead_worker_is_taken_again_after_an_hour(
+        rt: Runtime, make_ctx, brands: tuple[str, str]) -> None:
+    import datetime as dt
+
+    from core.scheduler import tick
+
+    def ctx_at(now: dt.datetime):  # noqa: ANN202
+        def make(code):  # noqa: ANN001, ANN202
+            ctx = make_ctx(code)
+            ctx.clock = lambda: now
+            return ctx
+        return make
+
+    ten = dt.datetime(2026, 3, 2, 2, 30, tzinfo=dt.UTC)  # 10:30 in Shanghai: slot 03-02
+    brand_a = make_ctx("A").brand_id
+    with rt.engine.begin() as conn:  # a worker claimed segments at 10:30, then was killed
+        conn.execute(JobRunRecord.__table__.insert().values(
+            brand_id=brand_a, module="core", job="segments", slot="2026-03-02",
+            status="running", started_at=ten))
+    # 40 minutes later the slot is still held: it may be running.
+    runs = tick(ctx_at(ten + dt.timedelta(minutes=40)), ["A"])
+    assert "segments" not in {r.job for r in runs}
+    # 61 minutes after it started, it is taken again and run once.
+    runs = tick(ctx_at(ten + dt.timedelta(minutes=61)), ["A"])
+    assert [r.job for r in runs] == ["segments"] and runs[0].error is None
+    assert ("segments", "2026-03-02", "ok") in _runs(rt)
+    assert tick(ctx_at(ten + dt.timedelta(minutes=130)), ["A"]) == []

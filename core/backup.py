@@ -38,6 +38,7 @@ from typing import Any
 
 from sqlalchemy import Connection, create_engine, inspect, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from core.crypto import Keyring, keyring
 from core.db import make_engine
@@ -259,6 +260,10 @@ def _sqlite_path(engine: Engine) -> Path:
 
 def _backup_sqlite(engine: Engine, out: Path, ring: Keyring) -> Manifest:
     source_path = _sqlite_path(engine)
+    if not source_path.is_file():  # sqlite3.connect would create an empty database
+        reason = str(source_path) + ": no such file"
+        raise BackupError(_("The database cannot be reached: %(error)s", error=reason),
+                          code="no_database")
     with tempfile.TemporaryDirectory(dir=out.parent if out.parent.exists() else None) as tmp:
         copy_path = Path(tmp) / SQLITE_MEMBER
         source = sqlite3.connect(source_path, timeout=30)
@@ -330,12 +335,17 @@ def restore(engine: Engine, path: Path, *, ring: Keyring | None = None,
                             kind=manifest.dialect, target=engine.dialect.name),
                           code="wrong_database")
     _check_ring(manifest, ring)
-    if not force:
+    try:
         with engine.connect() as conn:
-            if _tables(conn):
-                raise BackupError(_("The target database is not empty: restore into a new "
-                                    "database, or add --force to replace it."),
-                                  code="target_not_empty")
+            tables = _tables(conn)
+    except SQLAlchemyError as exc:
+        raise BackupError(_("The database cannot be reached: %(error)s",
+                            error=str(exc.orig or exc).strip().splitlines()[0]),
+                          code="no_database") from exc
+    if tables and not force:
+        raise BackupError(_("The target database is not empty: restore into a new "
+                            "database, or add --force to replace it."),
+                          code="target_not_empty")
     if engine.dialect.name == "sqlite":
         rows = _restore_sqlite(engine, path, manifest, ring)
     else:

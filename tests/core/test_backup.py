@@ -206,3 +206,20 @@ def test_not_a_backup(rt: Runtime, tmp_path: Path, keyring: Keyring) -> None:
     (tmp_path / "x.tar").write_bytes(b"hello")
     with pytest.raises(BackupError, match="not a directcrm backup"):
         restore(rt.engine, tmp_path / "x.tar", ring=keyring)
+
+
+def test_a_missing_database_is_an_error_not_a_new_one(rt: Runtime, tmp_path: Path,
+                                                      keyring: Keyring,
+                                                      database_url: str) -> None:
+    if database_url.startswith("sqlite"):
+        missing = make_engine(f"sqlite:///{tmp_path / 'nothing.db'}")
+        with pytest.raises(BackupError, match="cannot be reached"):
+            backup(missing, tmp_path / "b.tar", keyring)
+        assert not (tmp_path / "nothing.db").exists() and not (tmp_path / "b.tar").exists()
+        return
+    backup(rt.engine, tmp_path / "b.tar", keyring)
+    missing = make_engine(make_url(database_url).set(database="no_such_database_here")
+                          .render_as_string(hide_password=False))
+    with pytest.raises(BackupError, match="cannot be reached"):
+        restore(missing, tmp_path / "b.tar", ring=keyring)
+    missing.dispose()

@@ -25,6 +25,11 @@ def files_dir() -> Path:
     return Path(os.environ.get(ENV_FILES_DIR) or instance_path() / "files")
 
 
+def is_reference(ref: str) -> bool:
+    """Whether ``ref`` has the form of a stored file's reference (no other path)."""
+    return _REF.fullmatch(ref) is not None
+
+
 def _path(ref: str) -> Path:
     if not _REF.fullmatch(ref):
         raise ValueError(f"not a file reference: {ref!r}")

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.context import Ctx
@@ -143,14 +143,18 @@ def jobs_for(ctx: Ctx) -> list[tuple[str, ScheduledJob]]:
     return out
 
 
-def run_jobs(ctx: Ctx, *, due_only: bool = False) -> list[JobRun]:
+def run_jobs(ctx: Ctx, *, due_only: bool = False,
+             stop: Callable[[], bool] | None = None) -> list[JobRun]:
     """Run the brand's jobs: every one (``due_only=False``, ``tick --all``) or those whose
     schedule slot no run has claimed yet. Each run is recorded in ``job_runs``; a job
     whose slot another tick claimed first is skipped. A failing job is reported (its slot
-    is retried by the next tick) and the others still run."""
+    is retried by the next tick) and the others still run. ``stop`` is asked before each
+    job: when it answers True no further job starts (``directcrm worker`` on SIGTERM)."""
     runs = []
     now = ctx.now()
     for module, job in jobs_for(ctx):
+        if stop is not None and stop():
+            break
         slot = (parse_schedule(job.schedule).slot(now, ctx.tz) if due_only
                 else f"manual:{uuid.uuid4().hex[:16]}")
         record_id = _claim(ctx, module, job.name, slot, now)
@@ -175,12 +179,15 @@ def run_jobs(ctx: Ctx, *, due_only: bool = False) -> list[JobRun]:
 
 
 _RUNS = JobRunRecord.__table__
+#: A run still "running" this long after it started is taken to have died with its process.
+STALE_AFTER = dt.timedelta(hours=1)
 # job_runs is the scheduler's own bookkeeping, not business data: not in the audit log.
 _NO_AUDIT = {"directcrm_audit": False}
 
 
 def _claim(ctx: Ctx, module: str, job: str, slot: str, now: dt.datetime) -> int | None:
-    """Take ``slot`` for this job (a failed run's slot may be taken again); the run's id,
+    """Take ``slot`` for this job (a failed run's slot, or one whose run is still
+    "running" after :data:`STALE_AFTER`, may be taken again); the run's id,
     or None when another run holds it. Committed at once, so a concurrent tick sees it."""
     key = and_(_RUNS.c.brand_id == ctx.brand_id, _RUNS.c.module == module,
                _RUNS.c.job == job, _RUNS.c.slot == slot)
@@ -192,8 +199,14 @@ def _claim(ctx: Ctx, module: str, job: str, slot: str, now: dt.datetime) -> int 
             .on_conflict_do_nothing().returning(_RUNS.c.id),
             execution_options=_NO_AUDIT).scalar()
         if claimed is None:
+            # A failed run's slot is taken again; so is a run still "running" long after
+            # it started: its process died (killed worker, lost machine). Jobs are
+            # idempotent, so running one again is safe.
+            retake = or_(_RUNS.c.status == "failed",
+                         and_(_RUNS.c.status == "running",
+                              _RUNS.c.started_at < now - STALE_AFTER))
             claimed = session.execute(
-                update(_RUNS).where(key, _RUNS.c.status == "failed")
+                update(_RUNS).where(key, retake)
                 .values(status="running", started_at=now, finished_at=None, error=None)
                 .returning(_RUNS.c.id), execution_options=_NO_AUDIT).scalar()
     return claimed
@@ -245,9 +258,10 @@ def job_statuses(ctx: Ctx) -> list[JobStatus]:
 
 
 def tick(make_ctx: Callable[[str | None], Ctx], brand_codes: Iterable[str] | None = None,
-         now: dt.datetime | None = None, *, force: bool = False) -> list[JobRun]:
+         now: dt.datetime | None = None, *, force: bool = False,
+         stop: Callable[[], bool] | None = None) -> list[JobRun]:
     """Run the due jobs (every job with ``force``) of the given brands (all brands when
-    None) as of ``now``."""
+    None) as of ``now``; ``stop`` as for :func:`run_jobs`."""
     ctx = make_ctx(None)
     try:
         codes = list(brand_codes) if brand_codes else list(
@@ -256,11 +270,13 @@ def tick(make_ctx: Callable[[str | None], Ctx], brand_codes: Iterable[str] | Non
         ctx.session.close()
     runs: list[JobRun] = []
     for code in codes:
+        if stop is not None and stop():
+            break
         bctx = make_ctx(code)
         if now is not None:
             bctx.clock = lambda: now
         try:
-            runs.extend(run_jobs(bctx, due_only=not force))
+            runs.extend(run_jobs(bctx, due_only=not force, stop=stop))
         finally:
             bctx.session.close()
     return runs

@@ -8,6 +8,7 @@ import click
 
 from core.cli import (  # noqa: F401  (each module registers its commands)
     audit,
+    backup,
     brands,
     customers,
     customers_merge,

@@ -1,4 +1,4 @@
-"""``directcrm tick`` (the due jobs of one brand or every brand) and ``jobs list``."""
+"""``directcrm tick`` (the due jobs of one brand or every brand), ``jobs list`` and ``worker``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import click
 
 from core.cli.common import FORMAT_OPTION, cli, emit_rows, handles_domain_errors, runtime
 from core.i18n import _
-from core.scheduler import describe, job_statuses, tick
+from core.scheduler import JobRun, describe, job_statuses, tick
 
 
 def _parse_now(value: str | None) -> dt.datetime | None:
@@ -71,3 +71,33 @@ def jobs_list(brand_code: str, now: str | None, fmt: str) -> None:
               [(j.module, j.job, j.schedule, "yes" if j.due else "no", j.last_started_at,
                 j.last_status, j.last_message, j.description) for j in job_statuses(ctx)],
               fmt)
+
+
+@cli.command("worker")
+@click.option("--brand", "brand_codes", multiple=True,
+              help="Only this brand (repeatable; default: every brand).")
+@click.option("--interval", default=30, show_default=True, type=click.IntRange(1, 3600),
+              help="Seconds between two passes.")
+@click.option("--once", is_flag=True, help="One pass, then exit (1 when a job failed).")
+@handles_domain_errors
+def worker_command(brand_codes: tuple[str, ...], interval: int, once: bool) -> None:
+    """Run the scheduled jobs as they fall due, until SIGTERM or Ctrl+C (the job in
+    progress finishes first). Several workers may run: each due job runs once."""
+    from core.worker import Worker
+
+    rt = runtime()
+
+    def report(run: JobRun) -> None:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+        click.echo(f"[{stamp}] {describe(run)}")
+
+    worker = Worker(lambda code: rt.ctx(code), brand_codes or None, interval, report)
+    if once:
+        runs = worker.run_once()
+        if any(r.error for r in runs):
+            sys.exit(1)
+        return
+    click.echo(_("directcrm worker started: a pass every %(n)s seconds (SIGTERM to stop).",
+                 n=interval))
+    worker.run_forever()
+    click.echo(_("directcrm worker stopped."))

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import Column, Table, Text, bindparam, func, select, tuple_, type_coerce
+from sqlalchemy import Column, Connection, Table, Text, bindparam, func, select, tuple_, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
 from core import audit
@@ -173,3 +173,17 @@ def rotate_keys(ctx: Ctx, *, batch_size: int = 1000, max_batches: int | None = N
         "current": ring.current, "started": started, "reencrypted": result.reencrypted,
         "finished": result.finished, "retired": result.retired})
     return result
+
+
+def key_ids_in_use(conn: Connection) -> dict[str, str]:
+    """Each key id that a stored value uses, with one such stored value (``<id>:<token>``),
+    read on ``conn`` (inside its snapshot: a backup's own transaction)."""
+    dialect = conn.dialect.name
+    out: dict[str, str] = {}
+    for table, column in encrypted_columns():
+        raw = _raw(column)
+        kid = _key_id(raw, dialect)
+        for key_id, sample in conn.execute(select(kid, func.min(raw)).select_from(table)
+                                           .where(column.isnot(None)).group_by(kid)):
+            out.setdefault(key_id, sample)
+    return out

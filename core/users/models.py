@@ -43,3 +43,14 @@ class LoginAttempt(Base):
     username: Mapped[str] = mapped_column(String(120))
     address: Mapped[str] = mapped_column(String(64))
     success: Mapped[bool] = mapped_column(Boolean)
+
+
+class RateLimitCounter(Base):
+    """One fixed-window counter of Flask-Limiter (``core.web.ratelimit``): every worker
+    process counts in the same row, so a limit holds across workers and restarts."""
+
+    __tablename__ = "rate_limit_counters"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)

@@ -26,10 +26,12 @@ from core.runtime import Runtime, start
 from core.users.login_limits import retry_after
 from core.users.passwords import fab_password_validator
 from core.users.sessions import SESSION_LOGIN_AT, is_revoked, stamp_login
-from core.web import roles
+from core.web import ratelimit, roles
 
 ENV_SECURE_COOKIES = "DIRECTCRM_SECURE_COOKIES"
 ENV_SECRET_KEY = "DIRECTCRM_SECRET_KEY"
+ENV_RATELIMIT_STORAGE = "DIRECTCRM_RATELIMIT_STORAGE"
+ENV_PROXY_COUNT = "DIRECTCRM_PROXY_COUNT"
 
 LANGUAGES = {
     "en": {"flag": "gb", "name": "English"},
@@ -67,9 +69,10 @@ def default_config(rt: Runtime) -> dict[str, Any]:
         "FAB_BASE_TEMPLATE": "crm/layout.html",
         # Login limits live in the database (core.users.login_limits), shared by every
         # worker (FAB's login limiter is off). Flask-Limiter limits the expensive reads
-        # per user: in each worker's memory, or in Redis with RATELIMIT_STORAGE_URI.
+        # per user and the public pages per address; its counters are in the database
+        # too (core.web.ratelimit), or in Redis with DIRECTCRM_RATELIMIT_STORAGE.
         "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": os.environ.get("DIRECTCRM_RATELIMIT_STORAGE", "memory://"),
+        **ratelimit.storage_config(rt.engine, os.environ.get(ENV_RATELIMIT_STORAGE)),
         "RATELIMIT_HEADERS_ENABLED": True,
         "DIRECTCRM_EXPENSIVE_LIMIT": "30 per minute",
         # The one password policy (core.users.passwords) on FAB's password forms too.
@@ -130,6 +133,22 @@ def _limit_expensive_reads(app: Flask, appbuilder: AppBuilder) -> None:
             appbuilder.sm.limiter.limit(limit, key_func=_user_key)(blueprint)
 
 
+def _trust_proxies(app: Flask, count: int | str | None) -> None:
+    """Behind ``count`` reverse proxies, take the client's address, scheme and host from
+    their ``X-Forwarded-*`` headers (werkzeug's ProxyFix), so that the per-address limits
+    and the audit log see the client and not the proxy. With none (the default) the
+    headers are ignored: a client could forge them."""
+    try:
+        n = int(count or 0)
+    except ValueError:
+        raise ValueError(f"{ENV_PROXY_COUNT} must be a number of proxies, not {count!r}"
+                         ) from None
+    if n > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+
 def create_app(runtime: Runtime | None = None, config: Mapping[str, Any] | None = None
                ) -> Flask:
     """Build the web app on ``runtime`` (default: ``core.runtime.start()``)."""
@@ -144,6 +163,8 @@ def create_app(runtime: Runtime | None = None, config: Mapping[str, Any] | None 
     app.config.update(default_config(rt))
     app.config.update(config or {})
     app.extensions["directcrm"] = rt
+    _trust_proxies(app, app.config.get("DIRECTCRM_PROXY_COUNT")
+                   or os.environ.get(ENV_PROXY_COUNT))
     CSRFProtect(app)
 
     fab_session = scoped_session(rt.sessionmaker)

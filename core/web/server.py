@@ -13,6 +13,10 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+#: gunicorn's combined log format, then the worker's process id and the time taken (µs).
+ACCESS_LOG_FORMAT = ('%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" '
+                     'pid=%(p)s us=%(D)s')
+
 
 def default_workers() -> int:
     """Two workers per CPU core, at most 8 (requests mostly wait on the database)."""
@@ -42,7 +46,11 @@ def run_gunicorn(host: str, port: int, *, workers: int | None = None,
     DirectcrmServer({
         "bind": f"{host}:{port}", "workers": workers or default_workers(),
         "threads": threads, "worker_class": "gthread", "accesslog": "-",
+        "access_log_format": ACCESS_LOG_FORMAT,
         "errorlog": "-", "graceful_timeout": 30, "timeout": 120,
         "preload_app": False,  # each worker opens its own database connections
         "proc_name": "directcrm",
+        # gunicorn 23+ opens a control socket at one path per user (~/.gunicorn): two
+        # installations on one machine would clash. Signals (HUP, TERM, TTIN/TTOU) suffice.
+        "control_socket_disable": True,
     }).run()

@@ -20,6 +20,28 @@ def test_healthz_checks_the_database(app: Flask) -> None:
     assert r.status_code == 200 and r.json == {"status": "ok", "database": "ok"}
 
 
+def test_healthz_is_503_when_the_database_is_down(app: Flask, tmp_path: Path) -> None:
+    from core.db import make_engine
+
+    rt = app.extensions["directcrm"]
+    live = rt.engine
+    # A database that cannot be opened: a file in a folder that does not exist (SQLite),
+    # a port nothing listens on (PostgreSQL).
+    down = make_engine(f"sqlite:///{tmp_path / 'gone' / 'x.db'}"
+                       if live.dialect.name == "sqlite" else
+                       live.url.set(host="127.0.0.1", port=1).render_as_string(
+                           hide_password=False))
+    rt.__dict__["engine"] = down
+    try:
+        r = app.test_client().get("/healthz")  # no login needed
+    finally:
+        rt.__dict__["engine"] = live
+        down.dispose()
+    assert r.status_code == 503
+    assert r.json["status"] == "error" and r.json["database"] == "OperationalError"
+    assert app.test_client().get("/healthz").status_code == 200
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

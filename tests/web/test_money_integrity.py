@@ -252,3 +252,56 @@ def test_parallel_redemptions_never_overspend(app: Flask, token: Headers, ctx_a:
     ctx_a.session.rollback()
     c1 = ctx_a.session.scalar(select(Customer.id).where(Customer.customer_ref == "C1"))
     assert balances(ctx_a, [c1])[c1] == 100
+
+
+@race
+def test_parallel_payments_spend_a_coupon_once(app: Flask, token: Headers, ctx_a: Ctx,
+                                               attempt: int) -> None:
+    import datetime as dt
+
+    from plugins.referral.models import (
+        CouponKind,
+        Referral,
+        ReferralCoupon,
+        ReferralCouponUse,
+        ReferralReward,
+        ReferralStatus,
+        RewardSide,
+        RewardStatus,
+    )
+
+    enable_modules(ctx_a, ["referral"])
+    ctx_a.refresh_modules()
+    now = ctx_a.now()
+    ids = dict(ctx_a.session.execute(select(Customer.customer_ref, Customer.id)).all())
+    with ctx_a.write():  # a granted coupon of 89.00 for C1 (as the programme issues it)
+        referral = Referral(brand_id=ctx_a.brand_id, referrer_id=ids["C1"],
+                            referred_id=ids["C2"], referred_at=now, source="cli",
+                            status=ReferralStatus.QUALIFIED, created_at=now)
+        ctx_a.session.add(referral)
+        ctx_a.session.flush()
+        reward = ReferralReward(brand_id=ctx_a.brand_id, referral_id=referral.id,
+                                customer_id=ids["C1"], side=RewardSide.REFERRER,
+                                kind="coupon", value=Decimal("89.00"),
+                                status=RewardStatus.GRANTED, qualified_at=now)
+        ctx_a.session.add(reward)
+        ctx_a.session.flush()
+        ctx_a.session.add(ReferralCoupon(
+            brand_id=ctx_a.brand_id, reward_id=reward.id, customer_id=ids["C1"],
+            code="RACE2345", kind=CouponKind.COUPON, value=Decimal("89.00"),
+            expires_at=now + dt.timedelta(days=30), created_at=now - dt.timedelta(days=30)))
+    refs = [f"K{i}" for i in range(8)]
+    for ref in refs:
+        _pending(ctx_a, ref)
+    headers = token("boss_a")
+    calls = iter(refs)
+
+    def pay(client: Any) -> Any:
+        return client.post(f"/api/v1/orders/{next(calls)}/pay", headers=headers, json={
+            "payments": [{"method": "coupon", "amount": "89.00", "reference": "RACE2345"}]})
+
+    codes = Counter(r.status_code for r in _parallel(app, 8, pay))
+    assert codes[200] == 1 and codes[409] + codes[422] == 7, codes
+    ctx_a.session.rollback()
+    assert ctx_a.session.scalar(select(func.count()).select_from(ReferralCouponUse)) == 1
+    assert sum(len(_payments(ctx_a, ref)) for ref in refs) == 1  # the refused paid nothing

@@ -48,7 +48,7 @@ def test_a_new_module_works_out_of_the_box(tmp_path: Path) -> None:
         "from core import migrate; set_keyring(Keyring.generate());"
         f"e = make_engine('sqlite:///{tmp_path / 'm.db'}'); migrate.upgrade(e);"
         "migrate.check(e); import sqlalchemy as sa;"
-        "print(sorted(t for t in sa.inspect(e).get_table_names() if 'acme' in t))")],
+        "print(sorted(t for t in sa.inspect(e).get_table_names() if 'acme_notes' in t))")],
         capture_output=True, text=True, env=env, cwd=tmp_path)
     assert check.returncode == 0, check.stderr[-2000:]
     assert "No new upgrade operations detected" in check.stdout

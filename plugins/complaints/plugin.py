@@ -1,0 +1,49 @@
+"""Hook implementations of the complaints module: thin adapters onto its services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from core.api import N_, Ctx, JobResult, ScheduledJob, Setting, _, hookimpl
+from plugins.complaints import escalation
+from plugins.complaints import models as _models  # noqa: F401  (registers the tables)
+from plugins.complaints.settings import SETTINGS
+
+
+@hookimpl
+def crm_settings(ctx: Ctx) -> list[Setting]:
+    """Working hours, reopen window, warning share and the policy of each severity."""
+    return list(SETTINGS)
+
+
+def _run(ctx: Ctx) -> JobResult:
+    r = escalation.run(ctx)
+    return JobResult(message=_("%(w)s warnings, %(b)s breaches, %(e)s escalations.",
+                               w=r["warnings"], b=r["breaches"], e=r["escalations"]),
+                     counts=r)
+
+
+@hookimpl
+def crm_scheduled_jobs(ctx: Ctx) -> list[ScheduledJob]:
+    """Warnings, breaches and escalations of the open tickets, every 15 minutes."""
+    return [ScheduledJob("complaints.escalation", _run,
+                         N_("Warn, record breaches and escalate complaints past their targets"),
+                         "every 15 minutes")]
+
+
+@hookimpl
+def crm_cli_commands(ctx: Ctx) -> list[click.Command]:
+    """``directcrm complaints ...`` and ``directcrm calendar ...``."""
+    from plugins.complaints.cli import commands
+
+    return commands()
+
+
+@hookimpl
+def crm_register_views(ctx: Ctx, appbuilder: Any) -> None:
+    """The queue, the ticket page and the REST API."""
+    from plugins.complaints.web import register
+
+    register(appbuilder)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import click
 
-from core.api import N_, Ctx, JobResult, ScheduledJob, Setting, _, hookimpl
-from plugins.complaints import escalation
+from core.api import N_, Ctx, JobResult, ProfileSection, ScheduledJob, Setting, _, hookimpl
+from plugins.complaints import escalation, services
 from plugins.complaints import models as _models  # noqa: F401  (registers the tables)
 from plugins.complaints.settings import SETTINGS
 
@@ -47,3 +49,18 @@ def crm_register_views(ctx: Ctx, appbuilder: Any) -> None:
     from plugins.complaints.web import register
 
     register(appbuilder)
+
+
+@hookimpl
+def crm_customer_profile_sections(ctx: Ctx, customer_id: int) -> list[ProfileSection]:
+    """The customer's complaints."""
+    from plugins.complaints.web import profile_section
+
+    return [profile_section(ctx, customer_id)]
+
+
+@hookimpl
+def crm_customer_complaint_counts(ctx: Ctx, customer_ids: Sequence[int], since: dt.datetime,
+                                  until: dt.datetime) -> dict[int, int]:
+    """Tickets opened per customer in the period (churn risk: complaints rising)."""
+    return services.complaint_counts(ctx, customer_ids, since, until)

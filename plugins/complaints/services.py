@@ -274,8 +274,8 @@ def open_ticket(ctx: Ctx, data: Mapping[str, Any]) -> Ticket:
         ctx.session.flush()
         _entry(ctx, ticket, "opened", opened, body=values["summary"], new=severity)
         if raised:
-            _entry(ctx, ticket, "severity", opened, old=values["severity"], new=severity,
-                   body=_("An adverse reaction is at least high."))
+            _entry(ctx, ticket, "severity_raised", opened, old=values["severity"],
+                   new=severity)
         if adverse:
             insert_tasks(ctx, [task_row(
                 ctx, rule_key=f"complaints:adverse:{ticket.id}", kind="complaint",
@@ -512,4 +512,29 @@ def ticket_dict(ctx: Ctx, ticket: Ticket, *, with_timeline: bool = False) -> dic
         out["timeline"] = [{"at": iso(ctx, e.at), "kind": e.kind, "actor": e.actor,
                             "body": e.body, "old": e.old, "new": e.new}
                            for e in timeline(ctx, ticket)]
+    return out
+
+
+def next_due(ticket: Ticket) -> tuple[str, dt.datetime] | None:
+    """The target the ticket is racing now and its due time: the first response until
+    someone responds, then the resolution; None when resolved, closed or waiting on the
+    customer (the clock stands still)."""
+    if ticket.status not in OPEN_STATUSES or ticket.status == "waiting_on_customer":
+        return None
+    if ticket.first_response_at is None:
+        return "first_response", ticket.first_response_due
+    return "resolution", ticket.resolution_due
+
+
+def complaint_counts(ctx: Ctx, customer_ids: Sequence[int], since: dt.datetime,
+                     until: dt.datetime) -> dict[int, int]:
+    """Tickets opened per customer in ``[since, until)`` (one query per chunk of ids)."""
+    out: dict[int, int] = {}
+    ids = list(customer_ids)
+    for i in range(0, len(ids), 500):
+        out.update(ctx.session.execute(
+            select(Ticket.customer_id, func.count()).where(
+                Ticket.brand_id == ctx.brand_id, Ticket.customer_id.in_(ids[i:i + 500]),
+                Ticket.opened_at >= since, Ticket.opened_at < until)
+            .group_by(Ticket.customer_id)).all())
     return out

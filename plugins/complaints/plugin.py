@@ -8,8 +8,18 @@ from typing import Any
 
 import click
 
-from core.api import N_, Ctx, JobResult, ProfileSection, ScheduledJob, Setting, _, hookimpl
-from plugins.complaints import escalation, services
+from core.api import (
+    N_,
+    ComplianceResult,
+    Ctx,
+    JobResult,
+    ProfileSection,
+    ScheduledJob,
+    Setting,
+    _,
+    hookimpl,
+)
+from plugins.complaints import escalation, reports, services
 from plugins.complaints import models as _models  # noqa: F401  (registers the tables)
 from plugins.complaints.settings import SETTINGS
 
@@ -64,3 +74,10 @@ def crm_customer_complaint_counts(ctx: Ctx, customer_ids: Sequence[int], since: 
                                   until: dt.datetime) -> dict[int, int]:
     """Tickets opened per customer in the period (churn risk: complaints rising)."""
     return services.complaint_counts(ctx, customer_ids, since, until)
+
+
+@hookimpl
+def crm_compliance_checks(ctx: Ctx, period_start: dt.date, period_end: dt.date
+                          ) -> list[ComplianceResult]:
+    """S1: complaints within the service levels, from the module's tickets."""
+    return [reports.s1_check(ctx, period_start, period_end)]

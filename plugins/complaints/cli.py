@@ -111,6 +111,22 @@ _action("assign", "Assign the ticket (the owner stays).",
         [click.option("--to", "assignee", required=True, help="User name.")])
 
 
+@complaints_group.command("link")
+@BRAND_OPTION
+@click.option("--base-url", default=None, envvar="DIRECTCRM_PUBLIC_URL",
+              help="The public address (default $DIRECTCRM_PUBLIC_URL).")
+@handles_domain_errors
+def link_cmd(brand_code: str, base_url: str | None) -> None:
+    """The brand's public complaint form link (its published complaint line)."""
+    from plugins.complaints.public import link_token
+
+    with _ctx(brand_code) as ctx:
+        services.require_enabled(ctx)
+        token = link_token(ctx)
+    click.echo(f"{(base_url or 'http://127.0.0.1:5000').rstrip('/')}/complaint/{brand_code}/"
+               f"{token}")
+
+
 @complaints_group.command("severity")
 @BRAND_OPTION
 @click.argument("ref")

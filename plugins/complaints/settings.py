@@ -115,5 +115,9 @@ SETTINGS = (
             N_("Days after resolution a ticket may be reopened"), min=0, max=365),
     Setting(AREA, "warning_share", Kind.INT, 75,
             N_("Warn at this share of a target (%)"), min=1, max=99),
+    Setting(AREA, "public_link_version", Kind.INT, 1,
+            N_("Version of the public complaint link"),
+            N_("Raise it to retire every complaint link handed out before."), min=1,
+            max=1_000_000),
     *_policy_settings(),
 )

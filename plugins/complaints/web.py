@@ -245,6 +245,9 @@ class ComplaintsApi(CrmApi):
 
 
 def register(appbuilder: AppBuilder) -> None:
-    """The queue (menu) and the API."""
+    """The queue (menu), the API and the public complaint form."""
+    from plugins.complaints import public
+
     appbuilder.add_view(ComplaintsView, "Complaints", label=N_("Complaints"))
     appbuilder.add_api(ComplaintsApi)
+    public.register(appbuilder.app, appbuilder.sm.limiter)

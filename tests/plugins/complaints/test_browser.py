@@ -96,3 +96,29 @@ def test_queue_ticket_and_customer_section(driver: WebDriver, server: str,  # no
     section = driver.find_element(By.ID, "section-complaints")
     assert ref in section.text
     shot(driver, "complaints-customer-section-zh-hans.png")
+
+
+def test_public_form_on_a_phone(driver: WebDriver, server: str,  # noqa: F811
+                                ctx_a: Ctx) -> None:
+    from plugins.complaints.public import link_token
+
+    ctx_a.refresh_modules()
+    path = f"{server}/complaint/A/{link_token(ctx_a)}"
+    driver.delete_all_cookies()
+    driver.set_window_size(400, 860)
+    try:
+        for locale, title, name in (("zh_Hant_TW", "客訴與建議", "zh-hant"),
+                                    ("en", "Complaints and feedback", "en"),
+                                    ("zh_Hans_CN", "投诉与建议", "zh-hans")):
+            driver.get(f"{path}?lang={locale}")
+            assert title in driver.find_element(By.TAG_NAME, "h1").text
+            driver.save_screenshot(str(SCREENSHOTS / f"complaints-public-form-{name}.png"))
+        driver.find_element(By.ID, "name").send_keys("张伟")
+        driver.find_element(By.ID, "phone").send_keys("13800138001")
+        driver.find_element(By.ID, "summary").send_keys("面霜用后脸部发红")
+        driver.find_element(By.ID, "agree").click()
+        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        assert "CPL-000001" in driver.find_element(By.CSS_SELECTOR, ".ref").text
+        driver.save_screenshot(str(SCREENSHOTS / "complaints-public-form-sent-zh-hans.png"))
+    finally:
+        driver.set_window_size(1440, 1000)

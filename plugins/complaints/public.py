@@ -1,0 +1,115 @@
+"""The brand's public complaint form: ``/complaint/<BRAND>/<TOKEN>`` (no login,
+phone-sized, three languages, rate-limited per address, with the brand's notice).
+
+The token is the brand's published complaint line (``directcrm complaints link``), signed
+for this purpose with the installation's key and carrying the setting
+``complaints.public_link_version``: raising the version retires every link printed before.
+A complaint left there becomes a ticket of channel ``web_form``, attached to the customer
+whose phone it is (keyed lookup hash), else kept as an unidentified caller's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, abort, request
+from sqlalchemy import select
+
+from core.api import (
+    Customer,
+    DomainError,
+    NotFound,
+    ValidationFailed,
+    _,
+    get_setting,
+    phone_hash,
+    read_token,
+    sign_token,
+    use_locale,
+)
+from core.api.web import public_ctx, register_public, render_public, visitor_locale
+from plugins.complaints import services
+from plugins.complaints.labels import choices
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+PURPOSE = "complaint-line"
+FIELDS = ("name", "phone", "category", "summary", "order_ref")
+
+blueprint = Blueprint("complaints_public", __name__)
+
+
+def link_token(ctx: Any) -> str:
+    """The signed token of the brand's complaint line (its current version)."""
+    assert ctx.brand is not None
+    return sign_token({"b": ctx.brand.code,
+                       "v": get_setting(ctx, "complaints.public_link_version")}, PURPOSE)
+
+
+def _context(brand_code: str, token: str) -> Any:
+    data = read_token(token, PURPOSE) if len(token) < 200 else None
+    if not data or data.get("b") != brand_code:
+        abort(404)
+    try:
+        ctx = public_ctx(brand_code, services.MODULE, "complaint-form")
+    except NotFound:
+        abort(404)
+    if data.get("v") != get_setting(ctx, "complaints.public_link_version"):
+        ctx.session.close()
+        abort(404)
+    return ctx
+
+
+@blueprint.route("/complaint/<string:brand_code>/<string:token>", methods=["GET", "POST"])
+def form(brand_code: str, token: str) -> Any:
+    """The form: name, phone, what it is about, what happened, the notice."""
+    ctx = _context(brand_code, token)
+    try:
+        locale = visitor_locale(ctx)
+        with use_locale(locale):
+            return _page(ctx, locale)
+    finally:
+        ctx.session.close()
+
+
+def _page(ctx: Any, locale: str) -> Any:
+    errors: dict[str, list[str]] = {}
+    values = {k: "" for k in FIELDS}
+    values["category"] = "product_quality"
+    ref = None
+    if request.method == "POST":
+        values = {k: (request.form.get(k) or "").strip() for k in FIELDS}
+        for key in ("name", "phone", "summary"):
+            if not values[key]:
+                errors[key] = [_("Missing data for required field.")]
+        if request.form.get("agree") != "1":
+            errors["agree"] = [_("Please agree to the notice to send your complaint.")]
+        if not errors:
+            customer_ref = ctx.session.scalar(select(Customer.customer_ref).where(
+                Customer.brand_id == ctx.brand_id, Customer.merged_into_id.is_(None),
+                Customer.phone_hash == phone_hash(values["phone"])))
+            data = {"channel": "web_form", "category": values["category"],
+                    "summary": values["summary"], "caller_name": values["name"],
+                    "caller_phone": values["phone"]}
+            if customer_ref:
+                data["customer_ref"] = customer_ref
+            if values["order_ref"] and customer_ref:
+                data["order_ref"] = values["order_ref"]
+            elif values["order_ref"]:
+                data["summary"] = f"{values['summary']}\n({_('Order')}: {values['order_ref']})"
+            try:
+                ref = services.open_ticket(ctx, data).ref
+            except ValidationFailed as exc:
+                errors = {{"caller_name": "name", "caller_phone": "phone"}.get(k, k): v
+                          for k, v in exc.errors.items()}
+            except DomainError as exc:
+                errors = {"_schema": [exc.message]}
+    html = render_public(TEMPLATES, "complaints/public_form.html", ctx, locale,
+                         values=values, errors=errors, ref=ref,
+                         categories=choices("category"))
+    return html, (422 if errors else 200)
+
+
+def register(app: Any, limiter: Any) -> None:
+    """Mount the public form, rate-limited per address."""
+    register_public(app, limiter, blueprint)

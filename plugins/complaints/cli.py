@@ -15,7 +15,7 @@ import click
 
 from core.api import Ctx, ValidationFailed, _
 from core.api.cli import FORMAT_OPTION, brand_ctx, emit_rows, handles_domain_errors
-from plugins.complaints import services
+from plugins.complaints import services, surveys
 from plugins.complaints.models import CATEGORIES, CHANNELS, RESOLUTIONS, SEVERITIES, STATUSES
 from plugins.complaints.settings import CLOCKS
 
@@ -253,6 +253,69 @@ def closure_add_cmd(brand_code: str, day: str, last: str | None, reason: str,
     click.echo(_("%(n)s closed days added.", n=added))
 
 
+@click.group("surveys")
+def surveys_group() -> None:
+    """Satisfaction surveys: CSAT, NPS, CES (complaints module)."""
+
+
+@surveys_group.command("send")
+@BRAND_OPTION
+@click.option("--kind", required=True, type=click.Choice(["nps", "ces"]))
+@click.option("--now", default=None, help="As of this ISO time (default: now).")
+@handles_domain_errors
+def surveys_send_cmd(brand_code: str, kind: str, now: str | None) -> None:
+    """NPS to this month's sample of active customers; CES after the last day's contacts
+    (CSAT goes out by itself when a ticket is resolved). Only where the contact gate
+    allows."""
+    with _ctx(brand_code) as ctx:
+        if now:
+            when = _instant("now", now, ctx)
+            ctx.clock = lambda: when
+        n = surveys.send(ctx, kind)
+    click.echo(_("%(n)s surveys sent.", n=n))
+
+
+def _instant(name: str, text: str, ctx: Ctx) -> dt.datetime:
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationFailed({name: [_("Not a valid date-time, e.g. "
+                                         "2026-03-01T10:30:00+08:00.")]}) from None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=ctx.tz)).astimezone(dt.UTC)
+
+
+@surveys_group.command("list")
+@BRAND_OPTION
+@click.option("--base-url", default=None, envvar="DIRECTCRM_PUBLIC_URL",
+              help="The public address (default $DIRECTCRM_PUBLIC_URL).")
+@FORMAT_OPTION
+@handles_domain_errors
+def surveys_list_cmd(brand_code: str, base_url: str | None, fmt: str) -> None:
+    """Every survey: kind, customer, sent, expires, answered, score, and its link."""
+    base = (base_url or "http://127.0.0.1:5000").rstrip("/")
+    with _ctx(brand_code) as ctx:
+        rows = [[s.id, s.kind, ref, services.iso(ctx, s.sent_at),
+                 services.iso(ctx, s.expires_at), services.iso(ctx, s.answered_at), s.score,
+                 f"{base}/survey/{brand_code}/{surveys.token(s)}"]
+                for s, ref in surveys.listing(ctx)]
+    emit_rows(("id", "kind", "customer_ref", "sent_at", "expires_at", "answered_at", "score",
+               "link"), rows, fmt)
+
+
+@surveys_group.command("stats")
+@BRAND_OPTION
+@click.option("--period", required=True, help="The month, YYYY-MM.")
+@FORMAT_OPTION
+@handles_domain_errors
+def surveys_stats_cmd(brand_code: str, period: str, fmt: str) -> None:
+    """CSAT (average 1-5), NPS (promoters % - detractors %), CES (average 1-7) of the
+    month's answers: overall, per rep and per category."""
+    with _ctx(brand_code) as ctx:
+        figures = surveys.stats(ctx, period)
+    emit_rows(("kind", "group", "key", "responses", "value"),
+              [[f.kind, f.group, f.key, f.responses, f.value] for f in figures], fmt)
+
+
 def commands() -> list[click.Command]:
     """The module's command groups."""
-    return [complaints_group, calendar_group]
+    return [complaints_group, calendar_group, surveys_group]

@@ -107,3 +107,34 @@ class Closure(Base):
     reason: Mapped[str] = mapped_column(String(200))
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+SURVEY_KINDS = ("csat", "nps", "ces")
+
+
+class Survey(Base):
+    """A satisfaction survey sent to a customer: CSAT after a resolved ticket, NPS to the
+    monthly sample, CES after a service contact. ``source_key`` makes each one sent once
+    (``csat:<ticket>``, ``nps:<YYYY-MM>:<customer>``, ``ces:<interaction>``); the answer is
+    written once, through a one-time link that expires."""
+
+    __tablename__ = "complaints_surveys"
+    __table_args__ = (UniqueConstraint("brand_id", "source_key"),
+                      UniqueConstraint("brand_id", "nonce"),
+                      Index("ix_complaints_surveys_brand_kind_answered", "brand_id", "kind",
+                            "answered_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    source_key: Mapped[str] = mapped_column(String(120))
+    nonce: Mapped[str] = mapped_column(String(32))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("complaints_tickets.id"))
+    category: Mapped[str | None] = mapped_column(String(24))
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    score: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)

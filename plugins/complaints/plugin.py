@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 import click
@@ -19,7 +20,7 @@ from core.api import (
     _,
     hookimpl,
 )
-from plugins.complaints import escalation, reports, services
+from plugins.complaints import escalation, reports, services, surveys
 from plugins.complaints import models as _models  # noqa: F401  (registers the tables)
 from plugins.complaints.settings import SETTINGS
 
@@ -81,3 +82,10 @@ def crm_compliance_checks(ctx: Ctx, period_start: dt.date, period_end: dt.date
                           ) -> list[ComplianceResult]:
     """S1: complaints within the service levels, from the module's tickets."""
     return [reports.s1_check(ctx, period_start, period_end)]
+
+
+@hookimpl
+def crm_customer_satisfaction(ctx: Ctx, customer_ids: Sequence[int], since: dt.datetime,
+                              until: dt.datetime) -> dict[int, Decimal]:
+    """Survey answers on one 0-100 scale (churn risk: satisfaction down)."""
+    return surveys.satisfaction(ctx, customer_ids, since, until)

@@ -17,6 +17,7 @@ from flask import Blueprint, abort, request
 from sqlalchemy import select
 
 from core.api import (
+    N_,
     Customer,
     DomainError,
     NotFound,
@@ -29,7 +30,7 @@ from core.api import (
     use_locale,
 )
 from core.api.web import public_ctx, register_public, render_public, visitor_locale
-from plugins.complaints import services
+from plugins.complaints import services, surveys
 from plugins.complaints.labels import choices
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -108,6 +109,52 @@ def _page(ctx: Any, locale: str) -> Any:
                          values=values, errors=errors, ref=ref,
                          categories=choices("category"))
     return html, (422 if errors else 200)
+
+
+QUESTIONS = {
+    "csat": N_("How satisfied are you with how we handled your complaint?"),
+    "nps": N_("How likely are you to recommend %(brand)s to a friend or colleague?"),
+    "ces": N_("How easy was it to get what you needed from us?"),
+}
+ENDS = {"csat": (N_("Very dissatisfied"), N_("Very satisfied")),
+        "nps": (N_("Not at all likely"), N_("Extremely likely")),
+        "ces": (N_("Very difficult"), N_("Very easy"))}
+
+
+@blueprint.route("/survey/<string:brand_code>/<string:token>", methods=["GET", "POST"])
+def survey(brand_code: str, token: str) -> Any:
+    """A one-time survey: one score on the kind's scale and a comment."""
+    try:
+        ctx = public_ctx(brand_code, services.MODULE, "survey")
+    except NotFound:
+        abort(404)
+    try:
+        locale = visitor_locale(ctx)
+        with use_locale(locale):
+            try:
+                row = surveys.open_survey(ctx, token)
+            except NotFound:
+                abort(404)
+            errors: dict[str, list[str]] = {}
+            done = row.answered_at is not None
+            expired = not done and ctx.now() > row.expires_at
+            if request.method == "POST" and not done and not expired:
+                try:
+                    surveys.answer(ctx, token, request.form.get("score", ""),
+                                   (request.form.get("comment") or "").strip())
+                    done = True
+                except ValidationFailed as exc:
+                    errors = dict(exc.errors)
+            low, high = surveys.SCALES[row.kind]
+            assert ctx.brand is not None
+            html = render_public(
+                TEMPLATES, "complaints/public_survey.html", ctx, locale, kind=row.kind,
+                question=_(QUESTIONS[row.kind], brand=ctx.brand.name),
+                ends=[_(e) for e in ENDS[row.kind]], scale=list(range(low, high + 1)),
+                done=done, expired=expired, errors=errors)
+            return html, (422 if errors else 200)
+    finally:
+        ctx.session.close()
 
 
 def register(app: Any, limiter: Any) -> None:

@@ -395,6 +395,10 @@ def _apply(ctx: Ctx, ticket: Ticket, action: str, at: dt.datetime, values: Mappi
         _entry(ctx, ticket, "resolution", at, new=values["resolution"], body=root_cause)
         _set_status(ctx, ticket, "resolved", at)
         recompute(ctx, ticket)
+        ctx.session.flush()
+        from plugins.complaints import surveys
+
+        surveys.send_csat(ctx, ticket)
     elif action == "close":
         if root_cause != ticket.root_cause:
             ticket.root_cause = root_cause

@@ -119,5 +119,9 @@ SETTINGS = (
             N_("Version of the public complaint link"),
             N_("Raise it to retire every complaint link handed out before."), min=1,
             max=1_000_000),
+    Setting(AREA, "survey_days", Kind.INT, 14,
+            N_("Days a survey link stays valid"), min=1, max=90),
+    Setting(AREA, "nps_sample_size", Kind.INT, 100,
+            N_("Customers asked for NPS each month"), min=1, max=100_000),
     *_policy_settings(),
 )

@@ -122,3 +122,26 @@ def test_public_form_on_a_phone(driver: WebDriver, server: str,  # noqa: F811
         driver.save_screenshot(str(SCREENSHOTS / "complaints-public-form-sent-zh-hans.png"))
     finally:
         driver.set_window_size(1440, 1000)
+
+
+def test_survey_page_on_a_phone(driver: WebDriver, server: str,  # noqa: F811
+                                ctx_a: Ctx) -> None:
+    from plugins.complaints import surveys
+
+    ctx_a.refresh_modules()
+    surveys._rows(ctx_a, "nps", [{"source_key": "nps:shot", "customer_id": 1}])
+    survey = surveys.listing(ctx_a)[0][0]
+    path = f"{server}/survey/A/{surveys.token(survey)}"
+    driver.delete_all_cookies()
+    driver.set_window_size(400, 860)
+    try:
+        for locale, words, name in (("zh_Hans_CN", "推荐", "zh-hans"),
+                                    ("zh_Hant_TW", "推薦", "zh-hant"),
+                                    ("en", "recommend", "en")):
+            driver.get(f"{path}?lang={locale}")
+            assert words in driver.find_element(By.TAG_NAME, "h1").text
+            assert len(driver.find_elements(By.CSS_SELECTOR, ".scale label")) == 11  # 0-10
+            driver.find_element(By.CSS_SELECTOR, ".scale label:nth-child(10)").click()  # 9
+            driver.save_screenshot(str(SCREENSHOTS / f"complaints-survey-{name}.png"))
+    finally:
+        driver.set_window_size(1440, 1000)

@@ -57,3 +57,31 @@ def test_public_form_creates_a_ticket(app, ctx_a, ctx_b, run_cli):  # noqa: F811
     ctx_a.session.commit()
     assert client.get(path).status_code == 404
     assert client.get(_link(run_cli)).status_code == 200
+
+
+def test_survey_page_answers_once(app, ctx_a, clock):  # noqa: F811
+    from plugins.complaints import services, surveys
+    from plugins.complaints.models import Survey
+
+    enable_modules(ctx_a, ["complaints"])
+    ctx_a.refresh_modules()
+    t = services.open_ticket(ctx_a, {"customer_ref": "C1", "channel": "phone",
+                                     "category": "delivery", "summary": "迟到"})
+    services.act(ctx_a, t.ref, "respond", {})
+    services.act(ctx_a, t.ref, "resolve", {"resolution": "apology"})
+    s = ctx_a.session.scalar(select(Survey))
+    path = f"/survey/A/{surveys.token(s)}"
+    client = app.test_client()
+    page = client.get(path + "?lang=zh_Hant_TW").get_data(as_text=True)
+    assert "處理" in page and 'value="5"' in page and 'value="6"' not in page
+    r = client.post(path + "?lang=en", data={"score": "6"})
+    assert r.status_code == 422 and "from 1 to 5" in r.get_data(as_text=True)
+    r = client.post(path + "?lang=en", data={"score": "4", "comment": "还不错"})
+    assert r.status_code == 200 and "Thank you for your answer." in r.get_data(as_text=True)
+    r = client.post(path + "?lang=en", data={"score": "1"})
+    assert "Thank you for your answer." in r.get_data(as_text=True)  # the first answer stays
+    ctx_a.session.rollback()
+    assert (ctx_a.session.get(Survey, s.id).score, ctx_a.session.get(Survey, s.id).comment) \
+        == (4, "还不错")
+    assert client.get(path[:-2] + "zz").status_code == 404
+    assert client.get(path.replace("/A/", "/B/")).status_code == 404

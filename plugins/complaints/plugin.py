@@ -13,6 +13,7 @@ from core.api import (
     N_,
     ComplianceResult,
     Ctx,
+    DataPart,
     JobResult,
     ProfileSection,
     ScheduledJob,
@@ -20,7 +21,7 @@ from core.api import (
     _,
     hookimpl,
 )
-from plugins.complaints import escalation, reports, services, surveys
+from plugins.complaints import escalation, privacy, reports, services, surveys
 from plugins.complaints import models as _models  # noqa: F401  (registers the tables)
 from plugins.complaints.settings import SETTINGS
 
@@ -89,3 +90,15 @@ def crm_customer_satisfaction(ctx: Ctx, customer_ids: Sequence[int], since: dt.d
                               until: dt.datetime) -> dict[int, Decimal]:
     """Survey answers on one 0-100 scale (churn risk: satisfaction down)."""
     return surveys.satisfaction(ctx, customer_ids, since, until)
+
+
+@hookimpl
+def crm_personal_data(ctx: Ctx, customer_id: int) -> list[DataPart]:
+    """The customer's complaints, their timelines and survey answers."""
+    return privacy.personal_data(ctx, customer_id)
+
+
+@hookimpl
+def crm_erase_personal_data(ctx: Ctx, customer_ids: Sequence[int]) -> list[str]:
+    """Tickets kept without their texts and caller details; survey comments dropped."""
+    return privacy.erase(ctx, customer_ids)

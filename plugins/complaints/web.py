@@ -16,7 +16,7 @@ from flask_appbuilder.api import protect
 from markupsafe import Markup
 from sqlalchemy import select
 
-from core.api import N_, Ctx, Customer, DomainError, ProfileSection, ValidationFailed, _
+from core.api import N_, Ctx, Customer, DomainError, ProfileSection, Rep, ValidationFailed, _
 from core.api.web import (
     CrmApi,
     CrmView,
@@ -28,7 +28,7 @@ from core.api.web import (
     openapi,
     page_url,
 )
-from plugins.complaints import services
+from plugins.complaints import services, surveys
 from plugins.complaints.labels import choices, label
 from plugins.complaints.models import STATUSES, Ticket
 
@@ -114,7 +114,25 @@ class ComplaintsView(CrmView):
     class_permission_name = RESOURCE
     template_folder = str(Path(__file__).resolve().parent / "templates")
     method_permission_name = {"queue": "read", "ticket": "read", "new": "write",
-                              "act": "write"}
+                              "act": "write", "surveys": "read"}
+
+    @expose("/surveys/")
+    @has_access
+    @not_found_on_missing
+    def surveys(self) -> Any:
+        ctx = module_ctx(services.MODULE)
+        period = request.args.get("period") or ctx.now().astimezone(ctx.tz).strftime("%Y-%m")
+        try:
+            figures = surveys.stats(ctx, period)
+        except ValidationFailed:
+            period = ctx.now().astimezone(ctx.tz).strftime("%Y-%m")
+            figures = surveys.stats(ctx, period)
+        if ctx.acts_as_rep:  # a rep sees the brand's figures and their own line only
+            own = ctx.session.scalar(select(Rep.rep_ref).where(Rep.id == ctx.rep_scope_id))
+            figures = [f for f in figures if f.group != "rep" or f.key == own]
+        return self.page("complaints/surveys.html", figures=figures, period=period,
+                         counts=surveys.counts(ctx), label=label,
+                         title=_("Satisfaction surveys"))
 
     @expose("/queue/")
     @has_access

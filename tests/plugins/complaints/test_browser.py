@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from sqlalchemy import select
 
 from core.context import Ctx
 from core.runtime import Runtime
@@ -145,3 +146,32 @@ def test_survey_page_on_a_phone(driver: WebDriver, server: str,  # noqa: F811
             driver.save_screenshot(str(SCREENSHOTS / f"complaints-survey-{name}.png"))
     finally:
         driver.set_window_size(1440, 1000)
+
+
+def test_survey_results_screen(driver: WebDriver, server: str,  # noqa: F811
+                               ctx_a: Ctx, clock: FixedClock, seeded: Seeded) -> None:  # noqa: F811
+    from plugins.complaints import surveys
+    from plugins.complaints.models import Survey
+
+    ctx_a.refresh_modules()
+    clock.value = at("2026-03-10T10:00").astimezone(dt.UTC)
+    c, r = seeded.customers, seeded.reps
+    answers = [("csat", "C1", "R1", 5, "delivery"), ("csat", "C2", "R1", 3, "product_quality"),
+               ("csat", "C3", "R2", 4, "delivery"), ("nps", "C1", "R1", 10, None),
+               ("nps", "C2", "R1", 8, None), ("nps", "C3", "R2", 9, None),
+               ("nps", "C4", "R2", 4, None), ("ces", "C1", "R1", 6, None),
+               ("ces", "C3", "R2", 5, None)]
+    for n, (kind, cust, rep, score, category) in enumerate(answers):
+        surveys._rows(ctx_a, kind, [{"source_key": f"{kind}:shot:{n}", "customer_id": c[cust],
+                                     "rep_id": r[rep], "category": category}])
+        s = ctx_a.session.scalar(select(Survey).where(Survey.source_key == f"{kind}:shot:{n}"))
+        surveys.answer(ctx_a, surveys.token(s), str(score), None)
+    log_in(driver, server, "boss_a")
+    for code, title, name in (("zh_Hans_CN", "满意度调查", "zh-hans"),
+                              ("zh_Hant_TW", "滿意度調查", "zh-hant"),
+                              ("en", "Satisfaction surveys", "en")):
+        driver.get(f"{server}/language/{code}")
+        driver.get(f"{server}/complaints/surveys/?period=2026-03")
+        assert driver.find_element(By.CSS_SELECTOR, ".topbar .page-title").text == title
+        assert len(driver.find_elements(By.CSS_SELECTOR, "table.table")) == 3
+        shot(driver, f"complaints-surveys-{name}.png")

@@ -8,6 +8,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
+from core.models import Customer
 from core.services.modules import enable_modules
 from plugins.complaints import services
 from plugins.complaints.models import Ticket
@@ -108,3 +109,25 @@ def test_queue_ticket_page_actions_and_customer_section(app, login, seeded, ctx_
                                             "caller_name": "林小姐"})
     assert r.status_code == 302 and "/complaints/ticket/CPL-000003" in r.location
     assert login("rep1").get(f"/complaints/ticket/{fresh.ref}").status_code == 404  # C3 is R2's
+
+
+def test_survey_results_screen(app, login, ctx_a, clock):  # noqa: F811
+    from plugins.complaints import surveys
+    from plugins.complaints.models import Survey
+
+    _enable(ctx_a, clock)
+    clock.value = at("2026-03-10T10:00").astimezone(dt.UTC)
+    # NPS 10 (C1, R1) and 5 (C3, R2): promoters 50 % - detractors 50 % = 0.00;
+    # R1 100.00, R2 -100.00
+    for n, (cust, rep, score) in enumerate((("C1", 1, 10), ("C3", 2, 5))):
+        cid = ctx_a.session.scalar(select(Customer.id).where(Customer.customer_ref == cust))
+        surveys._rows(ctx_a, "nps", [{"source_key": f"nps:web:{n}", "customer_id": cid,
+                                      "rep_id": rep}])
+        s = ctx_a.session.scalar(select(Survey).where(Survey.source_key == f"nps:web:{n}"))
+        surveys.answer(ctx_a, surveys.token(s), str(score), None)
+    page = login("boss_a").get("/complaints/surveys/?period=2026-03").get_data(as_text=True)
+    assert "0.00" in page and "100.00" in page and "-100.00" in page
+    assert "No answers this month." in page  # CSAT and CES
+    rep = login("rep1").get("/complaints/surveys/?period=2026-03").get_data(as_text=True)
+    assert "100.00" in rep and "-100.00" not in rep  # R2's line is not shown to R1
+    assert login("boss_a").get("/complaints/surveys/?period=bad").status_code == 200

@@ -302,6 +302,42 @@ def surveys_list_cmd(brand_code: str, base_url: str | None, fmt: str) -> None:
                "link"), rows, fmt)
 
 
+@surveys_group.group("template")
+def template_group() -> None:
+    """A kind's extra questions (up to 14 besides the score, three languages)."""
+
+
+@template_group.command("set")
+@BRAND_OPTION
+@click.option("--kind", required=True, type=click.Choice(["csat", "nps", "ces"]))
+@click.option("--file", "path", required=True, type=click.Path(dir_okay=False),
+              help="JSON: a list of {key, type, text: {en, zh_Hans_CN, zh_Hant_TW}, "
+                   "required, choices}.")
+@USER_OPTION
+@handles_domain_errors
+def template_set_cmd(brand_code: str, kind: str, path: str, user: str) -> None:
+    """Replace the kind's extra questions; surveys already sent keep theirs."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            questions = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise ValidationFailed({"file": [_("Not a readable JSON file: %(reason)s",
+                                           reason=str(exc))]}) from None
+    with _ctx(brand_code, user) as ctx:
+        n = len(surveys.set_template(ctx, kind, questions))
+    click.echo(_("%(n)s questions saved.", n=n))
+
+
+@template_group.command("show")
+@BRAND_OPTION
+@click.option("--kind", required=True, type=click.Choice(["csat", "nps", "ces"]))
+@handles_domain_errors
+def template_show_cmd(brand_code: str, kind: str) -> None:
+    """The kind's extra questions as JSON."""
+    with _ctx(brand_code) as ctx:
+        click.echo(json.dumps(surveys.template(ctx, kind), ensure_ascii=False, indent=2))
+
+
 @surveys_group.command("stats")
 @BRAND_OPTION
 @click.option("--period", required=True, help="The month, YYYY-MM.")

@@ -138,3 +138,20 @@ class Survey(Base):
     answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     score: Mapped[int | None] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
+    questions: Mapped[str | None] = mapped_column(Text)  # the template's extra questions, JSON
+    answers: Mapped[str | None] = mapped_column(Text)    # their answers, JSON {key: value}
+
+
+class SurveyTemplate(Base):
+    """A brand's extra questions for a kind of survey (JSON, validated by
+    ``surveys.check_questions``): with the kind's scored question, at most 15."""
+
+    __tablename__ = "complaints_survey_templates"
+    __table_args__ = (UniqueConstraint("brand_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    questions: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -2,10 +2,11 @@
 
 Tickets stay (the complaint happened: S1 figures, escalations, the audit trail) with the
 caller's name and phone, the summary, the root cause and every timeline text replaced by
-the erased marker; survey scores stay, their comments go."""
+the erased marker; survey scores stay, their comments and extra answers go."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from sqlalchemy import select, update
@@ -31,7 +32,8 @@ def personal_data(ctx: Ctx, customer_id: int) -> list[DataPart]:
                TicketEntry.kind.in_(("opened", "reply", "note", "resolution", "root_cause")))
         .order_by(TicketEntry.at, TicketEntry.id))
     answers = ctx.session.execute(
-        select(Survey.kind, Survey.sent_at, Survey.answered_at, Survey.score, Survey.comment)
+        select(Survey.kind, Survey.sent_at, Survey.answered_at, Survey.score, Survey.comment,
+               Survey.answers)
         .where(Survey.brand_id == b, Survey.customer_id == customer_id)
         .order_by(Survey.sent_at, Survey.id))
     return [DataPart("complaints", _("Complaints"), tuple(tickets.keys()),
@@ -64,8 +66,12 @@ def erase(ctx: Ctx, customer_ids: Sequence[int]) -> list[str]:
         ctx.session.execute(update(TicketEntry).where(
             TicketEntry.brand_id == b, TicketEntry.ticket_id.in_(ticket_ids),
             TicketEntry.body.is_not(None)).values(body=ERASED))
-    values += [c for c in ctx.session.scalars(select(Survey.comment).where(
-        Survey.brand_id == b, Survey.customer_id.in_(ids), Survey.comment.is_not(None)))]
+    for comment, answers in ctx.session.execute(select(Survey.comment, Survey.answers).where(
+            Survey.brand_id == b, Survey.customer_id.in_(ids))):
+        values += [comment] if comment else []
+        values += [v for v in json.loads(answers).values()
+                   if isinstance(v, str)] if answers else []
     ctx.session.execute(update(Survey).where(Survey.brand_id == b,
-                                             Survey.customer_id.in_(ids)).values(comment=None))
+                                             Survey.customer_id.in_(ids))
+                        .values(comment=None, answers=None))
     return values

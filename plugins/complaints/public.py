@@ -138,10 +138,12 @@ def survey(brand_code: str, token: str) -> Any:
             errors: dict[str, list[str]] = {}
             done = row.answered_at is not None
             expired = not done and ctx.now() > row.expires_at
+            extra = [_shown(q, locale) for q in surveys.questions_of(row)]
             if request.method == "POST" and not done and not expired:
                 try:
                     surveys.answer(ctx, token, request.form.get("score", ""),
-                                   (request.form.get("comment") or "").strip())
+                                   (request.form.get("comment") or "").strip(),
+                                   {q["key"]: request.form.get(q["key"]) for q in extra})
                     done = True
                 except ValidationFailed as exc:
                     errors = dict(exc.errors)
@@ -151,10 +153,22 @@ def survey(brand_code: str, token: str) -> Any:
                 TEMPLATES, "complaints/public_survey.html", ctx, locale, kind=row.kind,
                 question=_(QUESTIONS[row.kind], brand=ctx.brand.name),
                 ends=[_(e) for e in ENDS[row.kind]], scale=list(range(low, high + 1)),
+                extra=extra,
                 done=done, expired=expired, errors=errors)
             return html, (422 if errors else 200)
     finally:
         ctx.session.close()
+
+
+def _shown(question: dict[str, Any], locale: str) -> dict[str, Any]:
+    """A template question in the visitor's language, with its scale or choices."""
+    bounds = surveys.QUESTION_TYPES[question["type"]]
+    return {"key": question["key"], "type": question["type"],
+            "required": question.get("required", False),
+            "text": question["text"].get(locale) or question["text"]["en"],
+            "scale": list(range(bounds[0], bounds[1] + 1)) if bounds else [],
+            "choices": [(c["value"], c["text"].get(locale) or c["text"]["en"])
+                        for c in question.get("choices", [])]}
 
 
 def register(app: Any, limiter: Any) -> None:

@@ -11,9 +11,11 @@ CSAT (s-1)/4, NPS s/10, CES (s-1)/6 (x 100); a customer's satisfaction is the av
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
+import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -37,10 +39,124 @@ from core.api import (
     read_token,
     sign_token,
 )
-from plugins.complaints.models import SURVEY_KINDS, Survey, Ticket
+from plugins.complaints.models import SURVEY_KINDS, Survey, SurveyTemplate, Ticket
 
 PURPOSE = "survey"
 SCALES = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
+QUESTION_TYPES = {"likert5": (1, 5), "scale10": (0, 10), "choice": None, "text": None}
+LOCALES = ("en", "zh_Hans_CN", "zh_Hant_TW")
+MAX_QUESTIONS = 15  # the kind's scored question included
+KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+# -- templates -----------------------------------------------------------------------------
+
+
+def _texts(value: Any) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(value.get(loc), str) and 0 < len(value[loc].strip()) <= 300
+        for loc in LOCALES)
+
+
+def check_questions(questions: Any) -> list[dict[str, Any]]:
+    """A template's extra questions, checked: a list of at most 14 objects with ``key``,
+    ``type`` (likert5, scale10, choice, text), ``text`` in the three languages, optional
+    ``required``; a choice has 2 to 10 ``choices`` (``value`` and ``text``). Every problem
+    is named (``questions.<n>.<field>``)."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(questions, list):
+        raise ValidationFailed({"questions": [_("Give a list of questions.")]})
+    if len(questions) > MAX_QUESTIONS - 1:
+        errors["questions"] = [_("At most %(n)s questions besides the score question.",
+                                 n=MAX_QUESTIONS - 1)]
+    seen: set[str] = set()
+    for i, q in enumerate(questions):
+        at = f"questions.{i}"
+        if not isinstance(q, dict):
+            errors[at] = [_("Each question is an object.")]
+            continue
+        key = q.get("key")
+        if not isinstance(key, str) or not KEY.match(key) or key in seen:
+            errors[f"{at}.key"] = [_("A unique key of lower-case letters, digits and _.")]
+        else:
+            seen.add(key)
+        if q.get("type") not in QUESTION_TYPES:
+            errors[f"{at}.type"] = [_("Must be one of: %(choices)s.",
+                                      choices=", ".join(QUESTION_TYPES))]
+        if not _texts(q.get("text")):
+            errors[f"{at}.text"] = [_("The question in en, zh_Hans_CN and zh_Hant_TW.")]
+        if q.get("type") == "choice":
+            choices = q.get("choices")
+            if not isinstance(choices, list) or not 2 <= len(choices) <= 10 or not all(
+                    isinstance(c, dict) and isinstance(c.get("value"), str)
+                    and c["value"] and _texts(c.get("text")) for c in choices) or len(
+                    {c["value"] for c in choices}) != len(choices):
+                errors[f"{at}.choices"] = [_("2 to 10 choices, each with a distinct value "
+                                             "and a text in the three languages.")]
+    if errors:
+        raise ValidationFailed(errors)
+    return [{"key": q["key"], "type": q["type"], "text": q["text"],
+             "required": bool(q.get("required", False)),
+             **({"choices": q["choices"]} if q["type"] == "choice" else {})}
+            for q in questions]
+
+
+def set_template(ctx: Ctx, kind: str, questions: Any) -> list[dict[str, Any]]:
+    """Replace the brand's extra questions for ``kind`` (surveys sent before keep theirs)."""
+    if kind not in SURVEY_KINDS:
+        raise ValidationFailed({"kind": [_("Must be one of: %(choices)s.",
+                                           choices=", ".join(SURVEY_KINDS))]})
+    checked = check_questions(questions)
+    with ctx.write():
+        row = ctx.session.scalar(select(SurveyTemplate).where(
+            SurveyTemplate.brand_id == ctx.brand_id, SurveyTemplate.kind == kind))
+        if row is None:
+            row = SurveyTemplate(brand_id=ctx.brand_id, kind=kind)
+            ctx.session.add(row)
+        row.questions = json.dumps(checked, ensure_ascii=False)
+        row.updated_by, row.updated_at = ctx.user, ctx.now()
+    return checked
+
+
+def template(ctx: Ctx, kind: str) -> list[dict[str, Any]]:
+    """The brand's extra questions for ``kind`` (none by default)."""
+    text = ctx.session.scalar(select(SurveyTemplate.questions).where(
+        SurveyTemplate.brand_id == ctx.brand_id, SurveyTemplate.kind == kind))
+    return json.loads(text) if text else []
+
+
+def questions_of(survey: Survey) -> list[dict[str, Any]]:
+    """The extra questions the survey was sent with."""
+    return json.loads(survey.questions) if survey.questions else []
+
+
+def _clean_answers(survey: Survey, given: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for q in questions_of(survey):
+        raw = str(given.get(q["key"]) or "").strip()
+        if not raw:
+            if q.get("required"):
+                errors[q["key"]] = [_("Missing data for required field.")]
+            continue
+        bounds = QUESTION_TYPES[q["type"]]
+        if bounds:
+            value = int(raw) if raw.lstrip("-").isdigit() else None
+            if value is None or not bounds[0] <= value <= bounds[1]:
+                errors[q["key"]] = [_("Choose a score from %(low)s to %(high)s.",
+                                      low=bounds[0], high=bounds[1])]
+            out[q["key"]] = value
+        elif q["type"] == "choice":
+            if raw not in {c["value"] for c in q["choices"]}:
+                errors[q["key"]] = [_("Choose one of the answers.")]
+            out[q["key"]] = raw
+        else:
+            if len(raw) > 2000:
+                errors[q["key"]] = [_("At most 2000 characters.")]
+            out[q["key"]] = raw
+    if errors:
+        raise ValidationFailed(errors)
+    return out
 
 
 def token(survey: Survey) -> str:
@@ -52,6 +168,8 @@ def _rows(ctx: Ctx, kind: str, targets: Sequence[dict[str, Any]]) -> int:
     """Insert the surveys the contact gate allows; returns how many were created."""
     now = ctx.now()
     days = get_setting(ctx, "complaints.survey_days")
+    extra = template(ctx, kind)
+    questions = json.dumps(extra, ensure_ascii=False) if extra else None
     rows = []
     for t in targets:
         if not may_contact(ctx, t["customer_id"], purpose=SERVICE, kind="survey",
@@ -62,7 +180,8 @@ def _rows(ctx: Ctx, kind: str, targets: Sequence[dict[str, Any]]) -> int:
                      "rep_id": t.get("rep_id"), "ticket_id": t.get("ticket_id"),
                      "category": t.get("category"), "sent_at": now,
                      "expires_at": now + dt.timedelta(days=days), "answered_at": None,
-                     "score": None, "comment": None})
+                     "score": None, "comment": None, "questions": questions,
+                     "answers": None})
     with ctx.write():
         return insert_ignore(ctx, Survey.__table__, rows, ("brand_id", "source_key"))
 
@@ -126,8 +245,10 @@ def open_survey(ctx: Ctx, text: str) -> Survey:
     return survey
 
 
-def answer(ctx: Ctx, text: str, score: Any, comment: str | None) -> Survey:
-    """Record the answer of the survey behind ``text``: once, before it expires."""
+def answer(ctx: Ctx, text: str, score: Any, comment: str | None,
+           extra: Mapping[str, Any] | None = None) -> Survey:
+    """Record the answer of the survey behind ``text``: once, before it expires; ``extra``
+    answers the template's questions (by key)."""
     with ctx.write():
         survey = open_survey(ctx, text)
         ctx.session.refresh(survey, with_for_update=True)
@@ -140,12 +261,20 @@ def answer(ctx: Ctx, text: str, score: Any, comment: str | None) -> Survey:
             value = int(str(score))
         except ValueError:
             value = None
+        errors: dict[str, list[str]] = {}
         if value is None or not low <= value <= high:
-            raise ValidationFailed({"score": [_("Choose a score from %(low)s to %(high)s.",
-                                                low=low, high=high)]})
+            errors["score"] = [_("Choose a score from %(low)s to %(high)s.", low=low,
+                                 high=high)]
         if comment and len(comment) > 2000:
-            raise ValidationFailed({"comment": [_("At most 2000 characters.")]})
+            errors["comment"] = [_("At most 2000 characters.")]
+        try:
+            answers = _clean_answers(survey, extra or {})
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+        if errors:
+            raise ValidationFailed(errors)
         survey.score, survey.comment, survey.answered_at = value, comment or None, ctx.now()
+        survey.answers = json.dumps(answers, ensure_ascii=False) if answers else None
     return survey
 
 

@@ -125,11 +125,33 @@ def test_public_form_on_a_phone(driver: WebDriver, server: str,  # noqa: F811
         driver.set_window_size(1440, 1000)
 
 
+def shot_phone(browser: WebDriver, name: str) -> None:
+    """A phone-wide screenshot of the whole page."""
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(400, max(860, min(int(height) + 140, 2400)))
+    browser.save_screenshot(str(SCREENSHOTS / name))
+    browser.set_window_size(400, 860)
+
+
 def test_survey_page_on_a_phone(driver: WebDriver, server: str,  # noqa: F811
                                 ctx_a: Ctx) -> None:
     from plugins.complaints import surveys
 
     ctx_a.refresh_modules()
+    surveys.set_template(ctx_a, "nps", [
+        {"key": "advice", "type": "likert5", "required": True,
+         "text": {"en": "Your adviser knows the products well.",
+                  "zh_Hans_CN": "您的顾问很了解产品。", "zh_Hant_TW": "您的顧問很了解產品。"}},
+        {"key": "reason", "type": "choice",
+         "text": {"en": "What matters most to you?", "zh_Hans_CN": "您最看重什么？",
+                  "zh_Hant_TW": "您最看重什麼？"},
+         "choices": [{"value": "quality", "text": {"en": "Product quality",
+                                                   "zh_Hans_CN": "产品品质",
+                                                   "zh_Hant_TW": "產品品質"}},
+                     {"value": "service", "text": {"en": "Service", "zh_Hans_CN": "服务",
+                                                   "zh_Hant_TW": "服務"}},
+                     {"value": "price", "text": {"en": "Price", "zh_Hans_CN": "价格",
+                                                 "zh_Hant_TW": "價格"}}]}])
     surveys._rows(ctx_a, "nps", [{"source_key": "nps:shot", "customer_id": 1}])
     survey = surveys.listing(ctx_a)[0][0]
     path = f"{server}/survey/A/{surveys.token(survey)}"
@@ -141,9 +163,9 @@ def test_survey_page_on_a_phone(driver: WebDriver, server: str,  # noqa: F811
                                     ("en", "recommend", "en")):
             driver.get(f"{path}?lang={locale}")
             assert words in driver.find_element(By.TAG_NAME, "h1").text
-            assert len(driver.find_elements(By.CSS_SELECTOR, ".scale label")) == 11  # 0-10
+            assert len(driver.find_elements(By.CSS_SELECTOR, ".scale label")) == 11 + 5
             driver.find_element(By.CSS_SELECTOR, ".scale label:nth-child(10)").click()  # 9
-            driver.save_screenshot(str(SCREENSHOTS / f"complaints-survey-{name}.png"))
+            shot_phone(driver, f"complaints-survey-{name}.png")
     finally:
         driver.set_window_size(1440, 1000)
 

@@ -52,7 +52,7 @@ def test_export_and_erasure(ctx_a, enable, clock):
     parts = {p.key: p for p in personal_data(ctx_a, t.customer_id)}
     assert parts["complaints"].rows[0][0] == t.ref
     assert ("reply" in [r[2] for r in parts["complaint_timeline"].rows])
-    assert parts["surveys"].rows[0][3:] == (2, "客服态度一般")
+    assert parts["surveys"].rows[0][3:] == (2, "客服态度一般", None)  # score, comment, answers
     ref = ctx_a.session.get(Customer, t.customer_id).customer_ref
     erase_customer(ctx_a, ctx_a.session.scalar(select(Customer.id).where(
         Customer.customer_ref == ref)))

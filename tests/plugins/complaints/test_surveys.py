@@ -179,3 +179,45 @@ def test_satisfaction_down_raises_the_churn_flag(brand, ctx_a, clock):
              for r in assess(ctx_a)}
     assert flags["C1"] == ["Satisfaction fell from 100.00 to 50.00 (more than 20%)."]
     assert flags["C3"] == []
+
+
+def _q(key, type_="likert5", **extra):
+    return {"key": key, "type": type_,
+            "text": {"en": f"{key}?", "zh_Hans_CN": f"{key}？", "zh_Hant_TW": f"{key}？"},
+            **extra}
+
+
+def test_templates_hold_up_to_15_questions_in_three_languages(brand, ctx_a, run_cli,
+                                                              tmp_path):
+    too_many = [_q(f"q{i}") for i in range(15)]  # + the score question = 16
+    with pytest.raises(ValidationFailed) as e:
+        surveys.set_template(ctx_a, "csat", too_many)
+    assert list(e.value.errors) == ["questions"]
+    assert len(surveys.set_template(ctx_a, "csat", too_many[:14])) == 14  # 15 in all
+    bad = [_q("speed"), _q("speed"), {**_q("x"), "text": {"en": "x?"}},
+           _q("via", "choice", choices=[{"value": "a", "text": _q("a")["text"]}]),
+           _q("y", "slider")]
+    with pytest.raises(ValidationFailed) as e:
+        surveys.set_template(ctx_a, "csat", bad)
+    assert set(e.value.errors) == {"questions.1.key", "questions.2.text",
+                                   "questions.3.choices", "questions.4.type"}
+    good = [_q("speed", required=True),
+            _q("via", "choice", choices=[{"value": "phone", "text": _q("phone")["text"]},
+                                         {"value": "wechat", "text": _q("wechat")["text"]}]),
+            _q("why", "text")]
+    path = tmp_path / "q.json"
+    path.write_text(json.dumps(good, ensure_ascii=False), encoding="utf-8")
+    r = run_cli("surveys", "template", "set", "--brand", "A", "--kind", "csat", "--file",
+                str(path))
+    assert r.exit_code == 0 and r.output.startswith("3 "), r.output
+    t = _resolve(ctx_a, "C1")
+    s = ctx_a.session.scalar(select(Survey).where(Survey.ticket_id == t.id))
+    assert [q["key"] for q in surveys.questions_of(s)] == ["speed", "via", "why"]
+    surveys.set_template(ctx_a, "csat", [])  # later changes leave sent surveys alone
+    tok = surveys.token(s)
+    with pytest.raises(ValidationFailed) as e:
+        surveys.answer(ctx_a, tok, "4", None, {"via": "fax", "why": "x" * 2001})
+    assert set(e.value.errors) == {"speed", "via", "why"}
+    surveys.answer(ctx_a, tok, "4", None, {"speed": "5", "via": "wechat", "why": "快"})
+    s = ctx_a.session.get(Survey, s.id)
+    assert json.loads(s.answers) == {"speed": 5, "via": "wechat", "why": "快"}

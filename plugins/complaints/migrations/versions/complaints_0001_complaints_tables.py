@@ -2,7 +2,7 @@
 
 Revision ID: complaints_0001
 Revises: 
-Create Date: 2026-11-29 15:31:15.992475
+Create Date: 2026-11-29 15:40:59.069469
 """
 from alembic import op
 import sqlalchemy as sa
@@ -30,6 +30,20 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('complaints_closures', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_complaints_closures_brand_id'), ['brand_id'], unique=False)
+
+    op.create_table('complaints_survey_templates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('brand_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('questions', sa.Text(), nullable=False),
+    sa.Column('updated_by', sa.String(length=100), nullable=False),
+    sa.Column('updated_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_complaints_survey_templates_brand_id_brands')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_complaints_survey_templates')),
+    sa.UniqueConstraint('brand_id', 'kind', name=op.f('uq_complaints_survey_templates_brand_id_kind'))
+    )
+    with op.batch_alter_table('complaints_survey_templates', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_complaints_survey_templates_brand_id'), ['brand_id'], unique=False)
 
     op.create_table('complaints_tickets',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -124,6 +138,8 @@ def upgrade() -> None:
     sa.Column('answered_at', core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('score', sa.Integer(), nullable=True),
     sa.Column('comment', sa.Text(), nullable=True),
+    sa.Column('questions', sa.Text(), nullable=True),
+    sa.Column('answers', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_complaints_surveys_brand_id_brands')),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_complaints_surveys_customer_id_customers')),
     sa.ForeignKeyConstraint(['rep_id'], ['reps.id'], name=op.f('fk_complaints_surveys_rep_id_reps')),
@@ -165,6 +181,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_complaints_tickets_brand_id'))
 
     op.drop_table('complaints_tickets')
+    with op.batch_alter_table('complaints_survey_templates', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_complaints_survey_templates_brand_id'))
+
+    op.drop_table('complaints_survey_templates')
     with op.batch_alter_table('complaints_closures', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_complaints_closures_brand_id'))
 

@@ -301,6 +301,13 @@ ALLOWED = {
     "severity": OPEN_STATUSES,
 }
 ACTIONS = tuple(ALLOWED)
+STATUS_ACTIONS = ("respond", "start", "pause", "resume", "resolve", "close", "reopen")
+
+
+def _last_change(ctx: Ctx, ticket: Ticket) -> dt.datetime | None:
+    return ctx.session.scalar(select(func.max(TicketEntry.at)).where(
+        TicketEntry.brand_id == ctx.brand_id, TicketEntry.ticket_id == ticket.id,
+        TicketEntry.kind == "status"))
 
 
 class ActSchema(BrandScopedSchema):
@@ -333,6 +340,8 @@ def act(ctx: Ctx, ref: str, action: str, data: Mapping[str, Any] | None = None) 
             errors["at"] = [_("Must not be in the future.")]
         elif at < ticket.opened_at:
             errors["at"] = [_("Must not be before the ticket was opened.")]
+        elif action in STATUS_ACTIONS and at < (_last_change(ctx, ticket) or at):
+            errors["at"] = [_("Must not be before the ticket's last change of status.")]
         if ticket.status not in ALLOWED[action]:
             raise DomainError(_("A %(status)s ticket cannot be given the action %(action)s.",
                                 status=ticket.status, action=action), code="bad_status")

@@ -130,6 +130,13 @@ def test_bad_input_names_fields_and_writes_nothing(brand):
     assert "at" in e.value.errors
     with pytest.raises(NotFound):
         services.act(brand, "CPL-999999", "respond", {})
+    # a pause cannot end before it began
+    t = open_(brand, "2026-03-02T09:00:00+08:00")
+    services.act(brand, t.ref, "respond", {"at": "2026-03-02T09:30:00+08:00"})
+    services.act(brand, t.ref, "pause", {"at": "2026-03-02T09:50:00+08:00"})
+    with pytest.raises(ValidationFailed) as e:
+        services.act(brand, t.ref, "resume", {"at": "2026-03-02T09:40:00+08:00"})
+    assert e.value.errors["at"] == ["Must not be before the ticket's last change of status."]
 
 
 def test_a_brand_without_the_module_is_refused(brand, ctx_b, run_cli):

@@ -273,6 +273,8 @@ def open_ticket(ctx: Ctx, data: Mapping[str, Any]) -> Ticket:
         ctx.session.add(ticket)
         ctx.session.flush()
         _entry(ctx, ticket, "opened", opened, body=values["summary"], new=severity)
+        if ticket.assignee:
+            _entry(ctx, ticket, "assignee", opened, new=ticket.assignee)
         if raised:
             _entry(ctx, ticket, "severity_raised", opened, old=values["severity"],
                    new=severity)

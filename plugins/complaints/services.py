@@ -50,6 +50,7 @@ from core.api import (
     task_row,
 )
 from plugins.complaints.calendar import WorkingCalendar
+from plugins.complaints.labels import label
 from plugins.complaints.models import (
     CATEGORIES,
     CHANNELS,
@@ -346,7 +347,8 @@ def act(ctx: Ctx, ref: str, action: str, data: Mapping[str, Any] | None = None) 
             errors["at"] = [_("Must not be before the ticket's last change of status.")]
         if ticket.status not in ALLOWED[action]:
             raise DomainError(_("A %(status)s ticket cannot be given the action %(action)s.",
-                                status=ticket.status, action=action), code="bad_status")
+                                status=label("status", ticket.status), action=action),
+                              code="bad_status")
         need = {"note": "note", "assign": "assignee", "severity": "severity",
                 "resolve": "resolution"}.get(action)
         if need and not values.get(need):

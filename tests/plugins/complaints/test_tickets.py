@@ -176,3 +176,20 @@ def test_cli_open_respond_list(brand, run_cli):
     assert r.exit_code == 1 and "customer_ref" in r.output
     r = run_cli("complaints", "close", "--brand", "A", "CPL-000001")
     assert r.exit_code == 1
+
+
+def test_cli_list_csv_breached_show_text_and_translated_errors(brand, run_cli):
+    # opened Mon 2 Mar 09:00; the CLI judges breaches at the wall clock (after March 2026):
+    # the first response (8 working hours) is long overdue
+    open_(brand, "2026-03-02T09:00:00+08:00")
+    r = run_cli("complaints", "list", "--brand", "A", "--breached", "--format", "csv")
+    lines = r.output.strip().splitlines()
+    assert lines[0].startswith("ref,status,severity,category,customer_ref")
+    assert lines[1].startswith("CPL-000001,new,normal,product_quality,C1,")
+    assert "first_response" in lines[1]
+    text = run_cli("complaints", "show", "--brand", "A", "CPL-000001", "--format",
+                   "text").output
+    assert "first_response_due: 2026-03-02T17:00:00+08:00" in text
+    r = run_cli("--locale", "zh_Hans_CN", "complaints", "resolve", "--brand", "A",
+                "CPL-000001")
+    assert r.exit_code == 1 and "状态为 新建 的工单不能执行操作 resolve" in r.output

@@ -208,7 +208,15 @@ class OpenSchema(BrandScopedSchema):
     assignee = fields.String(validate=validate.Length(min=1, max=100))
 
 
+REF_LOCK = 0x43504C0000  # "CPL": the advisory lock namespace of ticket numbering
+
+
 def _next_ref(ctx: Ctx) -> str:
+    """The brand's next ticket number. Two PostgreSQL writers opening tickets at once
+    would count the same number: a transaction-scoped advisory lock per brand serialises
+    the numbering (SQLite's BEGIN IMMEDIATE already does)."""
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        ctx.session.execute(select(func.pg_advisory_xact_lock(REF_LOCK + ctx.brand_id)))
     count = ctx.session.scalar(select(func.count()).select_from(Ticket).where(
         Ticket.brand_id == ctx.brand_id)) or 0
     return f"CPL-{count + 1:06d}"

@@ -42,6 +42,9 @@ def run(ctx: Ctx) -> dict[str, int]:
     now = ctx.now()
     share = get_setting(ctx, "complaints.warning_share") / 100
     with ctx.write():
+        # Policies changed on the settings screen, closures, a holiday library update:
+        # the due times of open tickets follow at the next tick.
+        services.recompute_open(ctx)
         base = services.calendar(ctx)
         tickets = ctx.session.scalars(select(Ticket).where(
             Ticket.brand_id == ctx.brand_id, Ticket.status.in_(OPEN_STATUSES))

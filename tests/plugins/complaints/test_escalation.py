@@ -95,3 +95,19 @@ def test_the_tick_runs_the_job_only_for_brands_with_the_module(ctx_a, ctx_b, ena
     brands = {b for (b,) in ctx_a.session.execute(select(TicketEntry.brand_id).where(
         TicketEntry.kind == "breach")).all()}
     assert brands == {ctx_a.brand_id}
+
+
+def test_a_policy_changed_on_the_settings_screen_applies_at_the_next_tick(ctx_a, enable,
+                                                                          clock, make_ctx):
+    from core.services.settings import set_settings
+
+    setup_brand(ctx_a, enable)
+    clock.value = at("2026-03-02T09:00").astimezone(dt.UTC)
+    t = open_(ctx_a, "2026-03-02T09:00:00+08:00")
+    assert t.first_response_due == at("2026-03-02T17:00")    # 8 working hours
+    other = make_ctx("A")
+    set_settings(other, {"complaints.normal_first_response": "2h"})  # not policy set
+    other.session.commit()
+    # At Mon 11:01 the 2 h target (due 11:00) is missed: recomputed by the tick itself
+    # (warning at 75 % = 10:30 and the breach are both raised).
+    assert _tick(make_ctx("A"), clock, "2026-03-02T11:01") == _n(w=1, b=1, e=1)

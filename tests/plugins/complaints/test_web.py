@@ -131,3 +131,18 @@ def test_survey_results_screen(app, login, ctx_a, clock):  # noqa: F811
     rep = login("rep1").get("/complaints/surveys/?period=2026-03").get_data(as_text=True)
     assert "100.00" in rep and "-100.00" not in rep  # R2's line is not shown to R1
     assert login("boss_a").get("/complaints/surveys/?period=bad").status_code == 200
+
+
+def test_policies_on_the_settings_screen(app, login, ctx_a, clock, make_ctx):  # noqa: F811
+    from plugins.complaints.services import policy
+
+    _enable(ctx_a, clock)
+    boss = login("boss_a")
+    page = boss.get("/settings/list/").get_data(as_text=True)
+    assert "Weekly working hours" in page and "First-response target" in page
+    r = boss.post("/settings/save/complaints", data={"complaints.high_first_response": "soon"})
+    assert r.status_code == 422 and "Write a duration in hours or days" in r.get_data(
+        as_text=True)
+    r = boss.post("/settings/save/complaints", data={"complaints.high_first_response": "2h"})
+    assert r.status_code == 302
+    assert policy(make_ctx("A"), "high").first_response == 2 * 3600

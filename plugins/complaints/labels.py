@@ -29,7 +29,8 @@ LABELS: dict[str, dict[str, str]] = {
              "resolution": N_("Resolution"), "root_cause": N_("Root cause"),
              "warning": N_("SLA warning"), "breach": N_("SLA breach"),
              "escalation": N_("Escalation")},
-    "target": {"first_response": N_("First response"), "resolution": N_("Resolution")},
+    "target": {"first_response": N_("First-response target"),
+               "resolution": N_("Resolution target")},
 }
 
 

@@ -24,7 +24,8 @@ def test_s1_figures_findings_and_pdf(ctx_a, enable, clock, tmp_path):
     # Business clock, Mon-Fri 09-18. Opened Mon 2 Mar 09:00:
     # T1 normal: responded Mon 10:00 (due Mon 17:00: met), resolved Tue 10:00 (due Fri: met)
     # T2 normal: responded Tue 09:30 (missed), resolved Wed 10:00 (met)
-    # T3 high: responded Mon 10:00 (due 13:00: met), unresolved, due Tue 18:00 (missed)
+    # T3 high: responded Mon 10:00 (due 13:00: met), unresolved, due 16 h = Mon 9 h +
+    #     Tue 7 h = Tue 16:00 (missed); escalation 8 h = Mon 17:00
     # T4 low (calendar 24 h) opened Wed 11:00, due Thu 11:00: not decided, not counted.
     t1, t2, t3 = (open_(ctx_a, "2026-03-02T09:00:00+08:00", severity=s)
                   for s in ("normal", "normal", "high"))
@@ -49,8 +50,9 @@ def test_s1_figures_findings_and_pdf(ctx_a, enable, clock, tmp_path):
     assert figures["Targets missed"] == 2
     assert figures["Complaints escalated"] == 1
     assert figures["Complaints escalated to brand admins"] == 1
-    assert [(r[0], r[3]) for r in res.records] == [(t2.ref, "First response"),
-                                                   (t3.ref, "Resolution")]
+    assert [(r[0], r[3], r[4]) for r in res.records] == [
+        (t2.ref, "First-response target", at("2026-03-02T17:00")),
+        (t3.ref, "Resolution target", at("2026-03-03T16:00"))]
     out = tmp_path / "s1.pdf"
 
     generate_compliance_report(ctx_a, "2026-03", out, locale="en")
@@ -58,3 +60,8 @@ def test_s1_figures_findings_and_pdf(ctx_a, enable, clock, tmp_path):
                           text=True, check=True).stdout
     assert "S1" in text and "Complaints handled within the service levels" in text
     assert t2.ref in text and t3.ref in text and "Resolution within target: High" in text
+    zh = tmp_path / "s1-zh.pdf"
+    generate_compliance_report(ctx_a, "2026-03", zh, locale="zh_Hans_CN")
+    text = subprocess.run(["pdftotext", "-layout", str(zh), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "投诉在服务时限内处理" in text and "解决达标率：高" in text and t3.ref in text

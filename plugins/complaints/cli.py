@@ -197,9 +197,17 @@ def policy_set_cmd(brand_code: str, severity: str, user: str, **values: str | No
     with _ctx(brand_code, user) as ctx:
         services.set_policy(ctx, severity, values)
         pol = services.policy(ctx, severity)
-    click.echo(_("%(severity)s: first response %(fr)ss, escalation %(es)ss, resolution "
-                 "%(rs)ss, %(clock)s clock.", severity=severity, fr=pol.first_response,
-                 es=pol.escalation, rs=pol.resolution, clock=pol.clock))
+    click.echo(_("%(severity)s: first response %(fr)s, escalation %(es)s, resolution "
+                 "%(rs)s, %(clock)s clock.", severity=severity,
+                 fr=_duration(pol.first_response), es=_duration(pol.escalation),
+                 rs=_duration(pol.resolution), clock=pol.clock))
+
+
+def _duration(seconds: int) -> str:
+    """8h, 7d or 1.5h: the way the policy is written."""
+    if seconds % 86400 == 0:
+        return f"{seconds // 86400}d"
+    return f"{seconds / 3600:g}h"
 
 
 @click.group("calendar")

@@ -112,6 +112,7 @@ def test_policy_set_through_the_cli_and_the_settings(ctx_a, enable, run_cli, mak
     r = run_cli("complaints", "policy", "set", "--brand", "A", "--severity", "low",
                 "--first-response", "2d", "--resolution", "10d", "--clock", "business")
     assert r.exit_code == 0, r.output
+    assert r.output == "low: first response 2d, escalation 3d, resolution 10d, business clock.\n"
     pol = services.policy(make_ctx("A"), "low")
     assert (pol.first_response, pol.resolution, pol.clock) == (172800, 864000, "business")
     r = run_cli("complaints", "policy", "set", "--brand", "A", "--severity", "low",

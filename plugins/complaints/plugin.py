@@ -72,6 +72,15 @@ def crm_customer_profile_sections(ctx: Ctx, customer_id: int) -> list[ProfileSec
 
 
 @hookimpl
+def crm_dashboard_sections(ctx: Ctx) -> list[ProfileSection]:
+    """Service this month: open and overdue tickets, first responses in time, CSAT, NPS,
+    CES."""
+    from plugins.complaints.web import dashboard_section
+
+    return [dashboard_section(ctx)]
+
+
+@hookimpl
 def crm_customer_complaint_counts(ctx: Ctx, customer_ids: Sequence[int], since: dt.datetime,
                                   until: dt.datetime) -> dict[int, int]:
     """Tickets opened per customer in the period (churn risk: complaints rising)."""

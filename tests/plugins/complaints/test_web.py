@@ -146,3 +146,20 @@ def test_policies_on_the_settings_screen(app, login, ctx_a, clock, make_ctx):  #
     r = boss.post("/settings/save/complaints", data={"complaints.high_first_response": "2h"})
     assert r.status_code == 302
     assert policy(make_ctx("A"), "high").first_response == 2 * 3600
+
+
+def test_service_figures_on_the_dashboard(app, login, ctx_a, clock):  # noqa: F811
+    _enable(ctx_a, clock)                       # Mon 2 Mar 09:00, normal: 8 working hours
+    first = _open(ctx_a)
+    _open(ctx_a, "C2")                          # never answered: due at 17:00
+    clock.value = at("2026-03-02T10:00").astimezone(dt.UTC)
+    services.act(ctx_a, first.ref, "respond")   # answered at 10:00, in time
+    clock.value = at("2026-03-02T18:00").astimezone(dt.UTC)
+    page = login("boss_a").get("/dashboard/").get_data(as_text=True)
+    section = page[page.index('id="section-complaints"'):]
+    # Two open tickets, one overdue; of the month's answered tickets, one of one in time.
+    assert "Open tickets</span><strong>2<" in section
+    assert "Overdue</span><strong>1<" in section
+    assert "First responses in time this month</span><strong>1 / 1<" in section
+    assert 'id="section-complaints"' not in login("rep1").get("/dashboard/").get_data(
+        as_text=True)

@@ -12,6 +12,7 @@ from flask_appbuilder.security.views import AuthDBView
 
 from core.users.login_limits import record_attempt
 from core.users.sessions import is_revoked, revoke_sessions
+from core.web.account import ResetMyPasswordView, ResetPasswordView
 
 
 class CrmAuthDBView(AuthDBView):
@@ -31,6 +32,28 @@ class CrmSecurityManager(SecurityManager):
     """FAB's SQLAlchemy security manager with the directcrm login page."""
 
     authdbview = CrmAuthDBView
+    resetmypasswordview = ResetMyPasswordView
+    resetpasswordview = ResetPasswordView
+
+    def register_views(self) -> None:
+        """Only the security pages the product uses, each in its own layout: the login
+        (and logout), changing one's password, and the super admin setting a user's
+        password. FAB's user, role, group and statistics screens are not registered: staff
+        are managed at ``/staff`` (with their brand, rep and language, and the password
+        policy) and roles are fixed by ``core.web.roles``, so those bare pages would only be
+        a second, unchecked way in."""
+        from flask import current_app
+
+        if not current_app.config.get("FAB_ADD_SECURITY_VIEWS", True):
+            return
+        self.appbuilder.add_api(self.security_api)
+        self.user_view = None
+        self.auth_view = self.authdbview()
+        self.appbuilder.add_view_no_menu(self.resetpasswordview())
+        self.appbuilder.add_view_no_menu(self.resetmypasswordview())
+        self.appbuilder.add_view_no_menu(self.auth_view)
+        if self.is_auth_limited:
+            self.limiter.limit(self.auth_rate_limit, methods=["POST"])(self.auth_view.blueprint)
 
     def create_jwt_manager(self, app: Any) -> Any:
         """FAB's JWT manager, answering 401 (not flask-jwt-extended's 422) for a token

@@ -61,6 +61,7 @@ from core.errors import (
     NotFound,
     RowProblem,
     RuleViolation,
+    UnknownRef,
     ValidationFailed,
     raise_row_problems,
     require_module,
@@ -182,7 +183,7 @@ __all__ = [
     "blocked_outreach", "sign_token", "read_token", "erase_leads", "Lead", "LeadStatus",
     "ERASED", "AuditEntry", "row_policy", "PointsAward", "create_lead", "RowProblem",
     "raise_row_problems", "require_module", "AuditKind", "RecordName", "lookup_by",
-    "names_from",
+    "names_from", "UnknownRef",
     "LeadChannel", "register_catalog", "store_encrypted",
     "read_encrypted", "delete_encrypted",
 ]

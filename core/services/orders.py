@@ -76,8 +76,9 @@ def create_order(ctx: Ctx, data: Mapping[str, Any]) -> Order:
         if ref_map(ctx, Order, {values["order_ref"]}):
             raise DomainError(_("An order with order_ref %(ref)s already exists.",
                                 ref=values["order_ref"]), code="duplicate")
-        customer = resolve_customer(ctx, values["customer_ref"])
-        rep = get_by_ref(ctx, Rep, values["rep_ref"]) if values.get("rep_ref") else None
+        customer = resolve_customer(ctx, values["customer_ref"], field="customer_ref")
+        rep = (get_by_ref(ctx, Rep, values["rep_ref"], field="rep_ref")
+               if values.get("rep_ref") else None)
         if rep is None and customer.rep_id is not None:
             rep = session.get(Rep, customer.rep_id)
         own_rep_only(ctx, rep.id if rep else None)

@@ -44,7 +44,8 @@ class TaskView(CrmView):
                                      status=request.args.get("status", "open") or None,
                                      overdue=request.args.get("overdue") == "1",
                                      rep_ref=request.args.get("rep"),
-                                     page=self.args_int("page"))
+                                     page=self.args_int("page"),
+                                     sort=request.args.get("sort"))
         return self.page("crm/tasks/list.html", result=result, now=ctx.now(),
                          statuses=labels.choices("task_status"), reps=rep_choices(),
                          title=_("Tasks"))

@@ -97,6 +97,10 @@ SORTS: dict[str, dict[str, Any]] = {
     "orders": {"ref": Order.order_ref, "date": Order.ordered_at, "status": Order.status,
                "total": Order.total_amount},
     "tasks": {"title": Task.title, "due": Task.due_at, "status": Task.status},
+    "returns": {"ref": Return.return_ref, "requested": Return.requested_at,
+                "refunded": Return.refunded_at, "amount": Return.amount},
+    "interactions": {"when": Interaction.occurred_at, "kind": Interaction.kind,
+                     "by": Interaction.created_by},
 }
 
 
@@ -201,7 +205,8 @@ def scoped_returns(ctx: Ctx) -> Select[tuple[Return]]:
 
 
 def search_returns(ctx: Ctx, q: str | None = None, refunded: bool | None = None,
-                   page: int = 1, per_page: int = 25) -> Page[Return]:
+                   page: int = 1, per_page: int = 25, sort: str | None = None
+                   ) -> Page[Return]:
     """Returns by ref, filtered by refunded or not."""
     stmt = scoped_returns(ctx)
     if q:
@@ -210,7 +215,8 @@ def search_returns(ctx: Ctx, q: str | None = None, refunded: bool | None = None,
         stmt = stmt.where(Return.refunded_at.is_not(None))
     elif refunded is False:
         stmt = stmt.where(Return.refunded_at.is_(None))
-    return paginate(ctx, stmt.order_by(Return.requested_at.desc(), Return.id.desc()),
+    return paginate(ctx, sorted_by(stmt, "returns", sort,
+                                   (Return.requested_at.desc(), Return.id.desc()), Return.id),
                     page, per_page)
 
 
@@ -224,8 +230,8 @@ def scoped_interactions(ctx: Ctx) -> Select[tuple[Interaction]]:
 
 
 def search_interactions(ctx: Ctx, q: str | None = None, kind: str | None = None,
-                        customer_id: int | None = None, page: int = 1, per_page: int = 25
-                        ) -> Page[Interaction]:
+                        customer_id: int | None = None, page: int = 1, per_page: int = 25,
+                        sort: str | None = None) -> Page[Interaction]:
     """Interactions by summary text, filtered by kind and customer."""
     stmt = scoped_interactions(ctx)
     if q:
@@ -234,7 +240,9 @@ def search_interactions(ctx: Ctx, q: str | None = None, kind: str | None = None,
         stmt = stmt.where(Interaction.kind == InteractionKind(kind))
     if customer_id is not None:
         stmt = stmt.where(Interaction.customer_id == customer_id)
-    return paginate(ctx, stmt.order_by(Interaction.occurred_at.desc(), Interaction.id.desc()),
+    return paginate(ctx, sorted_by(stmt, "interactions", sort,
+                                   (Interaction.occurred_at.desc(), Interaction.id.desc()),
+                                   Interaction.id),
                     page, per_page)
 
 

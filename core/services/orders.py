@@ -232,7 +232,7 @@ def create_return(ctx: Ctx, data: Mapping[str, Any]) -> Return:
             raise DomainError(_("A return with return_ref %(ref)s already exists.",
                                 ref=values["return_ref"]), code="duplicate")
         # Locked: what is left to return is checked and written by one writer at a time.
-        order = get_by_ref(ctx, Order, values["order_ref"], lock=True)
+        order = get_by_ref(ctx, Order, values["order_ref"], lock=True, field="order_ref")
         if order.status != OrderStatus.PAID:
             raise DomainError(_("Order %(ref)s is %(status)s; only paid orders can be returned.",
                                 ref=order.order_ref, status=order.status.value),

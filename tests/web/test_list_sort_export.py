@@ -113,3 +113,38 @@ def test_other_lists_export_with_labels(login: Login, seeded: Seeded) -> None:
     assert rep.get("/reps/export.csv").status_code == 404
     # Another brand's manager exports only their brand's rows (brand B has no orders).
     assert csv_rows(login("boss_b"), "/orders/export.csv")[1:] == []
+
+
+def test_tasks_interactions_and_returns(login: Login, ctx_a: Ctx, seeded: Seeded) -> None:
+    from core.services.activities import create_interaction, create_task
+    from core.services.orders import create_return
+
+    create_task(ctx_a, {"title": "回访 B", "customer_ref": "C1",
+                        "due_at": "2026-03-06T10:00:00+08:00"})
+    create_task(ctx_a, {"title": "回访 A", "customer_ref": "C3",
+                        "due_at": "2026-03-09T10:00:00+08:00"})
+    create_interaction(ctx_a, {"customer_ref": "C1", "kind": "call", "summary": "问候",
+                               "occurred_at": "2026-03-01T09:00:00+08:00"})
+    create_interaction(ctx_a, {"customer_ref": "C3", "kind": "visit", "summary": "上门",
+                               "occurred_at": "2026-03-02T15:30:00+08:00"})
+    create_return(ctx_a, {"return_ref": "RT1", "order_ref": "O2",
+                          "requested_at": "2026-03-03T10:00:00+08:00",
+                          "lines": [{"sku": "P2", "quantity": 1, "amount": "299.00"}]})
+    boss = login("boss_a")
+    html = page(boss, "/tasks/list/?sort=title")
+    assert html.index("回访 A") < html.index("回访 B")
+    rows = csv_rows(boss, "/tasks/export.csv?sort=-due")
+    assert rows[0] == ["Task", "Customer", "Rep", "Due at", "Status"]
+    # C3 belongs to 李强 (R2), C1 to 王芳 (R1); times in Shanghai.
+    assert rows[1:] == [["回访 A", "陈静 (C3)", "李强 (R2)", "2026-03-09 10:00", "Open"],
+                        ["回访 B", "张伟 (C1)", "王芳 (R1)", "2026-03-06 10:00", "Open"]]
+    rows = csv_rows(boss, "/interactions/export.csv?sort=when")
+    assert rows[0] == ["When", "Kind", "Customer", "Summary", "By"]
+    assert [r[:4] for r in rows[1:]] == [
+        ["2026-03-01 09:00", "Call", "张伟 (C1)", "问候"],
+        ["2026-03-02 15:30", "Visit", "陈静 (C3)", "上门"]]
+    rows = csv_rows(boss, "/returns/export.csv")
+    assert rows[0] == ["Return no.", "Order no.", "Requested", "Refunded", "Amount", "Reason"]
+    assert rows[1:] == [["RT1", "O2", "2026-03-03 10:00", "", "299.00", ""]]
+    html = page(boss, "/returns/list/?sort=-amount")
+    assert 'data-sort="amount"' in html and "RT1" in html

@@ -40,6 +40,15 @@ class ValidationFailed(DomainError):
         super().__init__(message or summary)
 
 
+class UnknownRef(ValidationFailed, NotFound):
+    """A reference in the input (``rep_ref`` of a body, a CSV cell) that names no record
+    the user may see: a field error (422 in the API, beside the field in a form) that is
+    also a :class:`NotFound` for callers that only care that nothing was found."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__({field: [message]})
+
+
 class ModuleError(DomainError):
     """A module cannot be enabled, disabled or loaded (dependencies, unknown name)."""
 

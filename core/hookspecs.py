@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     import click
 
+    from core.audit.present import AuditKind
     from core.context import Ctx
     from core.events import (
         ComplianceResult,
@@ -68,7 +69,7 @@ COMBINE: dict[str, str] = {
                      "crm_scheduled_jobs", "crm_customer_profile_sections",
                      "crm_rep_profile_sections", "crm_dashboard_sections", "crm_award_points",
                      "crm_rep_pay_items", "crm_compliance_checks", "crm_personal_data",
-                     "crm_erase_personal_data"), _LISTS),
+                     "crm_erase_personal_data", "crm_audit_kinds"), _LISTS),
     "crm_register_views": "every module adds its views once, at start-up",
     **dict.fromkeys(("crm_customer_satisfaction", "crm_customer_complaint_counts",
                      "crm_verified_birth_dates"),
@@ -363,6 +364,20 @@ def crm_dashboard_sections(ctx: Ctx) -> list[ProfileSection] | None:
 
     :param ctx: the brand and the user viewing the dashboard.
     :return: sections (escaped HTML), sorted by their ``order``.
+    """
+
+
+@hookspec
+def crm_audit_kinds(ctx: Ctx) -> list[AuditKind] | None:
+    """How the audit screen names the module's records and labels their fields, one
+    :class:`core.api.AuditKind` per table (kind label, field labels, code labels, the
+    record's name and page: see ``names_from`` and ``lookup_by``).
+
+    Asked of every installed module, enabled or not, so that entries written while a
+    module was enabled stay readable after it is disabled.
+
+    :param ctx: the brand whose audit log is read (None: every brand).
+    :return: the module's kinds.
     """
 
 

@@ -7,7 +7,10 @@ field-level messages in the current locale.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -42,12 +45,38 @@ STOCK_MESSAGES = [
     N_("Must be greater than or equal to %(min)s."),
     N_("Must be greater than or equal to %(min)s and less than or equal to %(max)s."),
     N_("Must be one of: %(choices)s."),
+    N_("Length must be between %(min)s and %(max)s."),
+    N_("Length must be %(equal)s."),
+    N_("Must be less than or equal to %(max)s."),
+    N_("Must be greater than %(min)s."),
+    N_("Must be less than %(max)s."),
+    N_("Must be greater than %(min)s and less than %(max)s."),
+    N_("Not a valid list."),
+    N_("Not a valid mapping type."),
+    N_("Not a valid time."),
+    N_("Not a valid UUID."),
+    N_("Not a valid decimal."),
+]
+
+# A parametrised stock message arrives formatted ("Length must be between 1 and 64."): each
+# template becomes a pattern whose groups are its parameters.
+_PATTERNS = [
+    (re.compile("^" + re.sub(r"%\\\((\w+)\\\)s", r"(?P<\1>.+?)", re.escape(m)) + "$"), m)
+    # the longest first: "at least 1 and at most 9" before "at least 1"
+    for m in sorted((m for m in STOCK_MESSAGES if "%(" in m), key=len, reverse=True)
 ]
 
 
 def _translate(message: str) -> str:
-    # Parametrised marshmallow messages arrive formatted; translate the known stock ones.
-    return _(message) if message in STOCK_MESSAGES else message
+    """A marshmallow message in the current locale: the stock ones, parametrised or not
+    (a message of our own is already translated where it was raised)."""
+    if message in STOCK_MESSAGES:
+        return _(message)
+    for pattern, template in _PATTERNS:
+        found = pattern.match(message)
+        if found:
+            return _(template, **found.groupdict())
+    return message
 
 
 def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -72,12 +101,57 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return out
 
 
-def load_or_raise(schema: Schema, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate ``data``; raise :class:`ValidationFailed` with translated field errors."""
+#: Inside :func:`strict_input` (an API request), a field no schema declares is an error
+#: ("Unknown field.") instead of being dropped: a misspelt ``phon`` must not be lost
+#: silently. CSV imports and forms stay lenient (extra columns, extra form keys).
+STRICT_INPUT: ContextVar[bool] = ContextVar("directcrm_strict_input", default=False)
+
+
+@contextmanager
+def strict_input() -> Iterator[None]:
+    """Refuse unknown fields in every :func:`load_or_raise` of this block."""
+    token = STRICT_INPUT.set(True)
     try:
-        return schema.load(data)
+        yield
+    finally:
+        STRICT_INPUT.reset(token)
+
+
+def unknown_fields(schema: Schema, data: Any, prefix: str = "") -> dict[str, list[str]]:
+    """``{"path": ["Unknown field."]}`` for every key of ``data`` (and of its nested
+    objects and lists of objects) that ``schema`` does not declare."""
+    if not isinstance(data, Mapping):
+        return {}
+    known = {(f.data_key or name): f for name, f in schema.fields.items() if not f.dump_only}
+    out: dict[str, list[str]] = {}
+    for key, value in data.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        declared = known.get(key)
+        if declared is None:
+            out[path] = [_("Unknown field.")]
+        elif isinstance(declared, fields.Nested) and isinstance(declared.schema, Schema):
+            items = value if declared.many and isinstance(value, list) else [value]
+            for i, item in enumerate(items):
+                sub = f"{path}.{i}" if declared.many else path
+                out.update(unknown_fields(declared.schema, item, sub))
+        elif (isinstance(declared, fields.List) and isinstance(declared.inner, fields.Nested)
+              and isinstance(value, list)):
+            for i, item in enumerate(value):
+                out.update(unknown_fields(declared.inner.schema, item, f"{path}.{i}"))
+    return out
+
+
+def load_or_raise(schema: Schema, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate ``data``; raise :class:`ValidationFailed` with translated field errors
+    (every field's, unknown fields included inside :func:`strict_input`)."""
+    unknown = unknown_fields(schema, data) if STRICT_INPUT.get() else {}
+    try:
+        loaded = schema.load(data)
     except ValidationError as exc:
-        raise ValidationFailed(flatten_errors(exc.messages)) from None
+        raise ValidationFailed({**flatten_errors(exc.messages), **unknown}) from None
+    if unknown:
+        raise ValidationFailed(unknown)
+    return loaded
 
 
 # Bounds of every input, declared once (the database would refuse beyond them, or each

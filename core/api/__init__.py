@@ -32,7 +32,9 @@ imports anything else of the core.
   consent answers the ``crm_can_contact`` hook.
 - **Data helpers**: the declarative ``Base`` and column types for a module's own tables,
   bulk inserts (:func:`insert_ignore` skips rows already present: idempotent writes, audited
-  with the count really written), audit entries, input schemas.
+  with the count really written), audit entries, input schemas. The audit screen names a
+  module's records and labels their fields from its :class:`AuditKind` declarations
+  (``crm_audit_kinds`` hook; :func:`names_from` and :func:`lookup_by` build the resolvers).
 - **Personal data**: :class:`EncryptedText` columns (encrypted at rest) with a keyed
   :func:`lookup_hash` (or :func:`phone_hash`) beside them for exact lookups; show values
   :func:`masked`, and the plaintext only through :func:`reveal` (audited). A person's
@@ -46,6 +48,7 @@ imports anything else of the core.
 from __future__ import annotations
 
 from core.audit.models import AuditEntry
+from core.audit.present import AuditKind, RecordName, lookup_by, names_from
 from core.audit.services import ERASED, reveal
 from core.audit.services import record as record_audit
 from core.audit.services import record_bulk as record_audit_bulk
@@ -60,6 +63,7 @@ from core.errors import (
     NotFound,
     RowProblem,
     RuleViolation,
+    UnknownRef,
     ValidationFailed,
     raise_row_problems,
     require_module,
@@ -188,7 +192,8 @@ __all__ = [
     "erase_customer", "personal_data", "spreadsheet_safe", "TASK_PURPOSES",
     "blocked_outreach", "sign_token", "read_token", "erase_leads", "Lead", "LeadStatus",
     "ERASED", "AuditEntry", "row_policy", "PointsAward", "create_lead", "RowProblem",
-    "raise_row_problems", "require_module",
+    "raise_row_problems", "require_module", "AuditKind", "RecordName", "lookup_by",
+    "names_from", "UnknownRef",
     "LeadChannel", "module_translations", "register_catalog", "store_encrypted",
     "read_encrypted", "delete_encrypted",
 ]

@@ -164,7 +164,8 @@ def log_contact(ctx: Ctx, lead_ref: str, data: Mapping[str, Any] | None = None) 
         if lead.status in (LeadStatus.POOL, LeadStatus.LOST):
             raise DomainError(_("Lead %(ref)s is %(status)s: assign it before contacting it.",
                                 ref=lead_ref, status=lead.status.value), code="bad_status")
-        rep_id = get_by_ref(ctx, Rep, values["rep_ref"]).id if values.get("rep_ref") \
+        rep_id = get_by_ref(ctx, Rep, values["rep_ref"], field="rep_ref").id \
+            if values.get("rep_ref") \
             else lead.rep_id
         at = values.get("occurred_at") or ctx.now()
         contact = LeadContact(brand_id=ctx.brand_id, lead_id=lead.id, rep_id=rep_id,

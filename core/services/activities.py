@@ -15,10 +15,10 @@ from core.services.scoping import get_by_id, get_by_ref, resolve_customer, scope
 
 
 def _customer_and_rep(ctx: Ctx, values: dict[str, Any]) -> tuple[Customer | None, int | None]:
-    customer = resolve_customer(ctx, values["customer_ref"]) \
+    customer = resolve_customer(ctx, values["customer_ref"], field="customer_ref") \
         if values.get("customer_ref") else None
     if values.get("rep_ref"):
-        return customer, get_by_ref(ctx, Rep, values["rep_ref"]).id
+        return customer, get_by_ref(ctx, Rep, values["rep_ref"], field="rep_ref").id
     return customer, customer.rep_id if customer is not None else None
 
 
@@ -107,7 +107,7 @@ def update_task(ctx: Ctx, task_id: int, data: Mapping[str, Any]) -> Task:
             raise DomainError(_("Task %(id)s is closed; only open tasks can be edited.",
                                 id=task_id), code="bad_status")
         if "rep_ref" in values:
-            task.rep_id = get_by_ref(ctx, Rep, values["rep_ref"]).id
+            task.rep_id = get_by_ref(ctx, Rep, values["rep_ref"], field="rep_ref").id
         for name in ("title", "due_at", "kind"):
             if name in values:
                 setattr(task, name, values[name])

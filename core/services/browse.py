@@ -8,6 +8,7 @@ returns, interactions and tasks.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -85,9 +86,40 @@ def _rep_id(ctx: Ctx, rep_ref: str | None) -> int | None:
                                                    Rep.rep_ref == rep_ref)) or -1
 
 
+#: The columns each list may be sorted by (``sort=name``, ``sort=-name`` descending).
+SORTS: dict[str, dict[str, Any]] = {
+    "customers": {"name": Customer.name, "ref": Customer.customer_ref,
+                  "stage": Customer.lifecycle_stage, "since": Customer.created_at},
+    "reps": {"ref": Rep.rep_ref, "name": Rep.name, "status": Rep.status,
+             "joined": Rep.joined_on, "certificate": Rep.certificate_valid_until},
+    "products": {"sku": Product.sku, "name": Product.name, "category": Product.category,
+                 "price": Product.list_price},
+    "orders": {"ref": Order.order_ref, "date": Order.ordered_at, "status": Order.status,
+               "total": Order.total_amount},
+    "tasks": {"title": Task.title, "due": Task.due_at, "status": Task.status},
+    "returns": {"ref": Return.return_ref, "requested": Return.requested_at,
+                "refunded": Return.refunded_at, "amount": Return.amount},
+    "interactions": {"when": Interaction.occurred_at, "kind": Interaction.kind,
+                     "by": Interaction.created_by},
+}
+
+
+def sorted_by(stmt: Select[Any], kind: str, sort: str | None, default: Sequence[Any],
+              tiebreak: Any) -> Select[Any]:
+    """``stmt`` ordered by the ``sort`` the user chose (a key of :data:`SORTS`, ``-``
+    first for descending; ties broken by ``tiebreak``), else by ``default``. An unknown
+    key is ignored, never an error: it comes from an address anyone can edit."""
+    descending = bool(sort) and sort.startswith("-")  # type: ignore[union-attr]
+    column = SORTS[kind].get((sort or "").lstrip("-"))
+    if column is None:
+        return stmt.order_by(*default)
+    return stmt.order_by(column.desc() if descending else column.asc(),
+                         tiebreak.desc() if descending else tiebreak.asc())
+
+
 def search_customers(ctx: Ctx, q: str | None = None, stage: str | None = None,
                      rep_ref: str | None = None, tag: str | None = None, page: int = 1,
-                     per_page: int = 25) -> Page[Customer]:
+                     per_page: int = 25, sort: str | None = None) -> Page[Customer]:
     """Live customers by part of their name, ref or e-mail (any case) or their exact phone;
     filter by stage, rep, tag. Rep and tags come loaded (lists show them)."""
     stmt = (scoped(ctx, Customer).where(Customer.merged_into_id.is_(None))
@@ -105,12 +137,14 @@ def search_customers(ctx: Ctx, q: str | None = None, stage: str | None = None,
     if tag:
         stmt = stmt.where(Customer.id.in_(select(CustomerTag.customer_id).where(
             CustomerTag.brand_id == ctx.brand_id, CustomerTag.tag == tag)))
-    return paginate(ctx, stmt.order_by(Customer.created_at.desc(), Customer.id.desc()),
+    return paginate(ctx, sorted_by(stmt, "customers", sort,
+                                   (Customer.created_at.desc(), Customer.id.desc()),
+                                   Customer.id),
                     page, per_page, one_pass=bool(q))
 
 
 def search_reps(ctx: Ctx, q: str | None = None, status: str | None = None, page: int = 1,
-                per_page: int = 25) -> Page[Rep]:
+                per_page: int = 25, sort: str | None = None) -> Page[Rep]:
     """Reps by name or ref, filtered by status."""
     stmt = scoped(ctx, Rep)
     if q:
@@ -118,11 +152,13 @@ def search_reps(ctx: Ctx, q: str | None = None, status: str | None = None, page:
                               Rep.rep_ref.ilike(_like(q), escape="\\")))
     if status and status in RepStatus._value2member_map_:
         stmt = stmt.where(Rep.status == RepStatus(status))
-    return paginate(ctx, stmt.order_by(Rep.rep_ref), page, per_page)
+    return paginate(ctx, sorted_by(stmt, "reps", sort, (Rep.rep_ref,), Rep.id), page,
+                    per_page)
 
 
 def search_products(ctx: Ctx, q: str | None = None, category: str | None = None,
-                    page: int = 1, per_page: int = 25) -> Page[Product]:
+                    page: int = 1, per_page: int = 25, sort: str | None = None
+                    ) -> Page[Product]:
     """Products by name or sku, filtered by category."""
     stmt = scoped(ctx, Product)
     if q:
@@ -130,7 +166,8 @@ def search_products(ctx: Ctx, q: str | None = None, category: str | None = None,
                               Product.sku.ilike(_like(q), escape="\\")))
     if category:
         stmt = stmt.where(Product.category == category)
-    return paginate(ctx, stmt.order_by(Product.sku), page, per_page)
+    return paginate(ctx, sorted_by(stmt, "products", sort, (Product.sku,), Product.id), page,
+                    per_page)
 
 
 def product_categories(ctx: Ctx) -> list[str]:
@@ -142,7 +179,7 @@ def product_categories(ctx: Ctx) -> list[str]:
 def search_orders(ctx: Ctx, q: str | None = None, status: str | None = None,
                   customer_id: int | None = None, rep_ref: str | None = None,
                   since: dt.datetime | None = None, until: dt.datetime | None = None,
-                  page: int = 1, per_page: int = 25) -> Page[Order]:
+                  page: int = 1, per_page: int = 25, sort: str | None = None) -> Page[Order]:
     """Orders by ref, filtered by status, customer, rep and time range."""
     stmt = scoped(ctx, Order)
     if q:
@@ -157,7 +194,8 @@ def search_orders(ctx: Ctx, q: str | None = None, status: str | None = None,
         stmt = stmt.where(Order.ordered_at >= since)
     if until is not None:
         stmt = stmt.where(Order.ordered_at < until)
-    return paginate(ctx, stmt.order_by(Order.ordered_at.desc(), Order.id.desc()),
+    return paginate(ctx, sorted_by(stmt, "orders", sort,
+                                   (Order.ordered_at.desc(), Order.id.desc()), Order.id),
                     page, per_page)
 
 
@@ -167,7 +205,8 @@ def scoped_returns(ctx: Ctx) -> Select[tuple[Return]]:
 
 
 def search_returns(ctx: Ctx, q: str | None = None, refunded: bool | None = None,
-                   page: int = 1, per_page: int = 25) -> Page[Return]:
+                   page: int = 1, per_page: int = 25, sort: str | None = None
+                   ) -> Page[Return]:
     """Returns by ref, filtered by refunded or not."""
     stmt = scoped_returns(ctx)
     if q:
@@ -176,7 +215,8 @@ def search_returns(ctx: Ctx, q: str | None = None, refunded: bool | None = None,
         stmt = stmt.where(Return.refunded_at.is_not(None))
     elif refunded is False:
         stmt = stmt.where(Return.refunded_at.is_(None))
-    return paginate(ctx, stmt.order_by(Return.requested_at.desc(), Return.id.desc()),
+    return paginate(ctx, sorted_by(stmt, "returns", sort,
+                                   (Return.requested_at.desc(), Return.id.desc()), Return.id),
                     page, per_page)
 
 
@@ -190,8 +230,8 @@ def scoped_interactions(ctx: Ctx) -> Select[tuple[Interaction]]:
 
 
 def search_interactions(ctx: Ctx, q: str | None = None, kind: str | None = None,
-                        customer_id: int | None = None, page: int = 1, per_page: int = 25
-                        ) -> Page[Interaction]:
+                        customer_id: int | None = None, page: int = 1, per_page: int = 25,
+                        sort: str | None = None) -> Page[Interaction]:
     """Interactions by summary text, filtered by kind and customer."""
     stmt = scoped_interactions(ctx)
     if q:
@@ -200,7 +240,9 @@ def search_interactions(ctx: Ctx, q: str | None = None, kind: str | None = None,
         stmt = stmt.where(Interaction.kind == InteractionKind(kind))
     if customer_id is not None:
         stmt = stmt.where(Interaction.customer_id == customer_id)
-    return paginate(ctx, stmt.order_by(Interaction.occurred_at.desc(), Interaction.id.desc()),
+    return paginate(ctx, sorted_by(stmt, "interactions", sort,
+                                   (Interaction.occurred_at.desc(), Interaction.id.desc()),
+                                   Interaction.id),
                     page, per_page)
 
 
@@ -211,8 +253,8 @@ def scoped_tasks(ctx: Ctx) -> Select[tuple[Task]]:
 
 def search_tasks(ctx: Ctx, q: str | None = None, status: str | None = None,
                  overdue: bool = False, rep_ref: str | None = None,
-                 customer_id: int | None = None, page: int = 1, per_page: int = 25
-                 ) -> Page[Task]:
+                 customer_id: int | None = None, page: int = 1, per_page: int = 25,
+                 sort: str | None = None) -> Page[Task]:
     """Tasks by title, filtered by status, overdue, rep and customer; soonest due first."""
     stmt = scoped_tasks(ctx)
     if q:
@@ -225,7 +267,8 @@ def search_tasks(ctx: Ctx, q: str | None = None, status: str | None = None,
         stmt = stmt.where(Task.rep_id == _rep_id(ctx, rep_ref))
     if customer_id is not None:
         stmt = stmt.where(Task.customer_id == customer_id)
-    return paginate(ctx, stmt.order_by(Task.due_at, Task.id), page, per_page)
+    return paginate(ctx, sorted_by(stmt, "tasks", sort, (Task.due_at, Task.id), Task.id),
+                    page, per_page)
 
 
 def get_scoped(ctx: Ctx, stmt: Select[tuple[T]], model: Any, record_id: int) -> T:

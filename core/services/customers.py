@@ -75,7 +75,7 @@ def _owner(ctx: Ctx, rep_ref: str | None) -> int | None:
     role names any rep of the brand who has not left."""
     if not rep_ref:
         return ctx.rep_scope_id
-    rep = get_by_ref(ctx, Rep, rep_ref)
+    rep = get_by_ref(ctx, Rep, rep_ref, field="rep_ref")
     own_rep_only(ctx, rep.id)
     if rep.status == RepStatus.TERMINATED:
         raise ValidationFailed({"rep_ref": [_("Rep %(ref)s has left; choose an active rep.",
@@ -89,7 +89,7 @@ def _change_owner(ctx: Ctx, customer: Customer, rep_ref: str) -> None:
     give a customer away."""
     from core.handover.services import reassign_customers
 
-    target = get_by_ref(ctx, Rep, rep_ref)
+    target = get_by_ref(ctx, Rep, rep_ref, field="rep_ref")
     if target.id == customer.rep_id:
         return
     own_rep_only(ctx, target.id)

@@ -76,8 +76,9 @@ def create_order(ctx: Ctx, data: Mapping[str, Any]) -> Order:
         if ref_map(ctx, Order, {values["order_ref"]}):
             raise DomainError(_("An order with order_ref %(ref)s already exists.",
                                 ref=values["order_ref"]), code="duplicate")
-        customer = resolve_customer(ctx, values["customer_ref"])
-        rep = get_by_ref(ctx, Rep, values["rep_ref"]) if values.get("rep_ref") else None
+        customer = resolve_customer(ctx, values["customer_ref"], field="customer_ref")
+        rep = (get_by_ref(ctx, Rep, values["rep_ref"], field="rep_ref")
+               if values.get("rep_ref") else None)
         if rep is None and customer.rep_id is not None:
             rep = session.get(Rep, customer.rep_id)
         own_rep_only(ctx, rep.id if rep else None)
@@ -231,7 +232,7 @@ def create_return(ctx: Ctx, data: Mapping[str, Any]) -> Return:
             raise DomainError(_("A return with return_ref %(ref)s already exists.",
                                 ref=values["return_ref"]), code="duplicate")
         # Locked: what is left to return is checked and written by one writer at a time.
-        order = get_by_ref(ctx, Order, values["order_ref"], lock=True)
+        order = get_by_ref(ctx, Order, values["order_ref"], lock=True, field="order_ref")
         if order.status != OrderStatus.PAID:
             raise DomainError(_("Order %(ref)s is %(status)s; only paid orders can be returned.",
                                 ref=order.order_ref, status=order.status.value),

@@ -35,7 +35,7 @@ def create_rep(ctx: Ctx, data: Mapping[str, Any]) -> Rep:
                                 ref=values["rep_ref"]), code="duplicate")
         sponsor_id = None
         if values.get("sponsor_ref"):
-            sponsor_id = get_by_ref(ctx, Rep, values["sponsor_ref"]).id
+            sponsor_id = get_by_ref(ctx, Rep, values["sponsor_ref"], field="sponsor_ref").id
         target = RepStatus(values.pop("status"))
         values.pop("sponsor_ref", None)
         now = ctx.now()

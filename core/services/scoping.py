@@ -7,8 +7,8 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, select
 
 from core.context import Ctx
-from core.errors import NotFound, ValidationFailed
-from core.i18n import _
+from core.errors import NotFound, UnknownRef, ValidationFailed
+from core.i18n import N_, _
 from core.models import Customer, Interaction, Order, Product, Rep, Return, Task
 
 T = TypeVar("T")
@@ -16,6 +16,20 @@ T = TypeVar("T")
 _REF_COLUMNS: dict[type, str] = {
     Customer: "customer_ref", Rep: "rep_ref", Product: "sku", Order: "order_ref",
 }
+
+# "Not found" in words a user knows (never a table name).
+_MISSING: dict[type, str] = {
+    Customer: N_("No customer with number %(ref)s."), Rep: N_("No rep with number %(ref)s."),
+    Product: N_("No product with SKU %(ref)s."), Order: N_("No order with number %(ref)s."),
+}
+
+
+def missing_message(model: type[Any], ref: str) -> str:
+    """"No customer with number C999." (translated) for a ref of ``model`` not found."""
+    template = _MISSING.get(model)
+    if template is None:
+        return _("No %(kind)s with reference %(ref)s.", kind=model.__tablename__, ref=ref)
+    return _(template, ref=ref)
 
 
 def policy(ctx: Ctx, model: type[Any], *, write: bool = False) -> list[ColumnElement[bool]]:
@@ -72,31 +86,38 @@ def get_by_id(ctx: Ctx, model: type[T], record_id: int, *, write: bool = False) 
     return row
 
 
-def get_by_ref(ctx: Ctx, model: type[T], ref: str, *, lock: bool = False) -> T:
+def get_by_ref(ctx: Ctx, model: type[T], ref: str, *, lock: bool = False,
+               field: str | None = None) -> T:
     """The row with this business reference (customer_ref, rep_ref, sku, order_ref).
 
     ``lock=True`` (inside a write) takes the row with ``SELECT ... FOR UPDATE`` and
     re-reads it, so a check of what is left (to pay, to return) holds until commit on
     PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already serialises writers.
+
+    A ref read from the input (``field``, e.g. ``"rep_ref"`` of a body) that names nothing
+    is a field error (:class:`ValidationFailed`, 422); a ref in the address is NotFound.
     """
     column = getattr(model, _REF_COLUMNS[model])
     if "\x00" in ref:  # no ref holds one, and PostgreSQL refuses it in a query
-        raise NotFound(_("No %(kind)s with reference %(ref)s.", kind=model.__tablename__,  # type: ignore[attr-defined]
-                         ref=ref.replace("\x00", "")))
-    stmt = scoped(ctx, model).where(column == ref)
-    if lock:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    row = ctx.session.scalar(stmt)
+        ref = ref.replace("\x00", "")
+        row = None
+    else:
+        stmt = scoped(ctx, model).where(column == ref)
+        if lock:
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        row = ctx.session.scalar(stmt)
     if row is None:
-        raise NotFound(_("No %(kind)s with reference %(ref)s.", kind=model.__tablename__,  # type: ignore[attr-defined]
-                         ref=ref))
+        if field is not None:
+            raise UnknownRef(field, missing_message(model, ref))
+        raise NotFound(missing_message(model, ref))
     return row
 
 
-def resolve_customer(ctx: Ctx, ref: str) -> Customer:
+def resolve_customer(ctx: Ctx, ref: str, *, field: str | None = None) -> Customer:
     """The customer a ref names for new records: the survivor when it was merged (a merged
-    record's ref still resolves, see ``core.services.merge``)."""
-    customer = get_by_ref(ctx, Customer, ref)
+    record's ref still resolves, see ``core.services.merge``). ``field``: as for
+    :func:`get_by_ref`."""
+    customer = get_by_ref(ctx, Customer, ref, field=field)
     if customer.merged_into_id is not None:
         return get_by_id(ctx, Customer, customer.merged_into_id)
     return customer

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.context import Ctx
-from core.i18n import SUPPORTED_LOCALES, normalise_locale, set_locale
+from core.i18n import SUPPORTED_LOCALES, set_locale
 from core.models import Brand, Rep
 from core.runtime import Runtime
 from core.users.models import UserBrand
@@ -83,6 +83,11 @@ def select_locale() -> str:
     default, else the browser's preference."""
     if not has_request_context():
         return "en"
+    if request.path.startswith("/api/"):
+        # An API client says which language it reads; else the user's, then the brand's.
+        asked = _accepted_locale()
+        if asked is not None:
+            return asked
     chosen = session.get(SESSION_LOCALE)
     if chosen in SUPPORTED_LOCALES:
         return chosen
@@ -94,8 +99,23 @@ def select_locale() -> str:
         brand = _brand_for(user, profile)
         if brand is not None:
             return brand.default_locale
-    best = request.accept_languages.best_match(["en", "zh-CN", "zh-TW", "zh-Hans", "zh-Hant"])
-    return normalise_locale(best) if best else "en"
+    return _accepted_locale() or "en"
+
+
+def _accepted_locale() -> str | None:
+    """The supported language the request's ``Accept-Language`` prefers, if it names one:
+    any Chinese tag counts (``zh-Hant-HK`` is Traditional, ``zh`` Simplified), ``*`` and
+    unsupported languages do not."""
+    if not request.headers.get("Accept-Language"):
+        return None
+    for tag, _quality in request.accept_languages:  # best first
+        low = tag.lower().replace("_", "-")
+        if low == "en" or low.startswith("en-"):
+            return "en"
+        if low == "zh" or low.startswith("zh-"):
+            traditional = any(p in low.split("-") for p in ("hant", "tw", "hk", "mo"))
+            return "zh_Hant_TW" if traditional else "zh_Hans_CN"
+    return None
 
 
 def _brand_for(user: Any, profile: UserBrand | None) -> Brand | None:

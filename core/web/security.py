@@ -6,12 +6,17 @@ import time
 from typing import Any
 
 from flask import request
+from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.security.views import AuthDBView
 
+from core.i18n import gettext_core as _
 from core.users.login_limits import record_attempt
 from core.users.sessions import is_revoked, revoke_sessions
+from core.web.account import ResetMyPasswordView, ResetPasswordView
+from core.web.api.base import ApiErrors
+from core.web.errors import api_error, api_locale
 
 
 class CrmAuthDBView(AuthDBView):
@@ -27,10 +32,42 @@ class CrmAuthDBView(AuthDBView):
         return _("Invalid login. Please try again.")
 
 
+class CrmSecurityApi(ApiErrors, SecurityApi):
+    """FAB's ``/api/v1/security`` (login, refresh) with the API's one error body."""
+
+    def response_401(self) -> Any:
+        """A wrong user name or password."""
+        api_locale()
+        return api_error(401, "invalid_login", _("Invalid login. Please try again."))
+
+
 class CrmSecurityManager(SecurityManager):
     """FAB's SQLAlchemy security manager with the directcrm login page."""
 
     authdbview = CrmAuthDBView
+    security_api = CrmSecurityApi
+    resetmypasswordview = ResetMyPasswordView
+    resetpasswordview = ResetPasswordView
+
+    def register_views(self) -> None:
+        """Only the security pages the product uses, each in its own layout: the login
+        (and logout), changing one's password, and the super admin setting a user's
+        password. FAB's user, role, group and statistics screens are not registered: staff
+        are managed at ``/staff`` (with their brand, rep and language, and the password
+        policy) and roles are fixed by ``core.web.roles``, so those bare pages would only be
+        a second, unchecked way in."""
+        from flask import current_app
+
+        if not current_app.config.get("FAB_ADD_SECURITY_VIEWS", True):
+            return
+        self.appbuilder.add_api(self.security_api)
+        self.user_view = None
+        self.auth_view = self.authdbview()
+        self.appbuilder.add_view_no_menu(self.resetpasswordview())
+        self.appbuilder.add_view_no_menu(self.resetmypasswordview())
+        self.appbuilder.add_view_no_menu(self.auth_view)
+        if self.is_auth_limited:
+            self.limiter.limit(self.auth_rate_limit, methods=["POST"])(self.auth_view.blueprint)
 
     def create_jwt_manager(self, app: Any) -> Any:
         """FAB's JWT manager, answering 401 (not flask-jwt-extended's 422) for a token
@@ -47,24 +84,47 @@ class CrmSecurityManager(SecurityManager):
         def _revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
             return is_revoked(self.session(), int(payload["sub"]), payload.get("crm_iat"))
 
+        # Every refusal of a token is a 401 in the API's one error body.
         @manager.revoked_token_loader
         def _revoked_answer(_header: dict[str, Any], _payload: dict[str, Any]) -> Any:
-            from flask import jsonify
-
-            from core.i18n import gettext_core as _
-
-            return jsonify(message=_("The access token was revoked (logout or new "
-                                     "password); log in again."),
-                           error="revoked_token"), 401
+            api_locale()
+            return api_error(401, "revoked_token", _("The access token was revoked (logout "
+                                                     "or new password); log in again."))
 
         @manager.invalid_token_loader
         def _invalid(reason: str) -> Any:
-            from flask import jsonify
+            api_locale()
+            return api_error(401, "invalid_token",
+                             _("The access token is not valid; log in again."))
 
-            from core.i18n import gettext_core as _
+        @manager.unauthorized_loader
+        def _missing(reason: str) -> Any:
+            api_locale()
+            return api_error(401)
 
-            return jsonify(message=_("The access token is not valid; log in again."),
-                           error="invalid_token"), 401
+        @manager.expired_token_loader
+        def _expired(_header: dict[str, Any], _payload: dict[str, Any]) -> Any:
+            api_locale()
+            return api_error(401, "token_expired", _("The access token has expired; refresh "
+                                                     "it or log in again."))
+
+        @manager.needs_fresh_token_loader
+        def _not_fresh(_header: dict[str, Any], _payload: dict[str, Any]) -> Any:
+            api_locale()
+            return api_error(401, "fresh_token_required",
+                             _("This needs a fresh login; log in again."))
+
+        @manager.user_lookup_error_loader
+        def _no_user(_header: dict[str, Any], _payload: dict[str, Any]) -> Any:
+            api_locale()
+            return api_error(401, "invalid_token",
+                             _("The access token is not valid; log in again."))
+
+        @manager.token_verification_failed_loader
+        def _bad_claims(_header: dict[str, Any], _payload: dict[str, Any]) -> Any:
+            api_locale()
+            return api_error(401, "invalid_token",
+                             _("The access token is not valid; log in again."))
 
         return manager
 

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from core.api import (
+    AuditKind,
     Ctx,
     DataPart,
     OrderCancelled,
@@ -26,9 +27,15 @@ from core.api import (
     Setting,
     hookimpl,
 )
-from plugins.loyalty import jobs, reports, services
+from plugins.loyalty import audit, jobs, reports, services
 from plugins.loyalty import models as _models  # noqa: F401  (registers the tables)
 from plugins.loyalty.settings import SETTINGS
+
+
+@hookimpl
+def crm_audit_kinds(ctx: Ctx) -> list[AuditKind]:
+    """The audit screen names points entries by their customer and labels their fields."""
+    return audit.kinds()
 
 
 @hookimpl

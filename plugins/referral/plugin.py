@@ -10,6 +10,7 @@ import click
 
 from core.api import (
     N_,
+    AuditKind,
     ComplianceResult,
     Ctx,
     CustomerEvent,
@@ -24,9 +25,15 @@ from core.api import (
     _,
     hookimpl,
 )
-from plugins.referral import coupons, programme, reports, services
+from plugins.referral import audit, coupons, programme, reports, services
 from plugins.referral import models as _models  # noqa: F401  (registers the tables)
 from plugins.referral.settings import SETTINGS
+
+
+@hookimpl
+def crm_audit_kinds(ctx: Ctx) -> list[AuditKind]:
+    """The audit screen names referrals by their two customers and labels their fields."""
+    return audit.kinds()
 
 
 @hookimpl

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import fields, validate
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -41,6 +41,7 @@ from core.api import (
     clean_row,
     get_setting,
     insert_ignore,
+    load_or_raise,
     raise_row_problems,
     record_audit,
     require_module,
@@ -161,11 +162,10 @@ def check_referrals(ctx: Ctx, rows: Sequence[Mapping[str, Any]]
     loaded: list[tuple[int, dict[str, Any]]] = []
     schema = ReferralSchema(tz=ctx.tz)
     for i, row in enumerate(rows):
-        try:
-            values = schema.load(clean_row(row))
-        except ValidationError as exc:
-            problems += [RowProblem(i, f, str(m)) for f, msgs in exc.messages.items()
-                         for m in (msgs if isinstance(msgs, list) else [msgs])]
+        try:  # translated messages; unknown fields refused in an API request
+            values = load_or_raise(schema, clean_row(row))
+        except ValidationFailed as exc:
+            problems += [RowProblem(i, f, m) for f, msgs in exc.errors.items() for m in msgs]
             continue
         if not values.get("referrer_ref") and not values.get("code"):
             problems.append(RowProblem(i, "referrer_ref", _("Give the referrer or their code.")))

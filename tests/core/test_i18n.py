@@ -38,8 +38,12 @@ def test_every_extracted_string_is_translated(template) -> None:  # noqa: ANN001
 def test_translations_keep_their_placeholders(locale: str) -> None:
     for message in read_catalog(locale):
         if message.id and message.string:
-            assert sorted(PLACEHOLDER.findall(message.id)) == sorted(
-                PLACEHOLDER.findall(message.string)), message.id
+            # Plurals: every form keeps the placeholders of the singular msgid.
+            msgid = message.id[0] if isinstance(message.id, tuple) else message.id
+            forms = message.string if isinstance(message.string, tuple) else (message.string,)
+            for form in forms:
+                assert sorted(PLACEHOLDER.findall(msgid)) == sorted(
+                    PLACEHOLDER.findall(form)), message.id
 
 
 def test_gettext_uses_the_current_locale() -> None:

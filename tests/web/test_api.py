@@ -52,7 +52,9 @@ def test_rep_sees_only_own_customers_and_orders(app: Flask, token: Headers) -> N
     r = client.post("/api/v1/orders/", headers=headers, json={
         "order_ref": "X1", "customer_ref": "C3", "ordered_at": "2026-03-02T10:00:00",
         "lines": [{"sku": "P1", "quantity": 1, "unit_price": "199.00"}]})
-    assert r.status_code == 404
+    # Not found, as a field error (issue 18): the ref came in the body.
+    assert r.status_code == 422
+    assert r.json["errors"] == {"customer_ref": ["No customer with number C3."]}
 
 
 def test_validation_errors_name_the_fields(app: Flask, token: Headers) -> None:

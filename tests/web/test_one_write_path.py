@@ -57,8 +57,10 @@ def test_a_rep_cannot_credit_an_order_to_another_rep(
         "order_ref": "REP2", "customer_ref": "C1", "rep_ref": "R2",
         "ordered_at": "2026-03-02T09:00:00",
         "lines": [{"sku": "P1", "quantity": 1, "unit_price": "199.00"}]})
-    # Another rep is outside a rep's row scope: "not found", as for another brand's rows.
-    assert r.status_code == 404, r.json
+    # Another rep is outside a rep's row scope: "not found", as for another brand's rows;
+    # a ref in the body that names nothing is a field error (issue 18).
+    assert r.status_code == 422, r.json
+    assert r.json["errors"] == {"rep_ref": ["No rep with number R2."]}
     assert recorder.paid == []
     ctx_a.session.rollback()
     assert ctx_a.session.scalar(select(Order.id).where(Order.order_ref == "REP2")) is None

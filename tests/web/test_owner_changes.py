@@ -57,13 +57,15 @@ def test_a_rep_can_neither_give_away_nor_create_for_another_rep(
         app: Flask, token: Headers, ctx_a: Ctx) -> None:
     set_setting(ctx_a, "customers.protection_days", 0)
     client, rep1 = app.test_client(), token("rep1")
-    # Another rep is outside a rep's row scope: "not found".
+    # Another rep is outside a rep's row scope: "not found" (a field error: issue 18).
     r = client.put("/api/v1/customers/C1", headers=rep1, json={"rep_ref": "R2"})
-    assert r.status_code == 404, r.json
+    assert r.status_code == 422, r.json
+    assert r.json["errors"] == {"rep_ref": ["No rep with number R2."]}
     assert _owner(ctx_a, "C1") == "R1"
     r = client.post("/api/v1/customers/", headers=rep1, json={
         "customer_ref": "N1", "name": "新客", "rep_ref": "R2"})
-    assert r.status_code == 404, r.json
+    assert r.status_code == 422, r.json
+    assert r.json["errors"] == {"rep_ref": ["No rep with number R2."]}
     # Without a rep, a rep's new customer is their own.
     r = client.post("/api/v1/customers/", headers=rep1, json={
         "customer_ref": "N2", "name": "新客二"})

@@ -22,10 +22,11 @@ from flask_appbuilder.api import BaseApi
 
 from core.errors import DomainError, NotFound, RuleViolation, ValidationFailed
 from core.i18n import gettext_core as _
-from core.schemas import nul_paths
+from core.schemas import nul_paths, strict_input
 from core.services.browse import Page
 from core.web import roles
 from core.web.context import NoBrand
+from core.web.errors import api_error, api_locale
 
 
 def jsonable(value: Any) -> Any:
@@ -94,25 +95,25 @@ CONFLICT_CODES = frozenset({"duplicate", "likely_duplicate", "bad_status"})
 
 
 def api_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn domain errors into JSON responses with a stable ``error`` code."""
+    """Turn domain errors into the API's one error body with a stable ``error`` code;
+    inside, a body field no schema declares is refused (``Unknown field.``)."""
 
     @functools.wraps(fn)
     def wrapper(self: BaseApi, *args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(self, *args, **kwargs)
+            with strict_input():
+                return fn(self, *args, **kwargs)
         except ValidationFailed as exc:
-            return self.response(422, message=_("The input is not valid."), error=exc.code,
-                                 errors=exc.errors)
+            return api_error(422, exc.code, _("The input is not valid."), exc.errors)
         except NotFound as exc:
-            return self.response(404, message=exc.message, error=exc.code)
+            return api_error(404, exc.code, exc.message)
         except RuleViolation as exc:
-            return self.response(422, message=exc.message, error=exc.code, rule=exc.rule_id)
+            return api_error(422, exc.code, exc.message, rule=exc.rule_id)
         except DomainError as exc:
-            return self.response(409 if exc.code in CONFLICT_CODES else 400,
-                                 message=exc.message, error=exc.code)
+            return api_error(409 if exc.code in CONFLICT_CODES else 400, exc.code,
+                             exc.message)
         except NoBrand:
-            return self.response(403, message=_("Your account is not linked to a brand."),
-                                 error="no_brand")
+            return api_error(403, "no_brand", _("Your account is not linked to a brand."))
 
     return wrapper
 
@@ -120,7 +121,52 @@ def api_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 MAX_PAGE = 100_000
 
 
-class CrmApi(BaseApi):
+class ApiErrors:
+    """FAB's own answers (``protect``: no token, a role without the permission; the
+    login's refusals) in the API's one error body and the caller's language."""
+
+    def response_400(self, message: Any = None) -> Any:
+        """400 in the API's error body (a dict message holds field errors)."""
+        api_locale()
+        if isinstance(message, Mapping):
+            return api_error(400, errors=_field_errors(message))
+        return api_error(400)
+
+    def response_401(self) -> Any:
+        """401: no valid token."""
+        api_locale()
+        return api_error(401)
+
+    def response_403(self) -> Any:
+        """403: the role does not allow it."""
+        api_locale()
+        return api_error(403)
+
+    def response_404(self) -> Any:
+        """404 in the API's error body."""
+        api_locale()
+        return api_error(404)
+
+    def response_422(self, message: Any = None) -> Any:
+        """422 in the API's error body."""
+        api_locale()
+        if isinstance(message, Mapping):
+            return api_error(422, errors=_field_errors(message))
+        return api_error(422)
+
+    def response_500(self, message: Any = None) -> Any:
+        """500 in the API's error body (never the exception's text)."""
+        api_locale()
+        return api_error(500)
+
+
+def _field_errors(messages: Mapping[str, Any]) -> dict[str, list[str]]:
+    from core.schemas import flatten_errors
+
+    return flatten_errors(messages)
+
+
+class CrmApi(ApiErrors, BaseApi):
     """A directcrm REST resource."""
 
     version = "v1"

@@ -18,7 +18,10 @@ from flask import Response, request, stream_with_context
 from flask_appbuilder import expose, has_access
 
 from core import audit
+from core.audit import present
+from core.audit.models import AuditEntry
 from core.context import Ctx
+from core.csv_cells import spreadsheet_safe
 from core.i18n import N_
 from core.i18n import gettext_core as _
 from core.services.brands import list_brands
@@ -30,13 +33,7 @@ from core.web.views.base import CrmView, not_found_on_missing
 PER_PAGE = 50
 ALL_BRANDS = "all"
 
-ACTION_LABELS = {
-    "create": N_("Created"), "update": N_("Updated"), "delete": N_("Deleted"),
-    "merge": N_("Merged"), "reveal": N_("Revealed"), "login_success": N_("Logged in"),
-    "login_failure": N_("Failed login"), "module_enable": N_("Module enabled"),
-    "module_disable": N_("Module disabled"), "report_generated": N_("Report generated"),
-    "import": N_("Imported"), "key_rotation": N_("Key rotation"), "handover": N_("Handover"),
-}
+ACTION_LABELS = present.ACTION_LABELS
 
 
 @dataclass
@@ -89,27 +86,73 @@ def read_query(ctx: Ctx, args: Mapping[str, str], super_admin: bool) -> AuditQue
     def text(name: str) -> str | None:
         return (args.get(name) or "").strip() or None
 
+    record_type, record_id = text("record_type"), text("record_id")
+    typed = text("record")
+    if typed and record_id is None:
+        if record_type is None:
+            errors["record"] = _("%(field)s: choose the kind of record first.",
+                                 field=_("Record"))
+        else:
+            record_id = present.find_record(scope, record_type, typed)
     filters = audit.AuditFilter(
-        actor=text("actor"), action=text("action"), record_type=text("record_type"),
-        record_id=text("record_id"),
+        actor=text("actor"), action=text("action"), record_type=record_type,
+        record_id=record_id,
         since=_local_midnight(since, ctx) if since else None,
         until=_local_midnight(until + dt.timedelta(days=1), ctx) if until else None)
     return AuditQuery(filters=filters, scope=scope, errors=errors, all_brands=all_brands)
 
 
-def csv_stream(scope: Ctx, filters: audit.AuditFilter) -> Iterator[str]:
-    """The CSV export in chunks (a BOM first, so spreadsheet programs read UTF-8)."""
+CHUNK = 500
+
+
+def csv_header(scope: Ctx, all_brands: bool) -> list[str]:
+    """The export's column titles, in the reader's language (the time column names the
+    timezone its times are in)."""
+    zone = "UTC" if all_brands else scope.tz.key
+    head = [_("When (%(tz)s)", tz=zone), _("Who"), _("Login"), _("Action"), _("Record type"),
+            _("Record"), _("Changes"), _("Details"), _("Entry no.")]
+    return ([_("Brand")] + head) if all_brands else head
+
+
+def csv_cells(shown: present.Shown, scope: Ctx, brand_codes: Mapping[int, str] | None
+              ) -> list[Any]:
+    """One entry's cells as a person reads them, safe to open in a spreadsheet."""
+    e = shown.entry
+    zone = dt.UTC if brand_codes is not None else scope.tz
+    cells: list[Any] = [
+        e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), shown.actor, shown.actor_login,
+        shown.action, shown.kind, shown.record.text if shown.record else "",
+        shown.changes_text(), shown.details_text(), e.id]
+    if brand_codes is not None:
+        cells.insert(0, brand_codes.get(e.brand_id or 0, ""))
+    return [spreadsheet_safe(c) for c in cells]
+
+
+def csv_stream(scope: Ctx, filters: audit.AuditFilter,
+               brand_codes: Mapping[int, str] | None = None) -> Iterator[str]:
+    """The CSV export in chunks (a BOM first, so spreadsheet programs read UTF-8), with
+    the labels of the screen; ``brand_codes`` (all brands) adds a brand column."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     buffer.write("\ufeff")
-    writer.writerow(audit.CSV_HEADER)
+    writer.writerow([spreadsheet_safe(h) for h in csv_header(scope, brand_codes is not None)])
+    presenter = present.Presenter(scope)
+
+    def flush(batch: list[AuditEntry]) -> None:
+        for shown in presenter.show_all(batch):
+            writer.writerow(csv_cells(shown, scope, brand_codes))
+
     try:
-        for n, row in enumerate(audit.csv_rows(scope, filters), start=1):
-            writer.writerow(row)
-            if n % 500 == 0:
+        batch: list[AuditEntry] = []
+        for entry in audit.iter_entries(scope, filters, chunk=CHUNK):
+            batch.append(entry)
+            if len(batch) == CHUNK:
+                flush(batch)
+                batch = []
                 yield buffer.getvalue()
                 buffer.seek(0)
                 buffer.truncate()
+        flush(batch)
         yield buffer.getvalue()
     finally:
         # End the read transaction (and the server-side cursor) as soon as the download
@@ -138,9 +181,11 @@ class AuditView(CrmView):
         result = Page(items=entries, total=audit.count_entries(q.scope, q.filters), page=page,
                       per_page=PER_PAGE)
         brands = list_brands(ctx) if super_admin else []
-        actions = [(a, _(ACTION_LABELS.get(a, a))) for a in audit.ACTIONS]
+        actions = sorted(((a, _(label)) for a, label in ACTION_LABELS.items()),
+                         key=lambda p: p[1])
         return self.page("crm/audit/list.html", result=result, errors=q.errors,
-                         actions=actions, action_labels=ACTION_LABELS, brands=brands,
+                         shown=present.Presenter(q.scope).show_all(entries),
+                         actions=actions, kinds=present.record_types(q.scope), brands=brands,
                          brand_codes={b.id: b.code for b in brands},
                          all_brands=q.all_brands, title=_("Audit log"))
 
@@ -157,7 +202,8 @@ class AuditView(CrmView):
                      brand_id=q.scope.brand.id if q.scope.brand is not None else None)
         stamp = ctx.now().astimezone(ctx.tz).strftime("%Y%m%d-%H%M")
         name = f"audit-{q.scope.brand.code if q.scope.brand else 'all'}-{stamp}.csv"
-        return Response(stream_with_context(csv_stream(q.scope, q.filters)),
+        codes = {b.id: b.code for b in list_brands(ctx)} if q.all_brands else None
+        return Response(stream_with_context(csv_stream(q.scope, q.filters, codes)),
                         mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}"',
                                  "Cache-Control": "no-store"})

@@ -9,6 +9,7 @@ from flask_appbuilder import expose, has_access
 
 from core.i18n import N_
 from core.i18n import gettext_core as _
+from core.models import Customer
 from core.services import browse
 from core.services.activities import create_interaction, get_interaction, update_interaction
 from core.web import labels
@@ -36,12 +37,31 @@ class InteractionView(CrmView):
     @has_access
     @not_found_on_missing
     def list(self) -> Any:
-        ctx = crm_ctx()
-        result = browse.search_interactions(ctx, q=request.args.get("q"),
-                                            kind=request.args.get("kind"),
-                                            page=self.args_int("page"))
+        result = self._search(self.args_int("page"))
         return self.page("crm/interactions/list.html", result=result,
                          kinds=labels.choices("interaction"), title=_("Interactions"))
+
+    def _search(self, page: int, per_page: int = 25) -> Any:
+        return browse.search_interactions(crm_ctx(), q=request.args.get("q"),
+                                          kind=request.args.get("kind"), page=page,
+                                          per_page=per_page, sort=request.args.get("sort"))
+
+    @expose("/export.csv")
+    @has_access
+    @not_found_on_missing
+    def export(self) -> Any:
+        """The filtered, sorted interactions as CSV."""
+        ctx = crm_ctx()
+
+        def customer(i: Any) -> str:
+            c = ctx.session.get(Customer, i.customer_id)
+            return f"{c.name} ({c.customer_ref})" if c is not None else ""
+
+        return self.csv_export("interactions", [
+            (N_("When"), lambda i: i.occurred_at),
+            (N_("Kind"), lambda i: labels.label("interaction", i.kind)),
+            (N_("Customer"), customer), (N_("Summary"), lambda i: i.summary),
+            (N_("By"), lambda i: i.created_by)], self._search)
 
     @expose("/add", methods=["GET", "POST"])
     @has_access

@@ -68,15 +68,29 @@ class OrderView(CrmView):
     method_permission_name = {**CrmView.method_permission_name, "pay": "write",
                               "cancel": "write"}
 
+    def _search(self, page: int, per_page: int = 25) -> Any:
+        return browse.search_orders(crm_ctx(), q=request.args.get("q"),
+                                    status=request.args.get("status"),
+                                    rep_ref=request.args.get("rep"), page=page,
+                                    per_page=per_page, sort=request.args.get("sort"))
+
+    @expose("/export.csv")
+    @has_access
+    @not_found_on_missing
+    def export(self) -> Any:
+        """The filtered, sorted orders as CSV."""
+        return self.csv_export("orders", [
+            (N_("Order no."), lambda o: o.order_ref), (N_("Ordered"), lambda o: o.ordered_at),
+            (N_("Customer"), lambda o: f"{o.customer.name} ({o.customer.customer_ref})"),
+            (N_("Rep"), lambda o: f"{o.rep.name} ({o.rep.rep_ref})" if o.rep else ""),
+            (N_("Status"), lambda o: labels.label("order_status", o.status)),
+            (N_("Total"), lambda o: o.total_amount)], self._search)
+
     @expose("/list/")
     @has_access
     @not_found_on_missing
     def list(self) -> Any:
-        ctx = crm_ctx()
-        result = browse.search_orders(ctx, q=request.args.get("q"),
-                                      status=request.args.get("status"),
-                                      rep_ref=request.args.get("rep"),
-                                      page=self.args_int("page"))
+        result = self._search(self.args_int("page"))
         return self.page("crm/orders/list.html", result=result,
                          statuses=labels.choices("order_status"), reps=rep_choices(),
                          title=_("Orders"))
@@ -149,11 +163,26 @@ class ReturnView(CrmView):
     @has_access
     @not_found_on_missing
     def list(self) -> Any:
-        ctx = crm_ctx()
-        refunded = {"yes": True, "no": False}.get(request.args.get("refunded", ""))
-        result = browse.search_returns(ctx, q=request.args.get("q"), refunded=refunded,
-                                       page=self.args_int("page"))
+        result = self._search(self.args_int("page"))
         return self.page("crm/returns/list.html", result=result, title=_("Returns"))
+
+    def _search(self, page: int, per_page: int = 25) -> Any:
+        refunded = {"yes": True, "no": False}.get(request.args.get("refunded", ""))
+        return browse.search_returns(crm_ctx(), q=request.args.get("q"), refunded=refunded,
+                                     page=page, per_page=per_page,
+                                     sort=request.args.get("sort"))
+
+    @expose("/export.csv")
+    @has_access
+    @not_found_on_missing
+    def export(self) -> Any:
+        """The filtered, sorted returns as CSV."""
+        return self.csv_export("returns", [
+            (N_("Return no."), lambda r: r.return_ref),
+            (N_("Order no."), lambda r: r.order.order_ref),
+            (N_("Requested"), lambda r: r.requested_at),
+            (N_("Refunded"), lambda r: r.refunded_at), (N_("Amount"), lambda r: r.amount),
+            (N_("Reason"), lambda r: r.reason)], self._search)
 
     @expose("/add", methods=["GET", "POST"])
     @has_access

@@ -13,6 +13,7 @@ from core.models import Product
 from core.services import browse
 from core.services.products import create_product, update_product
 from core.services.scoping import get_by_id
+from core.web import labels
 from core.web.context import crm_ctx
 from core.web.views.base import CrmView, Field, not_found_on_missing
 
@@ -36,14 +37,29 @@ class ProductView(CrmView):
     route_base = "/products"
     class_permission_name = "Products"
 
+    def _search(self, page: int, per_page: int = 25) -> Any:
+        return browse.search_products(crm_ctx(), q=request.args.get("q"),
+                                      category=request.args.get("category"), page=page,
+                                      per_page=per_page, sort=request.args.get("sort"))
+
+    @expose("/export.csv")
+    @has_access
+    @not_found_on_missing
+    def export(self) -> Any:
+        """The filtered, sorted products as CSV."""
+        return self.csv_export("products", [
+            (N_("SKU"), lambda p: p.sku), (N_("Name"), lambda p: p.name),
+            (N_("Category"), lambda p: labels.label("category", p.category)),
+            (N_("List price"), lambda p: p.list_price),
+            (N_("Replenish after (days)"), lambda p: p.replenish_days),
+            (N_("On sale"), lambda p: _("Yes") if p.active else _("No"))], self._search)
+
     @expose("/list/")
     @has_access
     @not_found_on_missing
     def list(self) -> Any:
         ctx = crm_ctx()
-        result = browse.search_products(ctx, q=request.args.get("q"),
-                                        category=request.args.get("category"),
-                                        page=self.args_int("page"))
+        result = self._search(self.args_int("page"))
         return self.page("crm/products/list.html", result=result,
                          categories=browse.product_categories(ctx), title=_("Products"))
 

@@ -48,6 +48,27 @@ class RepView(CrmView):
     class_permission_name = "Reps"
     method_permission_name = {**CrmView.method_permission_name, "status": "write"}
 
+    def _search(self, page: int, per_page: int = 25) -> Any:
+        return browse.search_reps(crm_ctx(), q=request.args.get("q"),
+                                  status=request.args.get("status"), page=page,
+                                  per_page=per_page, sort=request.args.get("sort"))
+
+    @expose("/export.csv")
+    @has_access
+    @not_found_on_missing
+    def export(self) -> Any:
+        """The filtered, sorted reps as CSV (a rep user: 404, as their list)."""
+        if crm_ctx().acts_as_rep:
+            abort(404)
+        return self.csv_export("reps", [
+            (N_("Rep no."), lambda r: r.rep_ref), (N_("Name"), lambda r: r.name),
+            (N_("Status"), lambda r: labels.label("rep_status", r.status)),
+            (N_("Province"), lambda r: r.province), (N_("Territory"), lambda r: r.territory),
+            (N_("Joined"), lambda r: r.joined_on),
+            (N_("Certificate no."), lambda r: r.certificate_no),
+            (N_("Certificate valid until"), lambda r: r.certificate_valid_until)],
+            self._search)
+
     @expose("/list/")
     @has_access
     @not_found_on_missing
@@ -58,9 +79,7 @@ class RepView(CrmView):
             if own is None:
                 abort(404)
             return redirect(url_for(".show", pk=own.id))
-        result = browse.search_reps(ctx, q=request.args.get("q"),
-                                    status=request.args.get("status"),
-                                    page=self.args_int("page"))
+        result = self._search(self.args_int("page"))
         return self.page("crm/reps/list.html", result=result,
                          statuses=labels.choices("rep_status"), title=_("Reps"))
 

@@ -56,10 +56,11 @@ class UserView(CrmView):
     @not_found_on_missing
     def list(self) -> Any:
         ctx = crm_ctx()
-        brand_id = None if is_super_admin(current_user()) else ctx.brand_id
+        super_admin = is_super_admin(current_user())
+        brand_id = None if super_admin else ctx.brand_id
         users = list_users(current_app._get_current_object(), brand_id)  # type: ignore[attr-defined]
         return self.page("crm/users/list.html", users=users, role_labels=ROLE_LABELS,
-                         title=_("Users"))
+                         can_set_password=super_admin, title=_("Users"))
 
     @expose("/add", methods=["GET", "POST"])
     @has_access

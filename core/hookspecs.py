@@ -74,6 +74,7 @@ COMBINE: dict[str, str] = {
     **dict.fromkeys(("crm_customer_satisfaction", "crm_customer_complaint_counts",
                      "crm_verified_birth_dates"),
                     "the answers are merged per customer (or rep); None abstains"),
+    "crm_refund_requested_at": "the earliest time any module gives for a return wins",
 }
 
 
@@ -430,6 +431,20 @@ def crm_award_points(ctx: Ctx, awards: Sequence[PointsAward]) -> list[str] | Non
     :param awards: the awards (:class:`~core.events.PointsAward`).
     :return: the ``source_ref`` of every award now credited or credited before; None when
         the module does not keep points for this brand.
+    """
+
+
+@hookspec
+def crm_refund_requested_at(ctx: Ctx, return_ids: Sequence[int]) -> dict[int, dt.datetime] | None:
+    """When the customer first asked for each of these refunds, where a module knows of an
+    earlier request than the return's own ``requested_at`` (the complaints module: a
+    complaint linked to the return). The compliance module starts DS8's and C1's refund
+    clock at the earliest of the two.
+
+    :param ctx: the brand being checked.
+    :param return_ids: the returns (ids) whose refund clocks are being read.
+    :return: ``{return_id: aware UTC time}`` for the returns the module knows; None
+        abstains.
     """
 
 

@@ -54,6 +54,8 @@ def complaints_group() -> None:
 @click.option("--severity", default="normal", type=click.Choice(SEVERITIES))
 @click.option("--summary", required=True)
 @click.option("--order", "order_ref", default=None, help="Order reference.")
+@click.option("--return", "return_ref", default=None,
+              help="Return reference (a refund complaint: DS8's clock starts here).")
 @click.option("--rep", "rep_ref", default=None, help="Rep involved.")
 @click.option("--assignee", default=None, help="User the ticket is assigned to.")
 @click.option("--opened-at", default=None, help="When the complaint came in (ISO 8601).")

@@ -81,6 +81,12 @@ def crm_dashboard_sections(ctx: Ctx) -> list[ProfileSection]:
 
 
 @hookimpl
+def crm_refund_requested_at(ctx: Ctx, return_ids: Sequence[int]) -> dict[int, dt.datetime]:
+    """A complaint about a return asked for the refund first: DS8's clock starts there."""
+    return services.refund_requests(ctx, return_ids)
+
+
+@hookimpl
 def crm_customer_complaint_counts(ctx: Ctx, customer_ids: Sequence[int], since: dt.datetime,
                                   until: dt.datetime) -> dict[int, int]:
     """Tickets opened per customer in the period (churn risk: complaints rising)."""

@@ -36,6 +36,7 @@ from core.api import (
     NotFound,
     Order,
     Rep,
+    Return,
     ValidationFailed,
     _,
     get_by_ref,
@@ -199,6 +200,7 @@ class OpenSchema(BrandScopedSchema):
     caller_name = fields.String(validate=validate.Length(min=1, max=100))
     caller_phone = fields.String(validate=validate.Length(min=1, max=32))
     order_ref = fields.String(validate=validate.Length(min=1, max=64))
+    return_ref = fields.String(validate=validate.Length(min=1, max=64))
     rep_ref = fields.String(validate=validate.Length(min=1, max=64))
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
@@ -255,6 +257,23 @@ def open_ticket(ctx: Ctx, data: Mapping[str, Any]) -> Ticket:
                 rep_id = rep_id or order.rep_id
             except NotFound:
                 errors["order_ref"] = [_("No such order.")]
+        return_id = None
+        if values.get("return_ref"):
+            # A complaint about a return: DS8's refund clock starts at the earlier of the
+            # two requests (crm_refund_requested_at).
+            ret = ctx.session.scalar(select(Return).where(
+                Return.brand_id == ctx.brand_id, Return.return_ref == values["return_ref"]))
+            if ret is None:
+                errors["return_ref"] = [_("No such return.")]
+            else:
+                return_id = ret.id
+                if order_id is not None and ret.order_id != order_id:
+                    errors["return_ref"] = [_("The return is not of this order.")]
+                order_id = order_id or ret.order_id
+                owner = ctx.session.scalar(select(Order.customer_id).where(
+                    Order.id == ret.order_id))
+                if customer_id is not None and owner != customer_id:
+                    errors["return_ref"] = [_("The return is not this customer's.")]
         if values.get("rep_ref"):
             try:
                 rep_id = get_by_ref(ctx, Rep, values["rep_ref"]).id
@@ -273,7 +292,8 @@ def open_ticket(ctx: Ctx, data: Mapping[str, Any]) -> Ticket:
         ticket = Ticket(brand_id=ctx.brand_id, ref=_next_ref(ctx), customer_id=customer_id,
                         caller_name=values.get("caller_name"),
                         caller_phone=values.get("caller_phone"), order_id=order_id,
-                        rep_id=rep_id, channel=values["channel"], category=values["category"],
+                        return_id=return_id, rep_id=rep_id, channel=values["channel"],
+                        category=values["category"],
                         severity=severity, summary=values["summary"], status="new",
                         assignee=values.get("assignee"), opened_at=opened,
                         created_by=ctx.user, created_at=ctx.now(), escalation_level=0,
@@ -489,6 +509,14 @@ def timeline(ctx: Ctx, ticket: Ticket) -> Sequence[TicketEntry]:
     return ctx.session.scalars(select(TicketEntry).where(
         TicketEntry.brand_id == ctx.brand_id, TicketEntry.ticket_id == ticket.id)
         .order_by(TicketEntry.at, TicketEntry.id)).all()
+
+
+def refund_requests(ctx: Ctx, return_ids: Sequence[int]) -> dict[int, dt.datetime]:
+    """``{return_id: opening of the earliest complaint about it}`` (DS8's refund clock)."""
+    return dict(ctx.session.execute(
+        select(Ticket.return_id, func.min(Ticket.opened_at)).where(
+            Ticket.brand_id == ctx.brand_id, Ticket.return_id.in_(list(return_ids)))
+        .group_by(Ticket.return_id)).all())
 
 
 def list_tickets(ctx: Ctx, *, status: str | None = None, breached: bool = False,

@@ -31,8 +31,8 @@ def return_window(ctx: Ctx, channel: str | None, on: dt.date) -> int | None:
 
 def _returns(ctx: Ctx, period: Period, channels: list[str] | None) -> list[Any]:
     """Returns requested in the period, and older ones still unrefunded at its start."""
-    stmt = (select(Return.return_ref, Order.order_ref, Order.channel, Return.amount,
-                   Return.requested_at, Return.refunded_at)
+    stmt = (select(Return.id, Return.return_ref, Order.order_ref, Order.channel,
+                   Return.amount, Return.requested_at, Return.refunded_at)
             .join(Order, Order.id == Return.order_id)
             .where(Return.brand_id == ctx.brand_id, Order.brand_id == ctx.brand_id,
                    Return.requested_at < period.end_utc,
@@ -45,13 +45,27 @@ def _returns(ctx: Ctx, period: Period, channels: list[str] | None) -> list[Any]:
     return list(ctx.session.execute(stmt))
 
 
+def _earlier_requests(ctx: Ctx, return_ids: list[int]) -> dict[int, dt.datetime]:
+    """The earliest request other modules know for each return (a complaint asking for the
+    refund before the return was recorded): the refund clock starts there."""
+    out: dict[int, dt.datetime] = {}
+    for answer in ctx.hooks.crm_refund_requested_at(ctx=ctx, return_ids=return_ids) \
+            if return_ids else ():
+        for return_id, moment in (answer or {}).items():
+            if return_id not in out or moment < out[return_id]:
+                out[return_id] = moment
+    return out
+
+
 def _refund_check(ctx: Ctx, rule: Rule, period: Period,
                   channels: list[str] | None) -> ComplianceResult:
     days = int(rule.parameters.get("refund_days", 7))
     as_of = min(ctx.now(), period.end_utc)
     rows = _returns(ctx, period, channels)
+    earlier = _earlier_requests(ctx, [row[0] for row in rows])
     records, on_time, refunded = [], 0, 0
-    for ref, order_ref, channel, amount, requested, refunded_at in rows:
+    for return_id, ref, order_ref, channel, amount, requested, refunded_at in rows:
+        requested = min(requested, earlier.get(return_id, requested))
         due = requested + dt.timedelta(days=days)
         if refunded_at is not None:
             refunded += 1

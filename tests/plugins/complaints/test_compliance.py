@@ -65,3 +65,42 @@ def test_s1_figures_findings_and_pdf(ctx_a, enable, clock, tmp_path):
     text = subprocess.run(["pdftotext", "-layout", str(zh), "-"], capture_output=True,
                           text=True, check=True).stdout
     assert "投诉在服务时限内处理" in text and "解决达标率：高" in text and t3.ref in text
+
+
+def test_a_refund_complaint_starts_ds8s_refund_clock(ctx_a, enable, clock):
+    import pytest
+
+    from core.api import ValidationFailed
+    from core.services.orders import create_order, create_return
+    from core.services.products import create_product
+
+    setup_brand(ctx_a, enable)
+    create_product(ctx_a, {"sku": "P1", "name": "面霜", "category": "cosmetics",
+                           "list_price": "100.00"})
+    _at(clock, "2026-03-20T12:00")
+    create_order(ctx_a, {"order_ref": "O1", "customer_ref": "C1", "status": "paid",
+                         "ordered_at": "2026-03-01T10:00:00+08:00",
+                         "lines": [{"sku": "P1", "quantity": 1, "unit_price": "100.00"}]})
+    # The return was recorded on 10 March and refunded on the 15th: 5 days, within DS8's 7.
+    create_return(ctx_a, {"return_ref": "RT1", "order_ref": "O1",
+                          "requested_at": "2026-03-10T10:00:00+08:00",
+                          "refunded_at": "2026-03-15T10:00:00+08:00",
+                          "lines": [{"sku": "P1", "quantity": 1, "amount": "100.00"}]})
+    enable(ctx_a, "compliance")
+
+    def ds8():
+        return {r.rule_id: r for r in run_checks(ctx_a, month_period(ctx_a, 2026, 3))}["DS8"]
+
+    assert ds8().failed == 0
+    with pytest.raises(ValidationFailed) as caught:
+        open_(ctx_a, "2026-03-06T10:00:00+08:00", category="return_refund", return_ref="NOPE")
+    assert "return_ref" in caught.value.errors
+    with pytest.raises(ValidationFailed) as caught:   # C2's complaint about C1's return
+        open_(ctx_a, "2026-03-06T10:00:00+08:00", customer_ref="C2",
+              category="return_refund", return_ref="RT1")
+    assert "return_ref" in caught.value.errors
+    # But the customer asked for the refund in a complaint on 6 March: 9 days, late.
+    open_(ctx_a, "2026-03-06T10:00:00+08:00", category="return_refund", return_ref="RT1")
+    result = ds8()
+    assert result.failed == 1
+    assert [(r[0], r[-1]) for r in result.records] == [("RT1", "refunded after 9 days")]

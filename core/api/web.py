@@ -18,6 +18,8 @@
   the app's runtime, for public pages without a logged-in user
   (``runtime().ctx("BRAND", user=...)``). :func:`page_url` is ``url_for`` that answers
   None outside a request or for an unknown endpoint (links in sections that PDFs reuse).
+- :func:`teammates` (``teammates(ctx)``): the user names of the brand's staff sharing a
+  role with the current user, for a "my team" filter on a work queue.
 - :func:`format_money` (``format_money(amount, ctx.brand.currency, ctx.locale)`` →
   ``¥1,234.50``) and :func:`format_number` (``12,345``): what the templates' ``money`` and
   ``num`` filters show, for HTML a module builds in Python.
@@ -26,7 +28,7 @@
 from __future__ import annotations
 
 from core.web.api.base import CrmApi, api_errors, jsonable, openapi
-from core.web.context import crm_ctx, module_ctx, page_url, runtime
+from core.web.context import crm_ctx, module_ctx, page_url, runtime, teammates
 from core.web.formatting import money as format_money
 from core.web.formatting import number as format_number
 from core.web.public import (
@@ -41,4 +43,5 @@ from core.web.views.base import CrmView, Field, form_data, not_found_on_missing
 __all__ = ["CrmApi", "CrmView", "Field", "api_errors", "crm_ctx", "form_data",
            "format_money", "format_number", "jsonable",
            "masked_name", "module_ctx", "not_found_on_missing", "openapi", "page_url",
-           "public_ctx", "register_public", "render_public", "runtime", "visitor_locale"]
+           "public_ctx", "register_public", "render_public", "runtime", "teammates",
+           "visitor_locale"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, g, has_request_context, request, session
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from core.context import Ctx
@@ -181,6 +181,22 @@ def page_url(endpoint: str, **values: Any) -> str | None:
         return url_for(endpoint, **values)
     except BuildError:
         return None
+
+
+def teammates(ctx: Ctx) -> list[str]:
+    """User names of the brand's staff who share a role with the current user, the user
+    included: "my team" on a work queue. Only the current user outside a request."""
+    user = current_user()
+    role_ids = [r.id for r in getattr(user, "roles", [])] if user is not None else []
+    if not role_ids:
+        return [ctx.user]
+    stmt = text("SELECT DISTINCT u.username FROM ab_user u "
+                "JOIN ab_user_role ur ON ur.user_id = u.id "
+                "JOIN user_brands b ON b.user_id = u.id "
+                "WHERE ur.role_id IN :roles AND b.brand_id = :brand").bindparams(
+        bindparam("roles", expanding=True))
+    names = set(ctx.session.scalars(stmt, {"roles": role_ids, "brand": ctx.brand_id}))
+    return sorted(names | {ctx.user})
 
 
 def rep_of_user(ctx: Ctx) -> Rep | None:

@@ -520,8 +520,10 @@ def refund_requests(ctx: Ctx, return_ids: Sequence[int]) -> dict[int, dt.datetim
 
 
 def list_tickets(ctx: Ctx, *, status: str | None = None, breached: bool = False,
-                 customer_id: int | None = None, mine: str | None = None) -> list[Ticket]:
-    """The brand's tickets (a rep: their customers'), most urgent first."""
+                 customer_id: int | None = None, mine: str | None = None,
+                 team: Sequence[str] | None = None) -> list[Ticket]:
+    """The brand's tickets (a rep: their customers'), most urgent first; ``mine``: assigned
+    to or owned by that user; ``team``: by any of those users."""
     require_enabled(ctx)
     stmt = select(Ticket).where(*ticket_scope(ctx))
     if status:
@@ -530,6 +532,8 @@ def list_tickets(ctx: Ctx, *, status: str | None = None, breached: bool = False,
         stmt = stmt.where(Ticket.customer_id == customer_id)
     if mine:
         stmt = stmt.where((Ticket.assignee == mine) | (Ticket.owner == mine))
+    if team is not None:
+        stmt = stmt.where(Ticket.assignee.in_(list(team)) | Ticket.owner.in_(list(team)))
     rows = list(ctx.session.scalars(stmt.order_by(Ticket.resolution_due, Ticket.id)))
     if breached:
         rows = [t for t in rows if breaches(t, ctx.now())]

@@ -28,6 +28,7 @@ from core.api.web import (
     not_found_on_missing,
     openapi,
     page_url,
+    teammates,
 )
 from plugins.complaints import services, surveys
 from plugins.complaints.labels import choices, label
@@ -180,7 +181,8 @@ class ComplaintsView(CrmView):
         breached = request.args.get("breached") == "1"
         tickets = services.list_tickets(
             ctx, status=None if status == "open" else status, breached=breached,
-            mine=ctx.user if scope == "mine" else None)
+            mine=ctx.user if scope == "mine" else None,
+            team=teammates(ctx) if scope == "team" else None)
         if status is None or status == "open":
             tickets = [t for t in tickets if t.status not in ("resolved", "closed")]
         now = ctx.now()

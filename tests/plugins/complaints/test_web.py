@@ -163,3 +163,21 @@ def test_service_figures_on_the_dashboard(app, login, ctx_a, clock):  # noqa: F8
     assert "First responses in time this month</span><strong>1 / 1<" in section
     assert 'id="section-complaints"' not in login("rep1").get("/dashboard/").get_data(
         as_text=True)
+
+
+def test_my_teams_queue(app, login, ctx_a, clock):  # noqa: F811
+    from core.web.users import create_user
+    from tests.web.conftest import PASSWORD
+
+    _enable(ctx_a, clock)
+    create_user(app, "cs2", PASSWORD, "customer_service", brand_code="A", locale="en")
+    create_user(app, "cs_b", PASSWORD, "customer_service", brand_code="B", locale="en")
+    refs = {who: _open(ctx_a, assignee=who).ref for who in ("cs2", "boss_a", "cs_b")}
+    unassigned = _open(ctx_a).ref
+    page = login("cs_a").get("/complaints/queue/?scope=team").get_data(as_text=True)
+    # cs_a's team: the brand's customer service (cs2, and cs_a); not the brand admin, not
+    # brand B's customer service, not a ticket nobody holds.
+    assert refs["cs2"] in page
+    assert all(ref not in page for ref in (refs["boss_a"], refs["cs_b"], unassigned))
+    everything = login("cs_a").get("/complaints/queue/?scope=all").get_data(as_text=True)
+    assert all(ref in everything for ref in (*refs.values(), unassigned))

@@ -511,6 +511,33 @@ def timeline(ctx: Ctx, ticket: Ticket) -> Sequence[TicketEntry]:
         .order_by(TicketEntry.at, TicketEntry.id)).all()
 
 
+@dataclass(frozen=True, slots=True)
+class ServiceFigures:
+    """The dashboard's service figures: open tickets, overdue ones, and of the tickets
+    opened since ``since`` and answered, how many were answered in time."""
+
+    open: int
+    overdue: int
+    answered: int
+    answered_in_time: int
+
+
+def service_figures(ctx: Ctx, since: dt.datetime) -> ServiceFigures:
+    """Counted in the database; only the open tickets are read, to judge their clocks."""
+    require_enabled(ctx)
+    now = ctx.now()
+    open_tickets = list(ctx.session.scalars(select(Ticket).where(
+        *ticket_scope(ctx), Ticket.status.in_(OPEN_STATUSES))))
+    answered, in_time = ctx.session.execute(
+        select(func.count(), func.count().filter(
+            Ticket.first_response_at <= Ticket.first_response_due))
+        .where(*ticket_scope(ctx), Ticket.opened_at >= since,
+               Ticket.first_response_at.is_not(None))).one()
+    return ServiceFigures(open=len(open_tickets),
+                          overdue=sum(1 for t in open_tickets if breaches(t, now)),
+                          answered=int(answered), answered_in_time=int(in_time))
+
+
 def refund_requests(ctx: Ctx, return_ids: Sequence[int]) -> dict[int, dt.datetime]:
     """``{return_id: opening of the earliest complaint about it}`` (DS8's refund clock)."""
     return dict(ctx.session.execute(

@@ -32,7 +32,7 @@ from core.api.web import (
 )
 from plugins.complaints import services, surveys
 from plugins.complaints.labels import choices, label
-from plugins.complaints.models import OPEN_STATUSES, STATUSES, Ticket
+from plugins.complaints.models import STATUSES, Ticket
 
 RESOURCE = "mod_complaints"
 WEB_ACTIONS = ("respond", "note", "start", "pause", "resume", "resolve", "close", "reopen",
@@ -112,31 +112,26 @@ def _open_fields() -> list[Field]:
 def dashboard_section(ctx: Ctx) -> ProfileSection:
     """Service this month on the dashboard: open and overdue tickets, first responses in
     time for the month's tickets, and the month's CSAT, NPS and CES."""
-    now = ctx.now()
-    local = now.astimezone(ctx.tz)
+    local = ctx.now().astimezone(ctx.tz)
     period = local.strftime("%Y-%m")
     month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    open_tickets = services.list_tickets(ctx)
-    open_tickets = [t for t in open_tickets if t.status in OPEN_STATUSES]
-    overdue = sum(1 for t in open_tickets if services.breaches(t, now))
-    opened = [t for t in services.list_tickets(ctx) if t.opened_at >= month_start]
-    answered = [t for t in opened if t.first_response_at is not None]
-    in_time = sum(1 for t in answered if t.first_response_at <= t.first_response_due)
+    fig = services.service_figures(ctx, month_start)
+    overdue = fig.overdue
     scores = {f.kind: f for f in surveys.stats(ctx, period) if f.group == "all"}
 
     def score(kind: str) -> str:
         f = scores.get(kind)
         return f"{f.value} ({format_number(f.responses, ctx.locale)})" if f else "–"
 
-    tiles = [(_("Open tickets"), format_number(len(open_tickets), ctx.locale)),
+    tiles = [(_("Open tickets"), format_number(fig.open, ctx.locale)),
              (_("Overdue"), format_number(overdue, ctx.locale)),
              (_("First responses in time this month"),
-              f"{in_time} / {len(answered)}" if answered else "–"),
+              f"{fig.answered_in_time} / {fig.answered}" if fig.answered else "–"),
              ("CSAT", score("csat")), ("NPS", score("nps")), ("CES", score("ces"))]
     html = Markup("<div class=\"kpis\">{}</div><p><a href=\"{}\">{}</a></p>").format(
         Markup("").join(Markup("<div class=\"kpi{}\"><span>{}</span><strong>{}</strong></div>")
-                        .format(" warn" if label == _("Overdue") and overdue else "", label,
-                                value) for label, value in tiles),
+                        .format(" warn" if name == _("Overdue") and overdue else "", name,
+                                value) for name, value in tiles),
         page_url("ComplaintsView.queue") or "#", _("Open the queue"))
     return ProfileSection(key="complaints", title=_("Service this month"), html=str(html),
                           order=50)

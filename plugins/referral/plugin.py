@@ -95,6 +95,12 @@ def crm_compliance_checks(ctx: Ctx, period_start: dt.date, period_end: dt.date
 
 
 @hookimpl
+def crm_customers_merged(ctx: Ctx, survivor_id: int, merged_ids: Sequence[int]) -> None:
+    """The merged records' referrals, rewards, coupons and code move to the survivor."""
+    services.on_customers_merged(ctx, survivor_id, merged_ids)
+
+
+@hookimpl
 def crm_customer_created(ctx: Ctx, customers: Sequence[CustomerEvent]) -> None:
     """A new customer who left their phone on a referral link is that link's referral."""
     services.attribute_new_customers(ctx, [c.customer_id for c in customers])

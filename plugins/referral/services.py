@@ -51,6 +51,7 @@ from core.api import (
 from plugins.referral.models import (
     Referral,
     ReferralCode,
+    ReferralCoupon,
     ReferralLinkView,
     ReferralReward,
     ReferralStatus,
@@ -360,3 +361,40 @@ def review(ctx: Ctx, referral_id: int, approve: bool, reason: str | None = None)
                      details={"decision": "approve" if approve else "reject",
                               "held_for": what, "reason": reason})
     return referral
+
+
+# -- merges --------------------------------------------------------------------------------
+
+
+def on_customers_merged(ctx: Ctx, survivor_id: int, merged_ids: Sequence[int]) -> None:
+    """Re-point the merged records' programme to the survivor: the referrals they made,
+    their rewards and coupons (a coupon stays spendable by the same person), the referral
+    that brought one of them when the survivor has none, and a code when the survivor has
+    none. A referral the merge would turn into a self-referral is left as it was."""
+    ids = sorted(set(merged_ids) - {survivor_id})
+    if not ids:
+        return
+    brand = ctx.brand_id
+    ctx.session.execute(update(Referral).where(
+        Referral.brand_id == brand, Referral.referrer_id.in_(ids),
+        Referral.referred_id != survivor_id).values(referrer_id=survivor_id)
+        .execution_options(synchronize_session=False))
+    if ctx.session.scalar(select(Referral.id).where(
+            Referral.brand_id == brand, Referral.referred_id == survivor_id)) is None:
+        first = ctx.session.scalar(select(Referral).where(
+            Referral.brand_id == brand, Referral.referred_id.in_(ids),
+            Referral.referrer_id != survivor_id).order_by(Referral.referred_at).limit(1))
+        if first is not None:
+            first.referred_id = survivor_id
+    for model in (ReferralReward, ReferralCoupon):
+        ctx.session.execute(update(model).where(
+            model.brand_id == brand, model.customer_id.in_(ids))
+            .values(customer_id=survivor_id).execution_options(synchronize_session=False))
+    if ctx.session.scalar(select(ReferralCode.id).where(
+            ReferralCode.brand_id == brand, ReferralCode.customer_id == survivor_id)) is None:
+        code = ctx.session.scalar(select(ReferralCode).where(
+            ReferralCode.brand_id == brand, ReferralCode.customer_id.in_(ids))
+            .order_by(ReferralCode.created_at).limit(1))
+        if code is not None:
+            code.customer_id = survivor_id
+    ctx.session.flush()

@@ -197,3 +197,25 @@ def test_the_compliance_report_counts_the_coupon_toward_ds7(ctx_a, enable, clock
     # R1 sold nothing in April: 100.00 of pay on 0 of own sales breaks the 30% cap.
     assert [(r[0], r[2], r[3]) for r in ds7.records] == [("R1", Decimal("100.00"),
                                                           Decimal("0"))]
+
+
+def test_a_merge_moves_the_programme_to_the_survivor(ctx_a, enable, clock):
+    from core.services.merge import merge_customers
+    from plugins.referral import services
+    from plugins.referral.models import Referral
+
+    _brand(ctx_a, enable, customers=("A", "B", "A2"))
+    code = services.code_for(ctx_a, "A")
+    set_settings(ctx_a, {"referral.reward_kind": "coupon"})
+    _qualify(ctx_a, clock, "A", "B", day=2)          # A's coupon of 100, B's of 50
+    [(a_code, *_rest)] = _codes(ctx_a, "A")
+    clock.value = utc(2026, 4, 2, 3)
+    merge_customers(ctx_a, "A2", ["A"])               # A turns out to be A2
+    ids = dict(ctx_a.session.execute(select(Customer.customer_ref, Customer.id)).all())
+    ctx_a.session.rollback()
+    assert ctx_a.session.scalar(select(Referral.referrer_id)) == ids["A2"]
+    assert [c for c, *_r in _codes(ctx_a, "A2")] == [a_code]
+    assert services.customer_of_code(ctx_a, code) == ids["A2"]
+    # The survivor spends the coupon; the merged record has none left.
+    _pay(ctx_a, "A2-1", "A2", [{"method": "coupon", "amount": "100.00", "reference": a_code}])
+    assert _codes(ctx_a, "A2")[0][5] is True and _codes(ctx_a, "A") == []

@@ -136,6 +136,7 @@ def dashboard_section(ctx: Ctx) -> ProfileSection:
     return ProfileSection(key="complaints", title=_("Service this month"), html=str(html),
                           order=50)
 
+
 class ComplaintsView(CrmView):
     """The queue, the ticket page, the intake form."""
 

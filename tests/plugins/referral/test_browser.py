@@ -83,11 +83,14 @@ def test_review_queue_and_customer_section(driver: WebDriver, server: str,  # no
         rows = driver.find_elements(By.CSS_SELECTOR, "table.table tbody tr")
         assert len(rows) == 1  # the held (circular) one
         shot(driver, name)
-    driver.get(f"{server}/language/zh_Hans_CN")
-    driver.get(f"{server}/customers/show/{seeded.customers['C1']}")
-    section = driver.find_element(By.ID, "section-referral")
-    assert "推荐码" in section.text and "刘洋" in section.text
-    shot(driver, "referral-customer-section-zh-hans.png")
+    for code, words, name in (("zh_Hant_TW", "推薦碼", "referral-customer-section-zh-hant.png"),
+                              ("en", "Referral code", "referral-customer-section-en.png"),
+                              ("zh_Hans_CN", "推荐码", "referral-customer-section-zh-hans.png")):
+        driver.get(f"{server}/language/{code}")
+        driver.get(f"{server}/customers/show/{seeded.customers['C1']}")
+        section = driver.find_element(By.ID, "section-referral")
+        assert words in section.text and "刘洋" in section.text
+        shot(driver, name)
     for code, title, name in (("zh_Hans_CN", "本月转介绍", "referral-dashboard-zh-hans.png"),
                               ("zh_Hant_TW", "本月轉介紹", "referral-dashboard-zh-hant.png"),
                               ("en", "REFERRALS THIS MONTH", "referral-dashboard-en.png")):

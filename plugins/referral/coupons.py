@@ -34,6 +34,7 @@ from core.api import (
     Product,
     Rep,
     _,
+    chunks,
     get_setting,
 )
 from plugins.referral.models import (
@@ -150,10 +151,11 @@ def _worth(ctx: Ctx, coupon: ReferralCoupon, order_id: int) -> Decimal | None:
 def record_uses(ctx: Ctx, orders: Sequence[OrderPaid]) -> int:
     """Write the use of every coupon paid with on these orders (the payments were checked
     by :func:`payment_problems` in the same transaction)."""
-    paid = ctx.session.execute(select(Payment.order_id, Payment.reference, Payment.amount,
-                                      Payment.paid_at).where(
-        Payment.brand_id == ctx.brand_id, Payment.method == METHOD,
-        Payment.order_id.in_([o.order_id for o in orders]))).all()
+    paid = [row for chunk in chunks([o.order_id for o in orders])
+            for row in ctx.session.execute(select(
+                Payment.order_id, Payment.reference, Payment.amount, Payment.paid_at).where(
+                Payment.brand_id == ctx.brand_id, Payment.method == METHOD,
+                Payment.order_id.in_(chunk)))]
     written = 0
     for order_id, reference, amount, paid_at in paid:
         coupon_id = ctx.session.scalar(select(ReferralCoupon.id).where(

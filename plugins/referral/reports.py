@@ -194,8 +194,10 @@ def month_bounds(ctx: Ctx, period: str) -> tuple[dt.datetime, dt.datetime]:
             dt.datetime.combine(following, dt.time.min, ctx.tz).astimezone(dt.UTC))
 
 
-def stats(ctx: Ctx, period: str, top: int = 10) -> Stats:
-    """The month's referral figures (see :class:`Stats`)."""
+def stats(ctx: Ctx, period: str, top: int = 10, lifetime: bool = True) -> Stats:
+    """The month's referral figures (see :class:`Stats`). ``lifetime=False`` leaves out
+    the lifetime values, which read every paid order of the brand (the dashboard, shown
+    on every visit, does without them; the command and the API ask for them)."""
     start, end = month_bounds(ctx, period)
     brand = ctx.brand_id
     live = Referral.status != ReferralStatus.REJECTED.value
@@ -245,7 +247,8 @@ def stats(ctx: Ctx, period: str, top: int = 10) -> Stats:
                                 _ratio(reward_value, n) if ch == "referral" else None)
                      for ch, n in sorted(channel_counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
-    ltv_ref, ltv_other, buyers_ref, buyers_other = _lifetime_values(ctx, end, referred_ids)
+    ltv_ref, ltv_other, buyers_ref, buyers_other = (
+        _lifetime_values(ctx, end, referred_ids) if lifetime else (None, None, 0, 0))
     return Stats(period=period, new_customers=len(new), referred_new=referred_new,
                  referral_rate=_ratio(Decimal(100) * referred_new, len(new)),
                  funnel=funnel, top_referrers=_top_referrers(ctx, start, end, top),

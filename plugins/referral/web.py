@@ -143,16 +143,13 @@ def _rewards_table(ctx: Ctx, rewards: Sequence[ReferralReward], customer_id: int
 
 
 def dashboard_section(ctx: Ctx) -> ProfileSection:
-    """This month's referral rate, funnel, reward cost, lifetime values and top referrers."""
+    """This month's referral rate, funnel, reward cost and top referrers (the lifetime
+    values, which read every paid order, are left to ``referral stats`` and the API)."""
     period = ctx.now().astimezone(ctx.tz).strftime("%Y-%m")
-    s = reports.stats(ctx, period, top=5)
-    currency = ctx.brand.currency if ctx.brand else "CNY"
+    s = reports.stats(ctx, period, top=5, lifetime=False)
 
     def num(value: Any) -> str:
         return format_number(value, ctx.locale) if value is not None else "–"
-
-    def money(value: Any) -> str:
-        return format_money(value, currency, ctx.locale) if value is not None else "–"
 
     kind = _(reports.KIND_LABELS.get(s.reward_kind, s.reward_kind))
     tiles = [(_("Referral rate"), f"{s.referral_rate}%" if s.referral_rate is not None
@@ -165,10 +162,6 @@ def dashboard_section(ctx: Ctx) -> ProfileSection:
                            .format(label, value) for label, value in tiles)
     funnel = Markup(" → ").join(Markup("<span class=\"funnel-step\">{} <strong>{}</strong></span>")
                                 .format(_(reports.FUNNEL_LABELS[k]), num(v)) for k, v in s.funnel)
-    ltv = Markup("<p>{}</p>").format(_(
-        "Net revenue per buying customer: referred %(a)s (%(na)s), others %(b)s (%(nb)s)",
-        a=money(s.ltv_referred), na=num(s.buyers_referred), b=money(s.ltv_others),
-        nb=num(s.buyers_others)))
     rows = Markup("").join(Markup("<tr><td>{}</td><td class=\"num\">{}</td>"
                                   "<td class=\"num\">{}</td><td class=\"num\">{}</td></tr>")
                            .format(f"{t.name} ({t.customer_ref})", num(t.referrals),
@@ -181,7 +174,7 @@ def dashboard_section(ctx: Ctx) -> ProfileSection:
         _("Rewards earned"),
         rows or Markup("<tr><td colspan=\"4\">{}</td></tr>").format(_("Nobody yet.")))
     html = (Markup("<div class=\"kpis\">{}</div><p class=\"funnel\">{}</p>").format(kpis, funnel)
-            + ltv + table)
+            + table)
     return ProfileSection(key="referral", title=_("Referrals this month"), html=str(html),
                           order=60)
 

@@ -14,6 +14,7 @@ from core.api import (
     DomainError,
     NotFound,
     OrderPaid,
+    chunks,
     clean_row,
     get_setting,
     load_or_raise,
@@ -93,12 +94,11 @@ def link_orders(ctx: Ctx, orders: Sequence[OrderPaid]) -> int:
     by_customer: dict[int, list[OrderPaid]] = {}
     for order in sorted(orders, key=lambda o: o.paid_at):
         by_customer.setdefault(order.customer_id, []).append(order)
-    rows = ctx.session.execute(
+    rows = [row for chunk in chunks(list(by_customer)) for row in ctx.session.execute(
         select(Attendance, Meeting.held_at).join(Meeting, Meeting.id == Attendance.meeting_id)
-        .where(Attendance.brand_id == ctx.brand_id,
-               Attendance.customer_id.in_(list(by_customer)),
+        .where(Attendance.brand_id == ctx.brand_id, Attendance.customer_id.in_(chunk),
                Attendance.status == AttendanceStatus.ATTENDED.value,
-               Attendance.order_id.is_(None))).all()
+               Attendance.order_id.is_(None)))]
     linked = 0
     for attendance, held_at in rows:
         first = next((o for o in by_customer[attendance.customer_id]

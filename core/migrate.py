@@ -85,8 +85,65 @@ def revision(engine: Engine, module: str, message: str) -> None:
 
 
 def upgrade(engine: Engine, target: str = "heads") -> None:
-    """Bring the database to the newest schema of the core and every installed module."""
-    command.upgrade(alembic_config(engine), target)
+    """Bring the database to the newest schema of the core and every installed module.
+
+    Raises :class:`core.errors.ModuleError` (translated) when the database holds a
+    revision that no installed module provides: a module uninstalled with its tables left.
+    """
+    cfg = alembic_config(engine)
+    _refuse_unknown_revisions(cfg, engine)
+    command.upgrade(cfg, target)
+
+
+def applied_revisions(engine: Engine) -> set[str]:
+    """The revisions recorded in the database's ``alembic_version`` (empty before init)."""
+    import sqlalchemy as sa
+
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table("alembic_version"):
+            return set()
+        return set(conn.scalars(sa.text("SELECT version_num FROM alembic_version")))
+
+
+def _refuse_unknown_revisions(cfg: Config, engine: Engine) -> None:
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    from core.errors import ModuleError
+    from core.i18n import _
+
+    script = ScriptDirectory.from_config(cfg)
+    for rev in sorted(applied_revisions(engine)):
+        try:
+            script.get_revision(rev)
+        except CommandError:
+            module = rev.rsplit("_", 1)[0] if "_" in rev else rev
+            raise ModuleError(_(
+                "The database holds tables of module %(name)s (revision %(rev)s), which is "
+                "not installed or could not be loaded. Install it again; to remove it, run "
+                "directcrm module downgrade %(name)s --to base before uninstalling it.",
+                name=module, rev=rev)) from None
+
+
+def module_revision(engine: Engine, module: str) -> str | None:
+    """The revision of ``module``'s branch applied to the database (None: no tables)."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    for rev in sorted(applied_revisions(engine)):
+        # The branch of a revision is the label of the first labelled one below it.
+        for ancestor in script.iterate_revisions(rev, "base"):
+            if ancestor.branch_labels:
+                if module in ancestor.branch_labels:
+                    return rev
+                break
+    return None
+
+
+def downgrade_module(engine: Engine, module: str, target: str = "base") -> None:
+    """Take ``module``'s branch down to ``target`` (a revision of that branch, or ``base``:
+    every table of the module dropped). Other branches are not touched."""
+    command.downgrade(alembic_config(engine), f"{module}@base" if target == "base" else target)
 
 
 def check(engine: Engine) -> None:

@@ -51,6 +51,28 @@ def module_disable(brand: str, names: tuple[str, ...]) -> None:
                  names=", ".join(done) or _("nothing (already disabled)")))
 
 
+@module.command("downgrade")
+@click.argument("name")
+@click.option("--to", "target", default="base", show_default=True,
+              help="A revision of the module's branch, or base to drop all its tables.")
+@click.option("--yes", is_flag=True, help="Confirm: tables are dropped with their data.")
+@handles_domain_errors
+def module_downgrade(name: str, target: str, yes: bool) -> None:
+    """Take module NAME's tables down to an earlier revision, or drop them all (--to base)
+    before uninstalling it. Refused while a brand has NAME enabled."""
+    from core.services.modules import downgrade_module_tables
+
+    if not yes:
+        raise click.UsageError(_("Add --yes: downgrading %(name)s drops tables with their "
+                                 "data. Make a backup first (directcrm backup).", name=name))
+    before = downgrade_module_tables(runtime().ctx(None), name, target)
+    if before is None:
+        click.echo(_("Module %(name)s has no tables: nothing to do.", name=name))
+    else:
+        click.echo(_("Module %(name)s downgraded from %(before)s to %(target)s.", name=name,
+                     before=before, target=target))
+
+
 @module.command("new")
 @click.argument("name")
 @click.option("--dir", "target", type=click.Path(file_okay=False, path_type=Path),

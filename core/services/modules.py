@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from core import audit
 from core.context import Ctx
@@ -128,3 +128,60 @@ def _set_enabled(ctx: Ctx, name: str, enabled: bool) -> None:
         row.changed_at = ctx.now()
         row.changed_by = ctx.user
     ctx.session.flush()
+
+
+def downgrade_module_tables(ctx: Ctx, name: str, target: str = "base") -> str | None:
+    """Take module ``name``'s tables down to revision ``target`` of its branch, for the
+    whole installation; ``base`` drops every table of the module with its data, forgets
+    its per-brand switches and settings, and is the step before ``pip uninstall``.
+
+    ``ctx`` is an installation-wide context (no brand). Refused with a translated
+    :class:`ModuleError` while any brand has the module enabled, or while a module that
+    depends on it has tables. Returns the revision the branch was at (None: no tables).
+    An audit entry is written for every brand that had the module.
+    """
+    from core import migrate
+    from core.models import Brand
+
+    ctx.registry.get(name)
+    engine = ctx.session.get_bind()
+    try:
+        _refuse_downgrade(ctx, engine, name, target)
+    finally:
+        ctx.session.rollback()  # no transaction of ours may hold locks on tables dropped
+    before = migrate.module_revision(engine, name)
+    if before is None:
+        return None
+    migrate.downgrade_module(engine, name, target)
+    with ctx.write():
+        rows = ctx.session.scalars(select(BrandModule).where(BrandModule.module == name)).all()
+        for row in rows:
+            audit.record(ctx, "module_downgrade", record_type="module", record_id=name,
+                         brand_id=row.brand_id, details={"from": before, "to": target})
+            if target == "base":
+                brand = ctx.session.get(Brand, row.brand_id)
+                if brand is not None and name in (brand.settings or {}):
+                    brand.settings = {k: v for k, v in brand.settings.items() if k != name}
+                ctx.session.delete(row)
+    return before
+
+
+def _refuse_downgrade(ctx: Ctx, engine: Engine, name: str, target: str) -> None:
+    from core import migrate
+    from core.models import Brand
+
+    enabled_for = ctx.session.scalars(
+        select(Brand.code).join(BrandModule, BrandModule.brand_id == Brand.id)
+        .where(BrandModule.module == name, BrandModule.enabled.is_(True))
+        .order_by(Brand.code)).all()
+    if enabled_for:
+        raise ModuleError(_("Cannot downgrade %(name)s: it is enabled for %(brands)s. "
+                            "Disable it there first.", name=name,
+                            brands=", ".join(enabled_for)))
+    if target == "base":
+        users = [d for d in ctx.registry.dependents(name)
+                 if migrate.module_revision(engine, d) is not None]
+        if users:
+            raise ModuleError(_("Cannot remove the tables of %(name)s: %(dependents)s "
+                                "depends on it and still has tables.", name=name,
+                                dependents=", ".join(users)))

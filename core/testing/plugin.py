@@ -56,25 +56,45 @@ def keyring() -> Keyring:
     return ring
 
 
+def _postgres_database(admin_url: str, prefix: str) -> Iterator[str]:
+    """Create an empty PostgreSQL database next to ``admin_url``; drop it afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://", 1),
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _admin_url() -> str:
+    admin_url = os.environ.get("DIRECTCRM_TEST_PG_URL")
+    if not admin_url:
+        pytest.exit("DIRECTCRM_TEST_DB=postgresql needs DIRECTCRM_TEST_PG_URL (.ci/pg start)", 2)
+    return admin_url
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A fresh, empty database for this test run (dropped afterwards on PostgreSQL)."""
     if BACKEND == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
         return
-    admin_url = os.environ.get("DIRECTCRM_TEST_PG_URL")
-    if not admin_url:
-        pytest.exit("DIRECTCRM_TEST_DB=postgresql needs DIRECTCRM_TEST_PG_URL (.ci/pg start)", 2)
-    name = f"directcrm_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    yield from _postgres_database(_admin_url(), "directcrm_test")
+
+
+@pytest.fixture()
+def scratch_database_url(tmp_path: Path, keyring: Keyring) -> Iterator[str]:
+    """An empty database of the backend under test, without tables, for this test only
+    (migrations, ``directcrm init``, a module's downgrade); dropped afterwards."""
+    if BACKEND == "sqlite":
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    yield from _postgres_database(_admin_url(), "directcrm_scratch")
 
 
 @pytest.fixture(scope="session")

@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, text
 
 from core.db import Base, make_engine
 from core.migrate import check, upgrade
 
 
 @pytest.fixture()
-def scratch_url(tmp_path, keyring):
-    """An empty database of the backend under test, dropped afterwards."""
-    if os.environ.get("DIRECTCRM_TEST_DB", "sqlite") == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrate.db'}"
-        return
-    admin_url = os.environ["DIRECTCRM_TEST_PG_URL"]
-    name = f"directcrm_mig_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+def scratch_url(scratch_database_url):
+    """An empty database of the backend under test (the installed fixture)."""
+    return scratch_database_url
 
 
 def test_migrations_match_the_models(scratch_url):

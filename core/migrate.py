@@ -76,7 +76,11 @@ def revision(engine: Engine, module: str, message: str) -> None:
     except CommandError:
         has_branch = False
     if has_branch:
-        command.revision(cfg, message=message, autogenerate=True, head=f"{module}@head")
+        script = ScriptDirectory.from_config(cfg)
+        # Revisions are numbered along the branch: <module>_0001, <module>_0002, ...
+        count = sum(1 for _ in script.iterate_revisions(f"{module}@head", "base"))
+        command.revision(cfg, message=message, autogenerate=True, head=f"{module}@head",
+                         rev_id=f"{module}_{count + 1:04d}")
     else:
         command.revision(cfg, message=message, autogenerate=True, head="base",
                          branch_label=module, version_path=str(folder),

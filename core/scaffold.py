@@ -71,7 +71,7 @@ each catalog (`pybabel extract -o $name.pot $name` lists them).
 
 After changing `models.py`, add a migration:
 
-    python -m core.migrate revision $name -m "what changed" --scratch-url sqlite:////tmp/s.db
+    directcrm module revision $name -m "what changed"
 ''',
     "$name/__init__.py": '''\
 """$title: notes about customers (a directcrm module; start from here)."""
@@ -518,14 +518,13 @@ import json
 
 import pytest
 from core.api import ModuleError, ValidationFailed
-from core.services.customers import create_customer
 
 from $name import services
 
 
 @pytest.fixture()
-def customer(ctx_a):
-    return create_customer(ctx_a, {"customer_ref": "C1", "name": "Li Na"})
+def customer(ctx_a, build):
+    return build.customer(ctx_a, "C1", name="Li Na")
 
 
 def test_a_note_is_written_and_listed(ctx_a, enable, customer, run_cli):

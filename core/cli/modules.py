@@ -73,6 +73,31 @@ def module_downgrade(name: str, target: str, yes: bool) -> None:
                      before=before, target=target))
 
 
+@module.command("revision")
+@click.argument("name")
+@click.option("-m", "--message", required=True, help="What changed, e.g. \"visits table\".")
+@click.option("--scratch-url", default=None,
+              help="A throwaway database to compare against (default: a temporary SQLite).")
+@handles_domain_errors
+def module_revision(name: str, message: str, scratch_url: str | None) -> None:
+    """Write the next migration of module NAME from its models (for module authors): the
+    file goes to NAME's migrations/versions folder, numbered NAME_0002, NAME_0003, ..."""
+    import tempfile
+
+    from core.crypto import Keyring, set_keyring
+    from core.db import make_engine
+    from core.migrate import revision
+
+    runtime().registry.get(name)  # an unknown or broken module is named, not a traceback
+    set_keyring(Keyring.generate())  # the scratch database's values are never read
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(scratch_url or f"sqlite:///{tmp}/scratch.db")
+        try:
+            revision(engine, name, message)
+        finally:
+            engine.dispose()
+
+
 @module.command("new")
 @click.argument("name")
 @click.option("--dir", "target", type=click.Path(file_okay=False, path_type=Path),

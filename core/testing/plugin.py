@@ -24,6 +24,7 @@ from core.db import Base, make_engine
 from core.plugins import default_registry
 from core.runtime import Runtime, create_schema
 from core.services.brands import create_brand
+from core.testing.builders import Builders
 
 BACKEND = os.environ.get("DIRECTCRM_TEST_DB", "sqlite")
 PASSWORD = "correct-horse-1"
@@ -190,6 +191,15 @@ def ctx_a(make_ctx: Callable[..., Ctx], brands: tuple[str, str]) -> Ctx:
 def ctx_b(make_ctx: Callable[..., Ctx], brands: tuple[str, str]) -> Ctx:
     """A context of brand B."""
     return make_ctx("B")
+
+
+@pytest.fixture()
+def build() -> Builders:
+    """Test data through the core's services: ``build.rep(ctx_a)``, ``build.customer(ctx_a,
+    "C1", rep="R001")``, ``build.product(ctx_a, "P1", price="199.00")``,
+    ``build.paid_order(ctx_a, "C1", [("P1", 2)])``, ``build.refund(ctx_a, "SO001",
+    [("P1", 1, "199.00")])``."""
+    return Builders()
 
 
 @pytest.fixture()

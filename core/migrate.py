@@ -7,6 +7,7 @@ module registry, so a third-party module's tables are created by ``directcrm ini
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from alembic import command
@@ -78,9 +79,10 @@ def revision(engine: Engine, module: str, message: str) -> None:
     if has_branch:
         script = ScriptDirectory.from_config(cfg)
         # Revisions are numbered along the branch: <module>_0001, <module>_0002, ...
-        count = sum(1 for _ in script.iterate_revisions(f"{module}@head", "base"))
+        numbers = [int(m.group(1)) for rev in script.walk_revisions()
+                   if (m := re.fullmatch(rf"{re.escape(module)}_(\d{{4}})", rev.revision))]
         command.revision(cfg, message=message, autogenerate=True, head=f"{module}@head",
-                         rev_id=f"{module}_{count + 1:04d}")
+                         rev_id=f"{module}_{max(numbers, default=0) + 1:04d}")
     else:
         command.revision(cfg, message=message, autogenerate=True, head="base",
                          branch_label=module, version_path=str(folder),

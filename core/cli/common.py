@@ -103,6 +103,8 @@ def _jsonable(value: Any) -> Any:
 
 FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(["csv", "json"]),
                              default="csv", show_default=True, help="Output format.")
+FORMAT_OPTION.__doc__ = """A command's ``--format csv|json`` option (default csv), passed to
+the command as ``fmt``; print the rows with :func:`emit_rows`."""
 
 
 def load_plugin_commands() -> None:

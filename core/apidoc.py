@@ -34,15 +34,25 @@ prints their translated message and exits with status 1, the REST API answers wi
 status in this table and the body `{"error": code, "message": text, "errors": {field:
 [messages]}}`, the web forms show the messages beside the fields.
 
-| error | `error` code | HTTP status | exit status |
-|---|---|---|---|
-| `ValidationFailed`, `UnknownRef` (an input ref that does not exist); `set_settings` and `configure_area` raise it naming the setting | `validation_failed` | 422, `errors` by field | 1 |
-| `RuleViolation` (a compliance rule refused; carries `rule_id`) | `rule_violation` | 422 | 1 |
-| `NotFound` (the record of the URL, or another brand's or rep's) | `not_found` | 404 | 1 |
-| `DomainError(code="duplicate" \| "likely_duplicate" \| "bad_status")` | the code | 409 | 1 |
-| any other `DomainError`, `ModuleError` | its `code` | 400 (a module's pages and API answer 404 to brands without it) | 1 |
-| no token or a bad one; a role or rep scope refusing | `unauthorized`; `forbidden` | 401; 403 | 1 |
 """
+
+#: Error -> ``error`` code, HTTP status, exit status (core/web/api/base.py's mapping).
+ERRORS = (
+    ("`ValidationFailed`, `UnknownRef` (an input ref that does not exist); `set_settings` "
+     "and `configure_area` raise it naming the setting", "`validation_failed`",
+     "422, `errors` by field", "1"),
+    ("`RuleViolation` (a compliance rule refused; carries `rule_id`)", "`rule_violation`",
+     "422", "1"),
+    ("`NotFound` (the record of the URL, or another brand's or rep's)", "`not_found`",
+     "404", "1"),
+    ('`DomainError(code="duplicate" \\| "likely_duplicate" \\| "bad_status")`', "the code",
+     "409", "1"),
+    ("any other `DomainError`, `ModuleError`", "its `code`",
+     "400 (a module's pages and API answer 404 to brands without it)", "1"),
+    ("no token or a bad one; a role or rep scope refusing", "`unauthorized`; `forbidden`",
+     "401; 403", "1"),
+)
+
 
 
 def public_names() -> list[tuple[str, str, object]]:
@@ -141,7 +151,8 @@ def entry(modname: str, name: str, obj: object) -> str:
 
 def render() -> str:
     """The whole Markdown document."""
-    parts = [INTRO]
+    parts = [INTRO, "| error | `error` code | HTTP status | exit status |\n|---|---|---|---|\n"]
+    parts += [f"| {' | '.join(row)} |\n" for row in ERRORS]
     for modname in MODULES:
         module = importlib.import_module(modname)
         summary = markdown(inspect.getdoc(module) or "").strip()

@@ -193,13 +193,13 @@ def notes(ctx: Ctx, customer_id: int) -> list[Note]:
 from __future__ import annotations
 
 import click
-from core.api import Customer, get_by_ref
+from core.api import N_, Customer, get_by_ref
 from core.api.cli import FORMAT_OPTION, brand_ctx, emit_rows, handles_domain_errors
 
 from $name import services
 from $name.i18n import _
 
-BRAND = click.option("--brand", "brand_code", required=True, help="Brand code.")
+BRAND = click.option("--brand", "brand_code", required=True, help=N_("Brand code."))
 
 
 @click.group("$name")
@@ -207,11 +207,11 @@ def group() -> None:
     """$title."""
 
 
-@group.command("add-note")
+@group.command("add-note", help=N_("Add a note about a customer."))
 @BRAND
-@click.option("--customer", "customer_ref", required=True, help="Customer reference.")
-@click.option("--text", required=True, help="The note.")
-@click.option("--user", default="system", help="Who writes it.")
+@click.option("--customer", "customer_ref", required=True, help=N_("Customer reference."))
+@click.option("--text", required=True, help=N_("The note."))
+@click.option("--user", default="system", help=N_("Who writes it."))
 @handles_domain_errors
 def add_note_cmd(brand_code: str, customer_ref: str, text: str, user: str) -> None:
     """Add a note about a customer."""
@@ -220,9 +220,9 @@ def add_note_cmd(brand_code: str, customer_ref: str, text: str, user: str) -> No
         click.echo(_("Note %(id)s added.", id=note.id))
 
 
-@group.command("notes")
+@group.command("notes", help=N_("A customer's notes, newest first."))
 @BRAND
-@click.option("--customer", "customer_ref", required=True, help="Customer reference.")
+@click.option("--customer", "customer_ref", required=True, help=N_("Customer reference."))
 @FORMAT_OPTION
 @handles_domain_errors
 def notes_cmd(brand_code: str, customer_ref: str, fmt: str) -> None:
@@ -433,6 +433,24 @@ msgstr "统计昨天的备注"
 
 msgid "%(n)s notes in the last day."
 msgstr "过去一天有 %(n)s 条备注。"
+
+msgid "Add a note about a customer."
+msgstr "为顾客添加一条备注。"
+
+msgid "A customer's notes, newest first."
+msgstr "顾客的备注，最新的在前。"
+
+msgid "Brand code."
+msgstr "品牌代码。"
+
+msgid "Customer reference."
+msgstr "顾客编号。"
+
+msgid "The note."
+msgstr "备注内容。"
+
+msgid "Who writes it."
+msgstr "填写人。"
 ''',
     "$name/locales/zh_Hant_TW/LC_MESSAGES/$name.po": '''\
 msgid ""
@@ -466,6 +484,24 @@ msgstr "統計昨天的備註"
 
 msgid "%(n)s notes in the last day."
 msgstr "過去一天有 %(n)s 則備註。"
+
+msgid "Add a note about a customer."
+msgstr "為顧客新增一則備註。"
+
+msgid "A customer's notes, newest first."
+msgstr "顧客的備註，最新的在前。"
+
+msgid "Brand code."
+msgstr "品牌代碼。"
+
+msgid "Customer reference."
+msgstr "顧客編號。"
+
+msgid "The note."
+msgstr "備註內容。"
+
+msgid "Who writes it."
+msgstr "填寫人。"
 ''',
     "$name/migrations/__init__.py": "",
     "$name/migrations/versions/__init__.py": "",
@@ -542,7 +578,7 @@ def test_bad_input_names_the_field(ctx_a, enable, customer):
     assert "text" in exc.value.errors
 
 
-def test_the_module_speaks_chinese(ctx_a, enable, customer):
+def test_the_module_speaks_chinese(ctx_a, enable, customer, run_cli):
     from core.api import use_locale
 
     from $name.i18n import _
@@ -553,6 +589,8 @@ def test_the_module_speaks_chinese(ctx_a, enable, customer):
         assert _("No notes yet.") == "暫無備註。"
         section = crm_customer_profile_sections(ctx_a, customer.id)[0]
     assert section.title == "備註"
+    helped = run_cli("--locale", "zh_Hant_TW", "$name", "add-note", "--help")
+    assert "為顧客新增一則備註。" in helped.output and "顧客編號。" in helped.output
 
 
 def test_the_page_and_the_api(ctx_a, enable, customer, web_app, make_user, login_as,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
@@ -79,25 +79,28 @@ def _translate(message: str) -> str:
     return message
 
 
-def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Marshmallow's nested error dict → ``{"lines.0.sku": [msg, ...]}``."""
+def flatten_errors(messages: Any, prefix: str = "",
+                   translate: Callable[[str], str] | None = None) -> dict[str, list[str]]:
+    """Marshmallow's nested error dict → ``{"lines.0.sku": [msg, ...]}``, each message
+    translated (``translate``, default: marshmallow's stock messages by the core)."""
+    tr = translate or _translate
     out: dict[str, list[str]] = {}
     if isinstance(messages, Mapping):
         for key, value in messages.items():
             name = f"{prefix}.{key}" if prefix else str(key)
             if key == "_schema":
                 name = prefix or "_schema"
-            for k, v in flatten_errors(value, name).items():
+            for k, v in flatten_errors(value, name, tr).items():
                 out.setdefault(k, []).extend(v)
     elif isinstance(messages, list):
-        out[prefix or "_schema"] = [_translate(str(m)) for m in messages
+        out[prefix or "_schema"] = [tr(str(m)) for m in messages
                                     if not isinstance(m, (dict, list))]
         for m in messages:
             if isinstance(m, (dict, list)):
-                for k, v in flatten_errors(m, prefix).items():
+                for k, v in flatten_errors(m, prefix, tr).items():
                     out.setdefault(k, []).extend(v)
     else:
-        out[prefix or "_schema"] = [_translate(str(messages))]
+        out[prefix or "_schema"] = [tr(str(messages))]
     return out
 
 
@@ -141,17 +144,32 @@ def unknown_fields(schema: Schema, data: Any, prefix: str = "") -> dict[str, lis
     return out
 
 
-def load_or_raise(schema: Schema, data: Mapping[str, Any]) -> dict[str, Any]:
+def load_or_raise(schema: Schema, data: Mapping[str, Any], *,
+                  gettext: Callable[[str], str] | None = None) -> dict[str, Any]:
     """Validate ``data``; raise :class:`ValidationFailed` with translated field errors
-    (every field's, unknown fields included inside :func:`strict_input`)."""
+    (every field's, unknown fields included inside :func:`strict_input`).
+
+    ``gettext`` (a module's own ``_``) translates the module's messages given at import
+    time (``validate.OneOf(..., error=N_("..."))``); marshmallow's stock messages are
+    translated by the core either way.
+    """
     unknown = unknown_fields(schema, data) if STRICT_INPUT.get() else {}
     try:
         loaded = schema.load(data)
     except ValidationError as exc:
-        raise ValidationFailed({**flatten_errors(exc.messages), **unknown}) from None
+        translate = None if gettext is None else _either(gettext)
+        raise ValidationFailed({**flatten_errors(exc.messages, translate=translate),
+                                **unknown}) from None
     if unknown:
         raise ValidationFailed(unknown)
     return loaded
+
+
+def _either(gettext: Callable[[str], str]) -> Callable[[str], str]:
+    def translate(message: str) -> str:
+        text = gettext(message)
+        return text if text != message else _translate(message)
+    return translate
 
 
 # Bounds of every input, declared once (the database would refuse beyond them, or each

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from core.cli.help_i18n import LocalisedGroup, set_help_domain
 from core.csv_cells import spreadsheet_safe
 from core.errors import DomainError, ModuleError, ValidationFailed
 from core.i18n import _, set_locale
@@ -39,7 +40,7 @@ def reset_runtime() -> None:
     _runtime = None
 
 
-@click.group()
+@click.group(cls=LocalisedGroup)
 @click.option("--locale", envvar="DIRECTCRM_LOCALE", default=None,
               help="Language of messages: en, zh_Hans_CN or zh_Hant_TW.")
 def cli(locale: str | None) -> None:
@@ -124,6 +125,7 @@ def load_plugin_commands() -> None:
                 continue
             for command in commands:
                 if command.name not in cli.commands:
+                    set_help_domain(command, name)  # its help from its own catalog first
                     cli.add_command(command)
     finally:
         ctx.session.close()

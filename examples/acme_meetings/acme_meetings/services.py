@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.api import (
+    N_,
     AwareDateTime,
     BrandScopedSchema,
     Ctx,
@@ -41,7 +42,8 @@ class AttendanceSchema(BrandScopedSchema):
     meeting_ref = fields.String(required=True, validate=validate.Length(min=1, max=64))
     customer_ref = fields.String(required=True, validate=validate.Length(min=1, max=64))
     status = fields.String(required=True, validate=validate.OneOf(
-        [s.value for s in AttendanceStatus]))
+        [s.value for s in AttendanceStatus],
+        error=N_("Choose invited, attended or absent.")))  # translated by load_or_raise
 
 
 def create_meeting(ctx: Ctx, data: Mapping[str, Any]) -> Meeting:
@@ -67,7 +69,7 @@ def record_attendance(ctx: Ctx, data: Mapping[str, Any]) -> Attendance:
     """Invite a customer to a meeting, or record whether they came (the latest status
     wins); the customer is resolved through merges and the rep scope."""
     require_module(ctx, MODULE)
-    values = load_or_raise(AttendanceSchema(tz=ctx.tz), clean_row(data))
+    values = load_or_raise(AttendanceSchema(tz=ctx.tz), clean_row(data), gettext=_)
     with ctx.write():
         meeting = _meeting(ctx, values["meeting_ref"])
         if meeting is None:

@@ -9,9 +9,6 @@ import json
 
 import pytest
 from core.api import Customer, DomainError, ModuleError, ValidationFailed, use_locale
-from core.services.customers import create_customer
-from core.services.orders import create_order
-from core.services.products import create_product
 from sqlalchemy import select
 
 from acme_meetings import services
@@ -20,22 +17,22 @@ UTC = dt.UTC
 
 
 @pytest.fixture()
-def brand(ctx_a, enable):
+def brand(ctx_a, enable, build):
     enable(ctx_a, "acme_meetings")
-    create_product(ctx_a, {"sku": "P1", "name": "Cream", "category": "cosmetics",
-                           "list_price": "100.00"})
+    build.product(ctx_a, "P1", price="100.00")
     for ref, name in (("C1", "Li Na"), ("C2", "Wang Fang"), ("C3", "Zhao Lei")):
-        create_customer(ctx_a, {"customer_ref": ref, "name": name})
+        build.customer(ctx_a, ref, name=name)
     return ctx_a
 
 
-def _buy(ctx, ref, customer, at):
-    create_order(ctx, {"order_ref": ref, "customer_ref": customer, "ordered_at": at,
-                       "status": "paid",
-                       "lines": [{"sku": "P1", "quantity": 1, "unit_price": "100.00"}]})
+@pytest.fixture()
+def buy(brand, build):
+    """``buy("O1", "C1", at)``: a paid order of one P1 (100.00) through the core."""
+    return lambda ref, customer, at: build.paid_order(brand, customer, [("P1", 1)],
+                                                      ref=ref, at=at)
 
 
-def test_a_meeting_its_attendance_and_its_conversions(brand, clock, run_cli):
+def test_a_meeting_its_attendance_and_its_conversions(brand, buy, clock, run_cli):
     clock.value = dt.datetime(2026, 3, 1, 2, tzinfo=UTC)
     r = run_cli("acme_meetings", "add", "--brand", "A", "--ref", "M1", "--title",
                 "Spring skin care", "--at", "2026-03-10T14:00:00", "--location", "Shanghai")
@@ -48,10 +45,10 @@ def test_a_meeting_its_attendance_and_its_conversions(brand, clock, run_cli):
     # 14:00. C1 buys on the 17th at 13:59 (converted), C2 on the 17th at 14:01 (too late),
     # C3 the next day but was absent.
     clock.value = dt.datetime(2026, 3, 18, 2, tzinfo=UTC)
-    _buy(brand, "O1", "C1", "2026-03-17T13:59:00")
-    _buy(brand, "O2", "C2", "2026-03-17T14:01:00")
-    _buy(brand, "O3", "C3", "2026-03-11T10:00:00")
-    _buy(brand, "O4", "C1", "2026-03-12T10:00:00")  # C1's earlier order is the conversion
+    buy("O1", "C1", "2026-03-17T13:59:00")
+    buy("O2", "C2", "2026-03-17T14:01:00")
+    buy("O3", "C3", "2026-03-11T10:00:00")
+    buy("O4", "C1", "2026-03-12T10:00:00")  # C1's earlier order is the conversion
     r = run_cli("acme_meetings", "report", "--brand", "A", "--meeting", "M1", "--format", "json")
     assert json.loads(r.output) == {"meeting_ref": "M1", "invited": 3, "attended": 2,
                                     "absent": 1, "converted": 1, "conversion_rate": 0.5}
@@ -91,3 +88,20 @@ def test_brands_without_the_module_are_refused(ctx_b, run_cli):
                                         "held_at": "2026-03-10T14:00:00"})
     r = run_cli("acme_meetings", "report", "--brand", "B", "--meeting", "M1")
     assert r.exit_code == 1
+
+
+def test_field_errors_and_command_help_come_from_the_modules_catalog(brand, run_cli):
+    services.create_meeting(brand, {"meeting_ref": "M1", "title": "Spring",
+                                    "held_at": "2026-03-10T14:00:00"})
+    with use_locale("zh_Hant_TW"), pytest.raises(ValidationFailed) as refused:
+        services.record_attendance(brand, {"meeting_ref": "M1", "customer_ref": "C1",
+                                           "status": "maybe"})
+    assert refused.value.errors == {
+        "status": ["請選擇 invited（已邀請）、attended（到場）或 absent（缺席）。"]}
+    zh = run_cli("--locale", "zh_Hans_CN", "acme_meetings", "attend", "--help")
+    assert "邀请顾客，或记录其是否到场。" in zh.output and "顾客编号。" in zh.output
+    listing = run_cli("--locale", "zh_Hans_CN", "--help")
+    assert "产品体验会：邀请、到场、会后销售。" in listing.output
+    en = run_cli("acme_meetings", "attend", "--help")  # English again in the same process
+    assert "Invite a customer, or record whether they came." in en.output
+    assert "Customer reference." in en.output

@@ -146,7 +146,27 @@ def entry(modname: str, name: str, obj: object) -> str:
         return head + f"```python\nclass {name}({bases})\n```\n\n{doc}\n"
     if what == "callable" and not inspect.isclass(obj):
         return head + f"{doc}\n"
+    if inspect.isclass(obj) and hasattr(obj, "__table__"):
+        return head + f"{doc}\n\n{columns(obj)}"
     return head + f"```python\n{signature(name, obj)}\n```\n\n{doc}\n"
+
+
+def columns(model: type) -> str:
+    """A core table's columns, for module authors reading it (write through services)."""
+    table = model.__table__  # type: ignore[attr-defined]
+    rows = [f"Table `{table.name}`: read it through the row policy "
+            "(`select(...).where(*row_policy(ctx, Model))`), write through the services.\n",
+            "| column | type | null | refers to |", "|---|---|---|---|"]
+    for col in table.columns:
+        refs = ", ".join(f"`{fk.target_fullname}`" for fk in col.foreign_keys)
+        kind = type(col.type).__name__
+        enum_class = getattr(col.type, "enum_class", None)
+        if enum_class is not None:
+            kind = f"`{enum_class.__name__}`"
+        if kind == "EncryptedText":
+            kind = "EncryptedText (read with `reveal`)"
+        rows.append(f"| `{col.name}` | {kind} | {'yes' if col.nullable else ''} | {refs} |")
+    return "\n".join(rows) + "\n"
 
 
 def render() -> str:

@@ -222,6 +222,60 @@ def probe(base: str, kind: str, auth: str, cookie: str, spec: data.DataSpec,
         return f"{exc.code}: {exc.read()[:300].decode(errors='replace')}"
 
 
+#: Worker processes of the scaling rows (gthread, 4 threads each, the same 16 clients).
+SCALING_WORKERS = (1, 2, 4)
+
+
+def _serve_and_measure(cfg: Config, url: str, instance: Path, spec: data.DataSpec,
+                       prices: list[str], *, workers: int, threads: int,
+                       profile: bool = False) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """Start gunicorn with ``workers`` × ``threads`` on the loaded database, drive each
+    scenario with wrk, stop it; the figures per scenario, and the profiles' notes."""
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DIRECTCRM_DATABASE_URL": url,
+           "DIRECTCRM_INSTANCE_PATH": str(instance)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--preload", "-w", str(workers), "-k", "gthread",
+         "--threads", str(threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+         "-c", "python:bench.gunicorn_conf",
+         "bench.wsgi:app"], cwd=ROOT, env=env, start_new_session=True)
+    figures: dict[str, dict[str, Any]] = {}
+    profiles: dict[str, str] = {}
+    n = spec.customers
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_up(port, server)
+        auth, cookie = _jwt(base), _session_cookie(base)
+        cfg.log(f"   gunicorn {workers} x {threads} threads")
+        for kind in ("static", "search", "customer360", "order_create"):
+            script = cfg.workdir / f"wrk-{kind}-{workers}x{threads}.lua"
+            script.write_text(_lua(kind, spec, auth, cookie, prices))
+            cfg.log(f"   {kind}: probe {probe(base, kind, auth, cookie, spec, prices)}; "
+                    f"wrk {cfg.sizes.api_seconds:.0f} s after 1 s of warm-up")
+            if cfg.sizes.name != "smoke":
+                _wrk(base, script, PATHS[kind], 1)
+            figures[kind] = _wrk(base, script, PATHS[kind], cfg.sizes.api_seconds)
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        for kind in ("search", "customer360", "order_create") if profile else ():
+            f = figures[kind]
+            read = kind != "order_create"
+            if cfg.profile and (f["errors"] or (read and (f["p99"] or 1e9) >= TARGET_P99_MS)):
+                target = PROFILE_DIR / f"api-{kind}.txt"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                out = run_child("api_profile", {
+                    "url": url, "instance": str(instance), "user": USER,
+                    "password": PASSWORD, "customers": n, "kind": kind, "count": 100,
+                    "price": prices[0], "profile": str(target)})
+                profiles[kind] = (f"; one client alone: {out['ms_per_request']:.1f} ms/request"
+                                  f" (profile: bench/profiles/{target.name})")
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+    return figures, profiles
+
+
 def run(cfg: Config) -> list[Result]:
     why = available()
     if why:
@@ -248,46 +302,11 @@ def run(cfg: Config) -> list[Result]:
 
         create_user(rt, USER, PASSWORD, "brand_admin", brand_code=db.BRAND)
         rt.engine.dispose()
-        port = _free_port()
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "DIRECTCRM_DATABASE_URL": url,
-               "DIRECTCRM_INSTANCE_PATH": str(instance)}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--preload", "-w", "2", "-k", "gthread",
-             "--threads", "8", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-             "-c", "python:bench.gunicorn_conf",
-             "bench.wsgi:app"], cwd=ROOT, env=env, start_new_session=True)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            _wait_up(port, server)
-            auth, cookie = _jwt(base), _session_cookie(base)
-            figures = {}
-            for kind in ("static", "search", "customer360", "order_create"):
-                script = cfg.workdir / f"wrk-{kind}.lua"
-                script.write_text(_lua(kind, spec, auth, cookie, prices))
-                cfg.log(f"   {kind}: probe {probe(base, kind, auth, cookie, spec, prices)}; "
-                        f"wrk {cfg.sizes.api_seconds:.0f} s after 1 s of warm-up")
-                if cfg.sizes.name != "smoke":
-                    _wrk(base, script, PATHS[kind], 1)
-                figures[kind] = _wrk(base, script, PATHS[kind], cfg.sizes.api_seconds)
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
-            profiles = {}
-            for kind in ("search", "customer360", "order_create"):
-                f = figures[kind]
-                read = kind != "order_create"
-                if cfg.profile and (f["errors"] or (read and (f["p99"] or 1e9) >= TARGET_P99_MS)):
-                    target = PROFILE_DIR / f"api-{kind}.txt"
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    out = run_child("api_profile", {
-                        "url": url, "instance": str(instance), "user": USER,
-                        "password": PASSWORD, "customers": n, "kind": kind, "count": 100,
-                        "price": prices[0], "profile": str(target)})
-                    profiles[kind] = (f"; one client alone: {out['ms_per_request']:.1f} ms/request"
-                                      f" (profile: bench/profiles/{target.name})")
-        finally:
-            if server.poll() is None:
-                os.killpg(server.pid, signal.SIGTERM)
-                server.wait(timeout=30)
+        figures, profiles = _serve_and_measure(cfg, url, instance, spec, prices, workers=2,
+                                               threads=8, profile=True)
+        scaling = {workers: _serve_and_measure(cfg, url, instance, spec, prices,
+                                               workers=workers, threads=4)[0]
+                   for workers in SCALING_WORKERS}
     base_fig = figures["static"]
     results.append(Result(
         bench="api", case=f"baseline: static file, same server, {CLIENTS} clients",
@@ -306,4 +325,16 @@ def run(cfg: Config) -> list[Result]:
             target=(f"p99 < {TARGET_P99_MS:.0f} ms, " if read else "") + "0 errors", ok=ok,
             note=f"p50 {f['p50']:.1f} ms; {f['rps']:.0f} req/s; {f['requests']} requests; "
                  f"{f['errors']} errors" + profiles.get(kind, "")))
+    one = scaling[SCALING_WORKERS[0]]
+    for kind, label in labels.items():
+        for workers in SCALING_WORKERS:
+            f, f1 = scaling[workers][kind], one[kind]
+            results.append(Result(
+                bench="api", case=f"{label}, {workers} worker process(es) x 4 threads",
+                value=f["rps"], unit="req/s", baseline="1 worker process",
+                baseline_value=f1["rps"],
+                # a cost ratio, as everywhere in bench/: x0.50 = twice the throughput
+                ratio=(f1["rps"] / f["rps"]) if f["rps"] and f1["rps"] else None,
+                target="0 errors", ok=f["errors"] == 0 and f["rps"] > 0,
+                note=f"p99 {f['p99']:.1f} ms; p50 {f['p50']:.1f} ms; {f['errors']} errors"))
     return results

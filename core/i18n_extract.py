@@ -52,7 +52,53 @@ def extract(root: Path = ROOT) -> Catalog:
                 continue
             template.add(message, None, [(f"{folder}/{filename}", lineno)],
                          auto_comments=comments, context=context)
+    for message, location in cli_help_messages(root):
+        template.add(message, None, [location], auto_comments=["command-line help"])
     return template
+
+
+def cli_help_messages(root: Path = ROOT) -> list[tuple[str, tuple[str, int]]]:
+    """The help texts of the core's commands and the built-in modules' (docstrings and
+    ``help=`` of commands and options), with where each command is defined: they are
+    msgids too (``core.cli.help_i18n`` translates them when a command line is parsed)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import click
+
+    import plugins
+    from core.cli import cli
+    from core.cli.help_i18n import source_texts
+
+    roots: list[click.Command] = [cli]
+    for info in pkgutil.iter_modules(plugins.__path__):
+        try:
+            module = importlib.import_module(f"plugins.{info.name}.cli")
+        except ModuleNotFoundError:
+            continue
+        roots += [v for v in vars(module).values() if isinstance(v, click.Command)]
+    found: list[tuple[str, tuple[str, int]]] = []
+
+    def walk(command: click.Command) -> None:
+        callback = inspect.unwrap(command.callback) if command.callback else None
+        try:
+            path = Path(inspect.getsourcefile(callback)).resolve().relative_to(root)  # type: ignore[arg-type]
+            line = inspect.getsourcelines(callback)[1]  # type: ignore[arg-type]
+        except ValueError:
+            return  # a third-party module's command (loaded by an earlier command line)
+        except (TypeError, OSError):
+            path, line = Path("core/cli/__init__.py"), 1
+        if path.parts[0] not in SOURCE_DIRS:
+            return  # the example module's, also third-party
+        found.extend((text, (str(path), line)) for text in source_texts(command))
+        if isinstance(command, click.Group):
+            for sub in command.commands.values():
+                walk(sub)
+
+    for command in roots:
+        walk(command)
+    return found
 
 
 def catalog_path(locale: str) -> Path:

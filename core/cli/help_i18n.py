@@ -44,6 +44,20 @@ def requested_locale(args: Sequence[str]) -> str:
     return normalise_locale(value)
 
 
+def source_texts(command: click.Command) -> list[str]:
+    """The English help texts of one command (its own and its options'), whatever
+    language the tree was last localised into: the msgids to translate."""
+    source = command.__dict__.get(_SOURCE)
+    if source is None:
+        texts = [command.help, command.short_help]
+        texts += [p.help for p in command.params if isinstance(p, click.Option)]
+    else:
+        texts = [source["help"], source["short_help"]]
+        texts += [t for p, t in zip(command.params, source["params"], strict=False)
+                  if isinstance(p, click.Option)]
+    return [t for t in texts if t]
+
+
 def localise_help(root: click.Command, locale: str) -> None:
     """Put the help texts of ``root``'s whole tree into ``locale``."""
     with use_locale(locale):

@@ -4,19 +4,18 @@ brand set up from a :class:`bench.data.DataSpec` (reps, products, customers)."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from itertools import islice
 from pathlib import Path
 
 from sqlalchemy import create_engine, insert, select, text
-from sqlalchemy.engine import make_url
 
 from bench import data
 from core.config import Settings
 from core.context import Ctx
 from core.crypto import configure_keyring, phone_hash
+from core.db import scratch_postgres_database
 from core.events import CustomerEvent
 from core.models import Customer, LifecycleStage, Rep, RepStatus, RepStatusChange
 from core.plugins import default_registry
@@ -40,19 +39,9 @@ def _admin(admin_url: str):  # noqa: ANN202 - an Engine
                          isolation_level="AUTOCOMMIT")
 
 
-@contextmanager
-def pg_database(admin_url: str) -> Iterator[str]:
+def pg_database(admin_url: str) -> AbstractContextManager[str]:
     """A private PostgreSQL database for one benchmark, dropped afterwards."""
-    name = f"directcrm_bench_{uuid.uuid4().hex[:10]}"
-    admin = _admin(admin_url)
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return scratch_postgres_database(admin_url, "directcrm_bench")
 
 
 def analyze(url: str) -> None:

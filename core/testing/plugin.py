@@ -5,22 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.orm import close_all_sessions
 
 from core.audit.models import append_only_statements
 from core.config import Settings
 from core.context import Ctx
 from core.crypto import Keyring, set_keyring
-from core.db import Base, make_engine
+from core.db import Base, make_engine, scratch_postgres_database
 from core.plugins import default_registry
 from core.runtime import Runtime, create_schema
 from core.services.brands import create_brand
@@ -57,21 +55,6 @@ def keyring() -> Keyring:
     return ring
 
 
-def _postgres_database(admin_url: str, prefix: str) -> Iterator[str]:
-    """Create an empty PostgreSQL database next to ``admin_url``; drop it afterwards."""
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def _admin_url() -> str:
     admin_url = os.environ.get("DIRECTCRM_TEST_PG_URL")
     if not admin_url:
@@ -85,7 +68,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if BACKEND == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
         return
-    yield from _postgres_database(_admin_url(), "directcrm_test")
+    with scratch_postgres_database(_admin_url(), "directcrm_test") as url:
+        yield url
 
 
 @pytest.fixture()
@@ -95,7 +79,8 @@ def scratch_database_url(tmp_path: Path, keyring: Keyring) -> Iterator[str]:
     if BACKEND == "sqlite":
         yield f"sqlite:///{tmp_path / 'scratch.db'}"
         return
-    yield from _postgres_database(_admin_url(), "directcrm_scratch")
+    with scratch_postgres_database(_admin_url(), "directcrm_scratch") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ from core.errors import NotFound, ValidationFailed
 from core.i18n import gettext_core as _
 from core.leads.browse import rep_refs, search_leads
 from core.leads.models import Lead
+from core.leads.schemas import LeadSchema
 from core.leads.services import create_lead
 from core.models import Customer, Rep
 from core.privacy import masked
@@ -29,6 +30,7 @@ from core.segmentation.services import customer_segments, segment_moves
 from core.services.churn_risk import at_risk_customers, customer_risk_flags
 from core.services.scoping import get_by_ref
 from core.tasks.today import overdue_by_rep, today_list
+from core.web.api import schemas as out
 from core.web.api.base import CrmApi, api_errors, jsonable, openapi
 from core.web.context import crm_ctx, rep_of_user
 
@@ -53,7 +55,8 @@ class FiguresApi(CrmApi):
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("Customer figures of the brand (a rep gets their own)", query=("as_of", "since"))
+    @openapi("Customer figures of the brand (a rep gets their own)",
+             query={"as_of": "date", "since": "date"}, response=out.FiguresOut)
     def get_list(self) -> Any:
         ctx = crm_ctx()
         own = rep_of_user(ctx)
@@ -65,7 +68,8 @@ class FiguresApi(CrmApi):
     @expose("/<string:ref>", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("Customer figures of one rep", path=("ref",), query=("as_of", "since"))
+    @openapi("Customer figures of one rep", path=("ref",),
+             query={"as_of": "date", "since": "date"}, response=out.FiguresOut)
     def get_one(self, ref: str) -> Any:
         ctx = crm_ctx()
         get_by_ref(ctx, Rep, ref)  # the row policy: a rep user reaches only their own
@@ -80,7 +84,8 @@ class RiskApi(CrmApi):
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("Customers with at least one churn-risk flag", query=("as_of",))
+    @openapi("Customers with at least one churn-risk flag", query={"as_of": "date"},
+             response=out.AtRiskOut, many=True, envelope={"count": "integer"})
     def get_list(self) -> Any:
         rows = at_risk_customers(crm_ctx(), _day("as_of"))
         return self.response(200, count=len(rows), result=[jsonable({
@@ -92,7 +97,7 @@ class RiskApi(CrmApi):
     @protect()
     @api_errors
     @openapi("A customer's churn-risk flags and stored segments", path=("ref",),
-             query=("as_of",))
+             query={"as_of": "date"}, response=out.CustomerRiskOut)
     def get_one(self, ref: str) -> Any:
         ctx = crm_ctx()
         customer = get_by_ref(ctx, Customer, ref)
@@ -110,7 +115,9 @@ class SegmentApi(CrmApi):
     @protect()
     @api_errors
     @openapi("Stored segment moves in a scheme over local days (default this month)",
-             query=("scheme", "first_day", "last_day", "from", "to"))
+             query={"scheme": "string", "first_day": "date", "last_day": "date",
+                    "from": "string", "to": "string"}, response=out.SegmentMoveOut,
+             many=True, envelope={"count": "integer"})
     def get_list(self) -> Any:
         ctx = crm_ctx()
         last = _day("last_day") or ctx.local_today()
@@ -131,7 +138,8 @@ class TodayApi(CrmApi):
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("The calling rep's tasks due today and overdue")
+    @openapi("The calling rep's tasks due today and overdue", response=out.TodayTaskOut,
+             many=True, envelope={"rep_ref": "string", "count": "integer"})
     def get_list(self) -> Any:
         own = rep_of_user(crm_ctx())
         if own is None:
@@ -142,14 +150,17 @@ class TodayApi(CrmApi):
     @expose("/<string:ref>", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("A rep's tasks due today and overdue, by customer value", path=("ref",))
+    @openapi("A rep's tasks due today and overdue, by customer value", path=("ref",),
+             response=out.TodayTaskOut, many=True,
+             envelope={"rep_ref": "string", "count": "integer"})
     def get_one(self, ref: str) -> Any:
         return self._list(ref)
 
     @expose("/overdue", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("Overdue open tasks per rep (a rep sees their own line)")
+    @openapi("Overdue open tasks per rep (a rep sees their own line)",
+             response=out.RepOverdueOut, many=True)
     def overdue(self) -> Any:
         rows = overdue_by_rep(crm_ctx())
         return self.response(200, result=[jsonable(asdict(r)) for r in rows])
@@ -175,7 +186,8 @@ class LeadApi(CrmApi):
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("List leads", query=("q", "status", "channel", "rep_ref"), paged=True)
+    @openapi("List leads", query=("q", "status", "channel", "rep_ref"), paged=True,
+             response=out.LeadOut)
     def get_list(self) -> Any:
         ctx = crm_ctx()
         page, size = self.paging()
@@ -188,7 +200,8 @@ class LeadApi(CrmApi):
     @expose("/", methods=["POST"])
     @protect()
     @api_errors
-    @openapi("Capture a lead (placed by the brand's assignment strategies)", body=True)
+    @openapi("Capture a lead (placed by the brand's assignment strategies)", body=LeadSchema,
+             response=out.LeadOut)
     def post(self) -> Any:
         ctx = crm_ctx()
         lead = create_lead(ctx, self.json_body())

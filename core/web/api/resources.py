@@ -15,7 +15,17 @@ from flask_appbuilder.api import expose, protect
 from core.errors import ValidationFailed
 from core.i18n import gettext_core as _
 from core.models import Customer, Order, Product, Rep, Return
-from core.schemas import AwareDateTime
+from core.schemas import (
+    AwareDateTime,
+    CustomerUpdateSchema,
+    InteractionSchema,
+    OrderSchema,
+    PayOrderSchema,
+    ProductSchema,
+    RepSchema,
+    ReturnSchema,
+    TaskSchema,
+)
 from core.services import browse
 from core.services.activities import complete_task, create_interaction, create_task
 from core.services.customers import create_customer, update_customer
@@ -23,9 +33,11 @@ from core.services.orders import cancel_order, create_order, create_return, pay_
 from core.services.products import create_product, update_product
 from core.services.reps import change_rep_status, create_rep, rep_status_history, update_rep
 from core.services.scoping import get_by_ref
+from core.web.api import schemas as out
 from core.web.api import serializers as ser
 from core.web.api.base import CrmApi, api_errors, openapi
 from core.web.context import as_own_rep, crm_ctx
+from core.web.forms import StatusChangeSchema
 
 
 def _arg(name: str) -> str | None:
@@ -39,7 +51,8 @@ class CustomerApi(CrmApi):
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("List customers", query=("q", "stage", "rep_ref", "tag"), paged=True)
+    @openapi("List customers", query=("q", "stage", "rep_ref", "tag"), paged=True,
+             response=out.CustomerOut)
     def get_list(self) -> Any:
         ctx = crm_ctx()
         page, size = self.paging()
@@ -50,7 +63,7 @@ class CustomerApi(CrmApi):
     @expose("/<string:ref>", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("Get a customer", path=("ref",))
+    @openapi("Get a customer", path=("ref",), response=out.CustomerOut)
     def get_one(self, ref: str) -> Any:
         return self.response(200, result=_json(ser.customer(get_by_ref(crm_ctx(), Customer,
                                                                           ref))))
@@ -58,7 +71,7 @@ class CustomerApi(CrmApi):
     @expose("/", methods=["POST"])
     @protect()
     @api_errors
-    @openapi("Create a customer", body=True)
+    @openapi("Create a customer", body=out.CustomerBody, response=out.CustomerOut)
     def post(self) -> Any:
         ctx = crm_ctx()
         body = self.json_body()
@@ -69,7 +82,8 @@ class CustomerApi(CrmApi):
     @expose("/<string:ref>", methods=["PUT"])
     @protect()
     @api_errors
-    @openapi("Update a customer", path=("ref",), body=True)
+    @openapi("Update a customer", path=("ref",), body=CustomerUpdateSchema,
+             response=out.CustomerOut)
     def put(self, ref: str) -> Any:
         ctx = crm_ctx()
         get_by_ref(ctx, Customer, ref)  # a rep: only their own customers
@@ -84,7 +98,7 @@ class RepApi(CrmApi):
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("List reps", query=("q", "status"), paged=True)
+    @openapi("List reps", query=("q", "status"), paged=True, response=out.RepOut)
     def get_list(self) -> Any:
         page, size = self.paging()
         return self.page_response(browse.search_reps(
@@ -93,14 +107,14 @@ class RepApi(CrmApi):
     @expose("/<string:ref>", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("Get a rep", path=("ref",))
+    @openapi("Get a rep", path=("ref",), response=out.RepOut)
     def get_one(self, ref: str) -> Any:
         return self.response(200, result=_json(ser.rep(get_by_ref(crm_ctx(), Rep, ref))))
 
     @expose("/", methods=["POST"])
     @protect()
     @api_errors
-    @openapi("Create a rep", body=True)
+    @openapi("Create a rep", body=RepSchema, response=out.RepOut)
     def post(self) -> Any:
         return self.response(201, result=_json(ser.rep(create_rep(crm_ctx(),
                                                                   self.json_body()))))
@@ -108,7 +122,8 @@ class RepApi(CrmApi):
     @expose("/<string:ref>", methods=["PUT"])
     @protect()
     @api_errors
-    @openapi("Update a rep's profile", path=("ref",), body=True)
+    @openapi("Update a rep's profile", path=("ref",), body=RepSchema(partial=True),
+             response=out.RepOut)
     def put(self, ref: str) -> Any:
         return self.response(200, result=_json(ser.rep(update_rep(crm_ctx(), ref,
                                                                   self.json_body()))))
@@ -116,7 +131,8 @@ class RepApi(CrmApi):
     @expose("/<string:ref>/history", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("A rep's status history, oldest first", path=("ref",))
+    @openapi("A rep's status history, oldest first", path=("ref",),
+             response=out.RepStatusChangeOut, many=True)
     def history(self, ref: str) -> Any:
         return self.response(200, result=_json([ser.rep_status_change(h) for h in
                                                 rep_status_history(crm_ctx(), ref)]))
@@ -124,10 +140,10 @@ class RepApi(CrmApi):
     @expose("/<string:ref>/status", methods=["POST"])
     @protect()
     @api_errors
-    @openapi("Move a rep to another status (modules may refuse)", path=("ref",), body=True)
+    @openapi("Move a rep to another status (modules may refuse)", path=("ref",),
+             body=StatusChangeSchema, response=out.RepOut, status=200)
     def status(self, ref: str) -> Any:
         from core.schemas import load_or_raise
-        from core.web.forms import StatusChangeSchema
 
         ctx = crm_ctx()
         values = load_or_raise(StatusChangeSchema(), self.json_body())
@@ -142,7 +158,7 @@ class ProductApi(CrmApi):
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("List products", query=("q", "category"), paged=True)
+    @openapi("List products", query=("q", "category"), paged=True, response=out.ProductOut)
     def get_list(self) -> Any:
         page, size = self.paging()
         return self.page_response(browse.search_products(
@@ -152,7 +168,7 @@ class ProductApi(CrmApi):
     @expose("/<string:ref>", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("Get a product", path=("ref",))
+    @openapi("Get a product", path=("ref",), response=out.ProductOut)
     def get_one(self, ref: str) -> Any:
         return self.response(200, result=_json(ser.product(get_by_ref(crm_ctx(), Product,
                                                                       ref))))
@@ -160,7 +176,7 @@ class ProductApi(CrmApi):
     @expose("/", methods=["POST"])
     @protect()
     @api_errors
-    @openapi("Create a product", body=True)
+    @openapi("Create a product", body=ProductSchema, response=out.ProductOut)
     def post(self) -> Any:
         return self.response(201, result=_json(ser.product(create_product(
             crm_ctx(), self.json_body()))))
@@ -168,7 +184,8 @@ class ProductApi(CrmApi):
     @expose("/<string:ref>", methods=["PUT"])
     @protect()
     @api_errors
-    @openapi("Update a product", path=("ref",), body=True)
+    @openapi("Update a product", path=("ref",), body=ProductSchema(partial=True),
+             response=out.ProductOut)
     def put(self, ref: str) -> Any:
         return self.response(200, result=_json(ser.product(update_product(
             crm_ctx(), ref, self.json_body()))))
@@ -192,8 +209,9 @@ class OrderApi(CrmApi):
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("List orders", query=("q", "status", "customer_ref", "rep_ref", "since", "until"),
-             paged=True)
+    @openapi("List orders", query={"q": "string", "status": "string", "customer_ref": "string",
+                                   "rep_ref": "string", "since": "date-time",
+                                   "until": "date-time"}, paged=True, response=out.OrderOut)
     def get_list(self) -> Any:
         ctx = crm_ctx()
         page, size = self.paging()
@@ -207,14 +225,15 @@ class OrderApi(CrmApi):
     @expose("/<string:ref>", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("Get an order with its lines and payments", path=("ref",))
+    @openapi("Get an order with its lines and payments", path=("ref",), response=out.OrderOut)
     def get_one(self, ref: str) -> Any:
         return self.response(200, result=_json(ser.order(get_by_ref(crm_ctx(), Order, ref))))
 
     @expose("/", methods=["POST"])
     @protect()
     @api_errors
-    @openapi("Record an order (fires crm_order_paid when paid)", body=True)
+    @openapi("Record an order (fires crm_order_paid when paid)", body=OrderSchema,
+             response=out.OrderOut)
     def post(self) -> Any:
         ctx = crm_ctx()
         body = self.json_body()  # a rep's other customers are not found (the row policy)
@@ -223,7 +242,8 @@ class OrderApi(CrmApi):
     @expose("/<string:ref>/pay", methods=["POST"])
     @protect()
     @api_errors
-    @openapi("Mark a pending order paid", path=("ref",))
+    @openapi("Mark a pending order paid (optional body: the payments)", path=("ref",),
+             body=PayOrderSchema, body_required=False, status=200, response=out.OrderOut)
     def pay(self, ref: str) -> Any:
         ctx = crm_ctx()
         body = self.json_body() if request.get_data() else {}
@@ -233,7 +253,7 @@ class OrderApi(CrmApi):
     @expose("/<string:ref>/cancel", methods=["POST"])
     @protect()
     @api_errors
-    @openapi("Cancel an order", path=("ref",))
+    @openapi("Cancel an order", path=("ref",), response=out.OrderOut)
     def cancel(self, ref: str) -> Any:
         return self.response(200, result=_json(ser.order(cancel_order(crm_ctx(), ref))))
 
@@ -245,7 +265,8 @@ class ReturnApi(CrmApi):
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("List returns and refunds", query=("q", "refunded"), paged=True)
+    @openapi("List returns and refunds", query={"q": "string", "refunded": "boolean"},
+             paged=True, response=out.ReturnOut)
     def get_list(self) -> Any:
         page, size = self.paging()
         refunded = {"true": True, "false": False}.get((_arg("refunded") or "").lower())
@@ -256,7 +277,7 @@ class ReturnApi(CrmApi):
     @protect()
     @api_errors
     @openapi("Record a return; with refunded_at it is refunded (fires crm_order_refunded)",
-             body=True)
+             body=ReturnSchema, response=out.ReturnOut)
     def post(self) -> Any:
         ctx = crm_ctx()
         body = self.json_body()
@@ -267,7 +288,8 @@ class ReturnApi(CrmApi):
     @expose("/<string:ref>/refund", methods=["POST"])
     @protect()
     @api_errors
-    @openapi("Refund a recorded return (fires crm_order_refunded)", path=("ref",))
+    @openapi("Refund a recorded return (fires crm_order_refunded)", path=("ref",),
+             response=out.ReturnOut)
     def refund(self, ref: str) -> Any:
         ctx = crm_ctx()
         ret = ctx.session.scalar(browse.scoped_returns(ctx).where(Return.return_ref == ref))
@@ -285,7 +307,8 @@ class InteractionApi(CrmApi):
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("List interactions", query=("q", "kind", "customer_ref"), paged=True)
+    @openapi("List interactions", query=("q", "kind", "customer_ref"), paged=True,
+             response=out.InteractionOut)
     def get_list(self) -> Any:
         ctx = crm_ctx()
         page, size = self.paging()
@@ -293,16 +316,16 @@ class InteractionApi(CrmApi):
             if _arg("customer_ref") else None
         return self.page_response(browse.search_interactions(
             ctx, q=_arg("q"), kind=_arg("kind"), customer_id=customer_id, page=page,
-            per_page=size), ser.interaction)
+            per_page=size), items=ser.interactions)
 
     @expose("/", methods=["POST"])
     @protect()
     @api_errors
-    @openapi("Log an interaction", body=True)
+    @openapi("Log an interaction", body=InteractionSchema, response=out.InteractionOut)
     def post(self) -> Any:
         ctx = crm_ctx()
-        return self.response(201, result=_json(ser.interaction(create_interaction(
-            ctx, as_own_rep(ctx, self.json_body())))))
+        return self.response(201, result=_json(ser.interactions([create_interaction(
+            ctx, as_own_rep(ctx, self.json_body()))])[0]))
 
 
 class TaskApi(CrmApi):
@@ -312,29 +335,30 @@ class TaskApi(CrmApi):
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("List tasks", query=("q", "status", "overdue", "rep_ref"), paged=True)
+    @openapi("List tasks", query={"q": "string", "status": "string", "overdue": "boolean",
+                                 "rep_ref": "string"}, paged=True, response=out.TaskOut)
     def get_list(self) -> Any:
         page, size = self.paging()
         return self.page_response(browse.search_tasks(
             crm_ctx(), q=_arg("q"), status=_arg("status"),
             overdue=_arg("overdue") in ("1", "true"), rep_ref=_arg("rep_ref"), page=page,
-            per_page=size), ser.task)
+            per_page=size), items=ser.tasks)
 
     @expose("/", methods=["POST"])
     @protect()
     @api_errors
-    @openapi("Create a task", body=True)
+    @openapi("Create a task", body=TaskSchema, response=out.TaskOut)
     def post(self) -> Any:
         ctx = crm_ctx()
-        return self.response(201, result=_json(ser.task(create_task(
-            ctx, as_own_rep(ctx, self.json_body())))))
+        return self.response(201, result=_json(ser.tasks([create_task(
+            ctx, as_own_rep(ctx, self.json_body()))])[0]))
 
     @expose("/<int:pk>/complete", methods=["POST"])
     @protect()
     @api_errors
-    @openapi("Mark a task done", path=("pk",))
+    @openapi("Mark a task done", path={"pk": "integer"}, response=out.TaskOut)
     def complete(self, pk: int) -> Any:
-        return self.response(200, result=_json(ser.task(complete_task(crm_ctx(), pk))))
+        return self.response(200, result=_json(ser.tasks([complete_task(crm_ctx(), pk)])[0]))
 
 
 def _json(data: dict[str, Any]) -> dict[str, Any]:

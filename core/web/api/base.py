@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import functools
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from enum import Enum
@@ -310,14 +311,24 @@ class CrmApi(ApiErrors, BaseApi):
                          methods: list[str] | None = None, func: Any = None,
                          **kwargs: Any) -> None:
         """The operations :func:`openapi` described (FAB's YAML docstrings otherwise)."""
-        described = getattr(func, "_crm_openapi", None)
-        if described is None or operations is None:
-            super().operation_helper(path=path, operations=operations, methods=methods,
-                                     func=func, **kwargs)
+        if operations is None:
             return
-        _verb, build = described
+        described = getattr(func, "_crm_openapi", None)
         for verb in methods or []:
-            operation = build()
+            if described is not None:
+                operation = described[1]()
+            else:  # an endpoint without @openapi: still a valid, if loose, operation
+                summary = (func.__doc__ or func.__name__).strip().splitlines()[0]
+                operation = _operation(
+                    summary, query=(), paged=False, body=verb.upper() in ("POST", "PUT"),
+                    path=(), verb=verb.lower(), response=None, many=False, status=None,
+                    envelope=None, produces=None, description=None, body_required=False)
+            # Every name in the address is a parameter, declared or not.
+            declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            missing = [n for n in re.findall(r"{(\w+)}", path or "") if n not in declared]
+            if missing:
+                operation["parameters"] = _params("path", missing, True) + operation.get(
+                    "parameters", [])
             if self.get_method_permission(func.__name__):
                 operation["security"] = [{"jwt": []}]
             operations[verb.lower()] = operation

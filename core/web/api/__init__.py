@@ -60,6 +60,28 @@ def _strict_objects(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
+def _tags(spec: dict[str, Any]) -> list[dict[str, str]]:
+    """The resources in the order of the app (the core's, then the modules', then
+    Flask-AppBuilder's), each with its class's description."""
+    used = {tag for ops in spec.get("paths", {}).values() for op in ops.values()
+            for tag in op.get("tags", [])}
+    out: list[dict[str, str]] = []
+    for view in current_app.appbuilder.baseviews:
+        if not isinstance(view, BaseApi) or isinstance(view, OpenApi):
+            continue
+        name = view.openapi_spec_tag or view.__class__.__name__
+        if name in used and name not in {t["name"] for t in out}:
+            doc = (type(view).__doc__ or "").strip().splitlines()
+            out.append({"name": name, **({"description": doc[0]} if doc else {})})
+    core = [t for t in out if t["name"] in CORE_TAGS]
+    core.sort(key=lambda t: CORE_TAGS.index(t["name"]))
+    return core + [t for t in out if t["name"] not in CORE_TAGS]
+
+
+CORE_TAGS = ["customers", "orders", "returns", "products", "reps", "interactions", "tasks",
+             "today", "leads", "figures", "risk", "segments"]
+
+
 class CrmOpenApi(ApiErrors, OpenApi):
     """FAB's OpenAPI endpoint, public (the document holds no data), with the product's
     schema names and its money and date-time fields typed."""
@@ -77,7 +99,9 @@ class CrmOpenApi(ApiErrors, OpenApi):
                 found = True
         if not found:
             return self.response_404()
-        return self.response(200, **_strict_objects(api_spec.to_dict()))
+        spec = _strict_objects(api_spec.to_dict())
+        spec["tags"] = _tags(spec)
+        return self.response(200, **spec)
 
     @staticmethod
     def _create_api_spec(version: str) -> APISpec:

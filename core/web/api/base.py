@@ -168,10 +168,21 @@ def _operation(summary: str, *, query: Any, paged: bool, body: Any, path: Any, v
     if verb != "get":
         errors.append(CONFLICT_RESPONSE)
     for code, text in sorted(errors):
-        responses[str(code)] = {"description": text, "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        responses[str(code)] = {"description": text, "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Error"},
+            "example": _error_example(code)}}}
     op["responses"] = responses
     return op
+
+
+def _error_example(status: int) -> dict[str, Any]:
+    """An error body of ``status`` as the API answers it in English."""
+    from core.web.errors import HTTP_ERRORS
+
+    code, message = HTTP_ERRORS.get(status, ("duplicate",
+                                             "A customer with customer_ref C1 already exists."))
+    errors = {"name": ["Missing data for required field."]} if status == 422 else {}
+    return {"error": code, "message": message, "errors": errors}
 
 
 def _answer(response: Any, many: bool, paged: bool, envelope: Any) -> dict[str, Any]:

@@ -49,6 +49,8 @@ def _day(name: str) -> dt.date | None:
 
 
 class FiguresApi(CrmApi):
+    """Customer figures of the brand or of a rep: orders, revenue, AOV, LTV, follow-ups."""
+
     resource_name = "figures"
     class_permission_name = "Dashboard"
 
@@ -78,6 +80,8 @@ class FiguresApi(CrmApi):
 
 
 class RiskApi(CrmApi):
+    """Churn risk: customers flagged, and one customer's flags and segments."""
+
     resource_name = "risk"
     class_permission_name = "Customers"
 
@@ -108,6 +112,8 @@ class RiskApi(CrmApi):
 
 
 class SegmentApi(CrmApi):
+    """Segment moves over a period."""
+
     resource_name = "segments"
     class_permission_name = "Customers"
 
@@ -131,6 +137,8 @@ class SegmentApi(CrmApi):
 
 
 class TodayApi(CrmApi):
+    """A rep's list for today, and overdue tasks per rep."""
+
     resource_name = "today"
     class_permission_name = "Tasks"
     method_permission_name = {**CrmApi.method_permission_name, "overdue": "read"}
@@ -180,6 +188,8 @@ def _lead(lead: Lead, rep_ref: str | None = None) -> dict[str, Any]:
 
 
 class LeadApi(CrmApi):
+    """Leads: list and capture."""
+
     resource_name = "leads"
     class_permission_name = "Customers"
 

@@ -45,6 +45,8 @@ def _arg(name: str) -> str | None:
 
 
 class CustomerApi(CrmApi):
+    """Customers: search, read, create, update (phones masked)."""
+
     resource_name = "customers"
     class_permission_name = "Customers"
 
@@ -92,6 +94,8 @@ class CustomerApi(CrmApi):
 
 
 class RepApi(CrmApi):
+    """Reps: profiles, status changes and their history."""
+
     resource_name = "reps"
     class_permission_name = "Reps"
 
@@ -152,6 +156,8 @@ class RepApi(CrmApi):
 
 
 class ProductApi(CrmApi):
+    """The product catalogue."""
+
     resource_name = "products"
     class_permission_name = "Products"
 
@@ -203,6 +209,8 @@ def _when(name: str) -> Any:
 
 
 class OrderApi(CrmApi):
+    """Orders with their lines and payments: record, pay, cancel."""
+
     resource_name = "orders"
     class_permission_name = "Orders"
 
@@ -259,6 +267,8 @@ class OrderApi(CrmApi):
 
 
 class ReturnApi(CrmApi):
+    """Returns and refunds."""
+
     resource_name = "returns"
     class_permission_name = "Returns"
 
@@ -301,6 +311,8 @@ class ReturnApi(CrmApi):
 
 
 class InteractionApi(CrmApi):
+    """Interactions with customers (visits, calls, messages, notes)."""
+
     resource_name = "interactions"
     class_permission_name = "Interactions"
 
@@ -329,6 +341,8 @@ class InteractionApi(CrmApi):
 
 
 class TaskApi(CrmApi):
+    """Follow-up tasks."""
+
     resource_name = "tasks"
     class_permission_name = "Tasks"
 

@@ -65,13 +65,13 @@ def boolean() -> fields.Boolean:
 class ErrorOut(Schema):
     """The API's one error body, in the caller's language."""
 
-    error = text(metadata={"description": "A stable code for scripts",
-                           "example": "validation_failed"})
+    error = text(metadata={"description": "A stable code for scripts (validation_failed, "
+                                          "not_found, unauthorized, duplicate...)"})
     message = text(metadata={"description": "A sentence in the caller's language"})
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
                          required=True, metadata={
-                             "description": "Field errors by field path ({} when none)",
-                             "example": {"lines.0.quantity": ["Must be at least 1."]}})
+                             "description": "Field errors by field path, e.g. "
+                                            "lines.0.quantity ({} when none)"})
     rule = fields.String(metadata={"description": "The compliance rule that refused it"})
 
 

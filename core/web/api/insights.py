@@ -21,7 +21,7 @@ from core.analytics.sql import check_days
 from core.errors import NotFound, ValidationFailed
 from core.i18n import gettext_core as _
 from core.leads.browse import rep_refs, search_leads
-from core.leads.models import Lead
+from core.leads.models import Lead, LeadChannel, LeadStatus
 from core.leads.schemas import LeadSchema
 from core.leads.services import create_lead
 from core.models import Customer, Rep
@@ -196,7 +196,12 @@ class LeadApi(CrmApi):
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("List leads", query=("q", "status", "channel", "rep_ref"), paged=True,
+    @openapi("List leads", query={"q": "string", "rep_ref": "string",
+                                  "status": {"type": "string",
+                                             "enum": [s.value for s in LeadStatus]},
+                                  "channel": {"type": "string",
+                                              "enum": [c.value for c in LeadChannel]}},
+             paged=True,
              response=out.LeadOut)
     def get_list(self) -> Any:
         ctx = crm_ctx()

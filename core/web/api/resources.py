@@ -14,7 +14,18 @@ from flask_appbuilder.api import expose, protect
 
 from core.errors import ValidationFailed
 from core.i18n import gettext_core as _
-from core.models import Customer, Order, Product, Rep, Return
+from core.models import (
+    Customer,
+    InteractionKind,
+    LifecycleStage,
+    Order,
+    OrderStatus,
+    Product,
+    Rep,
+    RepStatus,
+    Return,
+    TaskStatus,
+)
 from core.schemas import (
     AwareDateTime,
     CustomerUpdateSchema,
@@ -40,6 +51,11 @@ from core.web.context import as_own_rep, crm_ctx
 from core.web.forms import StatusChangeSchema
 
 
+def _codes(enum: Any) -> dict[str, Any]:
+    """A query filter taking one of an enum's codes."""
+    return {"type": "string", "enum": [e.value for e in enum]}
+
+
 def _arg(name: str) -> str | None:
     return request.args.get(name) or None
 
@@ -53,7 +69,8 @@ class CustomerApi(CrmApi):
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("List customers", query=("q", "stage", "rep_ref", "tag"), paged=True,
+    @openapi("List customers", query={"q": "string", "stage": _codes(LifecycleStage),
+                                    "rep_ref": "string", "tag": "string"}, paged=True,
              response=out.CustomerOut)
     def get_list(self) -> Any:
         ctx = crm_ctx()
@@ -102,7 +119,8 @@ class RepApi(CrmApi):
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("List reps", query=("q", "status"), paged=True, response=out.RepOut)
+    @openapi("List reps", query={"q": "string", "status": _codes(RepStatus)}, paged=True,
+             response=out.RepOut)
     def get_list(self) -> Any:
         page, size = self.paging()
         return self.page_response(browse.search_reps(
@@ -217,7 +235,8 @@ class OrderApi(CrmApi):
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("List orders", query={"q": "string", "status": "string", "customer_ref": "string",
+    @openapi("List orders", query={"q": "string", "status": _codes(OrderStatus),
+                                   "customer_ref": "string",
                                    "rep_ref": "string", "since": "date-time",
                                    "until": "date-time"}, paged=True, response=out.OrderOut)
     def get_list(self) -> Any:
@@ -319,7 +338,8 @@ class InteractionApi(CrmApi):
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("List interactions", query=("q", "kind", "customer_ref"), paged=True,
+    @openapi("List interactions", query={"q": "string", "kind": _codes(InteractionKind),
+                                       "customer_ref": "string"}, paged=True,
              response=out.InteractionOut)
     def get_list(self) -> Any:
         ctx = crm_ctx()
@@ -349,7 +369,7 @@ class TaskApi(CrmApi):
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("List tasks", query={"q": "string", "status": "string", "overdue": "boolean",
+    @openapi("List tasks", query={"q": "string", "status": _codes(TaskStatus), "overdue": "boolean",
                                  "rep_ref": "string"}, paged=True, response=out.TaskOut)
     def get_list(self) -> Any:
         page, size = self.paging()

@@ -36,6 +36,9 @@ def test_the_document_is_public_and_holds_no_data(app: Flask) -> None:
     # The seeded brand's customer 张伟 (C1) and his phone are nowhere in it.
     assert "张伟" not in text and "13800138001" not in text
     assert r.json["openapi"].startswith("3.")
+    # Built once (the resources are fixed at start-up): the next reader gets the same.
+    assert client.get("/api/v1/_openapi").json == r.json
+    assert list(app.extensions["crm_openapi"]) == [("v1", "http://localhost/")]
     # An unknown version is a 404 in the API's error body.
     missing = client.get("/api/v9/_openapi")
     assert missing.status_code == 404 and set(missing.json) == {"error", "message", "errors"}

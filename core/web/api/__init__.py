@@ -89,7 +89,23 @@ class CrmOpenApi(ApiErrors, OpenApi):
     @expose("/<version>/_openapi")
     @safe
     def get(self, version: str) -> Any:
-        """The OpenAPI 3 document of an API version (404 for an unknown version)."""
+        """The OpenAPI 3 document of an API version (404 for an unknown version).
+
+        Built once per version and address (the resources are fixed at start-up), so the
+        public endpoint costs a dictionary lookup."""
+        key = (version, request.host_url)
+        cache = current_app.extensions.setdefault("crm_openapi", {})
+        if key not in cache:
+            if len(cache) > 16:  # a client inventing Host headers cannot grow it forever
+                cache.clear()
+            cache[key] = self._document(version)
+        spec = cache[key]
+        if spec is None:
+            return self.response_404()
+        return self.response(200, **spec)
+
+    def _document(self, version: str) -> dict[str, Any] | None:
+        """The document, or None when no resource has this version."""
         api_spec = self._create_api_spec(version)
         found = False
         for base_api in current_app.appbuilder.baseviews:
@@ -98,10 +114,10 @@ class CrmOpenApi(ApiErrors, OpenApi):
                 base_api.add_api_spec(api_spec)
                 found = True
         if not found:
-            return self.response_404()
+            return None
         spec = _strict_objects(api_spec.to_dict())
         spec["tags"] = _tags(spec)
-        return self.response(200, **spec)
+        return spec
 
     @staticmethod
     def _create_api_spec(version: str) -> APISpec:

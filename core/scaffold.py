@@ -324,10 +324,20 @@ from pathlib import Path
 from typing import Any
 
 from core.api import N_, ValidationFailed, resolve_customer
-from core.api.web import CrmApi, CrmView, api_errors, jsonable, module_ctx, not_found_on_missing
+from core.api.web import (
+    CrmApi,
+    CrmView,
+    api_errors,
+    jsonable,
+    module_ctx,
+    not_found_on_missing,
+    openapi,
+    out,
+)
 from flask import request
 from flask_appbuilder import AppBuilder, expose, has_access
 from flask_appbuilder.api import protect
+from marshmallow import Schema
 
 from $name import services
 from $name.i18n import _
@@ -353,6 +363,18 @@ class NotesView(CrmView):
                          title=_("Notes"))
 
 
+class NoteOut(Schema):
+    """A note as the API answers it (the OpenAPI document shows this shape)."""
+
+    text = out.text()
+    created_by = out.text()
+    created_at = out.when()
+
+
+class NoteCreatedOut(Schema):
+    id = out.integer()
+
+
 class NotesApi(CrmApi):
     """``/api/v1/$name``: a customer's notes, and adding one."""
 
@@ -373,12 +395,18 @@ class NotesApi(CrmApi):
             {"text": n.text, "created_by": n.created_by, "created_at": jsonable(n.created_at)}
             for n in services.notes(ctx, customer.id)])
 
+    openapi("A customer's notes", query={"customer_ref": "string"}, method="get",
+            response=NoteOut, many=True)(list_notes)
+
     @expose("/notes", methods=["POST"])
     @protect()
     @api_errors
     def add_note(self) -> Any:
         note = services.add_note(module_ctx(services.MODULE), self.json_body())
         return self.response(201, result={"id": note.id})
+
+    openapi("Add a note to a customer", body=services.NoteSchema, method="post",
+            response=NoteCreatedOut)(add_note)
 
 
 def register(appbuilder: AppBuilder) -> None:
@@ -614,6 +642,10 @@ def test_the_page_and_the_api(ctx_a, enable, customer, web_app, make_user, login
     r = web_app.test_client().get("/api/v1/$name/notes?customer_ref=C1",
                                   headers=api_headers("boss_b"))
     assert r.status_code == 404, r.json
+    # The OpenAPI document (public) describes the API with its typed answers.
+    spec = web_app.test_client().get("/api/v1/_openapi").json
+    notes = spec["paths"]["/api/v1/$name/notes"]
+    assert {"get", "post"} <= set(notes) and "201" in notes["post"]["responses"]
 
 
 def test_the_daily_digest_runs_on_the_tick(ctx_a, enable, customer, clock, run_cli):

@@ -7,8 +7,14 @@
   another brand or rep answers 404).
 - :class:`Field` describes one form input; :func:`form_data` reads a posted form.
 - :class:`CrmApi` (a FAB ``BaseApi``, JWT only): decorate with ``@expose``, ``@protect()``,
-  ``@api_errors`` (domain errors → JSON with a stable ``error`` code), ``@openapi(...)``;
+  ``@api_errors`` (domain errors → JSON with a stable ``error`` code), ``@openapi(...)``
+  (the operation in the OpenAPI document: parameters with their types, the request
+  body's marshmallow schema, the answer's schema and status);
   :func:`jsonable` encodes Decimal money as strings and times as ISO 8601.
+- :mod:`out` (``core.web.api.schemas``): the field helpers for answer schemas
+  (``out.text()``, ``out.money()``, ``out.when()``, ``out.day()``, ``out.integer()``,
+  ``out.boolean()``, ``out.one_of([...])``; ``nullable=True`` where a value may be null)
+  and the core's answer schemas (``out.CustomerOut``...).
 - Public pages (no login): :func:`public_ctx`, :func:`visitor_locale`,
   :func:`render_public` (templates extend ``crm/public.html``), :func:`register_public`
   (rate-limited), :func:`masked_name`.
@@ -27,6 +33,7 @@
 
 from __future__ import annotations
 
+from core.web.api import schemas as out
 from core.web.api.base import CrmApi, api_errors, jsonable, openapi
 from core.web.context import crm_ctx, module_ctx, page_url, runtime, teammates
 from core.web.formatting import money as format_money
@@ -42,6 +49,6 @@ from core.web.views.base import CrmView, Field, form_data, not_found_on_missing
 
 __all__ = ["CrmApi", "CrmView", "Field", "api_errors", "crm_ctx", "form_data",
            "format_money", "format_number", "jsonable",
-           "masked_name", "module_ctx", "not_found_on_missing", "openapi", "page_url",
+           "masked_name", "module_ctx", "not_found_on_missing", "openapi", "out", "page_url",
            "public_ctx", "register_public", "render_public", "runtime", "teammates",
            "visitor_locale"]

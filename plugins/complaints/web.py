@@ -14,6 +14,7 @@ from flask import flash, redirect, request, url_for
 from flask_appbuilder import AppBuilder, expose, has_access
 from flask_appbuilder.api import protect
 from markupsafe import Markup
+from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from core.api import N_, Ctx, Customer, DomainError, ProfileSection, Rep, ValidationFailed, _
@@ -27,12 +28,20 @@ from core.api.web import (
     module_ctx,
     not_found_on_missing,
     openapi,
+    out,
     page_url,
     teammates,
 )
 from plugins.complaints import services, surveys
 from plugins.complaints.labels import choices, label
-from plugins.complaints.models import STATUSES, Ticket
+from plugins.complaints.models import (
+    CATEGORIES,
+    CHANNELS,
+    RESOLUTIONS,
+    SEVERITIES,
+    STATUSES,
+    Ticket,
+)
 
 RESOURCE = "mod_complaints"
 WEB_ACTIONS = ("respond", "note", "start", "pause", "resume", "resolve", "close", "reopen",
@@ -237,6 +246,46 @@ class ComplaintsView(CrmView):
         return redirect(url_for(".ticket", ref=ref))
 
 
+class TicketOut(Schema):
+    """A ticket with its SLA times (in the brand's offset)."""
+
+    ref = out.text()
+    status = out.one_of(list(STATUSES))
+    severity = out.one_of(list(SEVERITIES))
+    category = out.one_of(list(CATEGORIES))
+    channel = out.one_of(list(CHANNELS))
+    customer_ref = out.text(nullable=True)
+    summary = out.text()
+    assignee = out.text(nullable=True)
+    owner = out.text(nullable=True)
+    opened_at = out.when()
+    first_response_due = out.when()
+    first_response_at = out.when(nullable=True)
+    resolution_due = out.when()
+    resolved_at = out.when(nullable=True)
+    escalation_due = out.when(nullable=True)
+    closed_at = out.when(nullable=True)
+    paused_working_seconds = out.integer()
+    breaches = fields.List(fields.String(validate=validate.OneOf(
+        ["first_response", "resolution"])), required=True)
+    escalation_level = out.integer()
+    resolution = out.one_of(list(RESOLUTIONS), nullable=True)
+    root_cause = out.text(nullable=True)
+
+
+class TimelineEntryOut(Schema):
+    at = out.when()
+    kind = out.text()
+    actor = out.text(nullable=True)
+    body = out.text(nullable=True)
+    old = out.text(nullable=True)
+    new = out.text(nullable=True)
+
+
+class TicketWithTimelineOut(TicketOut):
+    timeline = fields.List(fields.Nested(TimelineEntryOut), required=True)
+
+
 class ComplaintsApi(CrmApi):
     """Tickets: list, open, read, act."""
 
@@ -256,7 +305,9 @@ class ComplaintsApi(CrmApi):
         return self.response(200, result=[services.ticket_dict(ctx, t) for t in rows])
 
     openapi("Complaint tickets, most urgent first (a rep: their customers')",
-            query=("status", "breached"), method="get")(tickets)
+            query={"status": {"type": "string", "enum": list(STATUSES)},
+                   "breached": "boolean"}, method="get", response=TicketOut,
+            many=True)(tickets)
 
     @expose("/tickets", methods=["POST"])
     @protect()
@@ -266,9 +317,8 @@ class ComplaintsApi(CrmApi):
         ticket = services.open_ticket(ctx, self.json_body())
         return self.response(201, result=services.ticket_dict(ctx, ticket))
 
-    openapi("Open a ticket (body: customer_ref or caller_name, channel, category, severity, "
-            "summary, order_ref, rep_ref, opened_at, assignee)", body=True,
-            method="post")(open)
+    openapi("Open a ticket (for a customer_ref, or a caller_name)",
+            body=services.OpenSchema, method="post", response=TicketOut)(open)
 
     @expose("/tickets/<string:ref>", methods=["GET"])
     @protect()
@@ -278,7 +328,8 @@ class ComplaintsApi(CrmApi):
         ticket = services.get_ticket(ctx, ref)
         return self.response(200, result=services.ticket_dict(ctx, ticket, with_timeline=True))
 
-    openapi("A ticket with its SLA times and timeline", path=("ref",), method="get")(show)
+    openapi("A ticket with its SLA times and timeline", path=("ref",), method="get",
+            response=TicketWithTimelineOut)(show)
 
     @expose("/tickets/<string:ref>/<string:action>", methods=["POST"])
     @protect()
@@ -290,8 +341,9 @@ class ComplaintsApi(CrmApi):
                                           services.ticket_dict(ctx, ticket).items()})
 
     openapi("Act on a ticket: respond, note, start, pause, resume, resolve, close, reopen, "
-            "assign, severity (body: at, note, resolution, root_cause, assignee, severity)",
-            path=("ref", "action"), body=True, method="post")(act)
+            "assign, severity", path={"ref": "string", "action": {
+                "type": "string", "enum": list(services.ALLOWED)}},
+            body=services.ActSchema, method="post", status=200, response=TicketOut)(act)
 
 
 def register(appbuilder: AppBuilder) -> None:

@@ -11,12 +11,79 @@ from typing import Any
 
 from flask import request
 from flask_appbuilder.api import expose, protect
+from marshmallow import Schema, fields
 
 from core.api import Customer, get_by_ref
-from core.api.web import CrmApi, api_errors, jsonable, module_ctx, openapi
+from core.api.web import CrmApi, api_errors, jsonable, module_ctx, openapi, out
 from plugins.kyc import consent, dsr, identity
 from plugins.kyc.common import MODULE
-from plugins.kyc.models import ConsentSource
+from plugins.kyc.models import ConsentSource, RequestKind, RequestStatus
+
+_KINDS = [k.value for k in RequestKind]
+_STATUSES = [s.value for s in RequestStatus]
+
+
+class ConsentOut(Schema):
+    """Where one consent stands."""
+
+    purpose = out.text()
+    channel = out.text()
+    state = out.one_of(["given", "withdrawn"])
+    since = out.when()
+    notice_version = out.text(nullable=True)
+    source = out.text()
+
+
+class WrittenOut(Schema):
+    """How many records were written (0: the same answer was already recorded)."""
+
+    written = out.integer()
+
+
+class VerifiedOut(Schema):
+    """A recorded identity verification (the number masked)."""
+
+    number = out.text()
+    birth_date = out.day(nullable=True)
+    valid_until = out.day(nullable=True)
+
+
+class RequestOut(Schema):
+    """A data-subject request as listed."""
+
+    ref = out.text()
+    customer_ref = out.text()
+    kind = out.one_of(_KINDS)
+    status = out.one_of(_STATUSES)
+    opened_at = out.when()
+    due_on = out.day()
+    closed_at = out.when(nullable=True)
+    overdue = out.boolean()
+
+
+class OpenedOut(Schema):
+    """A registered request and its legal deadline."""
+
+    ref = out.text()
+    due_on = out.day()
+
+
+class CloseBody(Schema):
+    """How a request ends."""
+
+    outcome = fields.String(metadata={"description": "What was done, for the record"})
+    refused = fields.Boolean(metadata={"description": "true: the request is refused"})
+
+
+class ClosedOut(Schema):
+    """A request's new status (and, after an erasure, what was done)."""
+
+    ref = out.text()
+    status = out.one_of(_STATUSES)
+
+
+class ErasedOut(ClosedOut):
+    outcome = out.text(nullable=True)
 
 
 def _state(s: consent.ConsentState) -> dict[str, Any]:
@@ -50,7 +117,8 @@ class KycApi(CrmApi):
         states = consent.consent_states(ctx, customer.merged_into_id or customer.id)
         return self.response(200, result=[_state(s) for s in states])
 
-    openapi("A customer's consents as they stand", path=("ref",), method="get")(consents)
+    openapi("A customer's consents as they stand", path=("ref",), method="get",
+            response=ConsentOut, many=True)(consents)
 
     @expose("/customers/<string:ref>/consents", methods=["POST"])
     @protect()
@@ -61,8 +129,9 @@ class KycApi(CrmApi):
                                ConsentSource.API)
         return self.response(201 if written else 200, result={"written": written})
 
-    openapi("Record a consent (body: purpose, channel, notice_version, at, evidence, "
-            "guardian_name)", path=("ref",), body=True, method="post")(give)
+    openapi("Record a consent (201; 200 when it was already recorded)", path=("ref",),
+            body=consent.AnswerSchema(exclude=("customer_ref",)), method="post",
+            status=(200, 201), response=WrittenOut)(give)
 
     @expose("/customers/<string:ref>/withdrawals", methods=["POST"])
     @protect()
@@ -73,8 +142,10 @@ class KycApi(CrmApi):
                                    ConsentSource.API)
         return self.response(201 if written else 200, result={"written": written})
 
-    openapi("Withdraw a consent (body: purpose, channel (default: every channel), at)",
-            path=("ref",), body=True, method="post")(withdraw)
+    openapi("Withdraw a consent (no channel: every channel of the purpose; 200 when "
+            "nothing was left to withdraw)", path=("ref",),
+            body=consent.AnswerSchema(exclude=("customer_ref",)), method="post",
+            status=(200, 201), response=WrittenOut)(withdraw)
 
     @expose("/customers/<string:ref>/identities", methods=["POST"])
     @protect()
@@ -87,9 +158,9 @@ class KycApi(CrmApi):
             "number": done.masked_number, "birth_date": jsonable(done.birth_date),
             "valid_until": jsonable(done.valid_until)})
 
-    openapi("Check an identity document and record a verification (body: id_type, "
-            "id_number, method, legal_name, passed, at)", path=("ref",), body=True,
-            method="post")(verify)
+    openapi("Check an identity document and record a verification", path=("ref",),
+            body=identity.VerifySchema(exclude=("customer_ref", "rep_ref")),
+            method="post", response=VerifiedOut)(verify)
 
     @expose("/requests", methods=["GET"])
     @protect()
@@ -100,8 +171,9 @@ class KycApi(CrmApi):
                                  open_only=request.args.get("open") == "true")
         return self.response(200, result=[_request(r) for r in rows])
 
-    openapi("Data-subject requests, most urgent first", query=("overdue", "open"),
-            method="get")(requests)
+    openapi("Data-subject requests, most urgent first",
+            query={"overdue": "boolean", "open": "boolean"}, method="get",
+            response=RequestOut, many=True)(requests)
 
     @expose("/requests", methods=["POST"])
     @protect()
@@ -112,8 +184,8 @@ class KycApi(CrmApi):
         return self.response(201, result={"ref": created.request_ref,
                                           "due_on": created.due_on.isoformat()})
 
-    openapi("Register a data-subject request (body: customer_ref, kind, at, "
-            "identity_check)", body=True, method="post")(open)
+    openapi("Register a data-subject request", body=dsr.OpenSchema, method="post",
+            response=OpenedOut)(open)
 
     @expose("/requests/<string:ref>/close", methods=["POST"])
     @protect()
@@ -126,8 +198,8 @@ class KycApi(CrmApi):
         return self.response(200, result={"ref": done.request_ref,
                                           "status": done.status.value})
 
-    openapi("Close a request as done, or refused (body: outcome, refused)", path=("ref",),
-            body=True, method="post")(close)
+    openapi("Close a request as done, or refused", path=("ref",), body=CloseBody,
+            method="post", status=200, response=ClosedOut)(close)
 
     @expose("/requests/<string:ref>/erasure", methods=["POST"])
     @protect()
@@ -139,7 +211,7 @@ class KycApi(CrmApi):
                                           "outcome": done.outcome})
 
     openapi("Carry out a deletion request (pseudonymise the person everywhere)",
-            path=("ref",), method="post")(erase)
+            path=("ref",), method="post", response=ErasedOut)(erase)
 
     @expose("/requests/<string:ref>/archive", methods=["POST"])
     @protect()
@@ -158,4 +230,4 @@ class KycApi(CrmApi):
                          download_name=f"{ref}.zip")
 
     openapi("The archive of everything held about the person (ZIP: JSON, CSV, PDF)",
-            path=("ref",), method="post")(export)
+            path=("ref",), method="post", produces="application/zip")(export)

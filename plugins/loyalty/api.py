@@ -10,12 +10,37 @@ from __future__ import annotations
 from typing import Any
 
 from flask_appbuilder.api import expose, protect
+from marshmallow import Schema
 
 from core.api import Ctx, Customer, get_by_ref
-from core.api.web import CrmApi, api_errors, jsonable, module_ctx, openapi
+from core.api.web import CrmApi, api_errors, jsonable, module_ctx, openapi, out
 from plugins.loyalty import services
 from plugins.loyalty.models import LoyaltyEntry
-from plugins.loyalty.schemas import EntryOut
+from plugins.loyalty.schemas import EntryOut, RedeemPointsSchema, RedeemRewardSchema
+
+
+class BalanceOut(Schema):
+    """A customer's points at a glance."""
+
+    customer_ref = out.text()
+    balance = out.integer()
+    spendable = out.integer()
+    tier = out.text(nullable=True)
+    tier_name = out.text(nullable=True)
+    expiring_soon = out.integer()
+    expiring_by = out.when()
+
+
+class RewardRedemptionOut(Schema):
+    """A reward given for points."""
+
+    redemption_ref = out.text()
+    points = out.integer()
+    entry_id = out.integer(metadata={"description": "The ledger entry that spent them"})
+
+
+PAGE = {"page": {"type": "integer", "minimum": 1, "maximum": 100_000},
+        "page_size": {"type": "integer", "minimum": 1, "maximum": 100}}
 
 
 def _brand_ctx() -> Ctx:
@@ -46,7 +71,8 @@ class LoyaltyApi(CrmApi):
             "tier": s.tier_code, "tier_name": s.tier_name, "expiring_soon": s.expiring_soon,
             "expiring_by": s.expiring_by.isoformat()})
 
-    openapi("A customer's points balance and tier", path=("ref",), method="get")(balance)
+    openapi("A customer's points balance and tier", path=("ref",), method="get",
+            response=BalanceOut)(balance)
 
     @expose("/customers/<string:ref>/ledger", methods=["GET"])
     @protect()
@@ -57,8 +83,9 @@ class LoyaltyApi(CrmApi):
         rows = services.ledger_entries(ctx, ref, limit=size, offset=(page - 1) * size)
         return self.response(200, page=page, page_size=size, result=[_entry(e) for e in rows])
 
-    openapi("A customer's ledger entries, newest first", path=("ref",), paged=True,
-            method="get")(ledger)
+    openapi("A customer's ledger entries, newest first", path=("ref",), query=PAGE,
+            method="get", response=EntryOut, many=True,
+            envelope={"page": "integer", "page_size": "integer"})(ledger)
 
     @expose("/customers/<string:ref>/redemptions", methods=["POST"])
     @protect()
@@ -67,8 +94,9 @@ class LoyaltyApi(CrmApi):
         entry = services.redeem_points(_brand_ctx(), {**self.json_body(), "customer_ref": ref})
         return self.response(201, result=_entry(entry))
 
-    openapi("Spend points (body: points, redemption_ref, reason)", path=("ref",), body=True,
-            method="post")(redeem)
+    openapi("Spend points (a retried redemption_ref changes nothing)", path=("ref",),
+            body=RedeemPointsSchema(exclude=("customer_ref",)), method="post",
+            response=EntryOut)(redeem)
 
     @expose("/customers/<string:ref>/rewards", methods=["POST"])
     @protect()
@@ -78,5 +106,6 @@ class LoyaltyApi(CrmApi):
         return self.response(201, result={"redemption_ref": row.redemption_ref,
                                           "points": row.points, "entry_id": row.entry_id})
 
-    openapi("Give a reward for points (body: reward_code, redemption_ref)", path=("ref",),
-            body=True, method="post")(redeem_reward)
+    openapi("Give a reward for points", path=("ref",),
+            body=RedeemRewardSchema(exclude=("customer_ref",)), method="post",
+            response=RewardRedemptionOut)(redeem_reward)

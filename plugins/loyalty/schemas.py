@@ -104,12 +104,14 @@ class RedeemRewardSchema(_Input):
 class EntryOut(Schema):
     """A ledger entry as shown by the API and the customer page."""
 
-    id = fields.Integer()
-    kind = fields.Function(lambda e: e.kind.value)
-    points = fields.Integer()
-    source_kind = fields.Function(lambda e: e.source_kind.value)
-    source_ref = fields.String()
-    effective_at = fields.DateTime()
-    expires_at = fields.DateTime(allow_none=True)
-    reason = fields.String(allow_none=True)
-    created_by = fields.String()
+    id = fields.Integer(required=True)
+    kind = fields.Function(lambda e: e.kind.value, required=True,
+                           metadata={"type": "string"})
+    points = fields.Integer(required=True)
+    source_kind = fields.Function(lambda e: e.source_kind.value, required=True,
+                                  metadata={"type": "string"})
+    source_ref = fields.String(required=True)
+    effective_at = fields.DateTime(required=True)
+    expires_at = fields.DateTime(required=True, allow_none=True)
+    reason = fields.String(required=True, allow_none=True)
+    created_by = fields.String(required=True)

@@ -13,6 +13,7 @@ from flask import flash, redirect, request, url_for
 from flask_appbuilder import AppBuilder, expose, has_access
 from flask_appbuilder.api import protect
 from markupsafe import Markup
+from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
@@ -25,6 +26,7 @@ from core.api import (
     ValidationFailed,
     _,
     get_by_ref,
+    load_or_raise,
     row_policy,
 )
 from core.api.web import (
@@ -37,10 +39,11 @@ from core.api.web import (
     module_ctx,
     not_found_on_missing,
     openapi,
+    out,
     page_url,
 )
 from plugins.referral import coupons, reports, services
-from plugins.referral.models import Referral, ReferralCode, ReferralReward
+from plugins.referral.models import Referral, ReferralCode, ReferralReward, ReferralStatus
 
 RESOURCE = "mod_referral"
 STATUS_LABELS = {"pending": N_("Waiting to qualify"), "held": N_("Held for review"),
@@ -213,6 +216,85 @@ class ReferralView(CrmView):
         return redirect(url_for(".list"))
 
 
+_REFERRAL_STATUSES = [s.value for s in ReferralStatus]
+
+
+class CodeOut(Schema):
+    customer_ref = out.text()
+    code = out.text()
+
+
+class ReferralOut(Schema):
+    id = out.integer(metadata={"description": "Names the referral in /referrals/{id}/review"})
+    referrer_ref = out.text()
+    referrer = out.text()
+    referred_ref = out.text()
+    referred = out.text()
+    referred_at = out.when()
+    status = out.one_of(_REFERRAL_STATUSES)
+    hold_reason = out.text(nullable=True)
+    source = out.text(nullable=True)
+    decision_reason = out.text(nullable=True)
+
+
+class WrittenOut(Schema):
+    written = out.integer(metadata={"description": "0: the referral was already recorded"})
+
+
+class RewardOut(Schema):
+    referral = out.integer()
+    referrer_ref = out.text()
+    referred_ref = out.text()
+    order_ref = out.text(nullable=True)
+    side = out.text()
+    kind = out.text()
+    value = out.money()
+    status = out.text()
+    qualified_at = out.when()
+
+
+class ReviewBody(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
+    reason = fields.String(validate=validate.Length(max=2000))
+
+
+class ReviewedOut(Schema):
+    id = out.integer()
+    status = out.one_of(_REFERRAL_STATUSES)
+
+
+class TopReferrerOut(Schema):
+    customer_ref = out.text()
+    name = out.text()
+    referrals = out.integer()
+    qualified = out.integer()
+    reward_value = out.money()
+
+
+class ChannelOut(Schema):
+    channel = out.text()
+    new_customers = out.integer()
+    reward_cost = out.money()
+    cost_per_customer = out.money(nullable=True)
+
+
+class StatsOut(Schema):
+    period = out.text(metadata={"example": "2026-03"})
+    new_customers = out.integer()
+    referred_new = out.integer()
+    referral_rate = out.money(nullable=True)
+    funnel = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    top_referrers = fields.List(fields.Nested(TopReferrerOut), required=True)
+    reward_kind = out.text()
+    reward_value = out.money()
+    cost_per_acquired = out.money(nullable=True)
+    channels = fields.List(fields.Nested(ChannelOut), required=True)
+    ltv_referred = out.money(nullable=True)
+    ltv_others = out.money(nullable=True)
+    buyers_referred = out.integer()
+    buyers_others = out.integer()
+
+
 class ReferralApi(CrmApi):
     """Codes, referrals, rewards and review."""
 
@@ -231,7 +313,7 @@ class ReferralApi(CrmApi):
                                           "code": services.code_for(ctx, ref)})
 
     openapi("A customer's referral code (made on first request)", path=("ref",),
-            method="get")(code)
+            method="get", response=CodeOut)(code)
 
     @expose("/referrals", methods=["GET"])
     @protect()
@@ -241,7 +323,9 @@ class ReferralApi(CrmApi):
         return self.response(200, result=[{k: jsonable(v) for k, v in r.items()}
                                           for r in rows])
 
-    openapi("Referrals, newest first", query=("status",), method="get")(referrals)
+    openapi("Referrals, newest first (at most 500)",
+            query={"status": {"type": "string", "enum": _REFERRAL_STATUSES}}, method="get",
+            response=ReferralOut, many=True)(referrals)
 
     @expose("/referrals", methods=["POST"])
     @protect()
@@ -250,8 +334,9 @@ class ReferralApi(CrmApi):
         n = services.record_referrals(module_ctx(services.MODULE), [self.json_body()], "api")
         return self.response(201 if n else 200, result={"written": n})
 
-    openapi("Record a referral (body: referrer_ref or code, referred_ref, referred_at)",
-            body=True, method="post")(add)
+    openapi("Record a referral (the referrer by referrer_ref or code; 200 when it was "
+            "already recorded)", body=services.ReferralSchema, method="post",
+            status=(200, 201), response=WrittenOut)(add)
 
     @expose("/rewards", methods=["GET"])
     @protect()
@@ -261,19 +346,21 @@ class ReferralApi(CrmApi):
         return self.response(200, result=[{k: jsonable(getattr(r, k))
                                            for k in reports.COLUMNS} for r in rows])
 
-    openapi("Rewards, newest first", query=("status",), method="get")(rewards)
+    openapi("Rewards, newest first", query=("status",), method="get", response=RewardOut,
+            many=True)(rewards)
 
     @expose("/referrals/<int:referral_id>/review", methods=["POST"])
     @protect()
     @api_errors
     def review(self, referral_id: int) -> Any:
-        body = self.json_body()
-        done = services.review(module_ctx(services.MODULE), referral_id,
-                               body.get("decision") == "approve", body.get("reason"))
+        ctx = module_ctx(services.MODULE)
+        body = load_or_raise(ReviewBody(), self.json_body())
+        done = services.review(ctx, referral_id, body["decision"] == "approve",
+                               body.get("reason"))
         return self.response(200, result={"id": done.id, "status": done.status.value})
 
-    openapi("Approve or reject a held referral (body: decision, reason)",
-            path=("referral_id",), body=True, method="post")(review)
+    openapi("Approve or reject a held referral", path={"referral_id": "integer"},
+            body=ReviewBody, method="post", status=200, response=ReviewedOut)(review)
 
     @expose("/stats", methods=["GET"])
     @protect()
@@ -288,7 +375,7 @@ class ReferralApi(CrmApi):
 
     openapi("The month's figures: referral rate, funnel, rewards, lifetime value, top "
             "referrers (period: YYYY-MM, default this month)", query=("period",),
-            method="get")(stats)
+            method="get", response=StatsOut)(stats)
 
 
 def register(appbuilder: AppBuilder) -> None:

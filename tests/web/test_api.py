@@ -188,7 +188,10 @@ def test_tasks_and_interactions(app: Flask, token: Headers, seeded: Seeded) -> N
         "title": "回访张伟", "due_at": "2026-03-01T10:00:00", "customer_ref": "C1"})
     assert r.status_code == 201, r.json
     task_id = r.json["result"]["id"]
-    assert r.json["result"]["rep_id"] == seeded.reps["R1"]
+    # Tasks name their customer and rep by refs (the rep's own task goes to R1), never by
+    # internal ids; the task keeps its id, which /tasks/{pk}/complete takes.
+    assert (r.json["result"]["customer_ref"], r.json["result"]["rep_ref"]) == ("C1", "R1")
+    assert not {"customer_id", "rep_id"} & set(r.json["result"])
     overdue = client.get("/api/v1/tasks/?overdue=1", headers=headers).json
     assert [t["id"] for t in overdue["result"]] == [task_id]
     # Another rep cannot see or complete it.
@@ -200,6 +203,12 @@ def test_tasks_and_interactions(app: Flask, token: Headers, seeded: Seeded) -> N
         "customer_ref": "C1", "kind": "call", "occurred_at": "2026-03-02T09:00:00",
         "summary": "电话回访"})
     assert r.status_code == 201
+    logged = r.json["result"]
+    assert (logged["customer_ref"], logged["rep_ref"], logged["kind"]) == ("C1", "R1", "call")
+    assert not {"customer_id", "rep_id"} & set(logged)
+    listed = client.get("/api/v1/interactions/?customer_ref=C1", headers=headers).json
+    assert [(i["id"], i["customer_ref"], i["rep_ref"]) for i in listed["result"]] == [
+        (logged["id"], "C1", "R1")]
     r = client.post("/api/v1/interactions/", headers=headers, json={
         "customer_ref": "C1", "kind": "fax", "occurred_at": "2026-03-02T09:00:00",
         "summary": "x"})

@@ -9,9 +9,11 @@ brand's or rep's record is 404, a refused business rule is 409/422 with its code
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from enum import Enum
@@ -44,44 +46,163 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-# Every answer an endpoint may give, declared in the OpenAPI document (the fuzz test
-# checks that no answer falls outside it).
-RESPONSES = (
-    (200, "OK"), (201, "Created"), (400, "Not a JSON object, or a request the rule refuses"),
-    (401, "No valid token"), (403, "The role does not allow it"),
-    (404, "Not found in your brand"), (409, "A duplicate, or the record's state refuses it"),
-    (422, "Field errors, or a compliance rule"), (429, "Too many requests (Retry-After)"),
+# The error answers every operation may give, declared in the OpenAPI document with the
+# error body (the fuzz test checks that no answer falls outside them). Writes add 409.
+ERROR_RESPONSES: tuple[tuple[int, str], ...] = (
+    (400, "The request cannot be read (not a JSON object, a NUL character), or a rule "
+          "refuses it"),
+    (401, "No valid access token"), (403, "The role does not allow it"),
+    (404, "Not found in your brand (or the module is not enabled)"),
+    (422, "Field errors (`errors` names each field), or a compliance rule (`rule`)"),
+    (429, "Too many requests (see Retry-After)"),
+)
+CONFLICT_RESPONSE = (409, "A duplicate, or the record's state refuses it")
+
+#: ``query={"name": TYPE}`` shorthands (any other value is taken as a JSON Schema).
+QUERY_TYPES: dict[str, dict[str, Any]] = {
+    "string": {"type": "string"},
+    "integer": {"type": "integer"},
+    "boolean": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
+    "date-time": {"type": "string", "format": "date-time"},
+}
+
+PAGE_PARAMS = (
+    {"in": "query", "name": "page", "required": False,
+     "description": "Page number, from 1",
+     "schema": {"type": "integer", "minimum": 1, "maximum": 100_000, "default": 1}},
+    {"in": "query", "name": "page_size", "required": False,
+     "description": "Rows per page (1-100; more answers 422)",
+     "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}},
 )
 
 
-def openapi(summary: str, *, query: Iterable[str] = (), paged: bool = False,
-            body: bool = False, path: Iterable[str] = (), method: str | None = None
+#: The largest record id (a 32-bit key): a bigger one in a path is simply not found.
+MAX_ID = 2**31 - 1
+
+
+def _param_schema(kind: Any, where: str = "query") -> dict[str, Any]:
+    if isinstance(kind, str):
+        schema = dict(QUERY_TYPES[kind])
+        if kind == "integer" and where == "path":
+            schema.update(minimum=1, maximum=MAX_ID)
+        return schema
+    return dict(kind)
+
+
+def _params(where: str, names: Any, required: bool) -> list[dict[str, Any]]:
+    items = names.items() if isinstance(names, Mapping) else ((n, "string") for n in names)
+    return [{"in": where, "name": name, "required": required,
+             "schema": _param_schema(kind, where)} for name, kind in items]
+
+
+def openapi(summary: str, *, query: Iterable[str] | Mapping[str, Any] = (),
+            paged: bool = False, body: Any = False,
+            path: Iterable[str] | Mapping[str, Any] = (), method: str | None = None,
+            response: Any = None, many: bool = False, status: int | Iterable[int] | None = None,
+            envelope: Mapping[str, Any] | None = None, produces: str | None = None,
+            description: str | None = None, body_required: bool = True
             ) -> Callable[[Any], Any]:
-    """Give an endpoint the YAML docstring FAB turns into its OpenAPI operation
-    (``method``: the HTTP verb, when the function's name is not a known one)."""
+    """Describe an endpoint in the OpenAPI document (``/api/v1/_openapi``).
+
+    - ``path`` / ``query``: parameter names (text), or ``{name: type}`` with a type among
+      ``string``, ``integer``, ``boolean``, ``date``, ``date-time`` or a JSON Schema dict;
+      ``paged=True`` adds ``page`` and ``page_size`` (integers, 1-100) and wraps the
+      answer in the page envelope (``count``, ``page``, ``page_size``, ``pages``,
+      ``result``).
+    - ``body``: the marshmallow schema (class or instance, e.g. ``MySchema(partial=True)``)
+      of the JSON request body; ``True`` for a free JSON object (``body_required=False``:
+      the body may be left out).
+    - ``response``: the marshmallow schema (or a JSON Schema dict) of ``result`` in the
+      answer ``{"result": ...}``; ``many=True`` when ``result`` is a list; ``envelope``
+      adds other top-level keys (``{"count": "integer"}``).
+    - ``status``: the success status(es) (default 201 for a ``post`` with a body, else
+      200); ``produces``: a non-JSON success content type (a file download).
+    - ``method``: the HTTP verb, when the function's name is not a known one.
+
+    Every operation also declares 400, 401, 403, 404, 422 and 429 (and 409 for writes)
+    with the API's error body.
+    """
 
     def deco(fn: Any) -> Any:
-        params = [("path", p, True) for p in path] + [("query", q, False) for q in query]
-        if paged:
-            params += [("query", "page", False), ("query", "page_size", False)]
         verb = method or _METHOD[fn.__name__]
-        lines = [summary, "---", f"{verb}:", f"  summary: {json.dumps(summary)}"]
-        if params:
-            lines.append("  parameters:")
-            for where, name, required in params:
-                lines += [f"  - in: {where}", f"    name: {name}",
-                          f"    required: {'true' if required else 'false'}",
-                          "    schema:", "      type: string"]
-        if body:
-            lines += ["  requestBody:", "    required: true", "    content:",
-                      "      application/json:", "        schema:", "          type: object"]
-        lines += ["  responses:"]
-        for code, text in RESPONSES:
-            lines += [f"    {code}:", f"      description: {text}"]
-        fn.__doc__ = "\n".join(lines)
+        fn.__doc__ = f"{summary}\n---\n{verb}:\n  summary: {json.dumps(summary)}\n"
+        fn._crm_openapi = (verb, functools.partial(
+            _operation, summary, query=query, paged=paged, body=body, path=path, verb=verb,
+            response=response, many=many, status=status, envelope=envelope,
+            produces=produces, description=description, body_required=body_required))
         return fn
 
     return deco
+
+
+def _operation(summary: str, *, query: Any, paged: bool, body: Any, path: Any, verb: str,
+               response: Any, many: bool, status: Any, envelope: Any, produces: Any,
+               description: Any, body_required: bool) -> dict[str, Any]:
+    """A fresh operation object (apispec resolves the schemas in it, in place)."""
+    op: dict[str, Any] = {"summary": summary}
+    if description:
+        op["description"] = description
+    params = _params("path", path, True) + _params("query", query, False)
+    if paged:
+        params += [json.loads(json.dumps(p)) for p in PAGE_PARAMS]
+    if params:
+        op["parameters"] = params
+    if body is not False and body is not None:
+        schema = {"type": "object"} if body is True else body
+        op["requestBody"] = {"required": body_required,
+                             "content": {"application/json": {"schema": schema}}}
+    if status is None:
+        codes = [201 if verb == "post" and body not in (False, None) else 200]
+    elif isinstance(status, int):
+        codes = [status]
+    else:
+        codes = list(status)
+    if produces:
+        content = {produces: {"schema": {"type": "string", "format": "binary"}}}
+    else:
+        content = {"application/json": {"schema": _answer(response, many, paged, envelope)}}
+    responses: dict[str, Any] = {str(c): {"description": "OK" if c == 200 else "Created",
+                                          "content": content} for c in codes}
+    errors = list(ERROR_RESPONSES)
+    if verb != "get":
+        errors.append(CONFLICT_RESPONSE)
+    for code, text in sorted(errors):
+        responses[str(code)] = {"description": text, "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Error"},
+            "example": _error_example(code)}}}
+    op["responses"] = responses
+    return op
+
+
+def _error_example(status: int) -> dict[str, Any]:
+    """An error body of ``status`` as the API answers it in English."""
+    from core.web.errors import HTTP_ERRORS
+
+    code, message = HTTP_ERRORS.get(status, ("duplicate",
+                                             "A customer with customer_ref C1 already exists."))
+    errors = {"name": ["Missing data for required field."]} if status == 422 else {}
+    return {"error": code, "message": message, "errors": errors}
+
+
+def _answer(response: Any, many: bool, paged: bool, envelope: Any) -> dict[str, Any]:
+    """The JSON Schema of a success answer: ``result`` in its envelope."""
+    item = {"type": "object"} if response is None else response
+    result = {"type": "array", "items": item} if (many or paged) else item
+    props: dict[str, Any] = {"result": result}
+    required = ["result"]
+    if paged:
+        for key in ("count", "page", "page_size", "pages"):
+            props[key] = {"type": "integer", "minimum": 0}
+        required += ["count", "page", "page_size", "pages"]
+    for key, kind in (envelope or {}).items():
+        if isinstance(kind, str) and kind.endswith("?"):
+            props[key] = {**_param_schema(kind[:-1]), "nullable": True}
+        else:
+            props[key] = _param_schema(kind)
+        required.append(key)
+    return {"type": "object", "properties": props, "required": required,
+            "additionalProperties": False}
 
 
 _METHOD = {"get_list": "get", "get_one": "get", "post": "post", "put": "put",
@@ -100,6 +221,8 @@ def api_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(fn)
     def wrapper(self: BaseApi, *args: Any, **kwargs: Any) -> Any:
+        if any(isinstance(v, int) and not 0 < v <= MAX_ID for v in kwargs.values()):
+            return api_error(404)  # an id no 32-bit key can hold: no such record
         try:
             with strict_input():
                 return fn(self, *args, **kwargs)
@@ -179,6 +302,48 @@ class CrmApi(ApiErrors, BaseApi):
                               "refund": "write", "complete": "write", "status": "write",
                               "history": "read"}
 
+    @property
+    def openapi_spec_tag(self) -> str:  # type: ignore[override]
+        """The OpenAPI tag grouping the resource's operations: its path name."""
+        return self.resource_name or self.__class__.__name__
+
+    def add_apispec_components(self, api_spec: Any) -> None:
+        """FAB's components, plus the API's one error body (``Error``)."""
+        from apispec.exceptions import DuplicateComponentNameError
+
+        from core.web.api.schemas import ErrorOut
+
+        super().add_apispec_components(api_spec)
+        with contextlib.suppress(DuplicateComponentNameError):
+            api_spec.components.schema("Error", schema=ErrorOut)
+
+    def operation_helper(self, path: str | None = None,
+                         operations: dict[str, Any] | None = None,
+                         methods: list[str] | None = None, func: Any = None,
+                         **kwargs: Any) -> None:
+        """The operations :func:`openapi` described (FAB's YAML docstrings otherwise)."""
+        if operations is None:
+            return
+        described = getattr(func, "_crm_openapi", None)
+        for verb in methods or []:
+            if described is not None:
+                operation = described[1]()
+            else:  # an endpoint without @openapi: still a valid, if loose, operation
+                summary = (func.__doc__ or func.__name__).strip().splitlines()[0]
+                operation = _operation(
+                    summary, query=(), paged=False, body=verb.upper() in ("POST", "PUT"),
+                    path=(), verb=verb.lower(), response=None, many=False, status=None,
+                    envelope=None, produces=None, description=None, body_required=False)
+            # Every name in the address is a parameter, declared or not.
+            declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            missing = [n for n in re.findall(r"{(\w+)}", path or "") if n not in declared]
+            if missing:
+                operation["parameters"] = _params("path", missing, True) + operation.get(
+                    "parameters", [])
+            if self.get_method_permission(func.__name__):
+                operation["security"] = [{"jwt": []}]
+            operations[verb.lower()] = operation
+
     def json_body(self) -> dict[str, Any]:
         """The request's JSON object, or a ValidationFailed naming the problem (also a NUL
         character in any text, which PostgreSQL cannot store)."""
@@ -207,8 +372,14 @@ class CrmApi(ApiErrors, BaseApi):
             raise ValidationFailed(errors)
         return values[0], values[1]
 
-    def page_response(self, result: Page[Any], item: Callable[[Any], dict[str, Any]]) -> Any:
-        """A page of results as JSON."""
+    def page_response(self, result: Page[Any], item: Callable[[Any], dict[str, Any]] | None
+                      = None, items: Callable[[list[Any]], list[dict[str, Any]]] | None
+                      = None) -> Any:
+        """A page of results as JSON (``item`` serialises one row, ``items`` the page's
+        rows at once, e.g. to look their refs up in one query)."""
+        rows = list(result.items)
+        out = items(rows) if items is not None else [item(row) for row in rows] \
+            if item is not None else rows
         return self.response(200, count=result.total, page=result.page,
                              page_size=result.per_page, pages=result.pages,
-                             result=[jsonable(item(row)) for row in result.items])
+                             result=[jsonable(row) for row in out])

@@ -21,7 +21,8 @@ from core.analytics.sql import check_days
 from core.errors import NotFound, ValidationFailed
 from core.i18n import gettext_core as _
 from core.leads.browse import rep_refs, search_leads
-from core.leads.models import Lead
+from core.leads.models import Lead, LeadChannel, LeadStatus
+from core.leads.schemas import LeadSchema
 from core.leads.services import create_lead
 from core.models import Customer, Rep
 from core.privacy import masked
@@ -29,6 +30,7 @@ from core.segmentation.services import customer_segments, segment_moves
 from core.services.churn_risk import at_risk_customers, customer_risk_flags
 from core.services.scoping import get_by_ref
 from core.tasks.today import overdue_by_rep, today_list
+from core.web.api import schemas as out
 from core.web.api.base import CrmApi, api_errors, jsonable, openapi
 from core.web.context import crm_ctx, rep_of_user
 
@@ -47,13 +49,16 @@ def _day(name: str) -> dt.date | None:
 
 
 class FiguresApi(CrmApi):
+    """Customer figures of the brand or of a rep: orders, revenue, AOV, LTV, follow-ups."""
+
     resource_name = "figures"
     class_permission_name = "Dashboard"
 
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("Customer figures of the brand (a rep gets their own)", query=("as_of", "since"))
+    @openapi("Customer figures of the brand (a rep gets their own)",
+             query={"as_of": "date", "since": "date"}, response=out.FiguresOut)
     def get_list(self) -> Any:
         ctx = crm_ctx()
         own = rep_of_user(ctx)
@@ -65,7 +70,8 @@ class FiguresApi(CrmApi):
     @expose("/<string:ref>", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("Customer figures of one rep", path=("ref",), query=("as_of", "since"))
+    @openapi("Customer figures of one rep", path=("ref",),
+             query={"as_of": "date", "since": "date"}, response=out.FiguresOut)
     def get_one(self, ref: str) -> Any:
         ctx = crm_ctx()
         get_by_ref(ctx, Rep, ref)  # the row policy: a rep user reaches only their own
@@ -74,13 +80,16 @@ class FiguresApi(CrmApi):
 
 
 class RiskApi(CrmApi):
+    """Churn risk: customers flagged, and one customer's flags and segments."""
+
     resource_name = "risk"
     class_permission_name = "Customers"
 
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("Customers with at least one churn-risk flag", query=("as_of",))
+    @openapi("Customers with at least one churn-risk flag", query={"as_of": "date"},
+             response=out.AtRiskOut, many=True, envelope={"count": "integer"})
     def get_list(self) -> Any:
         rows = at_risk_customers(crm_ctx(), _day("as_of"))
         return self.response(200, count=len(rows), result=[jsonable({
@@ -92,7 +101,7 @@ class RiskApi(CrmApi):
     @protect()
     @api_errors
     @openapi("A customer's churn-risk flags and stored segments", path=("ref",),
-             query=("as_of",))
+             query={"as_of": "date"}, response=out.CustomerRiskOut)
     def get_one(self, ref: str) -> Any:
         ctx = crm_ctx()
         customer = get_by_ref(ctx, Customer, ref)
@@ -103,6 +112,8 @@ class RiskApi(CrmApi):
 
 
 class SegmentApi(CrmApi):
+    """Segment moves over a period."""
+
     resource_name = "segments"
     class_permission_name = "Customers"
 
@@ -110,7 +121,9 @@ class SegmentApi(CrmApi):
     @protect()
     @api_errors
     @openapi("Stored segment moves in a scheme over local days (default this month)",
-             query=("scheme", "first_day", "last_day", "from", "to"))
+             query={"scheme": "string", "first_day": "date", "last_day": "date",
+                    "from": "string", "to": "string"}, response=out.SegmentMoveOut,
+             many=True, envelope={"count": "integer"})
     def get_list(self) -> Any:
         ctx = crm_ctx()
         last = _day("last_day") or ctx.local_today()
@@ -124,6 +137,8 @@ class SegmentApi(CrmApi):
 
 
 class TodayApi(CrmApi):
+    """A rep's list for today, and overdue tasks per rep."""
+
     resource_name = "today"
     class_permission_name = "Tasks"
     method_permission_name = {**CrmApi.method_permission_name, "overdue": "read"}
@@ -131,7 +146,8 @@ class TodayApi(CrmApi):
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("The calling rep's tasks due today and overdue")
+    @openapi("The calling rep's tasks due today and overdue", response=out.TodayTaskOut,
+             many=True, envelope={"rep_ref": "string", "count": "integer"})
     def get_list(self) -> Any:
         own = rep_of_user(crm_ctx())
         if own is None:
@@ -142,14 +158,17 @@ class TodayApi(CrmApi):
     @expose("/<string:ref>", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("A rep's tasks due today and overdue, by customer value", path=("ref",))
+    @openapi("A rep's tasks due today and overdue, by customer value", path=("ref",),
+             response=out.TodayTaskOut, many=True,
+             envelope={"rep_ref": "string", "count": "integer"})
     def get_one(self, ref: str) -> Any:
         return self._list(ref)
 
     @expose("/overdue", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("Overdue open tasks per rep (a rep sees their own line)")
+    @openapi("Overdue open tasks per rep (a rep sees their own line)",
+             response=out.RepOverdueOut, many=True)
     def overdue(self) -> Any:
         rows = overdue_by_rep(crm_ctx())
         return self.response(200, result=[jsonable(asdict(r)) for r in rows])
@@ -169,13 +188,21 @@ def _lead(lead: Lead, rep_ref: str | None = None) -> dict[str, Any]:
 
 
 class LeadApi(CrmApi):
+    """Leads: list and capture."""
+
     resource_name = "leads"
     class_permission_name = "Customers"
 
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("List leads", query=("q", "status", "channel", "rep_ref"), paged=True)
+    @openapi("List leads", query={"q": "string", "rep_ref": "string",
+                                  "status": {"type": "string",
+                                             "enum": [s.value for s in LeadStatus]},
+                                  "channel": {"type": "string",
+                                              "enum": [c.value for c in LeadChannel]}},
+             paged=True,
+             response=out.LeadOut)
     def get_list(self) -> Any:
         ctx = crm_ctx()
         page, size = self.paging()
@@ -188,7 +215,8 @@ class LeadApi(CrmApi):
     @expose("/", methods=["POST"])
     @protect()
     @api_errors
-    @openapi("Capture a lead (placed by the brand's assignment strategies)", body=True)
+    @openapi("Capture a lead (placed by the brand's assignment strategies)", body=LeadSchema,
+             response=out.LeadOut)
     def post(self) -> Any:
         ctx = crm_ctx()
         lead = create_lead(ctx, self.json_body())

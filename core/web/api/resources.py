@@ -14,8 +14,29 @@ from flask_appbuilder.api import expose, protect
 
 from core.errors import ValidationFailed
 from core.i18n import gettext_core as _
-from core.models import Customer, Order, Product, Rep, Return
-from core.schemas import AwareDateTime
+from core.models import (
+    Customer,
+    InteractionKind,
+    LifecycleStage,
+    Order,
+    OrderStatus,
+    Product,
+    Rep,
+    RepStatus,
+    Return,
+    TaskStatus,
+)
+from core.schemas import (
+    AwareDateTime,
+    CustomerUpdateSchema,
+    InteractionSchema,
+    OrderSchema,
+    PayOrderSchema,
+    ProductSchema,
+    RepSchema,
+    ReturnSchema,
+    TaskSchema,
+)
 from core.services import browse
 from core.services.activities import complete_task, create_interaction, create_task
 from core.services.customers import create_customer, update_customer
@@ -23,9 +44,16 @@ from core.services.orders import cancel_order, create_order, create_return, pay_
 from core.services.products import create_product, update_product
 from core.services.reps import change_rep_status, create_rep, rep_status_history, update_rep
 from core.services.scoping import get_by_ref
+from core.web.api import schemas as out
 from core.web.api import serializers as ser
 from core.web.api.base import CrmApi, api_errors, openapi
 from core.web.context import as_own_rep, crm_ctx
+from core.web.forms import StatusChangeSchema
+
+
+def _codes(enum: Any) -> dict[str, Any]:
+    """A query filter taking one of an enum's codes."""
+    return {"type": "string", "enum": [e.value for e in enum]}
 
 
 def _arg(name: str) -> str | None:
@@ -33,13 +61,17 @@ def _arg(name: str) -> str | None:
 
 
 class CustomerApi(CrmApi):
+    """Customers: search, read, create, update (phones masked)."""
+
     resource_name = "customers"
     class_permission_name = "Customers"
 
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("List customers", query=("q", "stage", "rep_ref", "tag"), paged=True)
+    @openapi("List customers", query={"q": "string", "stage": _codes(LifecycleStage),
+                                    "rep_ref": "string", "tag": "string"}, paged=True,
+             response=out.CustomerOut)
     def get_list(self) -> Any:
         ctx = crm_ctx()
         page, size = self.paging()
@@ -50,7 +82,7 @@ class CustomerApi(CrmApi):
     @expose("/<string:ref>", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("Get a customer", path=("ref",))
+    @openapi("Get a customer", path=("ref",), response=out.CustomerOut)
     def get_one(self, ref: str) -> Any:
         return self.response(200, result=_json(ser.customer(get_by_ref(crm_ctx(), Customer,
                                                                           ref))))
@@ -58,7 +90,7 @@ class CustomerApi(CrmApi):
     @expose("/", methods=["POST"])
     @protect()
     @api_errors
-    @openapi("Create a customer", body=True)
+    @openapi("Create a customer", body=out.CustomerBody, response=out.CustomerOut)
     def post(self) -> Any:
         ctx = crm_ctx()
         body = self.json_body()
@@ -69,7 +101,8 @@ class CustomerApi(CrmApi):
     @expose("/<string:ref>", methods=["PUT"])
     @protect()
     @api_errors
-    @openapi("Update a customer", path=("ref",), body=True)
+    @openapi("Update a customer", path=("ref",), body=CustomerUpdateSchema,
+             response=out.CustomerOut)
     def put(self, ref: str) -> Any:
         ctx = crm_ctx()
         get_by_ref(ctx, Customer, ref)  # a rep: only their own customers
@@ -78,13 +111,16 @@ class CustomerApi(CrmApi):
 
 
 class RepApi(CrmApi):
+    """Reps: profiles, status changes and their history."""
+
     resource_name = "reps"
     class_permission_name = "Reps"
 
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("List reps", query=("q", "status"), paged=True)
+    @openapi("List reps", query={"q": "string", "status": _codes(RepStatus)}, paged=True,
+             response=out.RepOut)
     def get_list(self) -> Any:
         page, size = self.paging()
         return self.page_response(browse.search_reps(
@@ -93,14 +129,14 @@ class RepApi(CrmApi):
     @expose("/<string:ref>", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("Get a rep", path=("ref",))
+    @openapi("Get a rep", path=("ref",), response=out.RepOut)
     def get_one(self, ref: str) -> Any:
         return self.response(200, result=_json(ser.rep(get_by_ref(crm_ctx(), Rep, ref))))
 
     @expose("/", methods=["POST"])
     @protect()
     @api_errors
-    @openapi("Create a rep", body=True)
+    @openapi("Create a rep", body=RepSchema, response=out.RepOut)
     def post(self) -> Any:
         return self.response(201, result=_json(ser.rep(create_rep(crm_ctx(),
                                                                   self.json_body()))))
@@ -108,7 +144,8 @@ class RepApi(CrmApi):
     @expose("/<string:ref>", methods=["PUT"])
     @protect()
     @api_errors
-    @openapi("Update a rep's profile", path=("ref",), body=True)
+    @openapi("Update a rep's profile", path=("ref",), body=RepSchema(partial=True),
+             response=out.RepOut)
     def put(self, ref: str) -> Any:
         return self.response(200, result=_json(ser.rep(update_rep(crm_ctx(), ref,
                                                                   self.json_body()))))
@@ -116,7 +153,8 @@ class RepApi(CrmApi):
     @expose("/<string:ref>/history", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("A rep's status history, oldest first", path=("ref",))
+    @openapi("A rep's status history, oldest first", path=("ref",),
+             response=out.RepStatusChangeOut, many=True)
     def history(self, ref: str) -> Any:
         return self.response(200, result=_json([ser.rep_status_change(h) for h in
                                                 rep_status_history(crm_ctx(), ref)]))
@@ -124,10 +162,10 @@ class RepApi(CrmApi):
     @expose("/<string:ref>/status", methods=["POST"])
     @protect()
     @api_errors
-    @openapi("Move a rep to another status (modules may refuse)", path=("ref",), body=True)
+    @openapi("Move a rep to another status (modules may refuse)", path=("ref",),
+             body=StatusChangeSchema, response=out.RepOut, status=200)
     def status(self, ref: str) -> Any:
         from core.schemas import load_or_raise
-        from core.web.forms import StatusChangeSchema
 
         ctx = crm_ctx()
         values = load_or_raise(StatusChangeSchema(), self.json_body())
@@ -136,13 +174,15 @@ class RepApi(CrmApi):
 
 
 class ProductApi(CrmApi):
+    """The product catalogue."""
+
     resource_name = "products"
     class_permission_name = "Products"
 
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("List products", query=("q", "category"), paged=True)
+    @openapi("List products", query=("q", "category"), paged=True, response=out.ProductOut)
     def get_list(self) -> Any:
         page, size = self.paging()
         return self.page_response(browse.search_products(
@@ -152,7 +192,7 @@ class ProductApi(CrmApi):
     @expose("/<string:ref>", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("Get a product", path=("ref",))
+    @openapi("Get a product", path=("ref",), response=out.ProductOut)
     def get_one(self, ref: str) -> Any:
         return self.response(200, result=_json(ser.product(get_by_ref(crm_ctx(), Product,
                                                                       ref))))
@@ -160,7 +200,7 @@ class ProductApi(CrmApi):
     @expose("/", methods=["POST"])
     @protect()
     @api_errors
-    @openapi("Create a product", body=True)
+    @openapi("Create a product", body=ProductSchema, response=out.ProductOut)
     def post(self) -> Any:
         return self.response(201, result=_json(ser.product(create_product(
             crm_ctx(), self.json_body()))))
@@ -168,7 +208,8 @@ class ProductApi(CrmApi):
     @expose("/<string:ref>", methods=["PUT"])
     @protect()
     @api_errors
-    @openapi("Update a product", path=("ref",), body=True)
+    @openapi("Update a product", path=("ref",), body=ProductSchema(partial=True),
+             response=out.ProductOut)
     def put(self, ref: str) -> Any:
         return self.response(200, result=_json(ser.product(update_product(
             crm_ctx(), ref, self.json_body()))))
@@ -186,14 +227,18 @@ def _when(name: str) -> Any:
 
 
 class OrderApi(CrmApi):
+    """Orders with their lines and payments: record, pay, cancel."""
+
     resource_name = "orders"
     class_permission_name = "Orders"
 
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("List orders", query=("q", "status", "customer_ref", "rep_ref", "since", "until"),
-             paged=True)
+    @openapi("List orders", query={"q": "string", "status": _codes(OrderStatus),
+                                   "customer_ref": "string",
+                                   "rep_ref": "string", "since": "date-time",
+                                   "until": "date-time"}, paged=True, response=out.OrderOut)
     def get_list(self) -> Any:
         ctx = crm_ctx()
         page, size = self.paging()
@@ -207,14 +252,15 @@ class OrderApi(CrmApi):
     @expose("/<string:ref>", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("Get an order with its lines and payments", path=("ref",))
+    @openapi("Get an order with its lines and payments", path=("ref",), response=out.OrderOut)
     def get_one(self, ref: str) -> Any:
         return self.response(200, result=_json(ser.order(get_by_ref(crm_ctx(), Order, ref))))
 
     @expose("/", methods=["POST"])
     @protect()
     @api_errors
-    @openapi("Record an order (fires crm_order_paid when paid)", body=True)
+    @openapi("Record an order (fires crm_order_paid when paid)", body=OrderSchema,
+             response=out.OrderOut)
     def post(self) -> Any:
         ctx = crm_ctx()
         body = self.json_body()  # a rep's other customers are not found (the row policy)
@@ -223,7 +269,8 @@ class OrderApi(CrmApi):
     @expose("/<string:ref>/pay", methods=["POST"])
     @protect()
     @api_errors
-    @openapi("Mark a pending order paid", path=("ref",))
+    @openapi("Mark a pending order paid (optional body: the payments)", path=("ref",),
+             body=PayOrderSchema, body_required=False, status=200, response=out.OrderOut)
     def pay(self, ref: str) -> Any:
         ctx = crm_ctx()
         body = self.json_body() if request.get_data() else {}
@@ -233,19 +280,22 @@ class OrderApi(CrmApi):
     @expose("/<string:ref>/cancel", methods=["POST"])
     @protect()
     @api_errors
-    @openapi("Cancel an order", path=("ref",))
+    @openapi("Cancel an order", path=("ref",), response=out.OrderOut)
     def cancel(self, ref: str) -> Any:
         return self.response(200, result=_json(ser.order(cancel_order(crm_ctx(), ref))))
 
 
 class ReturnApi(CrmApi):
+    """Returns and refunds."""
+
     resource_name = "returns"
     class_permission_name = "Returns"
 
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("List returns and refunds", query=("q", "refunded"), paged=True)
+    @openapi("List returns and refunds", query={"q": "string", "refunded": "boolean"},
+             paged=True, response=out.ReturnOut)
     def get_list(self) -> Any:
         page, size = self.paging()
         refunded = {"true": True, "false": False}.get((_arg("refunded") or "").lower())
@@ -256,7 +306,7 @@ class ReturnApi(CrmApi):
     @protect()
     @api_errors
     @openapi("Record a return; with refunded_at it is refunded (fires crm_order_refunded)",
-             body=True)
+             body=ReturnSchema, response=out.ReturnOut)
     def post(self) -> Any:
         ctx = crm_ctx()
         body = self.json_body()
@@ -267,7 +317,8 @@ class ReturnApi(CrmApi):
     @expose("/<string:ref>/refund", methods=["POST"])
     @protect()
     @api_errors
-    @openapi("Refund a recorded return (fires crm_order_refunded)", path=("ref",))
+    @openapi("Refund a recorded return (fires crm_order_refunded)", path=("ref",),
+             response=out.ReturnOut)
     def refund(self, ref: str) -> Any:
         ctx = crm_ctx()
         ret = ctx.session.scalar(browse.scoped_returns(ctx).where(Return.return_ref == ref))
@@ -279,13 +330,17 @@ class ReturnApi(CrmApi):
 
 
 class InteractionApi(CrmApi):
+    """Interactions with customers (visits, calls, messages, notes)."""
+
     resource_name = "interactions"
     class_permission_name = "Interactions"
 
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("List interactions", query=("q", "kind", "customer_ref"), paged=True)
+    @openapi("List interactions", query={"q": "string", "kind": _codes(InteractionKind),
+                                       "customer_ref": "string"}, paged=True,
+             response=out.InteractionOut)
     def get_list(self) -> Any:
         ctx = crm_ctx()
         page, size = self.paging()
@@ -293,48 +348,51 @@ class InteractionApi(CrmApi):
             if _arg("customer_ref") else None
         return self.page_response(browse.search_interactions(
             ctx, q=_arg("q"), kind=_arg("kind"), customer_id=customer_id, page=page,
-            per_page=size), ser.interaction)
+            per_page=size), items=ser.interactions)
 
     @expose("/", methods=["POST"])
     @protect()
     @api_errors
-    @openapi("Log an interaction", body=True)
+    @openapi("Log an interaction", body=InteractionSchema, response=out.InteractionOut)
     def post(self) -> Any:
         ctx = crm_ctx()
-        return self.response(201, result=_json(ser.interaction(create_interaction(
-            ctx, as_own_rep(ctx, self.json_body())))))
+        return self.response(201, result=_json(ser.interactions([create_interaction(
+            ctx, as_own_rep(ctx, self.json_body()))])[0]))
 
 
 class TaskApi(CrmApi):
+    """Follow-up tasks."""
+
     resource_name = "tasks"
     class_permission_name = "Tasks"
 
     @expose("/", methods=["GET"])
     @protect()
     @api_errors
-    @openapi("List tasks", query=("q", "status", "overdue", "rep_ref"), paged=True)
+    @openapi("List tasks", query={"q": "string", "status": _codes(TaskStatus), "overdue": "boolean",
+                                 "rep_ref": "string"}, paged=True, response=out.TaskOut)
     def get_list(self) -> Any:
         page, size = self.paging()
         return self.page_response(browse.search_tasks(
             crm_ctx(), q=_arg("q"), status=_arg("status"),
             overdue=_arg("overdue") in ("1", "true"), rep_ref=_arg("rep_ref"), page=page,
-            per_page=size), ser.task)
+            per_page=size), items=ser.tasks)
 
     @expose("/", methods=["POST"])
     @protect()
     @api_errors
-    @openapi("Create a task", body=True)
+    @openapi("Create a task", body=TaskSchema, response=out.TaskOut)
     def post(self) -> Any:
         ctx = crm_ctx()
-        return self.response(201, result=_json(ser.task(create_task(
-            ctx, as_own_rep(ctx, self.json_body())))))
+        return self.response(201, result=_json(ser.tasks([create_task(
+            ctx, as_own_rep(ctx, self.json_body()))])[0]))
 
     @expose("/<int:pk>/complete", methods=["POST"])
     @protect()
     @api_errors
-    @openapi("Mark a task done", path=("pk",))
+    @openapi("Mark a task done", path={"pk": "integer"}, response=out.TaskOut)
     def complete(self, pk: int) -> Any:
-        return self.response(200, result=_json(ser.task(complete_task(crm_ctx(), pk))))
+        return self.response(200, result=_json(ser.tasks([complete_task(crm_ctx(), pk)])[0]))
 
 
 def _json(data: dict[str, Any]) -> dict[str, Any]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
 from core.models import (
     Customer,
@@ -63,12 +67,33 @@ def return_(r: Return) -> dict[str, Any]:
                       for ln in r.lines]}
 
 
-def interaction(i: Interaction, customer_ref: str | None = None) -> dict[str, Any]:
-    return {"id": i.id, "customer_id": i.customer_id, "kind": i.kind,
-            "occurred_at": i.occurred_at, "summary": i.summary, "rep_id": i.rep_id,
-            "created_by": i.created_by}
+def _refs(rows: Sequence[Any]) -> tuple[dict[int, str], dict[int, str]]:
+    """customer id → customer_ref and rep id → rep_ref for ``rows`` (two queries)."""
+    if not rows:
+        return {}, {}
+    session = object_session(rows[0])
+    customer_ids = {r.customer_id for r in rows if r.customer_id is not None}
+    rep_ids = {r.rep_id for r in rows if r.rep_id is not None}
+    customers = dict(session.execute(select(Customer.id, Customer.customer_ref).where(
+        Customer.id.in_(customer_ids))).all()) if customer_ids else {}
+    reps = dict(session.execute(select(Rep.id, Rep.rep_ref).where(
+        Rep.id.in_(rep_ids))).all()) if rep_ids else {}
+    return customers, reps
 
 
-def task(t: Task) -> dict[str, Any]:
-    return {"id": t.id, "title": t.title, "kind": t.kind, "customer_id": t.customer_id,
-            "rep_id": t.rep_id, "due_at": t.due_at, "status": t.status, "done_at": t.done_at}
+def interactions(rows: Sequence[Interaction]) -> list[dict[str, Any]]:
+    """Interactions, naming the customer and the rep by their refs."""
+    customers, reps = _refs(rows)
+    return [{"id": i.id, "customer_ref": customers[i.customer_id], "kind": i.kind,
+             "occurred_at": i.occurred_at, "summary": i.summary,
+             "rep_ref": reps.get(i.rep_id) if i.rep_id else None,
+             "created_by": i.created_by} for i in rows]
+
+
+def tasks(rows: Sequence[Task]) -> list[dict[str, Any]]:
+    """Tasks, naming the customer and the rep by their refs (``id`` names the task)."""
+    customers, reps = _refs(rows)
+    return [{"id": t.id, "title": t.title, "kind": t.kind,
+             "customer_ref": customers.get(t.customer_id) if t.customer_id else None,
+             "rep_ref": reps.get(t.rep_id) if t.rep_id else None, "due_at": t.due_at,
+             "status": t.status, "done_at": t.done_at} for t in rows]

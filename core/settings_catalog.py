@@ -31,6 +31,11 @@ declare(
     Setting("customers", "protection_days", Kind.INT, 30, N_("Protection period (days)"),
             N_("A new customer stays with the rep who brought them this long; moving them "
                "earlier needs --force and is recorded."), min=0, max=3650),
+    Setting("reps", "certificate_warning_days", Kind.INT, 42,
+            N_("Certificate expiry warning (days ahead)"),
+            N_("A rep certificate that expires within this many days is listed under "
+               "\"Certificates expiring\" and gets a task for the back office."),
+            min=1, max=365),
     Setting("reps", "default_capacity", Kind.INT, 200, N_("Default rep capacity"),
             N_("Customers and open leads a rep can hold when the rep has no capacity of "
                "their own."), min=1, max=100_000),

@@ -110,11 +110,14 @@ def dashboard_figures(ctx: Ctx, months: int = 12) -> Figures:
 
 
 def _segment_counts(ctx: Ctx, scheme: str = "abc") -> list[tuple[str, int]]:
-    """Customers per stored segment of ``scheme`` (a rep: their own customers)."""
+    """Customers per stored segment of ``scheme`` (a rep: their own customers); customers
+    the scheme does not rank (``-``: no net revenue in the window) are left out."""
     from core.segmentation.models import CustomerSegment
+    from core.segmentation.schemes import NOT_RANKED
 
     stmt = (select(CustomerSegment.segment, func.count())
-            .where(CustomerSegment.brand_id == ctx.brand_id, CustomerSegment.scheme == scheme)
+            .where(CustomerSegment.brand_id == ctx.brand_id, CustomerSegment.scheme == scheme,
+                   CustomerSegment.segment != NOT_RANKED)
             .group_by(CustomerSegment.segment).order_by(CustomerSegment.segment)
             .where(CustomerSegment.customer_id.in_(
                 scoped(ctx, Customer).with_only_columns(Customer.id))))

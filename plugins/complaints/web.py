@@ -10,7 +10,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_appbuilder import AppBuilder, expose, has_access
 from flask_appbuilder.api import protect
 from markupsafe import Markup
@@ -300,4 +300,4 @@ def register(appbuilder: AppBuilder) -> None:
 
     appbuilder.add_view(ComplaintsView, "Complaints", label=N_("Complaints"))
     appbuilder.add_api(ComplaintsApi)
-    public.register(appbuilder.app, appbuilder.sm.limiter)
+    public.register(current_app._get_current_object(), appbuilder.sm.limiter)

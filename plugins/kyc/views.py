@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_appbuilder import AppBuilder, expose, has_access
 
 from core.api import N_, Customer, DomainError, ValidationFailed, _, get_by_ref
@@ -310,4 +310,4 @@ def register(appbuilder: AppBuilder) -> None:
 
     appbuilder.add_view(KycView, "Privacy", label=N_("Privacy"))
     appbuilder.add_api(KycApi)
-    public.register(appbuilder.app, appbuilder.sm.limiter)
+    public.register(current_app._get_current_object(), appbuilder.sm.limiter)

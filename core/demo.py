@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, exists, func, insert, select, update
 from core import audit
 from core.context import Ctx
 from core.errors import NotFound
-from core.i18n import _, use_locale
+from core.i18n import N_, _, use_locale
 from core.importing import ImportResult, import_csv
 from core.importing.reader import BadFile
 from core.leads.models import Lead
@@ -31,7 +31,7 @@ from core.services.modules import enable_modules
 from core.tasks.store import insert_tasks, task_row
 
 DEMO_BRAND = "DEMO"
-DEMO_MODULES = ("loyalty", "compliance")
+DEMO_MODULES = ("loyalty", "compliance", "referral", "complaints", "kyc")
 
 SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾萧田董"
             "潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦傅方邹熊白孟秦邱")
@@ -459,6 +459,16 @@ def _duplicates(ctx: Ctx, path: Path, count: int = 3) -> int:
     return made
 
 
+#: Compliance findings the demo leaves on purpose, so the compliance screen and report
+#: have something to show; every other check passes (``tests/core/test_demo.py``).
+DEMO_FINDINGS = {
+    "DS11": N_("this month's filing pack is not generated yet: generate it on the "
+               "Compliance screen"),
+    "DS12": N_("the deposit held is not recorded: record it with "
+               "\"directcrm compliance set-deposit\""),
+    "S1": N_("one complaint is still open past its resolution target"),
+}
+
 #: The demo's churn-risk settings: a buyer is at risk after 120 days without an order (a
 #: quarter is a normal gap for the demo's products) or 60 without any contact, so "at
 #: risk" is a short list to work through rather than most buyers.
@@ -497,7 +507,14 @@ def build_demo(make_ctx: Callable[[str | None], Ctx], *, code: str = DEMO_BRAND,
             summary.backdated = _backdate_customers(ctx)
             summary.interactions, summary.tasks = _history(ctx, seed)
             summary.duplicates = _duplicates(ctx, files["customers"])
-        # What the nightly jobs do, so the dashboard has today's segments, churned
+        refs = list(ctx.session.scalars(
+            select(Customer.customer_ref).where(Customer.brand_id == ctx.brand_id,
+                                                Customer.merged_into_id.is_(None))
+            .order_by(Customer.created_at, Customer.id)))
+        ctx.session.rollback()
+        ctx.hooks.crm_demo_data(ctx=ctx, customer_refs=refs)
+        # The modules' part (consents, referrals, tickets, rewards...), then what the
+        # nightly jobs do, so the dashboard has today's segments, churned
         # customers, the rule tasks and the lead pool at once.
         for run in run_jobs(ctx):
             if run.error:

@@ -43,6 +43,11 @@ def demo_command(click_ctx: click.Context, no_serve: bool, customers: int) -> No
                  segments=", ".join(f"{k} {v}" for k, v in summary.segment_changes.items())))
     if summary.enabled:
         click.echo(_("  modules enabled: %(names)s", names=", ".join(summary.enabled)))
+    from core.demo import DEMO_FINDINGS
+
+    click.echo(_("  compliance findings left on purpose:"))
+    for rule_id, why in DEMO_FINDINGS.items():
+        click.echo(f"    {rule_id}: {_(why)}")
     from core.web.users import DEMO_PASSWORD, DEMO_USERS, ensure_demo_users
 
     ensure_demo_users(rt, summary.brand)

@@ -149,3 +149,26 @@ def test_demo_compliance_findings_are_only_the_deliberate_ones(make_ctx, clock):
 
     for model in (Ticket, ConsentRecord, LoyaltyRewardRedemption, Referral):
         assert ctx.session.scalar(select(func.count()).select_from(model)), model
+
+
+def test_login_page_speaks_the_only_brands_language(rt, make_ctx, clock):
+    """Signed out on an installation with one brand (the demo's), the login page is in
+    that brand's language, as the app will be after signing in; a browser asking for
+    English does not make the two differ."""
+    from core.services.brands import create_brand
+    from core.web.app import create_app
+
+    ctx = make_ctx(None)
+    create_brand(ctx, {"code": "ONE", "name": "美悦", "currency": "CNY",
+                       "timezone": "Asia/Shanghai", "jurisdiction": "CN",
+                       "locale": "zh_Hans_CN"})
+    app = create_app(rt, {"TESTING": True, "DIRECTCRM_CLOCK": clock})
+    page = app.test_client().get("/login/", headers={"Accept-Language": "en-US,en"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'lang="zh' in html and "登录" in html
+    create_brand(ctx, {"code": "TWO", "name": "Two", "currency": "TWD",
+                       "timezone": "Asia/Taipei", "jurisdiction": "TW",
+                       "locale": "zh_Hant_TW"})
+    html = app.test_client().get("/login/", headers={"Accept-Language": "en-US,en"}
+                                 ).get_data(as_text=True)
+    assert 'lang="en' in html  # several brands: the browser's language

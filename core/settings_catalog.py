@@ -21,8 +21,20 @@ PROFILE_FIELDS = ("phone", "birthday", "source_channel", "email", "province")
 PAYMENT_METHODS = ("cash", "bank_card", "bank_transfer", "wechat_pay", "alipay",
                    "unspecified")
 
+def _check_number_pattern(value: Any) -> None:
+    from core.services.numbering import check_pattern
+
+    check_pattern(str(value))
+
+
 declare(
     # -- orders -----------------------------------------------------------------------
+    Setting("orders", "number_pattern", Kind.TEXT, "SO{yyyy}{mm}-{seq:05}",
+            N_("Order number pattern"),
+            N_("Numbers given to orders entered without one: {yyyy} {yy} {mm} {dd} (the "
+               "order's date) and one {seq} counter, e.g. {seq:05} for five digits; the "
+               "counter starts again at 1 when the rest of the number changes."),
+            max=64, check=_check_number_pattern),
     Setting("orders", "payment_methods", Kind.TEXT_LIST, list(PAYMENT_METHODS),
             N_("Payment methods"),
             N_("Methods an order can be paid with; enabled modules add theirs (loyalty: "

@@ -95,7 +95,7 @@ def profile_section(ctx: Ctx, customer_id: int) -> ProfileSection:
 
 
 def _open_fields() -> list[Field]:
-    return [Field("customer_ref", N_("Customer ref")),
+    return [Field("customer_ref", N_("Customer ref"), "picker", picker="CustomerView.pick"),
             Field("caller_name", N_("Caller's name (unidentified caller)")),
             Field("caller_phone", N_("Caller's phone")),
             Field("channel", N_("Channel"), "select", True, lambda: choices("channel")),
@@ -103,7 +103,7 @@ def _open_fields() -> list[Field]:
             Field("severity", N_("Severity"), "select", True, lambda: choices("severity")),
             Field("summary", N_("Summary"), "textarea", True),
             Field("order_ref", N_("Order ref")),
-            Field("rep_ref", N_("Rep involved")),
+            Field("rep_ref", N_("Rep involved"), "picker", picker="RepView.pick"),
             Field("opened_at", N_("Received at"), "datetime"),
             Field("assignee", N_("Assign to (user name)"))]
 

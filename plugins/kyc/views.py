@@ -72,7 +72,8 @@ def verify_fields() -> list[Field]:
 def request_fields() -> list[Field]:
     """Registering a data-subject request."""
     return [
-        Field("customer_ref", N_("Customer reference"), required=True),
+        Field("customer_ref", N_("Customer reference"), "picker", required=True,
+              picker="CustomerView.pick"),
         Field("kind", N_("Request"), "select", required=True,
               choices=lambda: _choices(REQUEST_KIND_LABELS, [k.value for k in RequestKind])),
         Field("identity_check", N_("How the requester's identity was checked")),

@@ -77,6 +77,13 @@ class RepView(CrmView):
             (N_("Certificate valid until"), lambda r: r.certificate_valid_until)],
             self._search)
 
+    @expose("/pick")
+    @has_access
+    @not_found_on_missing
+    def pick(self) -> Any:
+        """Suggestions for the rep picker of the forms (JSON)."""
+        return self.suggestions("reps")
+
     @expose("/list/")
     @has_access
     @not_found_on_missing

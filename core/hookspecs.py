@@ -58,6 +58,8 @@ _LISTS = "the lists of every enabled module are concatenated"
 COMBINE: dict[str, str] = {
     "crm_install": "called only on the module being enabled",
     "crm_uninstall": "called only on the module being disabled",
+    "crm_demo_data": "every enabled module of the demo brand adds its part, in dependency "
+                     "order",
     **dict.fromkeys(("crm_customer_created", "crm_customer_updated", "crm_customers_merged",
                      "crm_order_paid", "crm_order_cancelled", "crm_order_refunded",
                      "crm_customer_segment_changed", "crm_rep_offboarded",
@@ -100,6 +102,23 @@ def crm_uninstall(ctx: Ctx) -> None:
     """Tidy up when the module is disabled for ``ctx.brand``. Data is kept, never deleted.
 
     :param ctx: the brand disabling the module.
+    :return: nothing.
+    """
+
+
+@hookspec
+def crm_demo_data(ctx: Ctx, customer_refs: Sequence[str]) -> None:
+    """Add the module's part of the demo brand's story (``directcrm demo``): records a
+    visitor should find on the module's screens, written through the module's own
+    services, each dated at its own time in the past year (never before the customer
+    existed).
+
+    Called on the demo brand's enabled modules, in dependency order, once the core's demo
+    data (reps, customers, orders, leads, contacts) is in and before the nightly jobs run.
+    Must be idempotent: a second ``directcrm demo`` adds nothing.
+
+    :param ctx: the demo brand (acting user "system").
+    :param customer_refs: the demo customers' refs, in the order they were created.
     :return: nothing.
     """
 

@@ -400,7 +400,8 @@ class PayOrderSchema(BrandScopedSchema):
 
 
 class OrderSchema(BrandScopedSchema):
-    order_ref = _ref()
+    # Optional: without one the brand's pattern numbers the order (orders.number_pattern).
+    order_ref = fields.String(validate=validate.Length(min=1, max=64), load_default=None)
     customer_ref = _ref()
     rep_ref = fields.String(validate=validate.Length(max=64))
     ordered_at = AwareDateTime(required=True)

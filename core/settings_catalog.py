@@ -21,8 +21,20 @@ PROFILE_FIELDS = ("phone", "birthday", "source_channel", "email", "province")
 PAYMENT_METHODS = ("cash", "bank_card", "bank_transfer", "wechat_pay", "alipay",
                    "unspecified")
 
+def _check_number_pattern(value: Any) -> None:
+    from core.services.numbering import check_pattern
+
+    check_pattern(str(value))
+
+
 declare(
     # -- orders -----------------------------------------------------------------------
+    Setting("orders", "number_pattern", Kind.TEXT, "SO{yyyy}{mm}-{seq:05}",
+            N_("Order number pattern"),
+            N_("Numbers given to orders entered without one: {yyyy} {yy} {mm} {dd} (the "
+               "order's date) and one {seq} counter, e.g. {seq:05} for five digits; the "
+               "counter starts again at 1 when the rest of the number changes."),
+            max=64, check=_check_number_pattern),
     Setting("orders", "payment_methods", Kind.TEXT_LIST, list(PAYMENT_METHODS),
             N_("Payment methods"),
             N_("Methods an order can be paid with; enabled modules add theirs (loyalty: "
@@ -31,6 +43,11 @@ declare(
     Setting("customers", "protection_days", Kind.INT, 30, N_("Protection period (days)"),
             N_("A new customer stays with the rep who brought them this long; moving them "
                "earlier needs --force and is recorded."), min=0, max=3650),
+    Setting("reps", "certificate_warning_days", Kind.INT, 42,
+            N_("Certificate expiry warning (days ahead)"),
+            N_("A rep certificate that expires within this many days is listed under "
+               "\"Certificates expiring\" and gets a task for the back office."),
+            min=1, max=365),
     Setting("reps", "default_capacity", Kind.INT, 200, N_("Default rep capacity"),
             N_("Customers and open leads a rep can hold when the rep has no capacity of "
                "their own."), min=1, max=100_000),

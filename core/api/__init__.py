@@ -150,6 +150,7 @@ from core.services.contact import (
     contact_refusals,
     may_contact,
 )
+from core.services.lifecycle import mark_advocate
 from core.services.orders import POINTS_METHOD
 from core.services.personal_data import Erasure, erase_customer, erase_leads, personal_data
 from core.services.scoping import (
@@ -183,7 +184,7 @@ __all__ = [
     "RepStatusChange", "RepStatusChanged", "Return", "ReturnLine", "RuleViolation",
     "ScheduledJob", "SegmentChange", "Setting", "SettingError", "Task", "TaskStatus",
     "UTCDateTime", "ValidationFailed", "_", "cancel_task", "chunks", "clean_row",
-    "complete_task", "configure_area", "create_interaction", "create_task",
+    "complete_task", "mark_advocate", "configure_area", "create_interaction", "create_task",
     "declare_area_rule", "get_by_id", "get_by_ref", "get_setting", "hookimpl", "hookspec",
     "insert_many", "insert_returning_ids", "load_or_raise", "ngettext", "normalise_locale",
     "record_audit", "record_audit_bulk", "ref_map", "scoped", "set_setting", "set_settings",

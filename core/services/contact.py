@@ -24,7 +24,7 @@ ANY_CHANNEL = "any"
 # The purpose of each kind of generated task (a task is outreach by the customer's rep).
 TASK_PURPOSES: dict[str, str] = {
     "birthday": CARE, "a_monthly": CARE, "replenish": MARKETING, "reactivation": MARKETING,
-    "followup": SERVICE, "profile": SERVICE,
+    "followup": SERVICE, "profile": SERVICE, "certificate": SERVICE,
 }
 
 

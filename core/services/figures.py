@@ -16,9 +16,11 @@ from sqlalchemy import and_, case, func, select
 
 from core.analytics.sql import cents, money
 from core.context import Ctx
+from core.crypto import mask
 from core.models import Customer, LifecycleStage, Order, OrderStatus, Rep, Task, TaskStatus
 from core.services.browse import scoped_tasks
 from core.services.scoping import scoped
+from core.services.settings import get_setting
 
 
 @dataclass(frozen=True)
@@ -108,11 +110,14 @@ def dashboard_figures(ctx: Ctx, months: int = 12) -> Figures:
 
 
 def _segment_counts(ctx: Ctx, scheme: str = "abc") -> list[tuple[str, int]]:
-    """Customers per stored segment of ``scheme`` (a rep: their own customers)."""
+    """Customers per stored segment of ``scheme`` (a rep: their own customers); customers
+    the scheme does not rank (``-``: no net revenue in the window) are left out."""
     from core.segmentation.models import CustomerSegment
+    from core.segmentation.schemes import NOT_RANKED
 
     stmt = (select(CustomerSegment.segment, func.count())
-            .where(CustomerSegment.brand_id == ctx.brand_id, CustomerSegment.scheme == scheme)
+            .where(CustomerSegment.brand_id == ctx.brand_id, CustomerSegment.scheme == scheme,
+                   CustomerSegment.segment != NOT_RANKED)
             .group_by(CustomerSegment.segment).order_by(CustomerSegment.segment)
             .where(CustomerSegment.customer_id.in_(
                 scoped(ctx, Customer).with_only_columns(Customer.id))))
@@ -129,10 +134,14 @@ class RepSummary:
     tasks_due: list[Task]
     sales_this_month: Decimal
     orders_this_month: int
+    phone_masked: str | None = None
+    certificate_days_left: int | None = None  # negative: expired that many days ago
+    certificate_expiring: bool = False  # within the brand's warning window (or expired)
 
 
 def rep_summary(ctx: Ctx, rep: Rep, limit: int = 20) -> RepSummary:
-    """The rep's customers, open tasks due within a week, and this month's paid sales."""
+    """The rep's customers (the first ``limit`` by name), open tasks due within a week,
+    this month's paid sales, the masked phone and how many days the certificate has left."""
     today = ctx.local_today()
     start = dt.datetime(today.year, today.month, 1, tzinfo=ctx.tz).astimezone(dt.UTC)
     customers_q = select(Customer).where(Customer.brand_id == ctx.brand_id,
@@ -149,7 +158,13 @@ def rep_summary(ctx: Ctx, rep: Rep, limit: int = 20) -> RepSummary:
         select(func.count(Order.id), func.coalesce(func.sum(cents(Order.total_amount)), 0))
         .where(Order.brand_id == ctx.brand_id, Order.rep_id == rep.id,
                Order.status == OrderStatus.PAID, Order.ordered_at >= start)).one()
+    days_left = None
+    if rep.certificate_valid_until is not None:
+        days_left = (rep.certificate_valid_until - today).days
+    warn = int(get_setting(ctx, "reps.certificate_warning_days"))
     return RepSummary(rep=rep, customers=customers, customers_total=int(total or 0),
                       tasks_due=tasks,
                       sales_this_month=money(amount),
-                      orders_this_month=int(count))
+                      orders_this_month=int(count), phone_masked=mask(rep.phone),
+                      certificate_days_left=days_left,
+                      certificate_expiring=days_left is not None and days_left <= warn)

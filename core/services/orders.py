@@ -38,8 +38,10 @@ from core.models import (
 from core.schemas import OrderSchema, ReturnSchema, load_or_raise
 from core.services import payloads
 from core.services.decisions import problems_by_item, refuse_if_blocking
+from core.services.numbering import next_order_ref
 from core.services.payments import validate_payments
 from core.services.scoping import get_by_ref, own_rep_only, ref_map, resolve_customer
+from core.services.settings import get_setting
 
 POINTS_METHOD = "points"
 
@@ -66,14 +68,26 @@ def order_draft(values: Mapping[str, Any], customer_id: int, rep_id: int | None,
                       lines=draft_lines)
 
 
-def create_order(ctx: Ctx, data: Mapping[str, Any]) -> Order:
+def create_order(ctx: Ctx, data: Mapping[str, Any], *, rest: bool = False) -> Order:
     """Record an order with its lines (and payments); a paid order fires ``crm_order_paid``.
 
-    Without explicit payments, a paid order gets one payment of its total.
+    Without explicit payments, a paid order gets one payment of its total. Without an
+    ``order_ref`` the order is numbered from the brand's pattern
+    (:mod:`core.services.numbering`). ``rest`` (the web form): one payment given without
+    an amount pays what the others leave of the total.
     """
+    data = {**data}
+    if isinstance(data.get("order_ref"), str) and not data["order_ref"].strip():
+        data.pop("order_ref")  # a blank form field: number it
+    # Payments are checked against the order's total when it is settled (the one payment
+    # validation, which also lets one payment without an amount pay the rest).
+    payments = data.pop("payments", None)
     values = load_or_raise(OrderSchema(tz=ctx.tz), data)
     with ctx.write() as session:
-        if ref_map(ctx, Order, {values["order_ref"]}):
+        if values.get("order_ref") is None:
+            values["order_ref"] = next_order_ref(
+                ctx, get_setting(ctx, "orders.number_pattern"), values["ordered_at"])
+        elif ref_map(ctx, Order, {values["order_ref"]}):
             raise DomainError(_("An order with order_ref %(ref)s already exists.",
                                 ref=values["order_ref"]), code="duplicate")
         customer = resolve_customer(ctx, values["customer_ref"], field="customer_ref")
@@ -108,7 +122,7 @@ def create_order(ctx: Ctx, data: Mapping[str, Any]) -> Order:
         # The new order is in hand: settle it without reading it back (a lookup by ref
         # would apply the caller's rep scope to an order it may not see).
         if status == OrderStatus.PAID:
-            _settle(ctx, order, values.get("payments"), values["ordered_at"])
+            _settle(ctx, order, payments, values["ordered_at"], rest=rest)
         elif status == OrderStatus.CANCELLED:
             _cancel(ctx, order, values["ordered_at"])
     return order
@@ -129,12 +143,12 @@ def pay_order(ctx: Ctx, order_ref: str, payments: Sequence[Mapping[str, Any]] | 
 
 
 def _settle(ctx: Ctx, order: Order, payments: Sequence[Mapping[str, Any]] | None,
-            paid_at: dt.datetime) -> None:
+            paid_at: dt.datetime, *, rest: bool = False) -> None:
     """Pay a pending order (locked, or just created) in the caller's write transaction."""
     if order.status != OrderStatus.PENDING:
         raise DomainError(_("Order %(ref)s is %(status)s, not pending.", ref=order.order_ref,
                             status=order.status.value), code="bad_status")
-    lines = validate_payments(ctx, order, payments, paid_at)
+    lines = validate_payments(ctx, order, payments, paid_at, rest=rest)
     for p in lines:
         ctx.session.add(Payment(brand_id=ctx.brand_id, order_id=order.id, method=p.method,
                                 amount=p.amount, paid_at=paid_at, reference=p.reference))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from core.context import Ctx
@@ -34,15 +34,40 @@ def payment_methods(ctx: Ctx) -> list[str]:
     return methods
 
 
+def the_rest(total: Decimal, raw: Sequence[Mapping[str, Any]]
+             ) -> Sequence[Mapping[str, Any]]:
+    """One payment given without an amount pays what the others leave of ``total`` (e.g.
+    200 in points, the rest in cash). Anything else is returned as given, to be checked."""
+    if not isinstance(raw, list | tuple) or not all(isinstance(r, Mapping) for r in raw):
+        return raw
+    blank = [i for i, r in enumerate(raw) if r.get("amount") in (None, "")]
+    if len(blank) != 1:
+        return raw
+    try:
+        others = sum((Decimal(str(r["amount"])) for i, r in enumerate(raw) if i != blank[0]),
+                     Decimal("0.00"))
+    except (InvalidOperation, KeyError, TypeError, ValueError):
+        return raw
+    if not others.is_finite() or total - others <= 0:
+        return raw
+    rows = [dict(r) for r in raw]
+    rows[blank[0]]["amount"] = str(total - others)
+    return rows
+
+
 def validate_payments(ctx: Ctx, order: Order, raw: Sequence[Mapping[str, Any]] | None,
-                      paid_at: dt.datetime) -> tuple[PaymentLine, ...]:
+                      paid_at: dt.datetime, *, rest: bool = False) -> tuple[PaymentLine, ...]:
     """The payments that settle ``order``, or ValidationFailed naming every bad field.
 
     ``raw`` is the caller's input as given (a JSON list, form values); None means one
-    payment of the whole total with an unspecified method.
+    payment of the whole total with an unspecified method. With ``rest`` (the web form),
+    one payment without an amount pays the rest (:func:`the_rest`); the API keeps every
+    amount required.
     """
     if raw is None:
         return (PaymentLine(method=UNSPECIFIED_METHOD, amount=order.total_amount),)
+    if rest:
+        raw = the_rest(order.total_amount, raw)
     values = load_or_raise(PayOrderSchema(tz=ctx.tz), {"payments": raw})
     lines = tuple(PaymentLine(method=p["method"], amount=p["amount"],
                               reference=p.get("reference")) for p in values["payments"])

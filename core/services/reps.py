@@ -15,7 +15,8 @@ from core.i18n import _
 from core.models import Rep, RepStatus, RepStatusChange
 from core.schemas import REP_DATE_PAIRS, RepSchema, load_or_raise, rep_date_errors
 from core.services import payloads
-from core.services.scoping import get_by_ref, ref_map
+from core.services.scoping import get_by_ref, ref_map, scoped
+from core.services.settings import get_setting
 
 ALLOWED_TRANSITIONS: dict[RepStatus, set[RepStatus]] = {
     RepStatus.APPLICANT: {RepStatus.ACTIVE, RepStatus.TERMINATED},
@@ -121,3 +122,17 @@ def rep_status_history(ctx: Ctx, rep_ref: str) -> list[RepStatusChange]:
     return list(ctx.session.scalars(select(RepStatusChange).where(
         RepStatusChange.brand_id == ctx.brand_id, RepStatusChange.rep_id == rep.id)
         .order_by(RepStatusChange.effective_on, RepStatusChange.id)))
+
+
+def expiring_certificates(ctx: Ctx, days: int | None = None) -> list[Rep]:
+    """Active and applicant reps whose certificate expires within ``days`` local days
+    (default: the brand setting ``reps.certificate_warning_days``), or has already expired,
+    soonest first. A rep user sees at most themselves (the row policy)."""
+    if days is None:
+        days = int(get_setting(ctx, "reps.certificate_warning_days"))
+    limit = ctx.local_today() + dt.timedelta(days=days)
+    return list(ctx.session.scalars(
+        scoped(ctx, Rep).where(Rep.status.in_((RepStatus.ACTIVE, RepStatus.APPLICANT)),
+                               Rep.certificate_valid_until.is_not(None),
+                               Rep.certificate_valid_until <= limit)
+        .order_by(Rep.certificate_valid_until, Rep.rep_ref)))

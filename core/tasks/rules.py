@@ -26,6 +26,10 @@ Settings (brand settings section ``tasks``; defaults in :data:`DEFAULTS`):
   of it) within 3 days, or ran out at most 30 days ago, a reminder due on the day the
   cycle ends. Key ``replenish:<customer_id>:<sku>:<order_id>``.
 
+- ``reps.certificate_warning_days`` (42): a rep certificate expiring within 42 days gets a
+  renewal task for the back office (no rep, no customer). Key
+  ``certificate:<rep_id>:<valid_until>``.
+
 The owner is the customer's rep (for a follow-up, the order's rep when the customer has
 none). Merged customers (``merged_into_id`` set) get no tasks.
 """
@@ -62,6 +66,8 @@ from core.models import (
     OrderLine,
     OrderStatus,
     Product,
+    Rep,
+    RepStatus,
     Task,
 )
 from core.services.settings import get_setting
@@ -247,6 +253,34 @@ def replenish_rule(ctx: Ctx) -> int:
         return insert_tasks(ctx, rows)
 
 
+def certificate_rule(ctx: Ctx) -> int:
+    """Rep certificates expiring within ``reps.certificate_warning_days`` (default 42) or
+    already expired, for an active or applicant rep: a task for the back office (no rep,
+    no customer), due at the end of the day before the certificate lapses. Key
+    ``certificate:<rep_id>:<valid_until>``, so a renewed certificate is warned about again."""
+    limit = ctx.local_today() + dt.timedelta(
+        days=int(get_setting(ctx, "reps.certificate_warning_days")))
+    key = _key("certificate:", Rep.id, Rep.certificate_valid_until)
+    stmt = (select(Rep.id, Rep.rep_ref, Rep.name, Rep.certificate_no,
+                   Rep.certificate_valid_until)
+            .where(Rep.brand_id == ctx.brand_id,
+                   Rep.status.in_((RepStatus.ACTIVE, RepStatus.APPLICANT)),
+                   Rep.certificate_valid_until.is_not(None),
+                   Rep.certificate_valid_until <= limit, _no_task(ctx, key))
+            .order_by(Rep.certificate_valid_until, Rep.id))
+    with ctx.write() as session, use_locale(ctx.locale):
+        rows = []
+        for rid, ref, name, number, until in session.execute(stmt):
+            title = _("Renew the certificate of %(name)s (%(ref)s): %(number)s expires on "
+                      "%(date)s", name=name, ref=ref, number=number or "—",
+                      date=until.isoformat())
+            rows.append(task_row(ctx, rule_key=f"certificate:{rid}:{until.isoformat()}",
+                                 kind="certificate", title=title,
+                                 due_at=local_end_of_day(ctx, until - dt.timedelta(days=1)),
+                                 customer_id=None, rep_id=None, purpose="service"))
+        return insert_tasks(ctx, rows)
+
+
 #: Every task rule, by name, in the order ``tick`` runs them.
 RULES: dict[str, Callable[[Ctx], int]] = {
     "profile": profile_rule,
@@ -254,6 +288,7 @@ RULES: dict[str, Callable[[Ctx], int]] = {
     "a_monthly": a_monthly_rule,
     "birthday": birthday_rule,
     "replenish": replenish_rule,
+    "certificate": certificate_rule,
 }
 
 

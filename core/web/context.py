@@ -80,7 +80,8 @@ def _profile(sess: Session, user_id: int) -> UserBrand | None:
 
 def select_locale() -> str:
     """The request's language: the switch in the navbar, the user's choice, the brand's
-    default, else the browser's preference."""
+    default (signed out: the only brand's, when there is one), else the browser's
+    preference."""
     if not has_request_context():
         return "en"
     if request.path.startswith("/api/"):
@@ -99,7 +100,21 @@ def select_locale() -> str:
         brand = _brand_for(user, profile)
         if brand is not None:
             return brand.default_locale
+    else:
+        # Signed out (the login page): an installation with one brand speaks its language,
+        # as the app will after signing in; with several, the browser's.
+        only = _only_brand()
+        if only is not None:
+            return only.default_locale
     return _accepted_locale() or "en"
+
+
+def _only_brand() -> Brand | None:
+    """The installation's brand when there is exactly one (cached for the request)."""
+    if "crm_only_brand" not in g:
+        brands = db_session().scalars(select(Brand).order_by(Brand.id).limit(2)).all()
+        g.crm_only_brand = brands[0] if len(brands) == 1 else None
+    return g.crm_only_brand
 
 
 def _accepted_locale() -> str | None:

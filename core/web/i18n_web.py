@@ -30,6 +30,13 @@ def gettext(message: str, **params: Any) -> str:
     return text % params if params else text
 
 
+def ngettext(singular: str, plural: str, num: int, **params: Any) -> str:
+    """The plural form of our catalog for ``num``, with ``%(num)d`` and other params."""
+    locale = getattr(g, "crm_locale", None) or select_locale()
+    text = core_translations(locale).ungettext(singular, plural, num)
+    return text % {"num": num, **params}
+
+
 def _ctx_money(amount: Any, currency: str | None = None) -> str:
     from core.web.context import crm_ctx
 
@@ -71,7 +78,7 @@ def init_app(app: Flask) -> None:
         set_locale(g.crm_locale)
 
     app.jinja_env.globals.update(
-        _=gettext, gettext=gettext, LANGUAGE_NAMES=LANGUAGE_NAMES,
+        _=gettext, gettext=gettext, ngettext=ngettext, LANGUAGE_NAMES=LANGUAGE_NAMES,
         SUPPORTED_LOCALES=SUPPORTED_LOCALES, crm_label=labels.label, crm_mask=mask,
         crm_customer_name=_customer_name)
     app.jinja_env.filters.update(money=_ctx_money, dt=_ctx_datetime, date=_ctx_date,

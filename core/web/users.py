@@ -138,9 +138,23 @@ def ensure_demo_users(rt: Runtime, brand_code: str, password: str = DEMO_PASSWOR
                       ) -> list[str]:
     """Create the demo logins for ``brand_code`` (all with ``password``) unless they
     exist; returns the usernames created. The rep login is tied to rep ``R001``."""
+    import logging
+
+    from flask_appbuilder.const import LOGMSG_WAR_SEC_NO_USER
+
     from core.web.app import create_app
 
-    app = create_app(rt)
+    def not_the_no_user_hint(record: logging.LogRecord) -> bool:
+        # FAB's "No user yet created, use flask fab command" is wrong here: the logins
+        # are created right below.
+        return record.getMessage() != LOGMSG_WAR_SEC_NO_USER
+
+    fab_log = logging.getLogger("flask_appbuilder.security.manager")
+    fab_log.addFilter(not_the_no_user_hint)
+    try:
+        app = create_app(rt)
+    finally:
+        fab_log.removeFilter(not_the_no_user_hint)
     created = []
     for username, role, rep_ref in DEMO_USERS:
         with app.app_context():

@@ -27,6 +27,14 @@ from plugins.complaints.settings import SETTINGS
 
 
 @hookimpl
+def crm_demo_data(ctx: Ctx, customer_refs: Sequence[str]) -> None:
+    """The demo tickets, opened, answered and resolved (``plugins.complaints.demo``)."""
+    from plugins.complaints import demo
+
+    demo.demo_data(ctx, customer_refs)
+
+
+@hookimpl
 def crm_settings(ctx: Ctx) -> list[Setting]:
     """Working hours, reopen window, warning share and the policy of each severity."""
     return list(SETTINGS)

@@ -10,7 +10,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_appbuilder import AppBuilder, expose, has_access
 from flask_appbuilder.api import protect
 from markupsafe import Markup
@@ -104,7 +104,7 @@ def profile_section(ctx: Ctx, customer_id: int) -> ProfileSection:
 
 
 def _open_fields() -> list[Field]:
-    return [Field("customer_ref", N_("Customer ref")),
+    return [Field("customer_ref", N_("Customer ref"), "picker", picker="CustomerView.pick"),
             Field("caller_name", N_("Caller's name (unidentified caller)")),
             Field("caller_phone", N_("Caller's phone")),
             Field("channel", N_("Channel"), "select", True, lambda: choices("channel")),
@@ -112,7 +112,7 @@ def _open_fields() -> list[Field]:
             Field("severity", N_("Severity"), "select", True, lambda: choices("severity")),
             Field("summary", N_("Summary"), "textarea", True),
             Field("order_ref", N_("Order ref")),
-            Field("rep_ref", N_("Rep involved")),
+            Field("rep_ref", N_("Rep involved"), "picker", picker="RepView.pick"),
             Field("opened_at", N_("Received at"), "datetime"),
             Field("assignee", N_("Assign to (user name)"))]
 
@@ -352,4 +352,4 @@ def register(appbuilder: AppBuilder) -> None:
 
     appbuilder.add_view(ComplaintsView, "Complaints", label=N_("Complaints"))
     appbuilder.add_api(ComplaintsApi)
-    public.register(appbuilder.app, appbuilder.sm.limiter)
+    public.register(current_app._get_current_object(), appbuilder.sm.limiter)

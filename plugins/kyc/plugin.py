@@ -27,6 +27,14 @@ from plugins.kyc.settings import SETTINGS
 
 
 @hookimpl
+def crm_demo_data(ctx: Ctx, customer_refs: Sequence[str]) -> None:
+    """Consent notices and the demo customers' consents (``plugins.kyc.demo``)."""
+    from plugins.kyc import demo
+
+    demo.demo_data(ctx, customer_refs)
+
+
+@hookimpl
 def crm_settings(ctx: Ctx) -> list[Setting]:
     """Which contact purposes need consent, the guardian age, identity refresh."""
     return list(SETTINGS)

@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_appbuilder import AppBuilder, expose, has_access
 
 from core.api import N_, Customer, DomainError, ValidationFailed, _, get_by_ref
@@ -72,7 +72,8 @@ def verify_fields() -> list[Field]:
 def request_fields() -> list[Field]:
     """Registering a data-subject request."""
     return [
-        Field("customer_ref", N_("Customer reference"), required=True),
+        Field("customer_ref", N_("Customer reference"), "picker", required=True,
+              picker="CustomerView.pick"),
         Field("kind", N_("Request"), "select", required=True,
               choices=lambda: _choices(REQUEST_KIND_LABELS, [k.value for k in RequestKind])),
         Field("identity_check", N_("How the requester's identity was checked")),
@@ -310,4 +311,4 @@ def register(appbuilder: AppBuilder) -> None:
 
     appbuilder.add_view(KycView, "Privacy", label=N_("Privacy"))
     appbuilder.add_api(KycApi)
-    public.register(appbuilder.app, appbuilder.sm.limiter)
+    public.register(current_app._get_current_object(), appbuilder.sm.limiter)

@@ -33,6 +33,14 @@ from plugins.loyalty.settings import SETTINGS
 
 
 @hookimpl
+def crm_demo_data(ctx: Ctx, customer_refs: Sequence[str]) -> None:
+    """A rewards catalogue and a few redemptions (``plugins.loyalty.demo``)."""
+    from plugins.loyalty import demo
+
+    demo.demo_data(ctx, customer_refs)
+
+
+@hookimpl
 def crm_audit_kinds(ctx: Ctx) -> list[AuditKind]:
     """The audit screen names points entries by their customer and labels their fields."""
     return audit.kinds()

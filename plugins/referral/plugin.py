@@ -31,6 +31,14 @@ from plugins.referral.settings import SETTINGS
 
 
 @hookimpl
+def crm_demo_data(ctx: Ctx, customer_refs: Sequence[str]) -> None:
+    """Customers referred by earlier customers (``plugins.referral.demo``)."""
+    from plugins.referral import demo
+
+    demo.demo_data(ctx, customer_refs)
+
+
+@hookimpl
 def crm_audit_kinds(ctx: Ctx) -> list[AuditKind]:
     """The audit screen names referrals by their two customers and labels their fields."""
     return audit.kinds()

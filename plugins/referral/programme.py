@@ -34,6 +34,7 @@ from core.api import (
     _,
     get_setting,
     insert_ignore,
+    mark_advocate,
 )
 from plugins.referral import coupons
 from plugins.referral.models import (
@@ -122,6 +123,8 @@ def _advance(ctx: Ctx, referral: Referral, result: Run) -> None:
         _decide(ctx, referral, ReferralStatus.QUALIFIED, None)
         result.qualified += 1
         result.rewards += _rewards(ctx, referral)
+        # Lifecycle: a customer whose referral bought (and kept the order) is an advocate.
+        mark_advocate(ctx, referral.referrer_id)
 
 
 def _qualifies_at(ctx: Ctx, order: Order) -> dt.datetime:

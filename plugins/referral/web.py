@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_appbuilder import AppBuilder, expose, has_access
 from flask_appbuilder.api import protect
 from markupsafe import Markup
@@ -384,4 +384,4 @@ def register(appbuilder: AppBuilder) -> None:
 
     appbuilder.add_view(ReferralView, "Referrals", label=N_("Referrals"))
     appbuilder.add_api(ReferralApi)
-    landing.register(appbuilder.app, appbuilder.sm.limiter)
+    landing.register(current_app._get_current_object(), appbuilder.sm.limiter)

@@ -175,7 +175,7 @@ def test_rerunning_the_tick_creates_nothing_twice(ctx_a, ctx_b, clock):
     first = run_task_rules(ctx_a)
     # C1: no phone -> profile; A-class, not contacted -> monthly; birthday tomorrow
     assert first == {"profile": 1, "followup48": 0, "a_monthly": 1, "birthday": 1,
-                     "replenish": 0}
+                     "replenish": 0, "certificate": 0}
     assert run_task_rules(ctx_a) == dict.fromkeys(first, 0)
     assert len(tasks(ctx_a)) == 3
     assert run_task_rules(ctx_b) == dict.fromkeys(first, 0)  # brand B has nothing

@@ -128,8 +128,20 @@ def test_customer_order_and_languages(driver: WebDriver, server: str, seeded: Se
     # Record an order for them: 2 x 玫瑰精华液 at the list price 199.00 = 398.00.
     driver.find_element(By.ID, "new-order").click()
     driver.find_element(By.ID, "f-order_ref").send_keys("WEB-O1")
-    Select(driver.find_element(By.NAME, "lines-0-sku")).select_by_value("P1")
+    # The product picker suggests as one types (our own forms.js and /products/pick).
+    sku = driver.find_element(By.NAME, "lines-0-sku")
+    sku.send_keys("精华")
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(
+        By.CSS_SELECTOR, "#dl-products option[value='P1']"))
+    sku.clear()
+    sku.send_keys("P1")
     driver.find_element(By.NAME, "lines-0-quantity").send_keys("2")
+    # A line added, then removed again: the rows are renumbered.
+    driver.find_element(By.CSS_SELECTOR, "[data-add-row='lines']").click()
+    assert driver.find_element(By.NAME, "lines-1-sku").get_attribute("value") == ""
+    shot(driver, "order-form.png")
+    driver.find_elements(By.CSS_SELECTOR, "#lines [data-remove-row]")[1].click()
+    assert not driver.find_elements(By.NAME, "lines-1-sku")
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     assert driver.find_element(By.ID, "order-total").text == "¥398.00"
     assert [e.order_ref for e in recorder.paid][-1] == "WEB-O1"

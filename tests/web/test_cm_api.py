@@ -30,9 +30,10 @@ def test_brand_and_rep_figures(app, token: Token, login: Login, seeded: Seeded,
     # AOV 1595 / 4 = 398.75, repurchase 1 / 3 = 33.33 %, all three bought first here.
     assert (f["orders"], f["buyers"], f["revenue"], f["aov"]) == (4, 3, "1595.00", "398.75")
     assert f["repurchase_rate"] == "33.33" and f["new_customers"] == 3
-    # Retention spans: C1 2026-01-10..02-12 = 33 + 1 = 34 days, C2 1, C3 1 → 36 / 3 = 12
-    # days = 0.0329 years; purchases/year 4 / 3; LTV 398.75 × 4/3 × 12/365 = 17.479… → 17.48.
-    assert f["ltv"] == "17.48" and f["years_retained"] == "0.03"
+    # First-to-last spans: C1 2026-01-10..02-12 = 33 days, C2 0, C3 0 → mean 11 days
+    # = 0.0301 years, plus one purchase interval 1 / (4/3) = 0.75 → 0.7801 → 0.78;
+    # LTV 398.75 × 4/3 × (11/365 + 3/4) = 16.0228… + 398.75 = 414.7728… → 414.77.
+    assert f["ltv"] == "414.77" and f["years_retained"] == "0.78"
     # Tasks due in the window: T1, T2, T4 (T3 is tomorrow); none done → 0.00 %.
     assert (f["tasks_due"], f["tasks_on_time"], f["follow_up_timeliness"]) == (3, 0, "0.00")
     assert f["leads_converted"] == 0

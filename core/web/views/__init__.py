@@ -104,8 +104,8 @@ def _install_layout_context(appbuilder: AppBuilder) -> None:
         from core.web.context import NoBrand, crm_ctx, current_user, is_super_admin
 
         user = current_user()
-        if user is None:
-            return {"crm_nav": [], "crm_user": None}
+        if user is None:  # the login page: in the language chosen for the request
+            return {"crm_nav": [], "crm_user": None, "crm_locale": g.get("crm_locale")}
         try:
             ctx = crm_ctx()
         except NoBrand:

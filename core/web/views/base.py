@@ -46,7 +46,8 @@ def _cell(value: Any) -> Any:
 @dataclass
 class Field:
     """One form field: ``kind`` is text, textarea, email, date, datetime, number, money,
-    select or tags (comma-separated)."""
+    select, tags (comma-separated) or picker (a text field that suggests records as one
+    types, from the JSON endpoint ``picker``)."""
 
     name: str
     label: str
@@ -55,6 +56,8 @@ class Field:
     choices: Sequence[tuple[str, str]] | Callable[[], Sequence[tuple[str, str]]] | None = None
     help: str = ""
     attrs: dict[str, str] = field(default_factory=dict)
+    # kind "picker": the endpoint of the JSON suggestions (``CustomerView.pick``...)
+    picker: str = ""
 
     def options(self) -> Sequence[tuple[str, str]]:
         """The (value, label) choices of a select."""
@@ -87,7 +90,7 @@ class CrmView(BaseView):
     default_view = "list"
     method_permission_name = {
         "list": "read", "show": "read", "add": "write", "edit": "write", "action": "write",
-        "export": "read",
+        "export": "read", "pick": "read",
     }
     base_permissions = [roles.READ, roles.WRITE]
 
@@ -99,6 +102,16 @@ class CrmView(BaseView):
         """Render a page with the context, and whether the user may write here."""
         return self.render_template(template, ctx=crm_ctx(), can_write=self.can("write"),
                                     view=self, **kwargs)
+
+    def suggestions(self, kind: str) -> Any:
+        """The ``kind`` picker's suggestions for ``?q=`` as JSON (``{"results": [...]}``),
+        through the list's own search and row policy (:mod:`core.services.pickers`)."""
+        from flask import jsonify
+
+        from core.services.pickers import PICKERS
+
+        found = PICKERS[kind](crm_ctx(), (request.args.get("q") or "")[:100])
+        return jsonify({"results": [s.as_dict() for s in found]})
 
     def args_int(self, name: str, default: int = 1) -> int:
         """An integer query argument, or ``default`` when missing, malformed or beyond

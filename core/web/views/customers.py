@@ -61,6 +61,13 @@ class CustomerView(CrmView):
             rep_ref=request.args.get("rep"), tag=request.args.get("tag"),
             page=page, per_page=per_page, sort=request.args.get("sort"))
 
+    @expose("/pick")
+    @has_access
+    @not_found_on_missing
+    def pick(self) -> Any:
+        """Suggestions for the customer picker of the forms (JSON)."""
+        return self.suggestions("customers")
+
     @expose("/list/")
     @has_access
     @not_found_on_missing

@@ -10,6 +10,7 @@ from flask_appbuilder import expose, has_access
 from core.analytics.figures import figures
 from core.i18n import gettext_core as _
 from core.services.figures import dashboard_figures
+from core.services.settings import get_setting
 from core.web import charts, formatting, labels
 from core.web.context import crm_ctx, rep_of_user
 from core.web.views.base import CrmView, not_found_on_missing
@@ -43,7 +44,8 @@ class DashboardView(CrmView):
                                     title=_("New customers by month")),
             "stages": charts.hbar_chart([(labels.label("stage", s), n) for s, n in fig.stages],
                                         title=_("Customers by lifecycle stage")),
-            "segments": charts.hbar_chart(fig.segments, title=_("Customers by segment"))
+            "segments": charts.hbar_chart(fig.segments,
+                                          title=_("Customers by ABC segment (Pareto)"))
             if fig.segments else None,
             "overdue": charts.hbar_chart(fig.overdue_by_rep, title=_("Overdue tasks by rep"))
             if fig.overdue_by_rep else None,
@@ -54,5 +56,8 @@ class DashboardView(CrmView):
         sections = [] if own or ctx.acts_as_rep else sorted(
             (sec for secs in ctx.hooks.crm_dashboard_sections(ctx=ctx) for sec in (secs or ())),
             key=lambda s: (s.order, s.key))
-        return self.page("crm/dashboard.html", fig=fig, svgs=svgs, figures=brand_or_rep,
+        abc = {"a": get_setting(ctx, "segmentation.abc_a_share"),
+               "b": get_setting(ctx, "segmentation.abc_b_share"),
+               "days": get_setting(ctx, "segmentation.window_days")}
+        return self.page("crm/dashboard.html", fig=fig, svgs=svgs, figures=brand_or_rep, abc=abc,
                          sections=sections, title=_("Dashboard"))

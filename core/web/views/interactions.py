@@ -17,7 +17,7 @@ from core.web.context import as_own_rep, crm_ctx
 from core.web.views.base import CrmView, Field, blanks_for_required, not_found_on_missing
 
 FIELDS = [
-    Field("customer_ref", N_("Customer ref"), required=True),
+    Field("customer_ref", N_("Customer"), "picker", required=True, picker="CustomerView.pick"),
     Field("kind", N_("Kind"), "select", required=True,
           choices=lambda: labels.choices("interaction")),
     Field("occurred_at", N_("When"), "datetime", required=True),

@@ -2,30 +2,34 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
+from sqlalchemy import select
 
 from core.errors import DomainError
 from core.i18n import N_
 from core.i18n import gettext_core as _
-from core.models import Order, Return
+from core.models import Order, Product, Return
 from core.services import browse
 from core.services.orders import cancel_order, create_order, create_return, pay_order, refund_return
+from core.services.payments import payment_methods
 from core.services.scoping import get_by_id, get_by_ref
 from core.web import labels
 from core.web.context import crm_ctx
 from core.web.views.base import CrmView, Field, not_found_on_missing
 from core.web.views.customers import rep_choices
 
-LINE_ROWS = 4
-
 ORDER_FIELDS = [
-    Field("order_ref", N_("Order ref"), required=True),
-    Field("customer_ref", N_("Customer ref"), required=True),
-    Field("rep_ref", N_("Rep"), "select", choices=rep_choices,
+    Field("order_ref", N_("Order no."),
+          help=N_("Leave blank: the next number of the brand's pattern is given.")),
+    Field("customer_ref", N_("Customer"), "picker", required=True,
+          picker="CustomerView.pick", help=N_("Type part of a name, a ref or a whole phone "
+                                              "number.")),
+    Field("rep_ref", N_("Rep"), "picker", picker="RepView.pick",
           help=N_("Defaults to the customer's rep.")),
     Field("ordered_at", N_("Ordered at"), "datetime", required=True),
     Field("status", N_("Status"), "select", choices=lambda: labels.choices("order_status")),
@@ -42,22 +46,41 @@ RETURN_FIELDS = [
     Field("reason", N_("Reason"), "textarea"),
 ]
 
+# Names of the payment methods in the form (a method a module adds, e.g. loyalty's
+# "points", is shown by the labels' fallback when not listed here).
+METHOD_LABELS = {"cash": N_("Cash"), "bank_card": N_("Bank card"),
+                 "bank_transfer": N_("Bank transfer"), "wechat_pay": N_("WeChat Pay"),
+                 "alipay": N_("Alipay"), "points": N_("Loyalty points"),
+                 "unspecified": N_("Not specified")}
 
-def _lines(form: Mapping[str, str], money_key: str) -> list[dict[str, Any]]:
-    """Line rows ``lines-<i>-sku`` etc. of a submitted form; empty rows dropped."""
+_ROW = re.compile(r"^(lines|payments)-(\d{1,3})-")
+
+
+def _row_indexes(form: Mapping[str, str], group: str) -> list[int]:
+    """The row numbers of ``group`` (``lines``, ``payments``) in a submitted form, in
+    order: the page adds and removes rows, so they are read from the keys."""
+    found = {int(m.group(2)) for key in form if (m := _ROW.match(key)) and m.group(1) == group}
+    return sorted(found)
+
+
+def _rows(form: Mapping[str, str], group: str, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The non-empty rows of ``group`` (``<group>-<i>-<key>``), blanks dropped."""
     out = []
-    for i in range(LINE_ROWS):
-        row = {k: (form.get(f"lines-{i}-{k}") or "").strip()
-               for k in ("sku", "quantity", money_key)}
+    for i in _row_indexes(form, group):
+        row = {k: (form.get(f"{group}-{i}-{k}") or "").strip() for k in keys}
         if any(row.values()):
             out.append({k: v for k, v in row.items() if v})
     return out
 
 
-def _product_choices() -> list[tuple[str, str]]:
-    ctx = crm_ctx()
-    return [("", "—")] + [(p.sku, f"{p.name} ({p.sku})")
-                          for p in browse.search_products(ctx, per_page=100).items if p.active]
+def _lines(form: Mapping[str, str], money_key: str) -> list[dict[str, Any]]:
+    """Line rows ``lines-<i>-sku`` etc. of a submitted form; empty rows dropped."""
+    return _rows(form, "lines", ("sku", "quantity", money_key))
+
+
+def _line_count() -> int:
+    """Line rows to show: as many as were submitted (at least one)."""
+    return max(1, len(_row_indexes(request.form, "lines"))) if request.method == "POST" else 1
 
 
 class OrderView(CrmView):
@@ -111,19 +134,26 @@ class OrderView(CrmView):
 
         def act(data: dict[str, Any]) -> Order:
             lines = _lines(request.form, "unit_price")
-            prices = {p.sku: p.list_price for p in browse.search_products(
-                ctx, per_page=100).items}
+            skus = [line["sku"] for line in lines if line.get("sku")]
+            prices = {p.sku: p.list_price for p in ctx.session.scalars(select(Product).where(
+                Product.brand_id == ctx.brand_id, Product.sku.in_(skus)))} if skus else {}
             for line in lines:  # an empty price means the list price
                 if "unit_price" not in line and line.get("sku") in prices:
                     line["unit_price"] = str(prices[line["sku"]])
-            return create_order(ctx, {**data, "lines": lines})
+            payments = _rows(request.form, "payments", ("method", "amount"))
+            if data.get("status", "paid") == "paid" and payments:
+                data["payments"] = payments
+            return create_order(ctx, {**data, "lines": lines}, rest=True)
 
         defaults = {"status": "paid", "customer_ref": request.args.get("customer", ""),
                     "ordered_at": ctx.now().astimezone(ctx.tz).strftime("%Y-%m-%dT%H:%M")}
+        methods = [(m, _(METHOD_LABELS[m]) if m in METHOD_LABELS else
+                    labels.label("payment_method", m)) for m in payment_methods(ctx)]
         return self.save(ORDER_FIELDS, act, "crm/orders/form.html",
                          lambda o: url_for(".show", pk=o.id), _("New order"), defaults,
-                         products=_product_choices(), line_rows=LINE_ROWS,
-                         money_key="unit_price", back=url_for(".list"))
+                         line_rows=_line_count(), money_key="unit_price",
+                         payment_rows=max(1, len(_row_indexes(request.form, "payments"))),
+                         payment_methods=methods, back=url_for(".list"))
 
     @expose("/pay/<int:pk>", methods=["POST"])
     @has_access
@@ -200,8 +230,8 @@ class ReturnView(CrmView):
                     "requested_at": ctx.now().astimezone(ctx.tz).strftime("%Y-%m-%dT%H:%M")}
         return self.save(RETURN_FIELDS, act, "crm/orders/form.html",
                          lambda r: url_for("OrderView.show", pk=r.order_id), _("New return"),
-                         defaults, products=_product_choices(), line_rows=LINE_ROWS,
-                         money_key="amount", back=url_for(".list"))
+                         defaults, line_rows=_line_count(), money_key="amount",
+                         back=url_for(".list"))
 
     @expose("/refund/<int:pk>", methods=["POST"])
     @has_access

@@ -54,6 +54,13 @@ class ProductView(CrmView):
             (N_("Replenish after (days)"), lambda p: p.replenish_days),
             (N_("On sale"), lambda p: _("Yes") if p.active else _("No"))], self._search)
 
+    @expose("/pick")
+    @has_access
+    @not_found_on_missing
+    def pick(self) -> Any:
+        """Suggestions for the product picker of the forms (JSON)."""
+        return self.suggestions("products")
+
     @expose("/list/")
     @has_access
     @not_found_on_missing

@@ -13,8 +13,15 @@ from core.i18n import gettext_core as _
 from core.models import Rep
 from core.services import browse
 from core.services.figures import rep_summary
-from core.services.reps import change_rep_status, create_rep, rep_status_history, update_rep
+from core.services.reps import (
+    change_rep_status,
+    create_rep,
+    expiring_certificates,
+    rep_status_history,
+    update_rep,
+)
 from core.services.scoping import get_by_id
+from core.services.settings import get_setting
 from core.web import labels
 from core.web.context import crm_ctx, rep_of_user
 from core.web.views.base import CrmView, Field, not_found_on_missing
@@ -46,7 +53,8 @@ class RepView(CrmView):
 
     route_base = "/reps"
     class_permission_name = "Reps"
-    method_permission_name = {**CrmView.method_permission_name, "status": "write"}
+    method_permission_name = {**CrmView.method_permission_name, "status": "write",
+                              "certificates": "read"}
 
     def _search(self, page: int, per_page: int = 25) -> Any:
         return browse.search_reps(crm_ctx(), q=request.args.get("q"),
@@ -69,6 +77,13 @@ class RepView(CrmView):
             (N_("Certificate valid until"), lambda r: r.certificate_valid_until)],
             self._search)
 
+    @expose("/pick")
+    @has_access
+    @not_found_on_missing
+    def pick(self) -> Any:
+        """Suggestions for the rep picker of the forms (JSON)."""
+        return self.suggestions("reps")
+
     @expose("/list/")
     @has_access
     @not_found_on_missing
@@ -82,6 +97,20 @@ class RepView(CrmView):
         result = self._search(self.args_int("page"))
         return self.page("crm/reps/list.html", result=result,
                          statuses=labels.choices("rep_status"), title=_("Reps"))
+
+    @expose("/certificates")
+    @has_access
+    @not_found_on_missing
+    def certificates(self) -> Any:
+        """Certificates expiring within the brand's warning window, or expired (a rep user:
+        at most their own)."""
+        ctx = crm_ctx()
+        days = int(get_setting(ctx, "reps.certificate_warning_days"))
+        today = ctx.local_today()
+        rows = [(r, (r.certificate_valid_until - today).days)
+                for r in expiring_certificates(ctx, days)]
+        return self.page("crm/reps/certificates.html", rows=rows, days=days,
+                         title=_("Certificates expiring"))
 
     @expose("/show/<int:pk>")
     @has_access

@@ -20,7 +20,7 @@ from core.web.views.customers import rep_choices
 FIELDS = [
     Field("title", N_("Title"), required=True),
     Field("due_at", N_("Due at"), "datetime", required=True),
-    Field("customer_ref", N_("Customer ref")),
+    Field("customer_ref", N_("Customer"), "picker", picker="CustomerView.pick"),
     Field("rep_ref", N_("Owner"), "select", choices=rep_choices,
           help=N_("Defaults to the customer's rep.")),
 ]

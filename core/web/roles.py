@@ -57,9 +57,12 @@ def _ro(*resources: str) -> list[list[str]]:
     return [["^(" + "|".join(resources) + ")$", f"^{READ}$"]]
 
 
-# Every role may read the OpenAPI description of the REST API and change its password.
+# Every role may read the OpenAPI description of the REST API and change its password,
+# and follow the background jobs it asked for (``Jobs``: the brand's, a rep's own).
+JOBS = "Jobs"
 _OPENAPI = [["^OpenApi$", "^can_get$"],
-            ["^ResetMyPasswordView$", "^can_this_form_(get|post)$"]]
+            ["^ResetMyPasswordView$", "^can_this_form_(get|post)$"],
+            [f"^{JOBS}$", f"^{READ}$"]]
 
 # Modules name their views' resource ``mod_<module>`` (e.g. ``mod_loyalty``); the menu
 # shows them only to brands that enabled the module.

@@ -70,6 +70,8 @@ class QueueRunner:
     def __init__(self, engine: Engine, registry: ModuleRegistry,
                  worker_id: str | None = None,
                  clock: Callable[[], dt.datetime] = utcnow) -> None:
+        import core.importing.background  # noqa: F401  (the core's own job kinds)
+
         self.engine = engine
         self.clock = clock
         self.registry = registry

@@ -8,11 +8,28 @@ from typing import Any
 from flask import Response, redirect, url_for
 from flask_appbuilder import expose, has_access
 
+from core.i18n import N_
 from core.i18n import gettext_core as _
 from core.jobqueue.services import JobInfo, get_job, list_jobs, read_result, status_label
 from core.web import roles
 from core.web.context import crm_ctx
 from core.web.views.base import CrmView, not_found_on_missing
+
+#: Labels of the parameters and summary fields that core jobs use (others show as is).
+SUMMARY_LABELS = {
+    "period": N_("Period"), "locale": N_("Language"), "kind": N_("Kind"), "file": N_("File"),
+    "skip_invalid": N_("Rejects file"), "rows_read": N_("Rows read"),
+    "imported": N_("Imported"), "skipped": N_("Skipped (already there)"),
+    "rejected": N_("Rejected"), "records": N_("Records"),
+    "ignored_columns": N_("Ignored columns"), "errors_total": N_("Invalid rows"),
+    "warnings_total": N_("Warnings"),
+}
+
+
+def summary_label(key: str) -> str:
+    """A parameter or summary field's label in the user's language."""
+    return _(SUMMARY_LABELS[key]) if key in SUMMARY_LABELS else key
+
 
 #: Seconds between two reloads of an unfinished job's page (a meta refresh: no script).
 REFRESH_SECONDS = 2
@@ -47,6 +64,7 @@ class JobView(CrmView):
     def show(self, pk: int) -> Any:
         job = get_job(crm_ctx(), pk)
         return self.page("crm/jobs/show.html", job=job, status_label=status_label,
+                         summary_label=summary_label,
                          refresh=None if job.finished else REFRESH_SECONDS,
                          title=job.title)
 

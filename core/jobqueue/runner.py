@@ -85,10 +85,14 @@ class QueueRunner:
         stale = now - dt.timedelta(seconds=self.lease)
         due = or_(and_(_T.c.status == QUEUED, _T.c.run_after <= now),
                   and_(_T.c.status == RUNNING, _T.c.heartbeat_at < stale))
+        query = select(_T).where(due)
+        if job_id is not None:
+            query = query.where(_T.c.id == job_id)
+        # A plain read first: an idle worker polls without taking SQLite's write lock.
+        with self.engine.connect() as conn:
+            if conn.execute(query.with_only_columns(_T.c.id).limit(1)).first() is None:
+                return None
         with self.sessions() as session, write_transaction(session):
-            query = select(_T).where(due)
-            if job_id is not None:
-                query = query.where(_T.c.id == job_id)
             row = session.execute(query.order_by(_T.c.run_after, _T.c.id).limit(1)
                                   .with_for_update(skip_locked=True)).mappings().first()
             if row is None:

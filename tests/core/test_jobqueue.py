@@ -198,3 +198,41 @@ def test_jobs_are_brand_scoped_and_a_rep_sees_their_own(
     assert csv_out[0] == ("id,kind,requested_by,status,progress,attempts,created_at,"
                           "finished_at,result,error")
     assert len(csv_out) == 2 and csv_out[1].startswith(f"{b_job.id},test.echo,tester,done,100,1/3,")
+
+
+def _set(rt: Runtime, job_id: int, **values: Any) -> None:
+    from sqlalchemy import update
+
+    from core.jobqueue.models import QueuedJob
+
+    with rt.engine.begin() as conn:
+        conn.execute(update(QueuedJob).where(QueuedJob.id == job_id).values(**values))
+
+
+def test_a_job_left_running_by_a_dead_worker_is_taken_over_after_the_lease(
+        rt: Runtime, ctx_a: Ctx, kinds: dict[str, list[Any]]) -> None:
+    clock = Clock()
+    job = enqueue(ctx_a, "test.echo", {"word": "late"})
+    # A worker claimed it (attempt 1) and died: its last heartbeat is 59 s old.
+    _set(rt, job.id, status="running", attempts=1, worker="dead:1",
+         heartbeat_at=T0 - dt.timedelta(seconds=59))
+    worker = runner(rt, clock)
+    assert worker.lease == 60
+    assert worker.run_next() is None  # still within the lease: maybe alive
+    clock.value = T0 + dt.timedelta(seconds=2)  # now 61 s without a heartbeat
+    assert worker.run_next() == job.id
+    done = get_job(ctx_a, job.id)
+    assert (done.status, done.attempts) == ("done", 2)
+    assert kinds["echo"] == [("A", "tester", "zh_Hans_CN", 2)]
+
+
+def test_a_dead_worker_on_the_last_attempt_fails_the_job(
+        rt: Runtime, ctx_a: Ctx, kinds: dict[str, list[Any]]) -> None:
+    job = enqueue(ctx_a, "test.echo", {"word": "x"})
+    _set(rt, job.id, status="running", attempts=3, worker="dead:1",
+         heartbeat_at=T0 - dt.timedelta(hours=1))
+    assert runner(rt).run_next() == job.id
+    failed = get_job(ctx_a, job.id)
+    assert (failed.status, failed.attempts) == ("failed", 3)
+    assert failed.error == "任务执行期间处理进程已停止；已尝试 3 次。"
+    assert kinds["echo"] == []  # not run a fourth time

@@ -13,6 +13,7 @@ of the queue (``queued_jobs``), polling every ``poll`` seconds between two ticks
 from __future__ import annotations
 
 import datetime as dt
+import os
 import signal
 import threading
 import time
@@ -35,11 +36,12 @@ class Worker:
                  interval: float = DEFAULT_INTERVAL,
                  report: Callable[[JobRun], None] | None = None,
                  queue: QueueRunner | None = None, poll: float = 1.0,
-                 schedule: bool = True) -> None:
+                 schedule: bool = True, parent_pid: int | None = None) -> None:
         self.make_ctx = make_ctx
         self.queue = queue
         self.poll = poll
         self.schedule = schedule
+        self.parent_pid = parent_pid
         self.brand_codes = list(brand_codes) if brand_codes else None
         self.interval = interval
         self.report = report or (lambda run: None)
@@ -67,6 +69,8 @@ class Worker:
             signal.signal(signum, self._on_signal)
         next_tick = 0.0
         while not self.stopping.is_set():
+            if self.parent_pid is not None and os.getppid() != self.parent_pid:
+                break  # the server that started this worker is gone
             if self.queue is not None:
                 self.queue.run_pending(stop=self.stopping.is_set)
             if self.schedule and time.monotonic() >= next_tick:

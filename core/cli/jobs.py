@@ -108,9 +108,11 @@ def jobs_queue(brand_code: str, status: str | None, limit: int, fmt: str) -> Non
               help="Seconds between two looks at the job queue.")
 @click.option("--queue-only", is_flag=True,
               help="Run only the queued one-off jobs, not the scheduled ones.")
+@click.option("--parent-pid", type=int, default=None, hidden=True,
+              help="Stop when this process is gone (the worker `serve` starts).")
 @handles_domain_errors
 def worker_command(brand_codes: tuple[str, ...], interval: int, once: bool, poll: float,
-                   queue_only: bool) -> None:
+                   queue_only: bool, parent_pid: int | None) -> None:
     """Run the queued one-off jobs (PDF reports, web imports...) and the scheduled jobs as
     they fall due, until SIGTERM or Ctrl+C (the job in progress finishes first). Several
     workers may run: each queued job and each due scheduled job runs once."""
@@ -125,7 +127,7 @@ def worker_command(brand_codes: tuple[str, ...], interval: int, once: bool, poll
         click.echo(f"[{stamp}] {describe(run)}")
 
     worker = Worker(lambda code: rt.ctx(code), brand_codes or None, interval, report,
-                    queue=queue, poll=poll, schedule=not queue_only)
+                    queue=queue, poll=poll, schedule=not queue_only, parent_pid=parent_pid)
     if once:
         runs = worker.run_once()
         if any(r.error for r in runs):

@@ -24,8 +24,8 @@ from core.web import roles
 @click.option("--dev", is_flag=True,
               help="Flask's development server instead, reloading on code changes.")
 @click.option("--worker/--no-worker", "with_worker", default=None,
-              help="Also start a local `directcrm worker` process for background jobs "
-                   "(default: on the embedded SQLite database only).")
+              help="Also start a local `directcrm worker --queue-only` process for the "
+                   "background jobs (default: on the embedded SQLite database only).")
 @handles_domain_errors
 def serve(host: str, port: int, workers: int | None, threads: int, dev: bool,
           with_worker: bool | None) -> None:
@@ -55,7 +55,10 @@ def _start_local_worker() -> subprocess.Popen[bytes]:
     env = {**os.environ, "DIRECTCRM_DATABASE_URL": rt.settings.database_url,
            "DIRECTCRM_INSTANCE_PATH": str(rt.settings.instance_path)}
     click.echo(_("Started a local worker for background jobs."))
-    return subprocess.Popen([sys.executable, "-m", "core.cli", "worker"], env=env)
+    # Queue only (the schedules stay with `directcrm worker` or cron), and it ends with
+    # this process even when this one is killed.
+    return subprocess.Popen([sys.executable, "-m", "core.cli", "worker", "--queue-only",
+                             "--parent-pid", str(os.getpid())], env=env)
 
 
 def _stop_local_worker(worker: subprocess.Popen[bytes]) -> None:

@@ -112,6 +112,12 @@ def kind_title(name: str) -> str:
     return _(kind.title) if kind is not None else name
 
 
+def _wall_clock() -> dt.datetime:
+    """The queue's times are wall-clock UTC, like the workers' (not ``ctx.now()``, which
+    tests and ``--now`` move): a job is due when a worker's clock says so."""
+    return dt.datetime.now(dt.UTC)
+
+
 def inline_mode() -> bool:
     """Whether jobs run inside the call that enqueues them (``DIRECTCRM_JOBS=inline``)."""
     return os.environ.get(ENV_MODE, "").strip().lower() == "inline"
@@ -199,7 +205,7 @@ def enqueue(ctx: Ctx, kind: str, params: Mapping[str, Any] | None = None) -> Job
         same = next((j for j in active if _params_key(j.params or {}) == wanted), None)
         if same is not None:
             return _info(same)
-        now = ctx.now()
+        now = _wall_clock()
         job_id = session.execute(insert(_TABLE).values(
             brand_id=ctx.brand_id, kind=kind, params=values, requested_by=ctx.user,
             rep_scope_id=ctx.rep_scope_id, locale=ctx.locale, status=QUEUED, progress=0,

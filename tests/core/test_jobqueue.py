@@ -28,7 +28,9 @@ from core.jobqueue import services as jobs
 from core.jobqueue.runner import QueueRunner
 from core.runtime import Runtime
 
-T0 = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
+# The queue runs on wall-clock time (a job is queued "now"): the test clock starts a
+# little later.
+T0 = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(minutes=5)
 
 
 class Clock:

@@ -26,6 +26,23 @@ SUMMARY_LABELS = {
 }
 
 
+#: Each language by its own name (as on the language switch).
+LANGUAGE_NAMES = {"en": "English", "zh_Hans_CN": "简体中文", "zh_Hant_TW": "繁體中文"}
+
+
+def param_value(key: str, value: Any) -> Any:
+    """A parameter as people read it: yes/no, an import kind's name."""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if key == "locale":
+        return LANGUAGE_NAMES.get(value, value)
+    if key == "kind":
+        from core.web.views.imports import KIND_LABELS
+
+        return _(KIND_LABELS[value]) if value in KIND_LABELS else value
+    return value
+
+
 def summary_label(key: str) -> str:
     """A parameter or summary field's label in the user's language."""
     return _(SUMMARY_LABELS[key]) if key in SUMMARY_LABELS else key
@@ -56,6 +73,7 @@ class JobView(CrmView):
         ctx = crm_ctx()
         jobs = list_jobs(ctx, limit=200)
         return self.page("crm/jobs/list.html", jobs=jobs, status_label=status_label,
+                         param_value=param_value,
                          title=_("Jobs"))
 
     @expose("/<int:pk>")
@@ -64,7 +82,7 @@ class JobView(CrmView):
     def show(self, pk: int) -> Any:
         job = get_job(crm_ctx(), pk)
         return self.page("crm/jobs/show.html", job=job, status_label=status_label,
-                         summary_label=summary_label,
+                         summary_label=summary_label, param_value=param_value,
                          refresh=None if job.finished else REFRESH_SECONDS,
                          title=job.title)
 

@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -214,8 +215,8 @@ def enqueue(ctx: Ctx, kind: str, params: Mapping[str, Any] | None = None) -> Job
     if inline_mode():
         from core.jobqueue.runner import QueueRunner
 
-        QueueRunner(ctx.session.get_bind(), ctx.registry, worker_id="inline").run_job_now(
-            job_id)
+        QueueRunner(ctx.session.get_bind(), ctx.registry,
+                    worker_id=f"inline:{socket.gethostname()}:{os.getpid()}").run_job_now(job_id)
     return get_job(ctx, job_id)
 
 

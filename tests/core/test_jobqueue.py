@@ -238,3 +238,13 @@ def test_a_dead_worker_on_the_last_attempt_fails_the_job(
     assert (failed.status, failed.attempts) == ("failed", 3)
     assert failed.error == "任务执行期间处理进程已停止；已尝试 3 次。"
     assert kinds["echo"] == []  # not run a fourth time
+
+
+def test_inline_mode_runs_the_job_inside_enqueue(rt: Runtime, ctx_a: Ctx,
+                                                  kinds: dict[str, list[Any]],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIRECTCRM_JOBS", "inline")
+    job = enqueue(ctx_a, "test.echo", {"word": "now"})
+    assert (job.status, job.attempts, job.progress) == ("done", 1, 100)
+    assert jobs.read_result(ctx_a, job.id)[0] == b"A:now"
+    assert runner(rt).run_next() is None  # nothing left for a worker

@@ -86,6 +86,57 @@ def pdf_report(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 @task
+def pdf_web_wait(spec: dict[str, Any]) -> dict[str, Any]:
+    """The web admin's "Compliance report (PDF)" button for a compliance officer: how long
+    the request takes (it queues the report) against how long the worker takes to render
+    it, three rounds; then once with ``DIRECTCRM_JOBS=inline`` (rendered inside the
+    request, as before background jobs)."""
+    import os
+    import statistics
+    from pathlib import Path
+
+    from bench import db
+    from core.jobqueue.runner import QueueRunner
+    from core.web.app import create_app
+    from core.web.users import create_user
+
+    os.environ["DIRECTCRM_FILES_DIR"] = str(Path(spec["instance"]) / "files")
+    rt = db.runtime(spec["url"], Path(spec["instance"]))
+    app = create_app(rt, {"TESTING": True, "WTF_CSRF_ENABLED": False,
+                          "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    password = "Bench-wait-Q7x!2026"
+    create_user(app, "bench.officer", password, "compliance_officer",
+                brand_code=spec["brand"], locale="en")
+    client = app.test_client()
+    assert client.post("/login/", data={"username": "bench.officer",
+                                        "password": password}).status_code == 302
+    url = f"/compliance/download?period={spec['period']}"
+    client.get("/compliance/")  # warm the app (templates, permissions) before timing
+    runner = QueueRunner(rt.engine, rt.registry, worker_id="bench")
+    waits, renders = [], []
+    for _round in range(3):
+        start = time.perf_counter()
+        r = client.get(url)
+        waits.append(time.perf_counter() - start)
+        assert r.status_code == 302 and "/jobs/" in r.headers["Location"], r.status_code
+        start = time.perf_counter()
+        assert len(runner.run_pending()) == 1
+        renders.append(time.perf_counter() - start)
+        page = client.get(r.headers["Location"]).get_data(as_text=True)
+        assert "job-download" in page
+    os.environ["DIRECTCRM_JOBS"] = "inline"
+    try:
+        start = time.perf_counter()
+        r = client.get(url)
+        inline = time.perf_counter() - start
+    finally:
+        del os.environ["DIRECTCRM_JOBS"]
+    assert r.status_code == 302
+    return {"seconds": statistics.median(waits), "render_seconds": statistics.median(renders),
+            "inline_seconds": inline, "waits": waits, "renders": renders}
+
+
+@task
 def pdf_baseline(spec: dict[str, Any]) -> dict[str, Any]:
     """WeasyPrint alone on the same HTML: every block of the filing pack in one document."""
     from weasyprint import HTML

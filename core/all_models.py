@@ -6,6 +6,7 @@ module registry).
 
 import core.audit.models  # noqa: F401
 import core.handover.models  # noqa: F401
+import core.jobqueue.models  # noqa: F401
 import core.leads.models  # noqa: F401
 import core.models  # noqa: F401
 import core.segmentation.models  # noqa: F401

@@ -36,13 +36,23 @@ def _path(ref: str) -> Path:
     return files_dir() / ref
 
 
-def store_encrypted(brand_id: int, data: bytes, *, kind: str) -> str:
-    """Encrypt and write ``data``; returns the reference to keep in the database."""
+def store_encrypted(brand_id: int, data: bytes, *, kind: str, name: str | None = None) -> str:
+    """Encrypt and write ``data``; returns the reference to keep in the database.
+
+    ``name`` (32 hex digits) fixes the file's name instead of a random one: writing the same
+    name again replaces the file (written beside it, then renamed: never half a file), so a
+    job run twice leaves one result."""
     ring = keyring()
-    ref = f"{kind}/{brand_id}/{uuid.uuid4().hex}.enc"
+    ref = f"{kind}/{brand_id}/{name or uuid.uuid4().hex}.enc"
     path = _path(ref)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(ring.current.encode("ascii") + b":" + ring.fernet(ring.current).encrypt(data))
+    payload = ring.current.encode("ascii") + b":" + ring.fernet(ring.current).encrypt(data)
+    if name is None:
+        path.write_bytes(payload)
+        return ref
+    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
+    partial.write_bytes(payload)
+    os.replace(partial, path)
     return ref
 
 

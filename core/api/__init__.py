@@ -43,6 +43,13 @@ imports anything else of the core.
   included). Links sent to people carry a :func:`sign_token` token, read back with
   :func:`read_token`. Files (evidence, attachments) are kept encrypted outside the rows
   with :func:`store_encrypted` / :func:`read_encrypted` / :func:`delete_encrypted`.
+- **Background jobs**: long work (a PDF, an import started from the web) leaves the
+  request. Register a kind once with :func:`job_kind` (``run(ctx, job)`` gets the
+  requester's context and a :class:`JobHandle` with ``params`` and ``progress(percent)``,
+  and returns a :class:`JobOutput`: a file and/or a summary), then :func:`enqueue` it;
+  :func:`get_job` / :func:`list_jobs` read a job's state (:class:`JobInfo`). A worker runs
+  it, retrying with back-off; the web page ``/jobs/<id>`` shows progress and the download
+  (``core.api.web.redirect_to_job``).
 """
 
 from __future__ import annotations
@@ -101,6 +108,17 @@ from core.i18n import (
     normalise_locale,
     register_catalog,
     use_locale,
+)
+from core.jobqueue.services import (
+    JobHandle,
+    JobInfo,
+    JobKind,
+    JobOutput,
+    enqueue,
+    get_job,
+    job_kind,
+    list_jobs,
+    register_job_kind,
 )
 from core.leads.models import Lead, LeadChannel, LeadStatus
 from core.leads.services import create_lead
@@ -197,4 +215,6 @@ __all__ = [
     "names_from", "UnknownRef",
     "LeadChannel", "module_translations", "register_catalog", "store_encrypted",
     "read_encrypted", "delete_encrypted",
+    "JobHandle", "JobInfo", "JobKind", "JobOutput", "enqueue", "get_job", "job_kind",
+    "list_jobs", "register_job_kind",
 ]

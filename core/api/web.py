@@ -29,6 +29,9 @@
 - :func:`format_money` (``format_money(amount, ctx.brand.currency, ctx.locale)`` →
   ``¥1,234.50``) and :func:`format_number` (``12,345``): what the templates' ``money`` and
   ``num`` filters show, for HTML a module builds in Python.
+- :func:`redirect_to_job` (``return redirect_to_job(enqueue(ctx, "mod.kind", {...}))``):
+  the answer to a request that queued a background job: the job's page, which shows its
+  progress and offers the result when it is done.
 """
 
 from __future__ import annotations
@@ -46,9 +49,11 @@ from core.web.public import (
     visitor_locale,
 )
 from core.web.views.base import CrmView, Field, form_data, not_found_on_missing
+from core.web.views.jobs import redirect_to_job
 
 __all__ = ["CrmApi", "CrmView", "Field", "api_errors", "crm_ctx", "form_data",
            "format_money", "format_number", "jsonable",
            "masked_name", "module_ctx", "not_found_on_missing", "openapi", "out", "page_url",
-           "public_ctx", "register_public", "render_public", "runtime", "teammates",
+           "public_ctx", "redirect_to_job", "register_public", "render_public", "runtime",
+           "teammates",
            "visitor_locale"]

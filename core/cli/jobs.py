@@ -73,25 +73,61 @@ def jobs_list(brand_code: str, now: str | None, fmt: str) -> None:
               fmt)
 
 
+@jobs_group.command("queue")
+@click.option("--brand", "brand_code", required=True, help="Brand code.")
+@click.option("--status", type=click.Choice(["queued", "running", "done", "failed"]),
+              default=None, help="Only jobs in this state.")
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 10000),
+              help="At most this many, newest first.")
+@FORMAT_OPTION
+@handles_domain_errors
+def jobs_queue(brand_code: str, status: str | None, limit: int, fmt: str) -> None:
+    """The brand's one-off jobs (PDF reports, web imports...), newest first:
+    id,kind,requested_by,status,progress,attempts,created_at,finished_at,result,error."""
+    from core.jobqueue.services import list_jobs
+
+    ctx = runtime().ctx(brand_code)
+    jobs = list_jobs(ctx, status=status, limit=limit)
+    if fmt == "json":
+        click.echo(json.dumps([j.as_dict() for j in jobs], ensure_ascii=False, indent=2))
+        return
+    emit_rows(("id", "kind", "requested_by", "status", "progress", "attempts", "created_at",
+               "finished_at", "result", "error"),
+              [(j.id, j.kind, j.requested_by, j.status, j.progress,
+                f"{j.attempts}/{j.max_attempts}", j.created_at, j.finished_at,
+                j.result_name or "", j.error or "") for j in jobs], fmt)
+
+
 @cli.command("worker")
 @click.option("--brand", "brand_codes", multiple=True,
               help="Only this brand (repeatable; default: every brand).")
 @click.option("--interval", default=30, show_default=True, type=click.IntRange(1, 3600),
               help="Seconds between two passes.")
 @click.option("--once", is_flag=True, help="One pass, then exit (1 when a job failed).")
+@click.option("--poll", default=1.0, show_default=True, type=click.FloatRange(0.1, 60),
+              help="Seconds between two looks at the job queue.")
+@click.option("--queue-only", is_flag=True,
+              help="Run only the queued one-off jobs, not the scheduled ones.")
+@click.option("--parent-pid", type=int, default=None, hidden=True,
+              help="Stop when this process is gone (the worker `serve` starts).")
 @handles_domain_errors
-def worker_command(brand_codes: tuple[str, ...], interval: int, once: bool) -> None:
-    """Run the scheduled jobs as they fall due, until SIGTERM or Ctrl+C (the job in
-    progress finishes first). Several workers may run: each due job runs once."""
+def worker_command(brand_codes: tuple[str, ...], interval: int, once: bool, poll: float,
+                   queue_only: bool, parent_pid: int | None) -> None:
+    """Run the queued one-off jobs (PDF reports, web imports...) and the scheduled jobs as
+    they fall due, until SIGTERM or Ctrl+C (the job in progress finishes first). Several
+    workers may run: each queued job and each due scheduled job runs once."""
+    from core.jobqueue.runner import QueueRunner
     from core.worker import Worker
 
     rt = runtime()
+    queue = QueueRunner(rt.engine, rt.registry)
 
     def report(run: JobRun) -> None:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
         click.echo(f"[{stamp}] {describe(run)}")
 
-    worker = Worker(lambda code: rt.ctx(code), brand_codes or None, interval, report)
+    worker = Worker(lambda code: rt.ctx(code), brand_codes or None, interval, report,
+                    queue=queue, poll=poll, schedule=not queue_only, parent_pid=parent_pid)
     if once:
         runs = worker.run_once()
         if any(r.error for r in runs):

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+
 import click
 
 from core.cli.common import cli, handles_domain_errors, runtime
@@ -18,18 +23,51 @@ from core.web import roles
               help="Threads per worker.")
 @click.option("--dev", is_flag=True,
               help="Flask's development server instead, reloading on code changes.")
+@click.option("--worker/--no-worker", "with_worker", default=None,
+              help="Also start a local `directcrm worker --queue-only` process for the "
+                   "background jobs (default: on the embedded SQLite database only).")
 @handles_domain_errors
-def serve(host: str, port: int, workers: int | None, threads: int, dev: bool) -> None:
+def serve(host: str, port: int, workers: int | None, threads: int, dev: bool,
+          with_worker: bool | None) -> None:
     """Start the web admin and REST API on an existing database: gunicorn with several
-    workers (graceful restart on SIGHUP, access log on stdout, /healthz for probes)."""
-    if dev:
-        _serve_dev(host, port)
-        return
-    from core.web.server import run_gunicorn
+    workers (graceful restart on SIGHUP, access log on stdout, /healthz for probes); on
+    SQLite also a local worker process for the background jobs."""
+    if with_worker is None:
+        with_worker = runtime().engine.dialect.name == "sqlite"
+    worker = _start_local_worker() if with_worker else None
+    try:
+        if dev:
+            _serve_dev(host, port)
+            return
+        from core.web.server import run_gunicorn
 
-    click.echo(_("directcrm is running on http://%(host)s:%(port)s/ (Ctrl+C to stop)",
-                 host=host, port=port))
-    run_gunicorn(host, port, workers=workers, threads=threads)
+        click.echo(_("directcrm is running on http://%(host)s:%(port)s/ (Ctrl+C to stop)",
+                     host=host, port=port))
+        run_gunicorn(host, port, workers=workers, threads=threads)
+    finally:
+        if worker is not None:
+            _stop_local_worker(worker)
+
+
+def _start_local_worker() -> subprocess.Popen[bytes]:
+    """``directcrm worker`` beside the web server (background jobs and schedules)."""
+    rt = runtime()
+    env = {**os.environ, "DIRECTCRM_DATABASE_URL": rt.settings.database_url,
+           "DIRECTCRM_INSTANCE_PATH": str(rt.settings.instance_path)}
+    click.echo(_("Started a local worker for background jobs."))
+    # Queue only (the schedules stay with `directcrm worker` or cron), and it ends with
+    # this process even when this one is killed.
+    return subprocess.Popen([sys.executable, "-m", "core.cli", "worker", "--queue-only",
+                             "--parent-pid", str(os.getpid())], env=env)
+
+
+def _stop_local_worker(worker: subprocess.Popen[bytes]) -> None:
+    if worker.poll() is None:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            worker.kill()
 
 
 @cli.command()

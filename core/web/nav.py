@@ -47,6 +47,8 @@ CORE_NAV: tuple[NavItem, ...] = (
     NavItem(N_("Users"), "UserView.list", "Users", "⚷"),
     NavItem(N_("Audit log"), "AuditView.list", roles.AUDIT, "☰"),
     NavItem(N_("API docs"), "ApiDocsView.index", "Customers", "⌘"),
+    NavItem(N_("Import CSV"), "ImportView.form", roles.IMPORTS, "⇪"),
+    NavItem(N_("Jobs"), "JobView.list", roles.JOBS, "◷"),
 )
 
 

@@ -57,9 +57,14 @@ def _ro(*resources: str) -> list[list[str]]:
     return [["^(" + "|".join(resources) + ")$", f"^{READ}$"]]
 
 
-# Every role may read the OpenAPI description of the REST API and change its password.
+# Every role may read the OpenAPI description of the REST API and change its password,
+# and follow the background jobs it asked for (``Jobs``: the brand's, a rep's own).
+JOBS = "Jobs"
+# CSV imports in the web admin: brand admins and managers.
+IMPORTS = "Imports"
 _OPENAPI = [["^OpenApi$", "^can_get$"],
-            ["^ResetMyPasswordView$", "^can_this_form_(get|post)$"]]
+            ["^ResetMyPasswordView$", "^can_this_form_(get|post)$"],
+            [f"^{JOBS}$", f"^{READ}$"]]
 
 # Modules name their views' resource ``mod_<module>`` (e.g. ``mod_loyalty``); the menu
 # shows them only to brands that enabled the module.
@@ -71,9 +76,11 @@ FAB_ROLES: dict[str, list[list[str]]] = {
     # Everything, in every brand (also FAB's user and role screens).
     SUPER_ADMIN: [[".*", ".*"]],
     # The whole brand: every CRM screen, reading and writing, and the brand's settings.
-    BRAND_ADMIN: [[_ANY_CRM, f"^({READ}|{WRITE})$"], *_rw("Compliance", SETTINGS), *_ro(AUDIT),
+    BRAND_ADMIN: [[_ANY_CRM, f"^({READ}|{WRITE})$"], *_rw("Compliance", SETTINGS, IMPORTS),
+                  *_ro(AUDIT),
                   *_OPENAPI, *_MODULE_ALL],
-    MANAGER: [[_BRAND_WIDE, f"^({READ}|{WRITE})$"], *_ro("Brands", "Users", SETTINGS), *_OPENAPI,
+    MANAGER: [[_BRAND_WIDE, f"^({READ}|{WRITE})$"], *_rw(IMPORTS),
+              *_ro("Brands", "Users", SETTINGS), *_OPENAPI,
               *_MODULE_ALL],
     # A rep: their own customers, orders, interactions and tasks (scoping does the rest).
     REP: [*_rw("Customers", "Orders", "Interactions", "Tasks"),

@@ -9,7 +9,10 @@ from typing import Any
 import click
 
 from core.api import Ctx, OrderDraft, Problem, ProductDraft, ScheduledJob, Setting, hookimpl
-from plugins.compliance import models  # noqa: F401  (registers the module's tables)
+from plugins.compliance import (
+    background,  # noqa: F401  (registers the module's job kinds)
+    models,  # noqa: F401  (registers the module's tables)
+)
 
 
 @hookimpl

@@ -1,20 +1,19 @@
 """The compliance page: this month's rule statuses, the register of generated reports, and
-buttons that download the compliance report and the filing pack as PDF."""
+buttons that ask for the compliance report and the filing pack as PDF (rendered by a
+background job; the button leads to the job's page)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from flask import after_this_request, flash, request, send_file
+from flask import flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 
-from core.api import ValidationFailed, _
-from core.api.web import CrmView, crm_ctx, not_found_on_missing
-from plugins.compliance.report.generate import generate_compliance_report, generate_filing_pack
+from core.api import ValidationFailed, _, enqueue
+from core.api.web import CrmView, crm_ctx, not_found_on_missing, redirect_to_job
+from plugins.compliance.background import FILING_JOB, REPORT_JOB
 from plugins.compliance.services import list_reports, parse_period, run_checks
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -54,24 +53,19 @@ class ComplianceView(CrmView):
     @has_access
     @not_found_on_missing
     def download(self) -> Any:
+        """Queue the PDF (the compliance report, or with ``kind=filing`` the filing pack)
+        and answer at once with the job's page: a worker renders it, the page shows the
+        progress and offers the download."""
         ctx = crm_ctx()
-        kind = "filing" if request.args.get("kind") == "filing" else "compliance"
+        filing = request.args.get("kind") == "filing"
         period = request.args.get("period") or _last_month(ctx.local_today())
-        generate = generate_filing_pack if kind == "filing" else generate_compliance_report
-        handle, name = tempfile.mkstemp(suffix=".pdf", prefix="directcrm-")
-        os.close(handle)
-        path = Path(name)
         try:
-            generate(ctx, period, path, locale=ctx.locale)
-        except ValidationFailed:
-            path.unlink(missing_ok=True)
-            raise
-
-        @after_this_request
-        def _cleanup(response: Any) -> Any:
-            path.unlink(missing_ok=True)
-            return response
-
-        name = f"{kind}-{ctx.brand.code}-{period}.pdf"
-        return send_file(path, mimetype="application/pdf", as_attachment=True,
-                         download_name=name)
+            parse_period(ctx, period)  # a bad period is refused now, naming the field
+        except ValidationFailed as exc:
+            for messages in exc.errors.values():
+                for message in messages:
+                    flash(message, "danger")
+            return redirect(url_for("ComplianceView.index"))
+        job = enqueue(ctx, FILING_JOB if filing else REPORT_JOB,
+                      {"period": period, "locale": ctx.locale})
+        return redirect_to_job(job)

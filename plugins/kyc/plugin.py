@@ -21,7 +21,15 @@ from core.api import (
     Setting,
     hookimpl,
 )
-from plugins.kyc import compliance, consent, identity, jobs, profile, subject_data
+from plugins.kyc import (  # noqa: F401  (background registers the module's job kinds)
+    background,
+    compliance,
+    consent,
+    identity,
+    jobs,
+    profile,
+    subject_data,
+)
 from plugins.kyc import models as _models  # noqa: F401  (registers the tables)
 from plugins.kyc.settings import SETTINGS
 

@@ -7,16 +7,16 @@ answers 404 for brands that have not enabled the module.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import AppBuilder, expose, has_access
 
-from core.api import N_, Customer, DomainError, ValidationFailed, _, get_by_ref
-from core.api.web import CrmView, Field, module_ctx, not_found_on_missing
+from core.api import N_, Customer, DomainError, ValidationFailed, _, enqueue, get_by_ref
+from core.api.web import CrmView, Field, module_ctx, not_found_on_missing, redirect_to_job
 from plugins.kyc import consent, dsr, identity
+from plugins.kyc.background import EXPORT_JOB
 from plugins.kyc.common import MODULE
 from plugins.kyc.labels import (
     CHANNEL_LABELS,
@@ -220,14 +220,11 @@ class KycView(CrmView):
     @has_access
     @not_found_on_missing
     def export(self, ref: str) -> Any:
-        import tempfile
-
+        """Queue the archive (a worker writes it) and answer with the job's page, which
+        offers the ZIP when it is ready."""
         ctx = module_ctx(MODULE)
-        with tempfile.TemporaryDirectory() as folder:
-            path = dsr.export_request(ctx, ref, Path(folder))
-            data = io.BytesIO(path.read_bytes())
-        return send_file(data, mimetype="application/zip", as_attachment=True,
-                         download_name=f"{ref}.zip")
+        dsr.get_request(ctx, ref)  # another brand's (or rep's) request: 404 now
+        return redirect_to_job(enqueue(ctx, EXPORT_JOB, {"ref": ref}))
 
     @expose("/requests/<string:ref>/close", methods=["POST"])
     @has_access

@@ -16,9 +16,11 @@ def register_views(appbuilder: AppBuilder) -> None:
     from core.web.views.brands import BrandView
     from core.web.views.customers import CustomerView
     from core.web.views.dashboard import DashboardView
+    from core.web.views.imports import ImportView
     from core.web.views.index import LanguageView
     from core.web.views.insights import cm_views
     from core.web.views.interactions import InteractionView
+    from core.web.views.jobs import JobView
     from core.web.views.orders import OrderView, ReturnView
     from core.web.views.products import ProductView
     from core.web.views.reps import RepView
@@ -28,7 +30,7 @@ def register_views(appbuilder: AppBuilder) -> None:
 
     for view in (LanguageView, DashboardView, CustomerView, OrderView, ReturnView,
                  InteractionView, TaskView, RepView, ProductView, BrandView, UserView,
-                 AuditView, SettingsView):
+                 AuditView, SettingsView, JobView, ImportView):
         appbuilder.add_view_no_menu(view)
     for view in cm_views():
         appbuilder.add_view_no_menu(view)

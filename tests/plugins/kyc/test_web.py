@@ -7,6 +7,7 @@ import io
 import json
 import zipfile
 
+from core.jobqueue.runner import QueueRunner
 from core.services.modules import enable_modules
 from plugins.kyc import consent
 from tests.web.conftest import app, login, seeded, token  # noqa: F401  (fixtures)
@@ -81,7 +82,9 @@ def test_a_brand_without_the_module_gets_404(app, token, login, ctx_a, ctx_b):  
     assert client.get("/api/v1/kyc/requests").status_code == 404
 
 
-def test_screens_record_withdraw_and_export(app, login, seeded, ctx_a):  # noqa: F811
+def test_screens_record_withdraw_and_export(app, login, seeded, ctx_a, rt,  # noqa: F811
+                                            tmp_path, monkeypatch):
+    monkeypatch.setenv("DIRECTCRM_FILES_DIR", str(tmp_path / "files"))
     _enable(ctx_a)
     client = login("boss_a")
     bad = client.post("/kyc/customer/C1/consent", data={"purpose": "marketing"})
@@ -100,8 +103,15 @@ def test_screens_record_withdraw_and_export(app, login, seeded, ctx_a):  # noqa:
                                                   "kind": "export"}).status_code == 302
     queue = client.get("/kyc/requests/").get_data(as_text=True)
     assert "DSR-2026-00001" in queue and "2026-03-17" in queue
+    # The archive is written by a background job: the button answers with its page.
     r = client.post("/kyc/requests/DSR-2026-00001/export")
+    assert r.status_code == 302 and "/jobs/" in r.headers["Location"]
+    assert "Queued" in client.get(r.headers["Location"]).get_data(as_text=True)
+    assert client.post("/kyc/requests/DSR-2099-00001/export").status_code == 404
+    assert len(QueueRunner(rt.engine, rt.registry).run_pending()) == 1
+    r = client.get(r.headers["Location"].rstrip("/") + "/download")
     assert r.status_code == 200 and r.mimetype == "application/zip"
+    assert "DSR-2026-00001.zip" in r.headers["Content-Disposition"]
     data = json.loads(zipfile.ZipFile(io.BytesIO(r.data)).read("data.json"))
     assert data["customer_ref"] == "C1" and len(data["parts"]["consents"]["rows"]) == 2
     assert "DSR-2026-00001" not in client.get("/kyc/requests/").get_data(as_text=True)

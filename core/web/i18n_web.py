@@ -61,6 +61,12 @@ def _customer_name(customer_id: int) -> str:
     return customer.name if customer is not None and customer.brand_id == ctx.brand_id else "—"
 
 
+def may(resource: str, permission: str = "write") -> bool:
+    """Whether the signed-in user holds ``can_<permission>`` on ``resource`` (a view's
+    ``class_permission_name``): a page shows a button leading to another view only then."""
+    return bool(current_app.appbuilder.sm.has_access(f"can_{permission}", resource))
+
+
 def init_app(app: Flask) -> None:
     """Install the locale selector, template helpers and the per-request locale."""
     app.extensions["babel"].locale_selector = select_locale
@@ -73,6 +79,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         _=gettext, gettext=gettext, LANGUAGE_NAMES=LANGUAGE_NAMES,
         SUPPORTED_LOCALES=SUPPORTED_LOCALES, crm_label=labels.label, crm_mask=mask,
+        crm_segment=labels.segment_label, crm_text=labels.stored_text, crm_may=may,
         crm_customer_name=_customer_name)
     app.jinja_env.filters.update(money=_ctx_money, dt=_ctx_datetime, date=_ctx_date,
                                  num=_ctx_number)

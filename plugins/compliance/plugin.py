@@ -8,8 +8,24 @@ from typing import Any
 
 import click
 
-from core.api import Ctx, OrderDraft, Problem, ProductDraft, ScheduledJob, Setting, hookimpl
+from core.api import (
+    N_,
+    Ctx,
+    OrderDraft,
+    Problem,
+    ProductDraft,
+    ScheduledJob,
+    Setting,
+    _,
+    hookimpl,
+    register_labels,
+)
 from plugins.compliance import models  # noqa: F401  (registers the module's tables)
+
+# The module's name and summary as shown on pages (the manifest keeps the English ones).
+register_labels("module", {"compliance": N_("Compliance")}, _)
+register_labels("module_summary", {"compliance": N_(
+        "Jurisdiction rule packs (CN, TW, US, EU), checks, and compliance PDFs.")}, _)
 
 
 @hookimpl

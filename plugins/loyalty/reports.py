@@ -7,7 +7,18 @@ import datetime as dt
 from markupsafe import Markup
 from sqlalchemy import and_, case, func, or_, select
 
-from core.api import Ctx, Customer, DataPart, PayItem, ProfileSection, Rep, _
+from core.api import (
+    N_,
+    Ctx,
+    Customer,
+    DataPart,
+    PayItem,
+    ProfileSection,
+    Rep,
+    _,
+    label,
+    register_labels,
+)
 from plugins.loyalty.models import (
     EntryKind,
     LoyaltyAccount,
@@ -135,23 +146,29 @@ def _period_label(start: dt.date, end: dt.date) -> str:
     return f"{start.isoformat()}/{end.isoformat()}"
 
 
+register_labels("loyalty.entry", {
+    EntryKind.EARN.value: N_("Earned"), EntryKind.REDEEM.value: N_("Redeemed"),
+    EntryKind.EXPIRE.value: N_("Expired"), EntryKind.REVERSE.value: N_("Reversed"),
+    EntryKind.ADJUST.value: N_("Adjusted")}, _)
+register_labels("loyalty.source", {
+    SourceKind.ORDER.value: N_("order"), SourceKind.REFUND.value: N_("refund"),
+    SourceKind.CANCELLATION.value: N_("cancellation"),
+    SourceKind.REFUND_POINTS.value: N_("points refunded"),
+    SourceKind.CANCELLATION_POINTS.value: N_("points of a cancelled order"),
+    SourceKind.REFERRAL.value: N_("referral"), SourceKind.MANUAL.value: N_("adjustment"),
+    SourceKind.BIRTHDAY.value: N_("birthday bonus"), SourceKind.REWARD.value: N_("reward"),
+    SourceKind.REDEMPTION.value: N_("redemption"), SourceKind.EXPIRY.value: N_("expiry"),
+    SourceKind.MERGE.value: N_("customer merge")}, _)
+
+
 def entry_label(kind: EntryKind) -> str:
     """The translated name of an entry kind."""
-    return {EntryKind.EARN: _("Earned"), EntryKind.REDEEM: _("Redeemed"),
-            EntryKind.EXPIRE: _("Expired"), EntryKind.REVERSE: _("Reversed"),
-            EntryKind.ADJUST: _("Adjusted")}[kind]
+    return label("loyalty.entry", kind)
 
 
 def source_label(kind: SourceKind) -> str:
     """The translated name of where an entry comes from."""
-    return {SourceKind.ORDER: _("order"), SourceKind.REFUND: _("refund"),
-            SourceKind.CANCELLATION: _("cancellation"),
-            SourceKind.REFUND_POINTS: _("points refunded"),
-            SourceKind.CANCELLATION_POINTS: _("points of a cancelled order"),
-            SourceKind.REFERRAL: _("referral"), SourceKind.MANUAL: _("adjustment"),
-            SourceKind.BIRTHDAY: _("birthday bonus"), SourceKind.REWARD: _("reward"),
-            SourceKind.REDEMPTION: _("redemption"), SourceKind.EXPIRY: _("expiry"),
-            SourceKind.MERGE: _("customer merge")}[kind]
+    return label("loyalty.source", kind)
 
 
 def _ledger_url(ctx: Ctx, customer_id: int) -> str | None:

@@ -14,6 +14,9 @@ from core.web import charts, formatting, labels
 from core.web.context import crm_ctx, rep_of_user
 from core.web.views.base import CrmView, not_found_on_missing
 
+# The scheme the dashboard counts customers by (core.services.figures._segment_counts).
+SEGMENT_CHART_SCHEME = "abc"
+
 
 class DashboardView(CrmView):
     """``/dashboard/``."""
@@ -43,7 +46,9 @@ class DashboardView(CrmView):
                                     title=_("New customers by month")),
             "stages": charts.hbar_chart([(labels.label("stage", s), n) for s, n in fig.stages],
                                         title=_("Customers by lifecycle stage")),
-            "segments": charts.hbar_chart(fig.segments, title=_("Customers by segment"))
+            "segments": charts.hbar_chart(
+                [(labels.segment_label(SEGMENT_CHART_SCHEME, s), n) for s, n in fig.segments],
+                title=_("Customers by segment"))
             if fig.segments else None,
             "overdue": charts.hbar_chart(fig.overdue_by_rep, title=_("Overdue tasks by rep"))
             if fig.overdue_by_rep else None,
@@ -54,5 +59,6 @@ class DashboardView(CrmView):
         sections = [] if own or ctx.acts_as_rep else sorted(
             (sec for secs in ctx.hooks.crm_dashboard_sections(ctx=ctx) for sec in (secs or ())),
             key=lambda s: (s.order, s.key))
-        return self.page("crm/dashboard.html", fig=fig, svgs=svgs, figures=brand_or_rep,
+        return self.page("crm/dashboard.html", fig=fig, svgs=svgs,
+                         segment_scheme=SEGMENT_CHART_SCHEME, figures=brand_or_rep,
                          sections=sections, title=_("Dashboard"))

@@ -84,7 +84,8 @@ class OrderView(CrmView):
             (N_("Customer"), lambda o: f"{o.customer.name} ({o.customer.customer_ref})"),
             (N_("Rep"), lambda o: f"{o.rep.name} ({o.rep.rep_ref})" if o.rep else ""),
             (N_("Status"), lambda o: labels.label("order_status", o.status)),
-            (N_("Total"), lambda o: o.total_amount)], self._search)
+            (N_("Total"), lambda o: o.total_amount),
+            (N_("Channel"), lambda o: labels.label("order_channel", o.channel))], self._search)
 
     @expose("/list/")
     @has_access

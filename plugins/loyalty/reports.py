@@ -185,30 +185,35 @@ def profile_section(ctx: Ctx, customer_id: int) -> ProfileSection:
     s = summary(ctx, customer_id)
     local = ctx.tz
     rows = Markup("").join(
-        Markup("<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>")
+        Markup("<tr><td class=\"muted\">{}</td><td>{}</td>"
+               "<td class=\"num points {}\">{}</td><td>{} <span class=\"mono muted\">{}</span>"
+               "</td><td>{}</td></tr>")
         .format(e.effective_at.astimezone(local).strftime("%Y-%m-%d %H:%M"),
-                entry_label(e.kind), f"{e.points:+d}",
-                f"{source_label(e.source_kind)} {e.source_ref}",
-                e.reason or "")
+                entry_label(e.kind), "plus" if e.points >= 0 else "minus", f"{e.points:+d}",
+                source_label(e.source_kind), e.source_ref, e.reason or "")
         for e in s.entries)
+    # The same pieces as the core's pages: figure tiles, then a ledger table.
     html = Markup(
-        "<dl class=\"loyalty-summary\">"
-        "<dt>{tier_label}</dt><dd>{tier}</dd>"
-        "<dt>{balance_label}</dt><dd>{balance}</dd>"
-        "<dt>{soon_label}</dt><dd>{soon}</dd>"
-        "</dl>"
-        "<table class=\"loyalty-ledger\"><thead><tr><th>{when}</th><th>{what}</th>"
-        "<th>{points}</th><th>{source}</th><th>{reason}</th></tr></thead>"
+        "<div class=\"kpis loyalty-summary\">"
+        "<div class=\"kpi\"><span>{tier_label}</span><strong>{tier}</strong></div>"
+        "<div class=\"kpi\"><span>{balance_label}</span><strong class=\"balance\">{balance}"
+        "</strong></div>"
+        "<div class=\"kpi\"><span>{soon_label}</span><strong>{soon}</strong></div>"
+        "</div>"
+        "<table class=\"table loyalty-ledger\"><thead><tr><th>{when}</th><th>{what}</th>"
+        "<th class=\"num\">{points}</th><th>{source}</th><th>{reason}</th></tr></thead>"
         "<tbody>{rows}</tbody></table>").format(
         tier_label=_("Tier"), tier=s.tier_name or _("None"),
         balance_label=_("Points balance"), balance=s.balance,
         soon_label=_("Expiring within %(days)s days", days=programme(ctx).reminder_days),
         soon=s.expiring_soon, when=_("Date"), what=_("Entry"), points=_("Points"),
         source=_("Source"), reason=_("Reason"),
-        rows=rows or Markup("<tr><td colspan=\"5\">{}</td></tr>").format(_("No entries yet.")))
+        rows=rows or Markup("<tr><td colspan=\"5\" class=\"empty\">{}</td></tr>").format(
+            _("No entries yet.")))
     href = _ledger_url(ctx, customer_id)
     if href:
-        html += Markup("<p><a href=\"{}\">{}</a></p>").format(href, _("Full ledger"))
+        html += Markup("<div class=\"form-actions\"><a class=\"btn small\" href=\"{}\">{}</a>"
+                       "</div>").format(href, _("Full ledger"))
     return ProfileSection(key="loyalty", title=_("Loyalty"), html=str(html),
                           order=50)
 

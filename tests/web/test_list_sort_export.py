@@ -148,7 +148,11 @@ def test_tasks_interactions_and_returns(login: Login, ctx_a: Ctx, seeded: Seeded
         ["2026-03-01 09:00", "Call", "张伟 (C1)", "问候"],
         ["2026-03-02 15:30", "Visit", "陈静 (C3)", "上门"]]
     rows = csv_rows(boss, "/returns/export.csv")
-    assert rows[0] == ["Return no.", "Order no.", "Requested", "Refunded", "Amount", "Reason"]
-    assert rows[1:] == [["RT1", "O2", "2026-03-03 10:00", "", "299.00", ""]]
+    assert rows[0] == ["Return no.", "Order no.", "Requested", "Refunded", "Amount", "Reason",
+                       "Customer"]
+    assert rows[1:] == [["RT1", "O2", "2026-03-03 10:00", "", "299.00", "", "张伟 (C1)"]]
     html = page(boss, "/returns/list/?sort=-amount")
     assert 'data-sort="amount"' in html and "RT1" in html
+    # The list names the customer, and the return opens (on its order's page).
+    row = html.split('data-return="RT1"')[1].split("</tr>")[0]
+    assert "张伟" in row and "#returns" in row

@@ -183,7 +183,10 @@ class ReturnView(CrmView):
             (N_("Order no."), lambda r: r.order.order_ref),
             (N_("Requested"), lambda r: r.requested_at),
             (N_("Refunded"), lambda r: r.refunded_at), (N_("Amount"), lambda r: r.amount),
-            (N_("Reason"), lambda r: r.reason)], self._search)
+            (N_("Reason"), lambda r: r.reason),
+            (N_("Customer"),
+             lambda r: f"{r.order.customer.name} ({r.order.customer.customer_ref})"),
+            ], self._search)
 
     @expose("/add", methods=["GET", "POST"])
     @has_access

@@ -340,6 +340,9 @@ def _core_kinds() -> list[AuditKind]:
         AuditKind("brand_modules", N_("Module")),
         AuditKind("module", N_("Module")),
         AuditKind("audit_log", N_("Audit log")),
+        AuditKind("login_attempts", N_("Login attempt"), fields={
+            "at": N_("When"), "username": N_("Username"), "address": N_("Address"),
+            "success": N_("Succeeded")}),
         AuditKind("customer_segments", N_("Customer segment"), fields={
             "scheme": N_("Scheme"), "value": N_("Segment")}),
         AuditKind("customer_segment_changes", N_("Segment change"), fields={

@@ -186,10 +186,10 @@ def profile_section(ctx: Ctx, customer_id: int) -> ProfileSection:
     local = ctx.tz
     rows = Markup("").join(
         Markup("<tr><td class=\"muted\">{}</td><td>{}</td>"
-               "<td class=\"num points {}\">{}</td><td>{} <span class=\"mono muted\">{}</span>"
+               "<td class=\"num {}\">{}</td><td>{} <span class=\"mono muted\">{}</span>"
                "</td><td>{}</td></tr>")
         .format(e.effective_at.astimezone(local).strftime("%Y-%m-%d %H:%M"),
-                entry_label(e.kind), "plus" if e.points >= 0 else "minus", f"{e.points:+d}",
+                entry_label(e.kind), "pts-plus" if e.points >= 0 else "pts-minus", f"{e.points:+d}",
                 source_label(e.source_kind), e.source_ref, e.reason or "")
         for e in s.entries)
     # The same pieces as the core's pages: figure tiles, then a ledger table.

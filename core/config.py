@@ -18,10 +18,13 @@ class Settings:
     database_url: str
 
 
-def instance_path() -> Path:
-    """The folder for the embedded database, generated keys and uploads (created on demand)."""
+def instance_path(*, create: bool = False) -> Path:
+    """The folder for the embedded database, generated keys and uploads. Created only by
+    what writes there (``create=True``, the embedded database, a generated key), so that
+    ``directcrm --help`` leaves the current folder alone."""
     path = Path(os.environ.get(ENV_INSTANCE_PATH) or Path.cwd() / "instance")
-    path.mkdir(parents=True, exist_ok=True)
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 

@@ -119,12 +119,28 @@ class Keyring:
 
 _keyring: Keyring | None = None
 _keyring_path: Path | None = None
+_deferred_instance: Path | None = None
+
+
+def defer_keyring(instance_path: Path) -> None:
+    """Configure the keyring from ``instance_path`` when it is first needed (so a command
+    that never reads personal data, ``--help`` included, reads and writes no key file)."""
+    global _keyring, _deferred_instance
+    _keyring, _deferred_instance = None, instance_path
+
+
+def _configure_deferred() -> None:
+    global _deferred_instance
+    if _keyring is None and _deferred_instance is not None:
+        path, _deferred_instance = _deferred_instance, None
+        configure_keyring(path)
 
 
 def configure_keyring(instance_path: Path) -> Keyring:
     """Load the keyring from ``DIRECTCRM_KEYS`` (JSON), ``DIRECTCRM_KEY_FILE``, or the
     instance folder, generating an owner-only key file there on first run."""
-    global _keyring, _keyring_path
+    global _keyring, _keyring_path, _deferred_instance
+    _deferred_instance = None
     if os.environ.get(ENV_KEYS):
         _keyring = Keyring.from_json(os.environ[ENV_KEYS])
         _keyring_path = None
@@ -147,13 +163,13 @@ def configure_keyring(instance_path: Path) -> Keyring:
 
 def set_keyring(ring: Keyring, path: Path | None = None) -> None:
     """Install a keyring directly (tests, key rotation); ``path`` is where it is saved."""
-    global _keyring, _keyring_path
-    _keyring = ring
-    _keyring_path = path
+    global _keyring, _keyring_path, _deferred_instance
+    _keyring, _keyring_path, _deferred_instance = ring, path, None
 
 
 def keyring_path() -> Path | None:
     """The key file the keyring was read from (None when it came from ``DIRECTCRM_KEYS``)."""
+    _configure_deferred()
     return _keyring_path
 
 
@@ -176,6 +192,7 @@ def save_keyring(ring: Keyring, path: Path) -> None:
 def reload_keyring() -> Keyring:
     """Re-read the key file (a rotation run by another process added a key)."""
     global _keyring
+    _configure_deferred()
     if _keyring_path is not None and _keyring_path.exists():
         _keyring = Keyring.from_json(_keyring_path.read_text())
     return keyring()
@@ -183,6 +200,7 @@ def reload_keyring() -> Keyring:
 
 def keyring() -> Keyring:
     """The configured keyring; fails loudly if nothing configured it."""
+    _configure_deferred()
     if _keyring is None:
         raise KeyError_("encryption keys are not configured (call configure_keyring)")
     return _keyring

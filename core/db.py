@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, Numeric, create_engine, event, text
@@ -83,12 +84,17 @@ class Money(TypeDecorator[Decimal]):
         return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine with the house settings for SQLite or PostgreSQL."""
+def make_engine(url: str, *, make_folder: Path | None = None, **kwargs: Any) -> Engine:
+    """Create an engine with the house settings for SQLite or PostgreSQL. ``make_folder``
+    (the instance folder of an embedded database) is created on the first connection."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
         )
+        if make_folder is not None:
+            @event.listens_for(engine, "do_connect")
+            def _folder(*_args: Any) -> None:
+                make_folder.mkdir(parents=True, exist_ok=True)
         _configure_sqlite(engine)
         return engine
     if url.startswith("postgresql://"):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.config import Settings, load_settings
 from core.context import Ctx
-from core.crypto import configure_keyring
+from core.crypto import defer_keyring
 from core.db import make_engine, make_sessionmaker
 from core.plugins import ModuleRegistry, default_registry
 from core.services.brands import get_brand
@@ -28,7 +28,11 @@ class Runtime:
 
     @cached_property
     def engine(self) -> Engine:
-        return make_engine(self.settings.database_url)
+        # The embedded database lives in the instance folder, made when first opened.
+        folder = self.settings.instance_path
+        url = self.settings.database_url
+        embedded = url == f"sqlite:///{folder / 'directcrm.db'}"
+        return make_engine(url, make_folder=folder if embedded else None)
 
     @cached_property
     def sessionmaker(self) -> sessionmaker[Session]:
@@ -61,7 +65,7 @@ class Runtime:
 def start(settings: Settings | None = None) -> Runtime:
     """Load settings and keys, discover modules (``check_pending`` runs there)."""
     settings = settings or load_settings()
-    configure_keyring(settings.instance_path)
+    defer_keyring(settings.instance_path)  # read (or generated) when first needed
     return Runtime(settings=settings, registry=default_registry())
 
 

@@ -19,6 +19,12 @@ imports anything else of the core.
   :func:`register_catalog` when ``plugin.py`` is imported; its own ``_`` and
   ``ngettext`` read that catalog first (``tr = module_translations("acme_visits")``,
   ``_ = tr.gettext``), so a msgid the core also translates keeps the module's meaning.
+- **Labels**: a module names its stored codes (statuses, kinds, tiers) for pages, exports,
+  PDFs and CLI tables with :func:`register_labels` (``register_labels("mymod.status",
+  {"new": N_("New")}, _)`` when ``plugin.py`` is imported) and shows them with
+  :func:`label`; the code itself stays in the API and in ``--format json``. Texts stored
+  already translated (titles of generated tasks) are declared with
+  :func:`register_stored_texts` so they are shown in the reader's language.
 - **Settings**: declare with :class:`Setting` / :class:`Kind` (``crm_settings`` hook), read
   with :func:`get_setting`, change with :func:`set_settings` / :func:`configure_area`.
 - **Core records and services**: the core's models (read them through the row policy,
@@ -120,6 +126,7 @@ from core.jobqueue.services import (
     list_jobs,
     register_job_kind,
 )
+from core.labels import label, register_labels, register_stored_texts, segment_label
 from core.leads.models import Lead, LeadChannel, LeadStatus
 from core.leads.services import create_lead
 from core.models import (
@@ -217,4 +224,5 @@ __all__ = [
     "read_encrypted", "delete_encrypted",
     "JobHandle", "JobInfo", "JobKind", "JobOutput", "enqueue", "get_job", "job_kind",
     "list_jobs", "register_job_kind",
+    "label", "register_labels", "register_stored_texts", "segment_label",
 ]

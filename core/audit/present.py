@@ -209,6 +209,7 @@ def _users(ctx: Ctx, ids: Sequence[str]) -> Mapping[str, RecordName]:
 
 def _core_kinds() -> list[AuditKind]:
     from core.catalogue import PRODUCT_CATEGORIES
+    from core.labels import family
     from core.leads.models import Lead
     from core.models import (
         Customer,
@@ -222,7 +223,6 @@ def _core_kinds() -> list[AuditKind]:
         Return,
         Task,
     )
-    from core.web.labels import LABELS
 
     def ref_name(ref_attr: str) -> Callable[[Any], str]:
         return lambda row: f"{row.name} ({getattr(row, ref_attr)})"
@@ -238,7 +238,8 @@ def _core_kinds() -> list[AuditKind]:
             "customer_ref": N_("Customer no."), "birthday": N_("Birthday"),
             "source_channel": N_("Source"), "lifecycle_stage": N_("Stage"),
             "merged_into_id": N_("Merged into"), "rep_id": N_("Owner rep")},
-            codes={"lifecycle_stage": LABELS["stage"]},
+            codes={"lifecycle_stage": family("stage"),
+                   "source_channel": family("source_channel")},
             references={"merged_into_id": "customers"},
             names=names_from(Customer, ref_name("customer_ref"),
                              columns=[Customer.name, Customer.customer_ref],
@@ -257,7 +258,7 @@ def _core_kinds() -> list[AuditKind]:
             "certificate_valid_until": N_("Certificate valid until"),
             "sponsor_id": N_("Sponsor"), "capacity": N_("Capacity"),
             "user_id": N_("Login")},
-            codes={"status": LABELS["rep_status"]},
+            codes={"status": family("rep_status")},
             references={"sponsor_id": "reps", "user_id": "ab_users"},
             names=names_from(Rep, ref_name("rep_ref"), columns=[Rep.name, Rep.rep_ref],
                              endpoint="RepView.show"),
@@ -265,7 +266,7 @@ def _core_kinds() -> list[AuditKind]:
         AuditKind("rep_status_changes", N_("Rep status change"), fields={
             "old_status": N_("Previous status"), "new_status": N_("New status"),
             "effective_on": N_("Effective on")},
-            codes={"old_status": LABELS["rep_status"], "new_status": LABELS["rep_status"]}),
+            codes={"old_status": family("rep_status"), "new_status": family("rep_status")}),
         AuditKind("products", N_("Product"), fields={
             "sku": N_("SKU"), "category": N_("Category"), "list_price": N_("List price"),
             "replenish_days": N_("Replenish after (days)"), "active": N_("On sale")},
@@ -278,7 +279,7 @@ def _core_kinds() -> list[AuditKind]:
             "order_ref": N_("Order no."), "ordered_at": N_("Ordered"),
             "region": N_("Region"), "total_amount": N_("Total"), "paid_at": N_("Paid"),
             "cancelled_at": N_("Cancelled")},
-            codes={"status": LABELS["order_status"]},
+            codes={"status": family("order_status"), "channel": family("order_channel")},
             names=names_from(Order, lambda r: r.order_ref, columns=[Order.order_ref],
                              endpoint="OrderView.show"),
             lookup=lookup_by(Order, Order.order_ref)),
@@ -291,6 +292,7 @@ def _core_kinds() -> list[AuditKind]:
                              join=(Order, OrderLine.order_id == Order.id))),
         AuditKind("payments", N_("Payment"), fields={
             "method": N_("Method"), "paid_at": N_("Paid"), "reference": N_("Reference")},
+            codes={"method": family("payment_method")},
             names=names_from(Payment, lambda r: r.order_ref,
                              columns=[Payment.order_id, Order.order_ref],
                              endpoint="OrderView.show", args=by_order,
@@ -305,27 +307,27 @@ def _core_kinds() -> list[AuditKind]:
         AuditKind("return_lines", N_("Return line"), fields={"return_id": N_("Return")},
                   references={"return_id": "returns"}),
         AuditKind("interactions", N_("Interaction"), fields={"summary": N_("Summary")},
-                  codes={"kind": LABELS["interaction"]},
+                  codes={"kind": family("interaction")},
                   names=names_from(Interaction, lambda r: r.name,
                                    columns=[Interaction.customer_id, Customer.name],
                                    endpoint="CustomerView.show", args=by_customer,
                                    join=(Customer, Interaction.customer_id == Customer.id))),
         AuditKind("tasks", N_("Task"), fields={
             "done_at": N_("Done"), "rule_key": N_("Rule")},
-            codes={"status": LABELS["task_status"]},
+            codes={"status": family("task_status")},
             names=names_from(Task, lambda r: r.title,
                              columns=[Task.title, Task.customer_id],
                              endpoint="CustomerView.show",
                              args=lambda r: {"pk": r.customer_id} if r.customer_id else None)),
         AuditKind("leads", N_("Lead"), fields={"lead_ref": N_("Lead no.")},
-                  codes={"status": LABELS["lead_status"], "channel": LABELS["lead_channel"]},
+                  codes={"status": family("lead_status"), "channel": family("lead_channel")},
                   names=names_from(Lead, lambda r: f"{r.name} ({r.lead_ref})",
                                    columns=[Lead.name, Lead.lead_ref],
                                    endpoint="LeadView.show",
                                    args=lambda r: {"ref": r.lead_ref}),
                   lookup=lookup_by(Lead, Lead.lead_ref)),
         AuditKind("lead_contacts", N_("Lead contact"),
-                  codes={"kind": LABELS["lead_contact"]}),
+                  codes={"kind": family("lead_contact")}),
         AuditKind("lead_assignments", N_("Lead assignment")),
         AuditKind("user", N_("User")),
         AuditKind("ab_users", N_("User"), names=_users),
@@ -338,6 +340,9 @@ def _core_kinds() -> list[AuditKind]:
         AuditKind("brand_modules", N_("Module")),
         AuditKind("module", N_("Module")),
         AuditKind("audit_log", N_("Audit log")),
+        AuditKind("login_attempts", N_("Login attempt"), fields={
+            "at": N_("When"), "username": N_("Username"), "address": N_("Address"),
+            "success": N_("Succeeded")}),
         AuditKind("customer_segments", N_("Customer segment"), fields={
             "scheme": N_("Scheme"), "value": N_("Segment")}),
         AuditKind("customer_segment_changes", N_("Segment change"), fields={

@@ -17,10 +17,12 @@ from core.services.brands import create_brand, list_brands
 @handles_domain_errors
 def init(admin_password: str | None) -> None:
     """Create or upgrade the database, and the 'admin' user on first run."""
+    from core.crypto import keyring
     from core.migrate import upgrade
     from core.web.users import ensure_admin
 
     rt = runtime()
+    keyring()  # the key file is made now, beside the database, to be backed up with it
     upgrade(rt.engine)
     click.echo(_("Database ready: %(url)s", url=rt.engine.url.render_as_string(
         hide_password=True)))

@@ -9,11 +9,15 @@ from sqlalchemy import select, update
 
 from core.bulk import insert_many, insert_returning_ids
 from core.crypto import phone_hash
-from core.i18n import _
+from core.i18n import N_, _
 from core.importing.base import Kind, Unit
+from core.labels import register_stored_texts
 from core.models import Rep, RepStatus, RepStatusChange
 from core.schemas import RepSchema
 from core.services.payloads import rep_status_changed
+
+# The reason written on imported status changes, shown in the reader's language.
+register_stored_texts((N_("Imported"),))
 
 
 class RepsKind(Kind):

@@ -16,8 +16,13 @@ from core.errors import NotFound
 from core.i18n import _
 from core.leads.models import Lead, LeadAssignment, LeadChannel, LeadContact, LeadStatus
 from core.models import Rep
-from core.services.browse import Page, paginate
+from core.services.browse import SORTS, Page, paginate, sorted_by
 from core.services.scoping import scoped
+
+# The columns the leads list may be sorted by (``sort=score``, ``sort=-captured``).
+SORTS["leads"] = {"name": Lead.name, "ref": Lead.lead_ref, "channel": Lead.channel,
+                  "status": Lead.status, "score": Lead.score,
+                  "contacts": Lead.contacts_count, "captured": Lead.created_at}
 
 
 @dataclass(frozen=True)
@@ -35,9 +40,10 @@ class LeadHistory:
 
 def search_leads(ctx: Ctx, q: str | None = None, status: str | None = None,
                  channel: str | None = None, rep_ref: str | None = None, page: int = 1,
-                 per_page: int = 25) -> Page[Lead]:
+                 per_page: int = 25, sort: str | None = None) -> Page[Lead]:
     """Leads by name or ref, filtered by status, channel and owning rep (``-`` = the pool);
-    newest first. Unknown filter values match nothing."""
+    newest first, or by ``sort`` (a key of ``SORTS["leads"]``, ``-`` for descending).
+    Unknown filter values match nothing."""
     stmt = scoped(ctx, Lead)
     if q:
         like = "%" + q.replace("%", r"\%").replace("_", r"\_") + "%"
@@ -55,7 +61,8 @@ def search_leads(ctx: Ctx, q: str | None = None, status: str | None = None,
         rep_id = ctx.session.scalar(select(Rep.id).where(Rep.brand_id == ctx.brand_id,
                                                          Rep.rep_ref == rep_ref))
         stmt = stmt.where(Lead.rep_id == (rep_id or -1))
-    return paginate(ctx, stmt.order_by(Lead.created_at.desc(), Lead.id.desc()), page, per_page)
+    return paginate(ctx, sorted_by(stmt, "leads", sort, (Lead.created_at.desc(), Lead.id.desc()),
+                                   Lead.id), page, per_page)
 
 
 def lead_history(ctx: Ctx, lead_ref: str) -> LeadHistory:

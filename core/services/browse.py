@@ -208,7 +208,8 @@ def search_returns(ctx: Ctx, q: str | None = None, refunded: bool | None = None,
                    page: int = 1, per_page: int = 25, sort: str | None = None
                    ) -> Page[Return]:
     """Returns by ref, filtered by refunded or not."""
-    stmt = scoped_returns(ctx)
+    stmt = scoped_returns(ctx).options(
+        selectinload(Return.order).selectinload(Order.customer))
     if q:
         stmt = stmt.where(Return.return_ref.ilike(_like(q), escape="\\"))
     if refunded is True:

@@ -57,7 +57,8 @@ from sqlalchemy import (
 
 from core.context import Ctx
 from core.db import Base
-from core.i18n import _, use_locale
+from core.i18n import N_, _, use_locale
+from core.labels import register_stored_texts
 from core.models import (
     Customer,
     CustomerTag,
@@ -72,6 +73,15 @@ from core.models import (
 )
 from core.services.settings import get_setting
 from core.tasks.store import insert_tasks, task_row
+
+# The titles the rules write (in the brand's language); shown in the reader's language.
+register_stored_texts((
+    N_("Complete the new customer's profile (phone, birthday, source)"),
+    N_("First follow-up after the purchase"),
+    N_("Monthly contact with an A-class customer (%(month)s)"),
+    N_("Birthday greetings: the birthday is on %(date)s"),
+    N_("Replenishment: %(product)s runs out around %(date)s"),
+))
 
 
 def local_end_of_day(ctx: Ctx, day: dt.date) -> dt.datetime:

@@ -46,6 +46,7 @@ def _secret_key(instance: Path) -> str:
         return os.environ[ENV_SECRET_KEY]
     path = instance / "secret_key"
     if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
         path.chmod(0o600)
     return path.read_text(encoding="utf-8").strip()

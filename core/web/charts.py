@@ -25,6 +25,12 @@ def _nice_max(value: float) -> float:
     return 10.0 * magnitude
 
 
+def text_width(text: str, size: float) -> float:
+    """A generous estimate of the drawn width of ``text`` at font ``size`` px: wide
+    characters (CJK, full-width) count as one em, others as 0.62 em."""
+    return sum(size if ord(ch) >= 0x2E80 else size * 0.62 for ch in text)
+
+
 def bar_chart(labels: Sequence[str], values: Sequence[Decimal | int | float],
               fmt: Callable[[float], str] = lambda v: f"{v:,.0f}", color: str = PALETTE[0],
               title: str = "", width: int = 560, height: int = 220) -> Markup:
@@ -33,7 +39,10 @@ def bar_chart(labels: Sequence[str], values: Sequence[Decimal | int | float],
     top = _nice_max(max(nums, default=0))
     if all(float(v).is_integer() for v in values) and top % 4:
         top = float(-(-int(top) // 4) * 4)  # counts: whole numbers on every grid line
-    left, bottom, right, head = 56, 28, 8, 12
+    ticks = [fmt(top * (4 - i) / 4) for i in range(5)]
+    # The axis labels decide the left margin, so "CN¥62,500" is never clipped.
+    left = max(56, int(max(text_width(t, 11) for t in ticks)) + 14)
+    bottom, right, head = 28, 8, 12
     plot_w, plot_h = width - left - right, height - bottom - head
     n = max(1, len(nums))
     slot = plot_w / n
@@ -45,7 +54,7 @@ def bar_chart(labels: Sequence[str], values: Sequence[Decimal | int | float],
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
                      f'class="grid"/>')
         parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" class="axis" text-anchor="end">'
-                     f'{escape(fmt(top * (4 - i) / 4))}</text>')
+                     f'{escape(ticks[i])}</text>')
     for i, (label, v) in enumerate(zip(labels, nums, strict=True)):
         h = plot_h * v / top if top else 0
         x = left + slot * i + (slot - bar_w) / 2
@@ -66,7 +75,8 @@ def hbar_chart(items: Sequence[tuple[str, int | float]], title: str = "", width:
     if not items:
         items = []
     top = max((float(v) for _, v in items), default=0) or 1.0
-    label_w, right = 150, 56
+    label_w = int(min(width / 2, max([150.0] + [text_width(k, 12.5) + 18 for k, _ in items])))
+    right = 56
     height = max(row, row * len(items)) + 8
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
              f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">']

@@ -7,10 +7,12 @@ whose locale is set for every request.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Flask, current_app, g
 from flask_babel import gettext as fab_gettext
+from markupsafe import Markup, escape
 
 from core.i18n import SUPPORTED_LOCALES, core_translations, set_locale, translations
 from core.privacy import masked as mask
@@ -68,6 +70,22 @@ def _customer_name(customer_id: int) -> str:
     return customer.name if customer is not None and customer.brand_id == ctx.brand_id else "—"
 
 
+_CODE_BITS = re.compile(r"(--[a-z][a-z-]*|\{[^{}]*\})")
+
+
+def code_bits(text: str) -> Markup:
+    """``text`` escaped, with what a reader types as is (``--force``, a JSON example
+    ``{"DS10": "warn"}``) set as code."""
+    return Markup("").join(Markup("<code>{}</code>").format(part) if i % 2 else escape(part)
+                           for i, part in enumerate(_CODE_BITS.split(text)))
+
+
+def may(resource: str, permission: str = "write") -> bool:
+    """Whether the signed-in user holds ``can_<permission>`` on ``resource`` (a view's
+    ``class_permission_name``): a page shows a button leading to another view only then."""
+    return bool(current_app.appbuilder.sm.has_access(f"can_{permission}", resource))
+
+
 def init_app(app: Flask) -> None:
     """Install the locale selector, template helpers and the per-request locale."""
     app.extensions["babel"].locale_selector = select_locale
@@ -80,6 +98,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         _=gettext, gettext=gettext, ngettext=ngettext, LANGUAGE_NAMES=LANGUAGE_NAMES,
         SUPPORTED_LOCALES=SUPPORTED_LOCALES, crm_label=labels.label, crm_mask=mask,
+        crm_segment=labels.segment_label, crm_text=labels.stored_text, crm_may=may,
+        crm_code_bits=code_bits,
         crm_customer_name=_customer_name)
     app.jinja_env.filters.update(money=_ctx_money, dt=_ctx_datetime, date=_ctx_date,
                                  num=_ctx_number)

@@ -17,9 +17,25 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.api import Ctx, _, get_setting, insert_ignore, insert_tasks, task_row
+from core.api import (
+    N_,
+    Ctx,
+    _,
+    get_setting,
+    insert_ignore,
+    insert_tasks,
+    register_stored_texts,
+    task_row,
+)
 from plugins.complaints import services
 from plugins.complaints.models import OPEN_STATUSES, Ticket, TicketEntry
+
+# Task titles written in the brand's language, shown in the reader's.
+register_stored_texts((
+    N_("Complaint %(ref)s: %(target)s due soon (%(due)s), for %(who)s"),
+    N_("Complaint %(ref)s: %(target)s target missed (due %(due)s), for the brand's managers"),
+    N_("Complaint %(ref)s escalated to the brand's managers"),
+))
 
 
 def _raise(ctx: Ctx, ticket: Ticket, kind: str, target: str | None, title: str,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from core.api import N_, _
+from core.api import N_, _, register_labels
+from core.api import label as core_label
 
 LABELS: dict[str, dict[str, str]] = {
     "status": {"new": N_("New"), "responded": N_("Responded"),
@@ -34,12 +35,13 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+for _kind, _labels in LABELS.items():
+    register_labels(f"complaints.{_kind}", _labels, _)
+
+
 def label(kind: str, code: str | None) -> str:
     """The translated label of ``code`` of ``kind`` (the code itself when unknown)."""
-    if code is None:
-        return ""
-    text = LABELS.get(kind, {}).get(code)
-    return _(text) if text else code
+    return core_label(f"complaints.{kind}", code)
 
 
 def choices(kind: str) -> list[tuple[str, str]]:

@@ -20,10 +20,18 @@ from core.api import (
     Setting,
     _,
     hookimpl,
+    register_labels,
 )
 from plugins.complaints import escalation, privacy, reports, services, surveys
 from plugins.complaints import models as _models  # noqa: F401  (registers the tables)
 from plugins.complaints.settings import SETTINGS
+
+# The module's name and summary as shown on pages (the manifest keeps the English ones).
+register_labels("module", {"complaints": N_("Complaints")}, _)
+register_labels("module_summary", {"complaints": N_(
+        "Complaint tickets with first-responder ownership, SLA clocks in the brand's "
+        "working calendar (holidays, make-up days, closures), warnings, breaches and "
+        "escalation (S1).")}, _)
 
 
 @hookimpl

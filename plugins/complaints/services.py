@@ -28,6 +28,7 @@ from marshmallow import fields, validate
 from sqlalchemy import ColumnElement, func, select
 
 from core.api import (
+    N_,
     AwareDateTime,
     BrandScopedSchema,
     Ctx,
@@ -44,6 +45,7 @@ from core.api import (
     insert_ignore,
     insert_tasks,
     load_or_raise,
+    register_stored_texts,
     require_module,
     resolve_customer,
     row_policy,
@@ -64,6 +66,11 @@ from plugins.complaints.models import (
     TicketPause,
 )
 from plugins.complaints.settings import CLOCKS, TARGETS, parse_duration, parse_hours
+
+# Task titles written in the brand's language, shown in the reader's.
+register_stored_texts((
+    N_("Compliance officers: adverse reaction reported in complaint %(ref)s"),
+))
 
 MODULE = "complaints"
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}  # 0 = critical, the most serious

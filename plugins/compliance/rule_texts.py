@@ -49,3 +49,16 @@ RULE_TEXTS = [
     N_('Rep exit: 90% buy-back of resalable inventory within 12 months'),
     N_('Pay tied to real end-user sales, not recruiting'),
 ]
+
+
+# Words of the packs' ``source`` citations, translated when shown (see source_text).
+SOURCE_TEXTS = [
+    N_("2016 direct-selling product scope announcement"),
+    N_("brand policy"),
+    N_("inferred from %(source)s"),
+    N_("art. %(n)s"),
+    N_("arts. %(n)s"),
+    N_("sec. %(n)s"),
+    N_("(fair prices)"),
+    N_("%(first)s and %(second)s"),
+]

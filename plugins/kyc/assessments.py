@@ -15,6 +15,7 @@ from marshmallow import fields, validate, validates_schema
 from sqlalchemy import func, select
 
 from core.api import (
+    N_,
     BrandScopedSchema,
     Ctx,
     Day,
@@ -22,12 +23,18 @@ from core.api import (
     clean_row,
     insert_tasks,
     load_or_raise,
+    register_stored_texts,
     task_row,
     use_locale,
 )
 from plugins.kyc.common import require_enabled
 from plugins.kyc.identity import add_months
 from plugins.kyc.models import Assessment
+
+# Task titles written in the brand's language, shown in the reader's.
+register_stored_texts((
+    N_("Review impact assessment %(ref)s (due %(day)s)"),
+))
 
 TRIGGERS = ("sensitive_data", "automated_decision", "sharing", "publishing", "cross_border",
             "other")

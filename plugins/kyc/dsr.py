@@ -18,6 +18,7 @@ from marshmallow import fields, validate
 from sqlalchemy import func, select
 
 from core.api import (
+    N_,
     AwareDateTime,
     BrandScopedSchema,
     Ctx,
@@ -33,6 +34,7 @@ from core.api import (
     insert_tasks,
     load_or_raise,
     record_audit,
+    register_stored_texts,
     resolve_customer,
     row_policy,
     task_row,
@@ -41,6 +43,11 @@ from core.api import (
 from plugins.kyc.common import require_enabled
 from plugins.kyc.identity import add_months
 from plugins.kyc.models import DataRequest, RequestKind, RequestStatus
+
+# Task titles written in the brand's language, shown in the reader's.
+register_stored_texts((
+    N_("Data request %(ref)s (%(kind)s) was due on %(day)s"),
+))
 
 OVERDUE_KIND = "kyc_dsr_overdue"
 _SEE = {RequestKind.ACCESS, RequestKind.EXPORT, RequestKind.PORTABILITY, RequestKind.EXPLAIN}

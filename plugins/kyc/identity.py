@@ -18,6 +18,7 @@ from marshmallow import fields, validate, validates_schema
 from sqlalchemy import func, select
 
 from core.api import (
+    N_,
     AwareDateTime,
     BrandScopedSchema,
     Ctx,
@@ -35,6 +36,7 @@ from core.api import (
     load_or_raise,
     lookup_hash,
     masked,
+    register_stored_texts,
     resolve_customer,
     reveal,
     store_encrypted,
@@ -45,6 +47,12 @@ from plugins.kyc.common import require_enabled
 from plugins.kyc.consent import live_consents
 from plugins.kyc.documents import Document, InvalidNumber, check_number
 from plugins.kyc.models import Identity, IdType, Purpose, Verification, VerificationMethod
+
+# Task titles written in the brand's language, shown in the reader's.
+register_stored_texts((
+    N_("Verify the identity of %(ref)s again (valid until %(day)s)"),
+    N_("Verify the identity of %(ref)s (no passed verification)"),
+))
 
 REFRESH_KIND = "kyc_refresh"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.api import N_, _
+from core.api import N_, _, register_labels
 
 PURPOSE_LABELS = {
     "marketing": N_("Marketing"), "care": N_("Care"), "service": N_("Service"),
@@ -29,6 +29,12 @@ REQUEST_KIND_LABELS = {
     "delete": N_("Deletion"), "portability": N_("Portability"), "explain": N_("Explanation"),
     "withdraw": N_("Withdrawal"),
 }
+
+
+for _kind, _labels in (("purpose", PURPOSE_LABELS), ("channel", CHANNEL_LABELS),
+                       ("id_type", ID_TYPE_LABELS), ("method", METHOD_LABELS),
+                       ("request_kind", REQUEST_KIND_LABELS)):
+    register_labels(f"kyc.{_kind}", _labels, _)
 
 
 def label(labels: dict[str, str], code: str | None) -> str:

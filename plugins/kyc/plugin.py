@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from core.api import (
+    N_,
     ComplianceResult,
     ContactRequest,
     Ctx,
@@ -19,7 +20,9 @@ from core.api import (
     ProfileSection,
     ScheduledJob,
     Setting,
+    _,
     hookimpl,
+    register_labels,
 )
 from plugins.kyc import (  # noqa: F401  (background registers the module's job kinds)
     background,
@@ -32,6 +35,12 @@ from plugins.kyc import (  # noqa: F401  (background registers the module's job 
 )
 from plugins.kyc import models as _models  # noqa: F401  (registers the tables)
 from plugins.kyc.settings import SETTINGS
+
+# The module's name and summary as shown on pages (the manifest keeps the English ones).
+register_labels("module", {"kyc": N_("Identity and consent")}, _)
+register_labels("module_summary", {"kyc": N_(
+        "Verified identities (ID check digits, refresh), consent notices and an append-"
+        "only consent ledger that answers the contact gate.")}, _)
 
 
 @hookimpl

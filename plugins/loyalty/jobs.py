@@ -14,6 +14,7 @@ from sqlalchemy import extract, select
 
 from core.api import (
     MARKETING,
+    N_,
     Ctx,
     Customer,
     JobResult,
@@ -21,6 +22,7 @@ from core.api import (
     _,
     insert_many,
     insert_tasks,
+    register_stored_texts,
     task_row,
     use_locale,
 )
@@ -28,6 +30,11 @@ from plugins.loyalty import ledger, tiers
 from plugins.loyalty.ledger import chunks
 from plugins.loyalty.models import EntryKind, LoyaltyAccount, LoyaltyEntry, SourceKind
 from plugins.loyalty.settings import lot_expiry, programme
+
+# Task titles written in the brand's language, shown in the reader's.
+register_stored_texts((
+    N_("Remind the customer: %(points)s loyalty points expire after %(date)s"),
+))
 
 REMINDER_KIND = "loyalty_expiry"
 

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from core.api import (
+    N_,
     AuditKind,
     Ctx,
     DataPart,
@@ -25,11 +26,18 @@ from core.api import (
     ProfileSection,
     ScheduledJob,
     Setting,
+    _,
     hookimpl,
+    register_labels,
 )
 from plugins.loyalty import audit, jobs, reports, services
 from plugins.loyalty import models as _models  # noqa: F401  (registers the tables)
 from plugins.loyalty.settings import SETTINGS
+
+# The module's name and summary as shown on pages (the manifest keeps the English ones).
+register_labels("module", {"loyalty": N_("Loyalty")}, _)
+register_labels("module_summary", {"loyalty": N_(
+        "Membership tiers, points earned on purchases, redemption and expiry.")}, _)
 
 
 @hookimpl

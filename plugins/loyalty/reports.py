@@ -7,7 +7,18 @@ import datetime as dt
 from markupsafe import Markup
 from sqlalchemy import and_, case, func, or_, select
 
-from core.api import Ctx, Customer, DataPart, PayItem, ProfileSection, Rep, _
+from core.api import (
+    N_,
+    Ctx,
+    Customer,
+    DataPart,
+    PayItem,
+    ProfileSection,
+    Rep,
+    _,
+    label,
+    register_labels,
+)
 from plugins.loyalty.models import (
     EntryKind,
     LoyaltyAccount,
@@ -135,23 +146,29 @@ def _period_label(start: dt.date, end: dt.date) -> str:
     return f"{start.isoformat()}/{end.isoformat()}"
 
 
+register_labels("loyalty.entry", {
+    EntryKind.EARN.value: N_("Earned"), EntryKind.REDEEM.value: N_("Redeemed"),
+    EntryKind.EXPIRE.value: N_("Expired"), EntryKind.REVERSE.value: N_("Reversed"),
+    EntryKind.ADJUST.value: N_("Adjusted")}, _)
+register_labels("loyalty.source", {
+    SourceKind.ORDER.value: N_("order"), SourceKind.REFUND.value: N_("refund"),
+    SourceKind.CANCELLATION.value: N_("cancellation"),
+    SourceKind.REFUND_POINTS.value: N_("points refunded"),
+    SourceKind.CANCELLATION_POINTS.value: N_("points of a cancelled order"),
+    SourceKind.REFERRAL.value: N_("referral"), SourceKind.MANUAL.value: N_("adjustment"),
+    SourceKind.BIRTHDAY.value: N_("birthday bonus"), SourceKind.REWARD.value: N_("reward"),
+    SourceKind.REDEMPTION.value: N_("redemption"), SourceKind.EXPIRY.value: N_("expiry"),
+    SourceKind.MERGE.value: N_("customer merge")}, _)
+
+
 def entry_label(kind: EntryKind) -> str:
     """The translated name of an entry kind."""
-    return {EntryKind.EARN: _("Earned"), EntryKind.REDEEM: _("Redeemed"),
-            EntryKind.EXPIRE: _("Expired"), EntryKind.REVERSE: _("Reversed"),
-            EntryKind.ADJUST: _("Adjusted")}[kind]
+    return label("loyalty.entry", kind)
 
 
 def source_label(kind: SourceKind) -> str:
     """The translated name of where an entry comes from."""
-    return {SourceKind.ORDER: _("order"), SourceKind.REFUND: _("refund"),
-            SourceKind.CANCELLATION: _("cancellation"),
-            SourceKind.REFUND_POINTS: _("points refunded"),
-            SourceKind.CANCELLATION_POINTS: _("points of a cancelled order"),
-            SourceKind.REFERRAL: _("referral"), SourceKind.MANUAL: _("adjustment"),
-            SourceKind.BIRTHDAY: _("birthday bonus"), SourceKind.REWARD: _("reward"),
-            SourceKind.REDEMPTION: _("redemption"), SourceKind.EXPIRY: _("expiry"),
-            SourceKind.MERGE: _("customer merge")}[kind]
+    return label("loyalty.source", kind)
 
 
 def _ledger_url(ctx: Ctx, customer_id: int) -> str | None:
@@ -168,30 +185,35 @@ def profile_section(ctx: Ctx, customer_id: int) -> ProfileSection:
     s = summary(ctx, customer_id)
     local = ctx.tz
     rows = Markup("").join(
-        Markup("<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>")
+        Markup("<tr><td class=\"muted\">{}</td><td>{}</td>"
+               "<td class=\"num {}\">{}</td><td>{} <span class=\"mono muted\">{}</span>"
+               "</td><td>{}</td></tr>")
         .format(e.effective_at.astimezone(local).strftime("%Y-%m-%d %H:%M"),
-                entry_label(e.kind), f"{e.points:+d}",
-                f"{source_label(e.source_kind)} {e.source_ref}",
-                e.reason or "")
+                entry_label(e.kind), "pts-plus" if e.points >= 0 else "pts-minus", f"{e.points:+d}",
+                source_label(e.source_kind), e.source_ref, e.reason or "")
         for e in s.entries)
+    # The same pieces as the core's pages: figure tiles, then a ledger table.
     html = Markup(
-        "<dl class=\"loyalty-summary\">"
-        "<dt>{tier_label}</dt><dd>{tier}</dd>"
-        "<dt>{balance_label}</dt><dd>{balance}</dd>"
-        "<dt>{soon_label}</dt><dd>{soon}</dd>"
-        "</dl>"
-        "<table class=\"loyalty-ledger\"><thead><tr><th>{when}</th><th>{what}</th>"
-        "<th>{points}</th><th>{source}</th><th>{reason}</th></tr></thead>"
+        "<div class=\"kpis loyalty-summary\">"
+        "<div class=\"kpi\"><span>{tier_label}</span><strong>{tier}</strong></div>"
+        "<div class=\"kpi\"><span>{balance_label}</span><strong class=\"balance\">{balance}"
+        "</strong></div>"
+        "<div class=\"kpi\"><span>{soon_label}</span><strong>{soon}</strong></div>"
+        "</div>"
+        "<table class=\"table loyalty-ledger\"><thead><tr><th>{when}</th><th>{what}</th>"
+        "<th class=\"num\">{points}</th><th>{source}</th><th>{reason}</th></tr></thead>"
         "<tbody>{rows}</tbody></table>").format(
         tier_label=_("Tier"), tier=s.tier_name or _("None"),
         balance_label=_("Points balance"), balance=s.balance,
         soon_label=_("Expiring within %(days)s days", days=programme(ctx).reminder_days),
         soon=s.expiring_soon, when=_("Date"), what=_("Entry"), points=_("Points"),
         source=_("Source"), reason=_("Reason"),
-        rows=rows or Markup("<tr><td colspan=\"5\">{}</td></tr>").format(_("No entries yet.")))
+        rows=rows or Markup("<tr><td colspan=\"5\" class=\"empty\">{}</td></tr>").format(
+            _("No entries yet.")))
     href = _ledger_url(ctx, customer_id)
     if href:
-        html += Markup("<p><a href=\"{}\">{}</a></p>").format(href, _("Full ledger"))
+        html += Markup("<div class=\"form-actions\"><a class=\"btn small\" href=\"{}\">{}</a>"
+                       "</div>").format(href, _("Full ledger"))
     return ProfileSection(key="loyalty", title=_("Loyalty"), html=str(html),
                           order=50)
 

@@ -77,7 +77,7 @@ def reward_fields() -> list[Field]:
               choices=lambda: [(k.value, reward_label(k.value)) for k in RewardKind]),
         Field("points_cost", N_("Points cost"), "number", required=True),
         Field("stock", N_("Stock (empty = unlimited)"), "number"),
-        Field("active", N_("Active"), "select",
+        Field("active", N_("On offer"), "select",
               choices=lambda: [("true", _("Yes")), ("false", _("No"))]),
     ]
 

@@ -24,10 +24,17 @@ from core.api import (
     Setting,
     _,
     hookimpl,
+    register_labels,
 )
 from plugins.referral import audit, coupons, programme, reports, services
 from plugins.referral import models as _models  # noqa: F401  (registers the tables)
 from plugins.referral.settings import SETTINGS
+
+# The module's name and summary as shown on pages (the manifest keeps the English ones).
+register_labels("module", {"referral": N_("Referrals")}, _)
+register_labels("module_summary", {"referral": N_(
+        "Referral codes, attribution, two-sided tiered rewards on qualified first "
+        "orders, fraud checks and review (R1, DS7, PY1).")}, _)
 
 
 @hookimpl

@@ -26,7 +26,9 @@ from core.api import (
     ValidationFailed,
     _,
     get_by_ref,
+    label,
     load_or_raise,
+    register_labels,
     row_policy,
 )
 from core.api.web import (
@@ -51,9 +53,12 @@ STATUS_LABELS = {"pending": N_("Waiting to qualify"), "held": N_("Held for revie
                  "rejected": N_("Rejected"), "granted": N_("Granted")}
 
 
+register_labels("referral.status", STATUS_LABELS, _)
+
+
 def status_label(code: str) -> str:
     """The translated label of a referral or reward status."""
-    return _(STATUS_LABELS[code]) if code in STATUS_LABELS else code
+    return label("referral.status", code)
 
 
 def referral_rows(ctx: Ctx, status: str | None = None) -> list[dict[str, Any]]:

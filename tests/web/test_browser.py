@@ -159,7 +159,7 @@ def test_customer_order_and_languages(driver: WebDriver, server: str, seeded: Se
     # rounded down) = 398 points.
     loyalty = driver.find_element(By.ID, "section-loyalty")
     assert "积分余额" in loyalty.text
-    assert "<dd>398</dd>" in loyalty.get_attribute("innerHTML")
+    assert '<strong class="balance">398</strong>' in loyalty.get_attribute("innerHTML")
     assert "WEB-O1" in loyalty.text
     assert "复购客户" not in driver.find_element(By.CSS_SELECTOR, ".profile-head").text
     assert shot(driver, "customer.png").stat().st_size > 20_000

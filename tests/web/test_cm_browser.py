@@ -79,9 +79,11 @@ def test_cm_pages(driver: WebDriver, cm_server: tuple[str, dict[str, int]],  # n
 
     log_in(driver, base, "boss_a")
     driver.get(f"{base}/customers/show/{seeded.customers['C1']}")
-    segs = {e.get_attribute("data-scheme"): e.text
+    # Each stored value with its meaning (first line), then the scheme's explanation.
+    segs = {e.get_attribute("data-scheme"): e.text.split("\n")[0]
             for e in driver.find_elements(By.CSS_SELECTOR, "#segments dd")}
-    assert segs == {"abc": "A", "grid": "—", "rfm": "champions", "size": "—"}
+    assert segs == {"abc": "A: top 80% of revenue", "grid": "—", "rfm": "champions",
+                    "size": "—"}
     driver.get(f"{base}/leads/list/")
     refs = [r.get_attribute("data-ref") for r in driver.find_elements(
         By.CSS_SELECTOR, "#leads tr[data-ref]")]

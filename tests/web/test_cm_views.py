@@ -38,9 +38,13 @@ def test_customer_page_shows_risk_flags_and_segments(login: Login, seeded: Seede
     html = client.get(f"/customers/show/{seeded.customers['C1']}").get_data(as_text=True)
     assert _rules(html, "churn-risk") == ["no_contact"]
     seg = html.split('id="segments"', 1)[1].split("</section>", 1)[0]
-    assert re.findall(r'data-scheme="(\w+)">(.*?)</dd>', seg) == [
-        ("abc", '<span class="tag">A</span>'), ("grid", "—"),
-        ("rfm", '<span class="tag">champions</span>'), ("size", "—")]
+    # Each value says what it means, under its scheme's name; a value nobody labelled
+    # (this stored "champions") shows as it is.
+    assert re.findall(r'data-scheme="(\w+)"><span class="tag" data-segment="(\w+)">(.*?)</span>',
+                      seg) == [("abc", "A", "A: top 80% of revenue"),
+                               ("rfm", "champions", "champions")]
+    assert re.findall(r'data-scheme="(\w+)">—</dd>', seg) == ["grid", "size"]
+    assert "ABC (Pareto)" in seg and "A: the customers who bring 80% of the revenue" in seg
     # Another brand's manager: 404.
     assert login("boss_b").get(f"/customers/show/{seeded.customers['C1']}").status_code == 404
 

@@ -65,7 +65,8 @@ def test_customers_export_follows_filters_and_sort(login: Login, rt: Runtime, ct
     html = page(boss, "/customers/list/?rep=R1&sort=-ref")
     assert 'href="/customers/export.csv?rep=R1&sort=-ref"' in html
     rows = csv_rows(boss, "/customers/export.csv?rep=R1&sort=-ref")
-    assert rows[0] == ["Customer no.", "Name", "Phone", "Rep", "Stage", "Tags", "Since"]
+    assert rows[0] == ["Customer no.", "Name", "Phone", "Rep", "Stage", "Tags", "Since",
+                       "Source channel"]
     # R1's customers C5, C2, C1 (ref descending); phones masked as on the screen; the
     # stage by its label (C1 has two paid orders: a repeat buyer); a formula-like name
     # neutralised.
@@ -89,7 +90,8 @@ def test_export_in_chinese_and_every_page(login: Login, ctx_a: Ctx, seeded: Seed
     boss = login("boss_a")
     boss.get("/language/zh_Hans_CN")
     rows = csv_rows(boss, "/customers/export.csv?q=K&sort=ref")
-    assert rows[0] == ["客户编号", "名称", "手机号", "直销员", "阶段", "标签", "创建时间"]
+    assert rows[0] == ["客户编号", "名称", "手机号", "直销员", "阶段", "标签", "创建时间",
+                       "来源渠道"]
     assert [r[0] for r in rows[1:]] == [f"K{n:03d}" for n in range(130)]
     assert rows[1][4] == "潜在客户"
 
@@ -97,9 +99,11 @@ def test_export_in_chinese_and_every_page(login: Login, ctx_a: Ctx, seeded: Seed
 def test_other_lists_export_with_labels(login: Login, seeded: Seeded) -> None:
     boss = login("boss_a")
     rows = csv_rows(boss, "/orders/export.csv?sort=ref")
-    assert rows[0] == ["Order no.", "Ordered", "Customer", "Rep", "Status", "Total"]
+    assert rows[0] == ["Order no.", "Ordered", "Customer", "Rep", "Status", "Total",
+                       "Channel"]
     # O1: 2026-01-10 10:00 in Shanghai, 张伟 (C1) of 王芳 (R1), paid, 199.00.
-    assert rows[1] == ["O1", "2026-01-10 10:00", "张伟 (C1)", "王芳 (R1)", "Paid", "199.00"]
+    assert rows[1] == ["O1", "2026-01-10 10:00", "张伟 (C1)", "王芳 (R1)", "Paid", "199.00",
+                       ""]
     assert [r[4] for r in rows[1:]] == ["Paid", "Paid", "Paid", "Pending"]
     rows = csv_rows(boss, "/products/export.csv?sort=-price")
     assert [r[0] for r in rows[1:]] == ["P3", "P2", "P1"]
@@ -144,7 +148,11 @@ def test_tasks_interactions_and_returns(login: Login, ctx_a: Ctx, seeded: Seeded
         ["2026-03-01 09:00", "Call", "张伟 (C1)", "问候"],
         ["2026-03-02 15:30", "Visit", "陈静 (C3)", "上门"]]
     rows = csv_rows(boss, "/returns/export.csv")
-    assert rows[0] == ["Return no.", "Order no.", "Requested", "Refunded", "Amount", "Reason"]
-    assert rows[1:] == [["RT1", "O2", "2026-03-03 10:00", "", "299.00", ""]]
+    assert rows[0] == ["Return no.", "Order no.", "Requested", "Refunded", "Amount", "Reason",
+                       "Customer"]
+    assert rows[1:] == [["RT1", "O2", "2026-03-03 10:00", "", "299.00", "", "张伟 (C1)"]]
     html = page(boss, "/returns/list/?sort=-amount")
     assert 'data-sort="amount"' in html and "RT1" in html
+    # The list names the customer, and the return opens (on its order's page).
+    row = html.split('data-return="RT1"')[1].split("</tr>")[0]
+    assert "张伟" in row and "#returns" in row

@@ -84,6 +84,27 @@ def blanks_for_required(fields: Sequence[Field], data: Mapping[str, Any]) -> dic
     return {**{f.name: "" for f in fields if f.required}, **data}
 
 
+def sorted_rows(rows: Sequence[Any], keys: Mapping[str, Callable[[Any], Any]],
+                sort: str | None) -> list[Any]:
+    """A list computed in memory (at-risk customers, users) ordered by the ``sort`` the
+    user chose (a key of ``keys``, ``-`` first for descending; empty values last); an
+    unknown key keeps the given order, as :func:`core.services.browse.sorted_by` does."""
+    key = keys.get((sort or "").lstrip("-"))
+    if key is None:
+        return list(rows)
+    descending = bool(sort) and sort.startswith("-")  # type: ignore[union-attr]
+    present = [r for r in rows if key(r) is not None]
+    missing = [r for r in rows if key(r) is None]
+    return sorted(present, key=key, reverse=descending) + missing
+
+
+def rows_page(rows: Sequence[Any], page: int, per_page: int) -> Page[Any]:
+    """One page of an in-memory list, for :meth:`CrmView.csv_export`."""
+    start = (max(page, 1) - 1) * per_page
+    return Page(items=list(rows[start:start + per_page]), total=len(rows), page=page,
+                per_page=per_page)
+
+
 class CrmView(BaseView):
     """A directcrm admin view: ``can_read`` / ``can_write`` on ``class_permission_name``."""
 

@@ -88,7 +88,9 @@ class CustomerView(CrmView):
             (N_("Rep"), lambda c: f"{c.rep.name} ({c.rep.rep_ref})" if c.rep else ""),
             (N_("Stage"), lambda c: labels.label("stage", c.lifecycle_stage)),
             (N_("Tags"), lambda c: ", ".join(t.tag for t in c.tags)),
-            (N_("Since"), lambda c: c.created_at)], self._search)
+            (N_("Since"), lambda c: c.created_at),
+            (N_("Source channel"), lambda c: labels.label("source_channel", c.source_channel)),
+            ], self._search)
 
     @expose("/show/<int:pk>")
     @has_access

@@ -15,6 +15,9 @@ from core.web import charts, formatting, labels
 from core.web.context import crm_ctx, rep_of_user
 from core.web.views.base import CrmView, not_found_on_missing
 
+# The scheme the dashboard counts customers by (core.services.figures._segment_counts).
+SEGMENT_CHART_SCHEME = "abc"
+
 
 class DashboardView(CrmView):
     """``/dashboard/``."""
@@ -44,8 +47,9 @@ class DashboardView(CrmView):
                                     title=_("New customers by month")),
             "stages": charts.hbar_chart([(labels.label("stage", s), n) for s, n in fig.stages],
                                         title=_("Customers by lifecycle stage")),
-            "segments": charts.hbar_chart(fig.segments,
-                                          title=_("Customers by ABC segment (Pareto)"))
+            "segments": charts.hbar_chart(
+                [(labels.segment_label(SEGMENT_CHART_SCHEME, s), n) for s, n in fig.segments],
+                title=_("Customers by ABC segment (Pareto)"))
             if fig.segments else None,
             "overdue": charts.hbar_chart(fig.overdue_by_rep, title=_("Overdue tasks by rep"))
             if fig.overdue_by_rep else None,

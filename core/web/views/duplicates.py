@@ -23,8 +23,9 @@ from core.i18n import gettext_core as _
 from core.models import Customer, Rep
 from core.services.merge import duplicate_groups, merge_customers
 from core.services.scoping import get_by_id
+from core.web import labels
 from core.web.context import crm_ctx
-from core.web.views.base import CrmView, Field, not_found_on_missing
+from core.web.views.base import CrmView, Field, not_found_on_missing, rows_page
 from core.web.views.customers import rep_choices
 from core.web.views.insights import manages_brand
 
@@ -34,12 +35,9 @@ class DuplicateView(CrmView):
 
     route_base = "/duplicates"
     class_permission_name = "Customers"
-    method_permission_name = {"list": "read", "merge": "write"}
+    method_permission_name = {"list": "read", "merge": "write", "export": "read"}
 
-    @expose("/list/")
-    @has_access
-    @not_found_on_missing
-    def list(self) -> Any:
+    def _groups(self) -> tuple[list[Any], dict[str, Customer]]:
         ctx = crm_ctx()
         if ctx.acts_as_rep:
             abort(403)  # brand-wide roles only; merging needs manages_brand
@@ -47,6 +45,32 @@ class DuplicateView(CrmView):
         refs = {r for g in groups for r in g.customer_refs}
         customers = {c.customer_ref: c for c in ctx.session.scalars(select(Customer).where(
             Customer.brand_id == ctx.brand_id, Customer.customer_ref.in_(refs)))} if refs else {}
+        return groups, customers
+
+    @expose("/export.csv")
+    @has_access
+    @not_found_on_missing
+    def export(self) -> Any:
+        """One row per customer of each likely-duplicate group, groups numbered as listed."""
+        groups, customers = self._groups()
+        rows = [(n, g.match, ref, customers.get(ref)) for n, g in enumerate(groups, 1)
+                for ref in g.customer_refs]
+        match = {"phone": N_("Same phone number"), "wechat": N_("Same WeChat ID")}
+        return self.csv_export("duplicates", [
+            (N_("Duplicate group"), lambda r: r[0]),
+            (N_("Match"), lambda r: _(match[r[1]]) if r[1] in match else r[1]),
+            (N_("Customer no."), lambda r: r[2]),
+            (N_("Name"), lambda r: r[3].name if r[3] else ""),
+            (N_("Lifecycle stage"),
+             lambda r: labels.label("stage", r[3].lifecycle_stage) if r[3] else ""),
+            (N_("Customer since"), lambda r: r[3].created_at if r[3] else None)],
+            lambda page, per_page: rows_page(rows, page, per_page))
+
+    @expose("/list/")
+    @has_access
+    @not_found_on_missing
+    def list(self) -> Any:
+        groups, customers = self._groups()
         return self.page("crm/insights/duplicates.html", groups=groups, customers=customers,
                          can_merge=manages_brand(self), title=_("Likely duplicates"))
 

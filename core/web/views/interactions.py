@@ -61,7 +61,7 @@ class InteractionView(CrmView):
             (N_("When"), lambda i: i.occurred_at),
             (N_("Kind"), lambda i: labels.label("interaction", i.kind)),
             (N_("Customer"), customer), (N_("Summary"), lambda i: i.summary),
-            (N_("By"), lambda i: i.created_by)], self._search)
+            (N_("By"), lambda i: labels.label("actor", i.created_by))], self._search)
 
     @expose("/add", methods=["GET", "POST"])
     @has_access

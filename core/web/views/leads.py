@@ -66,14 +66,31 @@ class LeadView(CrmView):
     @not_found_on_missing
     def list(self) -> Any:
         ctx = crm_ctx()
-        result = search_leads(ctx, q=request.args.get("q"), status=request.args.get("status"),
-                              channel=request.args.get("channel"),
-                              rep_ref=request.args.get("rep"), page=self.args_int("page"))
+        result = self._search(self.args_int("page"))
         owners = rep_choices() + ([("-", _("The pool"))] if not ctx.acts_as_rep else [])
         return self.page("crm/leads/list.html", result=result,
                          statuses=labels.choices("lead_status"),
                          channels=labels.choices("lead_channel"), reps=owners,
                          title=_("Leads"))
+
+    def _search(self, page: int, per_page: int = 25) -> Any:
+        return search_leads(crm_ctx(), q=request.args.get("q"),
+                            status=request.args.get("status"),
+                            channel=request.args.get("channel"), rep_ref=request.args.get("rep"),
+                            page=page, per_page=per_page, sort=request.args.get("sort"))
+
+    @expose("/export.csv")
+    @has_access
+    @not_found_on_missing
+    def export(self) -> Any:
+        """The filtered, sorted leads as CSV (labels for channel and status)."""
+        return self.csv_export("leads", [
+            (N_("Lead no."), lambda lead: lead.lead_ref), (N_("Name"), lambda lead: lead.name),
+            (N_("Channel"), lambda lead: labels.label("lead_channel", lead.channel)),
+            (N_("Status"), lambda lead: labels.label("lead_status", lead.status)),
+            (N_("Score"), lambda lead: lead.score),
+            (N_("Contacts"), lambda lead: lead.contacts_count),
+            (N_("Captured"), lambda lead: lead.created_at)], self._search)
 
     @expose("/show/<string:ref>")
     @has_access

@@ -107,7 +107,8 @@ class OrderView(CrmView):
             (N_("Customer"), lambda o: f"{o.customer.name} ({o.customer.customer_ref})"),
             (N_("Rep"), lambda o: f"{o.rep.name} ({o.rep.rep_ref})" if o.rep else ""),
             (N_("Status"), lambda o: labels.label("order_status", o.status)),
-            (N_("Total"), lambda o: o.total_amount)], self._search)
+            (N_("Total"), lambda o: o.total_amount),
+            (N_("Channel"), lambda o: labels.label("order_channel", o.channel))], self._search)
 
     @expose("/list/")
     @has_access
@@ -212,7 +213,10 @@ class ReturnView(CrmView):
             (N_("Order no."), lambda r: r.order.order_ref),
             (N_("Requested"), lambda r: r.requested_at),
             (N_("Refunded"), lambda r: r.refunded_at), (N_("Amount"), lambda r: r.amount),
-            (N_("Reason"), lambda r: r.reason)], self._search)
+            (N_("Reason"), lambda r: r.reason),
+            (N_("Customer"),
+             lambda r: f"{r.order.customer.name} ({r.order.customer.customer_ref})"),
+            ], self._search)
 
     @expose("/add", methods=["GET", "POST"])
     @has_access

@@ -54,7 +54,7 @@ class TaskView(CrmView):
             return f"{row.name} ({getattr(row, ref)})" if row is not None else ""
 
         return self.csv_export("tasks", [
-            (N_("Task"), lambda t: t.title),
+            (N_("Task"), lambda t: labels.stored_text(t.title)),
             (N_("Customer"), lambda t: name(Customer, t.customer_id, "customer_ref")),
             (N_("Rep"), lambda t: name(Rep, t.rep_id, "rep_ref")),
             (N_("Due at"), lambda t: t.due_at),

@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import click
-from core.api import N_, Ctx, Kind, OrderPaid, ProfileSection, Setting, hookimpl
+from core.api import N_, Ctx, Kind, OrderPaid, ProfileSection, Setting, hookimpl, register_labels
 from markupsafe import Markup
 
 from acme_meetings import models as _models  # noqa: F401  (registers the tables)
 from acme_meetings import services
 from acme_meetings.i18n import _
+
+# The module's name and summary on the modules screen, from this module's own catalog.
+register_labels("module", {"acme_meetings": N_("Product experience meetings")}, _)
+register_labels("module_summary", {"acme_meetings": N_(
+    "Product experience meetings: invitations, attendance and follow-up sales.")}, _)
 
 STATUS_LABELS = {"invited": N_("Invited"), "attended": N_("Attended"),
                  "absent": N_("Absent")}

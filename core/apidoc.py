@@ -107,8 +107,10 @@ def signature(name: str, obj: object) -> str:
 def _default(value: object) -> str:
     """A default as source-like text (no memory addresses: the file must be stable)."""
     text = repr(value)
-    if re.search(r" at 0x[0-9a-f]+", text):
-        return getattr(value, "__qualname__", type(value).__name__)
+    if text.startswith("<") or re.search(r" at 0x[0-9a-f]+", text):
+        # objects shown by address or path (functions, modules): by name instead
+        return (getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
+                or type(value).__name__)
     return text
 
 

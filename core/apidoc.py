@@ -127,6 +127,8 @@ def kind(obj: object) -> str:
         if issubclass(obj, BaseException):
             return "exception"
         return "dataclass" if dataclasses.is_dataclass(obj) else "class"
+    if inspect.ismodule(obj):
+        return "module"
     if inspect.isfunction(obj) or inspect.isbuiltin(obj) or inspect.ismethod(obj):
         return "function"
     return "callable" if callable(obj) else "constant"
@@ -138,6 +140,9 @@ def entry(modname: str, name: str, obj: object) -> str:
     head = f"\n### `{name}`\n\n`from {modname} import {name}` · {what}\n\n"
     if what == "constant":
         return head + f"```python\n{name} = {obj!r}\n```\n"
+    if what == "module":
+        summary = markdown(inspect.getdoc(obj) or "")
+        return head + f"The module `{obj.__name__}`.\n\n{summary}\n"  # type: ignore[attr-defined]
     if what == "enum":
         members = ", ".join(f"`{m.name}` = `{m.value!r}`" for m in obj)  # type: ignore[attr-defined]
         body = markdown(inspect.getdoc(obj) or "")

@@ -70,13 +70,14 @@ def _customer_name(customer_id: int) -> str:
     return customer.name if customer is not None and customer.brand_id == ctx.brand_id else "—"
 
 
-_CODE_BITS = re.compile(r"(--[a-z][a-z-]*|\{[^{}]*\})")
+_CODE_BITS = re.compile(r"(--[a-z][a-z-]*|\{[^{}]*\}|`[^`]+`)")
 
 
 def code_bits(text: str) -> Markup:
     """``text`` escaped, with what a reader types as is (``--force``, a JSON example
-    ``{"DS10": "warn"}``) set as code."""
-    return Markup("").join(Markup("<code>{}</code>").format(part) if i % 2 else escape(part)
+    ``{"DS10": "warn"}``, a code in backticks) set as code."""
+    return Markup("").join(Markup("<code>{}</code>").format(part.strip("`")) if i % 2
+                           else escape(part)
                            for i, part in enumerate(_CODE_BITS.split(text)))
 
 

@@ -24,8 +24,10 @@ from core.api import (
     get_setting,
     insert_ignore,
     insert_tasks,
+    label,
     register_stored_texts,
     task_row,
+    use_locale,
 )
 from plugins.complaints import services
 from plugins.complaints.models import OPEN_STATUSES, Ticket, TicketEntry
@@ -35,6 +37,7 @@ register_stored_texts((
     N_("Complaint %(ref)s: %(target)s due soon (%(due)s), for %(who)s"),
     N_("Complaint %(ref)s: %(target)s target missed (due %(due)s), for the brand's managers"),
     N_("Complaint %(ref)s escalated to the brand's managers"),
+    N_("Complaint %(ref)s escalated to the brand admins"),
 ))
 
 
@@ -57,7 +60,8 @@ def run(ctx: Ctx) -> dict[str, int]:
     counts = {"warnings": 0, "breaches": 0, "escalations": 0}
     now = ctx.now()
     share = get_setting(ctx, "complaints.warning_share") / 100
-    with ctx.write():
+    # Task titles are written in the brand's language (shown in the reader's).
+    with ctx.write(), use_locale(ctx.locale):
         # Policies changed on the settings screen, closures, a holiday library update:
         # the due times of open tickets follow at the next tick.
         services.recompute_open(ctx)
@@ -74,7 +78,7 @@ def _check(ctx: Ctx, ticket: Ticket, base: Any, share: float, now: dt.datetime,
            counts: dict[str, int]) -> None:
     pol = services.policy(ctx, ticket.severity)
     cal = base.as_clock(pol.clock)
-    who = ticket.assignee or _("customer service")
+    who = label("actor", ticket.assignee) if ticket.assignee else _("customer service")
     checks = []
     if ticket.first_response_at is None:
         checks.append(("first_response", pol.first_response, 0, ticket.first_response_due))

@@ -11,6 +11,7 @@ import click
 
 from core.api import (
     N_,
+    AuditKind,
     ComplianceResult,
     Ctx,
     DataPart,
@@ -32,6 +33,14 @@ register_labels("module_summary", {"complaints": N_(
         "Complaint tickets with first-responder ownership, SLA clocks in the brand's "
         "working calendar (holidays, make-up days, closures), warnings, breaches and "
         "escalation (S1).")}, _)
+
+
+@hookimpl
+def crm_audit_kinds(ctx: Ctx) -> list[AuditKind]:
+    """The audit screen names tickets by their ref (linked) and labels their fields."""
+    from plugins.complaints.audit import kinds
+
+    return kinds()
 
 
 @hookimpl

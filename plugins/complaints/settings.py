@@ -100,7 +100,7 @@ def _policy_settings() -> list[Setting]:
                                labels[target], help_, check=_check_duration))
         out.append(Setting(AREA, f"{sev}_clock", Kind.CHOICE, "calendar",
                            N_("SLA clock"),
-                           N_("business: the brand's working time; calendar: 24x7."),
+                           N_("`business`: the brand's working time; `calendar`: 24x7."),
                            choices=CLOCKS))
     return out
 
@@ -108,7 +108,7 @@ def _policy_settings() -> list[Setting]:
 SETTINGS = (
     Setting(AREA, "working_hours", Kind.TEXT, "mon-fri 09:00-18:00",
             N_("Weekly working hours"),
-            N_("In the brand's timezone, e.g. mon-fri 09:00-18:00; sat 09:00-12:00. "
+            N_("In the brand's timezone, e.g. `mon-fri 09:00-18:00; sat 09:00-12:00`. "
                "Statutory holidays and make-up working days come from the jurisdiction's "
                "calendar."), check=_check_hours),
     Setting(AREA, "reopen_days", Kind.INT, 14,

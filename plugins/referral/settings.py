@@ -35,8 +35,8 @@ SETTINGS = (
             N_("Days the first order must stay paid (the return window)"), min=0, max=365),
     Setting(AREA, "min_first_order", Kind.MONEY, "0", N_("Smallest qualifying first order")),
     Setting(AREA, "reward_kind", Kind.CHOICE, "points", N_("Reward kind"),
-            N_("points: loyalty points (the loyalty module); coupon: an amount off a later "
-               "order; gift: the gift product free on a later order."),
+            N_("`points`: loyalty points (the loyalty module); `coupon`: an amount off a "
+               "later order; `gift`: the gift product free on a later order."),
             choices=("points", "coupon", "gift")),
     Setting(AREA, "coupon_days", Kind.INT, 90, N_("Days a coupon or gift can be used"),
             min=1, max=3650),

@@ -62,7 +62,14 @@ def test_warnings_breaches_and_escalations_exactly_once(ctx_a, enable, clock):
     tasks = ctx_a.session.scalars(select(Task.title).where(
         Task.rule_key.like("complaints:%")).order_by(Task.id)).all()
     assert len(tasks) == 6
-    assert "managers" in tasks[2] and "admins" in tasks[3]
+    # Written in brand A's language (zh_Hans_CN), shown in the reader's.
+    assert tasks[2] == f"投诉 {t.ref} 已升级至品牌经理"
+    assert tasks[3] == f"投诉 {t.ref} 已升级至品牌管理员"
+    from core.i18n import use_locale
+    from core.labels import stored_text
+
+    with use_locale("en"):
+        assert stored_text(tasks[3]) == f"Complaint {t.ref} escalated to the brand admins"
 
 
 def test_a_ticket_waiting_on_the_customer_is_not_escalated(ctx_a, enable, clock):

@@ -214,6 +214,15 @@ class CrmView(BaseView):
         return _("Saved.")
 
 
+def name_and_ref(ctx: Any, model: Any, pk: int | None, ref: str) -> str:
+    """``"Name (REF)"`` of a brand's customer or rep by id, for export cells; ``""`` for
+    none or another brand's row (the session's identity map serves repeated ids)."""
+    row = ctx.session.get(model, pk) if pk else None
+    if row is None or row.brand_id != ctx.brand_id:
+        return ""
+    return f"{row.name} ({getattr(row, ref)})"
+
+
 def not_found_on_missing(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Turn NotFound (including another brand's or rep's record) into a 404 page."""
     from functools import wraps

@@ -14,7 +14,13 @@ from core.services import browse
 from core.services.activities import create_interaction, get_interaction, update_interaction
 from core.web import labels
 from core.web.context import as_own_rep, crm_ctx
-from core.web.views.base import CrmView, Field, blanks_for_required, not_found_on_missing
+from core.web.views.base import (
+    CrmView,
+    Field,
+    blanks_for_required,
+    name_and_ref,
+    not_found_on_missing,
+)
 
 FIELDS = [
     Field("customer_ref", N_("Customer"), "picker", required=True, picker="CustomerView.pick"),
@@ -52,15 +58,12 @@ class InteractionView(CrmView):
     def export(self) -> Any:
         """The filtered, sorted interactions as CSV."""
         ctx = crm_ctx()
-
-        def customer(i: Any) -> str:
-            c = ctx.session.get(Customer, i.customer_id)
-            return f"{c.name} ({c.customer_ref})" if c is not None else ""
-
         return self.csv_export("interactions", [
             (N_("When"), lambda i: i.occurred_at),
             (N_("Kind"), lambda i: labels.label("interaction", i.kind)),
-            (N_("Customer"), customer), (N_("Summary"), lambda i: i.summary),
+            (N_("Customer"), lambda i: name_and_ref(ctx, Customer, i.customer_id,
+                                                    "customer_ref")),
+            (N_("Summary"), lambda i: i.summary),
             (N_("By"), lambda i: labels.label("actor", i.created_by))], self._search)
 
     @expose("/add", methods=["GET", "POST"])

@@ -14,7 +14,13 @@ from core.services import browse
 from core.services.activities import complete_task, create_task, get_task, update_task
 from core.web import labels
 from core.web.context import as_own_rep, crm_ctx
-from core.web.views.base import CrmView, Field, blanks_for_required, not_found_on_missing
+from core.web.views.base import (
+    CrmView,
+    Field,
+    blanks_for_required,
+    name_and_ref,
+    not_found_on_missing,
+)
 from core.web.views.customers import rep_choices
 
 FIELDS = [
@@ -48,15 +54,11 @@ class TaskView(CrmView):
     def export(self) -> Any:
         """The filtered, sorted tasks as CSV (open ones unless another status is asked)."""
         ctx = crm_ctx()
-
-        def name(model: Any, pk: int | None, ref: str) -> str:
-            row = ctx.session.get(model, pk) if pk else None
-            return f"{row.name} ({getattr(row, ref)})" if row is not None else ""
-
         return self.csv_export("tasks", [
             (N_("Task"), lambda t: labels.stored_text(t.title)),
-            (N_("Customer"), lambda t: name(Customer, t.customer_id, "customer_ref")),
-            (N_("Rep"), lambda t: name(Rep, t.rep_id, "rep_ref")),
+            (N_("Customer"), lambda t: name_and_ref(ctx, Customer, t.customer_id,
+                                                    "customer_ref")),
+            (N_("Rep"), lambda t: name_and_ref(ctx, Rep, t.rep_id, "rep_ref")),
             (N_("Due at"), lambda t: t.due_at),
             (N_("Status"), lambda t: labels.label("task_status", t.status))], self._search)
 

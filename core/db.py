@@ -12,10 +12,32 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import DateTime, Engine, MetaData, Numeric, create_engine, event, text
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    ForeignKey,
+    ForeignKeyConstraint,
+    MetaData,
+    Numeric,
+    PrimaryKeyConstraint,
+    Table,
+    create_engine,
+    event,
+    text,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    declared_attr,
+    mapped_column,
+    sessionmaker,
+)
+from sqlalchemy.schema import CreateColumn
+from sqlalchemy.sql.compiler import DDLCompiler
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -35,6 +57,70 @@ class Base(DeclarativeBase):
     """Declarative base shared by the core and every plugin's models."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+DISTRIBUTION = "distribution"
+"""Key of ``Table.info`` that says how a table is placed on a distributed (Citus) cluster."""
+
+
+def placed_as(kind: Literal["reference", "local"]) -> dict[str, Any]:
+    """Table arguments for a table that is not distributed by brand: ``"reference"`` (small,
+    global, copied to every node: brands, who works for which brand) or ``"local"`` (kept on
+    the coordinator: installation-wide queues and logs). Use it as the last item of
+    ``__table_args__``; every other table with a ``brand_id`` is distributed by brand."""
+    return {"info": {DISTRIBUTION: kind}}
+
+
+class BrandScoped:
+    """Mixin for a table distributed by brand: ``id`` and ``brand_id`` form its primary key.
+
+    The ORM still identifies a row by ``id`` alone (``session.get(Model, id)``); the
+    database key includes ``brand_id`` so that the table can be distributed by brand
+    (Citus requires the distribution column in every primary and unique key), and foreign
+    keys between brand-scoped tables (:func:`brand_foreign_key`) make a reference to
+    another brand's row impossible in the database itself.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True, sort_order=-2)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), primary_key=True,
+                                          autoincrement=False, index=True, sort_order=-1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - declarative class method
+        return {"primary_key": [cls.__table__.c.id]}  # type: ignore[attr-defined]
+
+
+def brand_foreign_key(column: str, table: str, **kwargs: Any) -> ForeignKeyConstraint:
+    """A foreign key from ``column`` to ``table``'s row of the same brand, for
+    ``__table_args__``: ``(column, brand_id)`` references ``table(id, brand_id)``.
+
+    Use it for every reference between tables distributed by brand (both use
+    :class:`BrandScoped`); keyword arguments (``ondelete``...) go to the constraint."""
+    return ForeignKeyConstraint([column, "brand_id"], [f"{table}.id", f"{table}.brand_id"],
+                                **kwargs)
+
+
+def _brand_keyed(table: Table | None) -> bool:
+    return table is not None and [c.name for c in table.primary_key.columns] == ["id", "brand_id"]
+
+
+@compiles(CreateColumn, "sqlite")
+def _sqlite_rowid_column(element: CreateColumn[Any], compiler: DDLCompiler, **kw: Any) -> str:
+    # SQLite numbers rows only through an INTEGER PRIMARY KEY of one column: a brand-keyed
+    # table keeps ``id`` as that key and gets UNIQUE (id, brand_id) instead (below), which
+    # the composite foreign keys reference. Distribution is PostgreSQL-only anyway.
+    column = element.element
+    if column.name == "id" and _brand_keyed(column.table):
+        return f"{compiler.preparer.format_column(column)} INTEGER NOT NULL PRIMARY KEY"
+    return compiler.visit_create_column(element, **kw)
+
+
+@compiles(PrimaryKeyConstraint, "sqlite")
+def _sqlite_brand_key(element: PrimaryKeyConstraint, compiler: DDLCompiler, **kw: Any) -> str:
+    if _brand_keyed(element.table):
+        name = compiler.preparer.format_constraint(element)
+        return f"CONSTRAINT {name} UNIQUE (id, brand_id)"
+    return compiler.visit_primary_key_constraint(element, **kw)
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

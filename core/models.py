@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.crypto import EncryptedText
-from core.db import Base, Money, UTCDateTime
+from core.db import Base, BrandScoped, Money, UTCDateTime, brand_foreign_key, placed_as
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -77,6 +77,7 @@ class Brand(Base):
     """A direct-selling company hosted on this installation."""
 
     __tablename__ = "brands"
+    __table_args__ = (placed_as("reference"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -95,7 +96,10 @@ class BrandModule(Base):
     """Whether a module is enabled for a brand. Rows are kept when a module is disabled."""
 
     __tablename__ = "brand_modules"
-    __table_args__ = (UniqueConstraint("brand_id", "module"),)
+    __table_args__ = (
+        UniqueConstraint("brand_id", "module"),
+        placed_as("reference"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
@@ -108,14 +112,15 @@ class BrandModule(Base):
     brand: Mapped[Brand] = relationship(back_populates="modules")
 
 
-class Rep(Base):
+class Rep(BrandScoped, Base):
     """An independent seller (直销员). The rep_ref ties customers, sales and rep records."""
 
     __tablename__ = "reps"
-    __table_args__ = (UniqueConstraint("brand_id", "rep_ref"),)
+    __table_args__ = (
+        UniqueConstraint("brand_id", "rep_ref"),
+        brand_foreign_key("sponsor_id", "reps"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
     rep_ref: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(EncryptedText)
@@ -132,21 +137,22 @@ class Rep(Base):
     certificate_valid_from: Mapped[dt.date | None] = mapped_column(Date)
     certificate_valid_until: Mapped[dt.date | None] = mapped_column(Date)
     # Relationship history only: nothing that computes pay may read it (COMPLIANCE PY1).
-    sponsor_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id"))
+    sponsor_id: Mapped[int | None]
     capacity: Mapped[int | None] = mapped_column(Integer)
     user_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
-class RepStatusChange(Base):
+class RepStatusChange(BrandScoped, Base):
     """A dated transition of a rep's status (append-only history)."""
 
     __tablename__ = "rep_status_changes"
+    __table_args__ = (
+        brand_foreign_key("rep_id", "reps"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
-    rep_id: Mapped[int] = mapped_column(ForeignKey("reps.id"), index=True)
+    rep_id: Mapped[int] = mapped_column(index=True)
     old_status: Mapped[RepStatus | None] = mapped_column(_enum(RepStatus, "rep_status"))
     new_status: Mapped[RepStatus] = mapped_column(_enum(RepStatus, "rep_status"))
     effective_on: Mapped[dt.date] = mapped_column(Date)
@@ -155,7 +161,7 @@ class RepStatusChange(Base):
     changed_by: Mapped[str] = mapped_column(String(120))
 
 
-class Customer(Base):
+class Customer(BrandScoped, Base):
     """A consumer. The record belongs to the brand; the owning rep can change."""
 
     __tablename__ = "customers"
@@ -163,10 +169,10 @@ class Customer(Base):
         UniqueConstraint("brand_id", "customer_ref"),
         # the customer list's order (newest first) without sorting the whole brand
         Index("ix_customers_brand_created", "brand_id", "created_at", "id"),
+        brand_foreign_key("rep_id", "reps"),
+        brand_foreign_key("merged_into_id", "customers"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
     customer_ref: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(EncryptedText)
@@ -176,11 +182,11 @@ class Customer(Base):
     wechat_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     birthday: Mapped[dt.date | None] = mapped_column(Date)
     source_channel: Mapped[str | None] = mapped_column(String(32))
-    rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id"), index=True)
+    rep_id: Mapped[int | None] = mapped_column(index=True)
     lifecycle_stage: Mapped[LifecycleStage] = mapped_column(
         _enum(LifecycleStage, "lifecycle_stage"), default=LifecycleStage.PROSPECT)
     # Set when this record was merged into another; the survivor keeps the history.
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    merged_into_id: Mapped[int | None]
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     # What the customer search matches: ref, name and e-mail, lower-cased once by the
@@ -190,33 +196,36 @@ class Customer(Base):
         String(530), Computed("lower(customer_ref || ' ' || name || ' ' || "
                               "coalesce(email, ''))", persisted=True))
 
-    rep: Mapped[Rep | None] = relationship(foreign_keys=[rep_id])
+    # Relationships name the id column only: brand_id is the row's own, never copied from
+    # the related row (it is part of every composite foreign key, see BrandScoped).
+    rep: Mapped[Rep | None] = relationship(foreign_keys="Customer.rep_id")
     tags: Mapped[list[CustomerTag]] = relationship(
-        back_populates="customer", cascade="all, delete-orphan")
+        back_populates="customer", cascade="all, delete-orphan",
+        foreign_keys="CustomerTag.customer_id")
 
 
-class CustomerTag(Base):
+class CustomerTag(BrandScoped, Base):
     """A tag on a customer (basic, behaviour, needs, value...)."""
 
     __tablename__ = "customer_tags"
-    __table_args__ = (UniqueConstraint("brand_id", "customer_id", "tag"),)
+    __table_args__ = (
+        UniqueConstraint("brand_id", "customer_id", "tag"),
+        brand_foreign_key("customer_id", "customers"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(index=True)
     tag: Mapped[str] = mapped_column(String(64))
 
-    customer: Mapped[Customer] = relationship(back_populates="tags")
+    customer: Mapped[Customer] = relationship(back_populates="tags",
+                                              foreign_keys="CustomerTag.customer_id")
 
 
-class Product(Base):
+class Product(BrandScoped, Base):
     """A catalogue item. ``replenish_days`` drives replenishment reminders."""
 
     __tablename__ = "products"
     __table_args__ = (UniqueConstraint("brand_id", "sku"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
     sku: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(64))
@@ -226,20 +235,20 @@ class Product(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
-class Order(Base):
+class Order(BrandScoped, Base):
     """A sale to a customer, credited to a rep."""
 
     __tablename__ = "orders"
     __table_args__ = (
         UniqueConstraint("brand_id", "order_ref"),
         Index("ix_orders_brand_customer_ordered", "brand_id", "customer_id", "ordered_at"),
+        brand_foreign_key("customer_id", "customers"),
+        brand_foreign_key("rep_id", "reps"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
     order_ref: Mapped[str] = mapped_column(String(64))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
-    rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id"), index=True)
+    customer_id: Mapped[int]
+    rep_id: Mapped[int | None] = mapped_column(index=True)
     ordered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     channel: Mapped[str | None] = mapped_column(String(32))
     region: Mapped[str | None] = mapped_column(String(64))
@@ -249,119 +258,127 @@ class Order(Base):
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
-    customer: Mapped[Customer] = relationship()
-    rep: Mapped[Rep | None] = relationship()
+    customer: Mapped[Customer] = relationship(foreign_keys="Order.customer_id")
+    rep: Mapped[Rep | None] = relationship(foreign_keys="Order.rep_id")
     lines: Mapped[list[OrderLine]] = relationship(
-        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.line_no")
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.line_no",
+        foreign_keys="OrderLine.order_id")
     payments: Mapped[list[Payment]] = relationship(
-        back_populates="order", cascade="all, delete-orphan")
-    returns: Mapped[list[Return]] = relationship(back_populates="order")
+        back_populates="order", cascade="all, delete-orphan", foreign_keys="Payment.order_id")
+    returns: Mapped[list[Return]] = relationship(back_populates="order",
+                                                 foreign_keys="Return.order_id")
 
 
-class OrderLine(Base):
+class OrderLine(BrandScoped, Base):
     """One product line of an order."""
 
     __tablename__ = "order_lines"
-    __table_args__ = (UniqueConstraint("brand_id", "order_id", "line_no"),)
+    __table_args__ = (
+        UniqueConstraint("brand_id", "order_id", "line_no"),
+        brand_foreign_key("order_id", "orders"),
+        brand_foreign_key("product_id", "products"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    order_id: Mapped[int] = mapped_column(index=True)
     line_no: Mapped[int] = mapped_column(Integer)
-    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    product_id: Mapped[int] = mapped_column(index=True)
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price: Mapped[Decimal] = mapped_column(Money)
     amount: Mapped[Decimal] = mapped_column(Money)
 
-    order: Mapped[Order] = relationship(back_populates="lines")
-    product: Mapped[Product] = relationship()
+    order: Mapped[Order] = relationship(back_populates="lines", foreign_keys="OrderLine.order_id")
+    product: Mapped[Product] = relationship(foreign_keys="OrderLine.product_id")
 
 
-class Payment(Base):
+class Payment(BrandScoped, Base):
     """Money received for an order. ``method`` 'points' marks a loyalty-paid share."""
 
     __tablename__ = "payments"
+    __table_args__ = (
+        brand_foreign_key("order_id", "orders"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    order_id: Mapped[int] = mapped_column(index=True)
     method: Mapped[str] = mapped_column(String(32))
     amount: Mapped[Decimal] = mapped_column(Money)
     paid_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     reference: Mapped[str | None] = mapped_column(String(120))
 
-    order: Mapped[Order] = relationship(back_populates="payments")
+    order: Mapped[Order] = relationship(back_populates="payments", foreign_keys="Payment.order_id")
 
 
-class Return(Base):
+class Return(BrandScoped, Base):
     """An after-sales return with its refund (退货退款)."""
 
     __tablename__ = "returns"
-    __table_args__ = (UniqueConstraint("brand_id", "return_ref"),)
+    __table_args__ = (
+        UniqueConstraint("brand_id", "return_ref"),
+        brand_foreign_key("order_id", "orders"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
     return_ref: Mapped[str] = mapped_column(String(64))
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    order_id: Mapped[int] = mapped_column(index=True)
     amount: Mapped[Decimal] = mapped_column(Money)
     requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     refunded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
-    order: Mapped[Order] = relationship(back_populates="returns")
+    order: Mapped[Order] = relationship(back_populates="returns", foreign_keys="Return.order_id")
     lines: Mapped[list[ReturnLine]] = relationship(
-        back_populates="ret", cascade="all, delete-orphan")
+        back_populates="ret", cascade="all, delete-orphan", foreign_keys="ReturnLine.return_id")
 
 
-class ReturnLine(Base):
+class ReturnLine(BrandScoped, Base):
     """A returned quantity of one product, with the amount refunded for it."""
 
     __tablename__ = "return_lines"
-    __table_args__ = (UniqueConstraint("brand_id", "return_id", "product_id"),)
+    __table_args__ = (
+        UniqueConstraint("brand_id", "return_id", "product_id"),
+        brand_foreign_key("return_id", "returns"),
+        brand_foreign_key("product_id", "products"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
-    return_id: Mapped[int] = mapped_column(ForeignKey("returns.id"), index=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    return_id: Mapped[int] = mapped_column(index=True)
+    product_id: Mapped[int]
     quantity: Mapped[int] = mapped_column(Integer)
     amount: Mapped[Decimal] = mapped_column(Money)
 
-    ret: Mapped[Return] = relationship(back_populates="lines")
-    product: Mapped[Product] = relationship()
+    ret: Mapped[Return] = relationship(back_populates="lines", foreign_keys="ReturnLine.return_id")
+    product: Mapped[Product] = relationship(foreign_keys="ReturnLine.product_id")
 
 
-class Interaction(Base):
+class Interaction(BrandScoped, Base):
     """A contact with a customer (客史记录): visit, call, message or note."""
 
     __tablename__ = "interactions"
     __table_args__ = (
         Index("ix_interactions_brand_customer_at", "brand_id", "customer_id", "occurred_at"),
+        brand_foreign_key("customer_id", "customers"),
+        brand_foreign_key("rep_id", "reps"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
-    rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id"), index=True)
+    customer_id: Mapped[int]
+    rep_id: Mapped[int | None] = mapped_column(index=True)
     kind: Mapped[InteractionKind] = mapped_column(_enum(InteractionKind, "interaction_kind"))
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     summary: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(120))
 
 
-class Task(Base):
+class Task(BrandScoped, Base):
     """A follow-up for a rep, with a due time. ``rule_key`` makes generated tasks unique."""
 
     __tablename__ = "tasks"
     __table_args__ = (
         UniqueConstraint("brand_id", "rule_key"),
         Index("ix_tasks_brand_owner_status_due", "brand_id", "rep_id", "status", "due_at"),
+        brand_foreign_key("customer_id", "customers"),
+        brand_foreign_key("rep_id", "reps"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
-    rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id"))
+    customer_id: Mapped[int | None] = mapped_column(index=True)
+    rep_id: Mapped[int | None]
     title: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32), default="follow_up")
     due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -372,7 +389,7 @@ class Task(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
-class OutreachRefusal(Base):
+class OutreachRefusal(BrandScoped, Base):
     """An outreach the contact gate (``crm_can_contact``) refused: the task or message was
     not created. ``source_key`` (e.g. the task's rule key) makes a refusal recorded once."""
 
@@ -380,11 +397,10 @@ class OutreachRefusal(Base):
     __table_args__ = (
         UniqueConstraint("brand_id", "source_key"),
         Index("ix_outreach_refusals_brand_at", "brand_id", "refused_at"),
+        brand_foreign_key("customer_id", "customers"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(index=True)
     channel: Mapped[str] = mapped_column(String(32))
     purpose: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(32))
@@ -393,7 +409,7 @@ class OutreachRefusal(Base):
     refused_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
-class JobRunRecord(Base):
+class JobRunRecord(BrandScoped, Base):
     """One run of a scheduled job for a brand and a due slot (``2026-03-02`` for a daily
     job, ``2026-03-02T10`` hourly). The unique key is the claim: two ticks at the same time
     insert the same slot and only one runs the job."""
@@ -404,8 +420,6 @@ class JobRunRecord(Base):
         Index("ix_job_runs_brand_job_started", "brand_id", "module", "job", "started_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
     module: Mapped[str] = mapped_column(String(64))
     job: Mapped[str] = mapped_column(String(120))
     slot: Mapped[str] = mapped_column(String(64))

@@ -84,25 +84,25 @@ MANIFEST = {
 }
 ''',
     "$name/models.py": '''\
-"""The module's tables: every one carries brand_id, in every unique key too."""
+"""The module's tables: keyed by (id, brand_id) with BrandScoped, brand_id in every unique
+key, and brand_foreign_key for every reference to another brand-scoped table."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from core.api import Base, UTCDateTime
-from sqlalchemy import ForeignKey, String, Text
+from core.api import Base, BrandScoped, UTCDateTime, brand_foreign_key
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 
-class Note(Base):
+class Note(BrandScoped, Base):
     """A note about a customer."""
 
     __tablename__ = "${name}_notes"
+    __table_args__ = (brand_foreign_key("customer_id", "customers"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(index=True)
     text: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -552,7 +552,7 @@ depends_on = "core"
 def upgrade() -> None:
     op.create_table(
         "${name}_notes",
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("brand_id", sa.Integer(), nullable=False),
         sa.Column("customer_id", sa.Integer(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
@@ -560,9 +560,9 @@ def upgrade() -> None:
         sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["brand_id"], ["brands.id"],
                                 name=op.f("fk_${name}_notes_brand_id_brands")),
-        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"],
+        sa.ForeignKeyConstraint(["customer_id", "brand_id"], ["customers.id", "customers.brand_id"],
                                 name=op.f("fk_${name}_notes_customer_id_customers")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_${name}_notes")),
+        sa.PrimaryKeyConstraint("id", "brand_id", name=op.f("pk_${name}_notes")),
     )
     op.create_index(op.f("ix_${name}_notes_brand_id"), "${name}_notes", ["brand_id"])
     op.create_index(op.f("ix_${name}_notes_customer_id"), "${name}_notes", ["customer_id"])

@@ -69,7 +69,8 @@ from core.bulk import chunks, insert_many, insert_returning_ids
 from core.context import Ctx
 from core.crypto import EncryptedText, lookup_hash, phone_hash, read_token, sign_token
 from core.csv_cells import spreadsheet_safe
-from core.db import Base, Money, UTCDateTime
+from core.db import Base, BrandScoped, Money, UTCDateTime, brand_foreign_key, placed_as
+from core.distribution import rekey_by_brand
 from core.errors import (
     DomainError,
     ModuleError,
@@ -199,6 +200,7 @@ from core.tasks.store import insert_ignore, insert_tasks, task_row
 __all__ = [
     "ANY_CHANNEL", "CARE", "MARKETING", "SERVICE", "ContactRequest", "contact_refusals",
     "may_contact", "insert_tasks", "task_row", "POINTS_METHOD", "Base", "Brand",
+    "BrandScoped", "brand_foreign_key", "placed_as", "rekey_by_brand",
     "ComplianceResult", "Ctx", "Customer", "CustomerEvent",
     "CustomerTag", "DomainError", "HandoverMove", "Interaction", "InteractionKind", "JobResult",
     "Kind", "LifecycleStage", "ModuleError", "Money", "MoneyField", "AwareDateTime",

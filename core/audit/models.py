@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import DDL, JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, UTCDateTime
+from core.db import Base, UTCDateTime, placed_as
 
 APPEND_ONLY_MESSAGE = "audit_log is append-only"
 
@@ -77,6 +77,7 @@ class AuditEntry(Base):
     __table_args__ = (
         Index("ix_audit_log_brand_at", "brand_id", "at"),
         Index("ix_audit_log_brand_record", "brand_id", "record_type", "record_id"),
+        placed_as("local"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,6 +95,7 @@ class AuditPermit(Base):
     """A pseudonymisation in progress (see above); never committed."""
 
     __tablename__ = "audit_permits"
+    __table_args__ = (placed_as("local"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reason: Mapped[str] = mapped_column(String(64))

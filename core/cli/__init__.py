@@ -13,6 +13,7 @@ from core.cli import (  # noqa: F401  (each module registers its commands)
     customers,
     customers_merge,
     demo,
+    distribute,
     handover,
     imports,
     jobs,

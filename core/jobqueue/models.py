@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, UTCDateTime
+from core.db import Base, UTCDateTime, placed_as
 
 QUEUED = "queued"
 RUNNING = "running"
@@ -30,6 +30,7 @@ class QueuedJob(Base):
     __table_args__ = (
         Index("ix_queued_jobs_brand_created", "brand_id", "created_at"),
         Index("ix_queued_jobs_status_run_after", "status", "run_after"),
+        placed_as("local"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

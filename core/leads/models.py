@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.crypto import EncryptedText
-from core.db import Base, UTCDateTime
+from core.db import Base, BrandScoped, UTCDateTime, brand_foreign_key
 from core.models import _enum
 
 
@@ -34,17 +34,18 @@ class LeadStatus(enum.StrEnum):
 OPEN_LEAD_STATUSES = (LeadStatus.NEW.value, LeadStatus.CONTACTED.value)
 
 
-class Lead(Base):
+class Lead(BrandScoped, Base):
     """A prospective customer. ``rep_id`` is None while the lead sits in the pool (公海)."""
 
     __tablename__ = "leads"
     __table_args__ = (
         UniqueConstraint("brand_id", "lead_ref"),
         Index("ix_leads_brand_status_rep", "brand_id", "status", "rep_id"),
+        brand_foreign_key("rep_id", "reps"),
+        brand_foreign_key("referrer_customer_id", "customers"),
+        brand_foreign_key("customer_id", "customers"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
     lead_ref: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(EncryptedText)
@@ -54,10 +55,10 @@ class Lead(Base):
     score: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[LeadStatus] = mapped_column(_enum(LeadStatus, "lead_status"),
                                                default=LeadStatus.NEW)
-    rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id"), index=True)
-    referrer_customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    rep_id: Mapped[int | None] = mapped_column(index=True)
+    referrer_customer_id: Mapped[int | None]
     # The customer this lead became (linked on creation from the lead or by phone match).
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(index=True)
     contacts_count: Mapped[int] = mapped_column(Integer, default=0)
     assigned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     first_contacted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -69,31 +70,36 @@ class Lead(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
-class LeadContact(Base):
+class LeadContact(BrandScoped, Base):
     """One contact made with a lead (3 to 5 usually precede a first purchase)."""
 
     __tablename__ = "lead_contacts"
+    __table_args__ = (
+        brand_foreign_key("lead_id", "leads"),
+        brand_foreign_key("rep_id", "reps"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
-    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), index=True)
-    rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id"))
+    lead_id: Mapped[int] = mapped_column(index=True)
+    rep_id: Mapped[int | None]
     kind: Mapped[str] = mapped_column(String(20))
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     summary: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(120))
 
 
-class LeadAssignment(Base):
+class LeadAssignment(BrandScoped, Base):
     """Every move of a lead between owners (append-only). ``to_rep_id`` None = the pool."""
 
     __tablename__ = "lead_assignments"
+    __table_args__ = (
+        brand_foreign_key("lead_id", "leads"),
+        brand_foreign_key("from_rep_id", "reps"),
+        brand_foreign_key("to_rep_id", "reps"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
-    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), index=True)
-    from_rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id"))
-    to_rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id"))
+    lead_id: Mapped[int] = mapped_column(index=True)
+    from_rep_id: Mapped[int | None]
+    to_rep_id: Mapped[int | None]
     # referral, score, territory, round_robin, manual, pool, offboarding, merge
     strategy: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(String(200))

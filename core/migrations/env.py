@@ -23,6 +23,8 @@ only_tables: set[str] | None = config.attributes.get("only_tables")
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool,
                    compare_to: Any) -> bool:
+    if type_ == "unique_constraint" and reflected and str(name).startswith("pk_"):
+        return False  # SQLite's stand-in for a (id, brand_id) primary key (core.db)
     table = obj if type_ == "table" else getattr(obj, "table", None)
     table_name = getattr(table, "name", name)
     if table_name not in Base.metadata.tables:
@@ -39,13 +41,29 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> bool:
 
 
 with engine.connect() as connection:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Rebuilding a table (batch mode) drops the old one: with foreign keys enforced,
+        # that would delete or refuse its children's rows. Checked again below.
+        raw = connection.connection.driver_connection
+        raw.execute("PRAGMA foreign_keys=OFF")
+        if raw.execute("PRAGMA foreign_keys").fetchone()[0] != 0:
+            raise RuntimeError("could not turn foreign keys off for the migration")
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
         compare_type=True,
         include_object=include_object,
         render_item=render_item,
     )
-    with context.begin_transaction():
-        context.run_migrations()
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise RuntimeError(f"migration left rows without their parent: {broken[:5]}")
+    finally:
+        if sqlite:  # a fresh connection (foreign keys enforced) replaces this one in the pool
+            connection.invalidate()

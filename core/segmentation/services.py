@@ -139,7 +139,7 @@ def store_segments(ctx: Ctx, scheme: str, as_of: dt.date, rows: list[SegmentRow]
                 inserts.append({"brand_id": ctx.brand_id, "customer_id": row.customer_id,
                                 "scheme": scheme, **values})
             else:
-                updates.append({"id": rid, **values})
+                updates.append({"id": rid, "brand_id": ctx.brand_id, **values})
         if not changes:
             return []
         insert_many(ctx, CustomerSegmentChange.__table__, [

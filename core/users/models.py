@@ -12,13 +12,16 @@ import datetime as dt
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, UTCDateTime
+from core.db import Base, UTCDateTime, placed_as
 
 
 class UserBrand(Base):
     """Which brand a staff user (``ab_user.id``) works for, and their preferred language."""
 
     __tablename__ = "user_brands"
+    __table_args__ = (
+        placed_as("reference"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(Integer, unique=True)
@@ -36,6 +39,7 @@ class LoginAttempt(Base):
     __table_args__ = (
         Index("ix_login_attempts_username_at", "username", "at"),
         Index("ix_login_attempts_address_at", "address", "at"),
+        placed_as("local"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,6 +54,7 @@ class RateLimitCounter(Base):
     process counts in the same row, so a limit holds across workers and restarts."""
 
     __tablename__ = "rate_limit_counters"
+    __table_args__ = (placed_as("local"),)
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)

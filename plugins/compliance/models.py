@@ -6,23 +6,24 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.api import Base, Money, UTCDateTime
+from core.api import Base, BrandScoped, Money, UTCDateTime, brand_foreign_key
 
 
-class ImportedRepPay(Base):
+class ImportedRepPay(BrandScoped, Base):
     """Rep pay computed outside directcrm (commissions, bonuses...), one row per
     (rep, period, kind); kind ``tax`` is tax withheld, not pay (DS11 filing)."""
 
     __tablename__ = "compliance_rep_pay"
-    __table_args__ = (UniqueConstraint("brand_id", "rep_id", "period", "kind"),
-                      Index("ix_compliance_rep_pay_brand_period", "brand_id", "period"))
+    __table_args__ = (
+        UniqueConstraint("brand_id", "rep_id", "period", "kind"),
+        Index("ix_compliance_rep_pay_brand_period", "brand_id", "period"),
+        brand_foreign_key("rep_id", "reps"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
-    rep_id: Mapped[int] = mapped_column(ForeignKey("reps.id"), index=True)
+    rep_id: Mapped[int] = mapped_column(index=True)
     period: Mapped[str] = mapped_column(String(7))
     kind: Mapped[str] = mapped_column(String(32))
     amount: Mapped[Decimal] = mapped_column(Money)
@@ -31,14 +32,12 @@ class ImportedRepPay(Base):
     source_file: Mapped[str | None] = mapped_column(String(255))
 
 
-class ReportRecord(Base):
+class ReportRecord(BrandScoped, Base):
     """A generated PDF: who, when, with which parameters, and the SHA-256 of the file."""
 
     __tablename__ = "compliance_reports"
     __table_args__ = (UniqueConstraint("brand_id", "sha256"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     period: Mapped[str] = mapped_column(String(7))
     locale: Mapped[str] = mapped_column(String(16))

@@ -14,10 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, Enum, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.api import Base, EncryptedText, UTCDateTime
+from core.api import Base, BrandScoped, EncryptedText, UTCDateTime, brand_foreign_key
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -80,14 +80,12 @@ class VerificationMethod(enum.StrEnum):
     BANK_CARD = "bank_card"
 
 
-class ConsentNotice(Base):
+class ConsentNotice(BrandScoped, Base):
     """A versioned notice text for a purpose in one language (P1)."""
 
     __tablename__ = "kyc_consent_notices"
     __table_args__ = (UniqueConstraint("brand_id", "purpose", "version", "locale"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
     purpose: Mapped[Purpose] = mapped_column(_enum(Purpose, "kyc_purpose"))
     version: Mapped[str] = mapped_column(String(32))
     locale: Mapped[str] = mapped_column(String(16))
@@ -99,18 +97,17 @@ class ConsentNotice(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
-class ConsentRecord(Base):
+class ConsentRecord(BrandScoped, Base):
     """One answer in the append-only consent ledger."""
 
     __tablename__ = "kyc_consents"
     __table_args__ = (
         UniqueConstraint("brand_id", "customer_id", "purpose", "channel", "action", "at"),
         Index("ix_kyc_consents_lookup", "brand_id", "customer_id", "purpose", "channel", "at"),
+        brand_foreign_key("customer_id", "customers"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    customer_id: Mapped[int]
     purpose: Mapped[Purpose] = mapped_column(_enum(Purpose, "kyc_purpose"))
     channel: Mapped[Channel] = mapped_column(_enum(Channel, "kyc_channel"))
     action: Mapped[ConsentAction] = mapped_column(_enum(ConsentAction, "kyc_consent_action"))
@@ -123,17 +120,19 @@ class ConsentRecord(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
-class Identity(Base):
+class Identity(BrandScoped, Base):
     """A customer's or rep's identity document (one per document type and person)."""
 
     __tablename__ = "kyc_identities"
-    __table_args__ = (UniqueConstraint("brand_id", "customer_id", "id_type"),
-                      UniqueConstraint("brand_id", "rep_id", "id_type"))
+    __table_args__ = (
+        UniqueConstraint("brand_id", "customer_id", "id_type"),
+        UniqueConstraint("brand_id", "rep_id", "id_type"),
+        brand_foreign_key("customer_id", "customers"),
+        brand_foreign_key("rep_id", "reps"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
-    rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id"))
+    customer_id: Mapped[int | None]
+    rep_id: Mapped[int | None]
     id_type: Mapped[IdType] = mapped_column(_enum(IdType, "kyc_id_type"))
     number: Mapped[str] = mapped_column(EncryptedText)
     number_hash: Mapped[str] = mapped_column(String(64), index=True)
@@ -144,15 +143,16 @@ class Identity(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
-class Verification(Base):
+class Verification(BrandScoped, Base):
     """One check of an identity (append-only); the latest passed one is in force."""
 
     __tablename__ = "kyc_verifications"
-    __table_args__ = (UniqueConstraint("brand_id", "identity_id", "verified_at"),)
+    __table_args__ = (
+        UniqueConstraint("brand_id", "identity_id", "verified_at"),
+        brand_foreign_key("identity_id", "kyc_identities"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
-    identity_id: Mapped[int] = mapped_column(ForeignKey("kyc_identities.id"), index=True)
+    identity_id: Mapped[int] = mapped_column(index=True)
     method: Mapped[VerificationMethod] = mapped_column(
         _enum(VerificationMethod, "kyc_verification_method"))
     passed: Mapped[bool] = mapped_column(Boolean)
@@ -182,17 +182,18 @@ class RequestStatus(enum.StrEnum):
     REFUSED = "refused"
 
 
-class DataRequest(Base):
+class DataRequest(BrandScoped, Base):
     """A data-subject request with its legal deadline (P5)."""
 
     __tablename__ = "kyc_requests"
-    __table_args__ = (UniqueConstraint("brand_id", "request_ref"),
-                      Index("ix_kyc_requests_open", "brand_id", "status", "due_on"))
+    __table_args__ = (
+        UniqueConstraint("brand_id", "request_ref"),
+        Index("ix_kyc_requests_open", "brand_id", "status", "due_on"),
+        brand_foreign_key("customer_id", "customers"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
     request_ref: Mapped[str] = mapped_column(String(32))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(index=True)
     kind: Mapped[RequestKind] = mapped_column(_enum(RequestKind, "kyc_request_kind"))
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     due_on: Mapped[dt.date] = mapped_column(Date)
@@ -205,14 +206,12 @@ class DataRequest(Base):
     created_by: Mapped[str] = mapped_column(String(64))
 
 
-class Assessment(Base):
+class Assessment(BrandScoped, Base):
     """A personal-information impact assessment (P7): kept at least three years."""
 
     __tablename__ = "kyc_assessments"
     __table_args__ = (UniqueConstraint("brand_id", "assessment_ref"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
     assessment_ref: Mapped[str] = mapped_column(String(32))
     scope: Mapped[str] = mapped_column(Text)  # what processing was assessed
     # sensitive_data, automated_decision, sharing, publishing, cross_border, other
@@ -224,15 +223,16 @@ class Assessment(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
-class BankAccount(Base):
+class BankAccount(BrandScoped, Base):
     """The account a rep is paid into: the holder must be the rep's verified name."""
 
     __tablename__ = "kyc_bank_accounts"
-    __table_args__ = (UniqueConstraint("brand_id", "rep_id"),)
+    __table_args__ = (
+        UniqueConstraint("brand_id", "rep_id"),
+        brand_foreign_key("rep_id", "reps"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
-    rep_id: Mapped[int] = mapped_column(ForeignKey("reps.id"))
+    rep_id: Mapped[int]
     holder_name: Mapped[str] = mapped_column(EncryptedText)
     account_number: Mapped[str] = mapped_column(EncryptedText)
     account_hash: Mapped[str] = mapped_column(String(64), index=True)

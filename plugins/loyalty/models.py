@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from core.api import Base, Money, UTCDateTime
+from core.api import Base, BrandScoped, Money, UTCDateTime, brand_foreign_key
 
 
 class Ratio(TypeDecorator[Decimal]):
@@ -98,15 +98,13 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
                 native_enum=False, length=24)
 
 
-class LoyaltyTier(Base):
+class LoyaltyTier(BrandScoped, Base):
     """A membership tier. ``min_value`` reaches it, ``retain_value`` keeps it (downgrade
     below), both on the programme's basis (rolling 12-month spend or points)."""
 
     __tablename__ = "loyalty_tiers"
     __table_args__ = (UniqueConstraint("brand_id", "code"), UniqueConstraint("brand_id", "rank"))
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(100))
     rank: Mapped[int] = mapped_column(Integer)
@@ -117,38 +115,43 @@ class LoyaltyTier(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
-class LoyaltyAccount(Base):
+class LoyaltyAccount(BrandScoped, Base):
     """A customer's membership: the current tier, and the row locked (``FOR UPDATE``) by
     every debit on PostgreSQL so that concurrent redemptions queue."""
 
     __tablename__ = "loyalty_accounts"
-    __table_args__ = (UniqueConstraint("brand_id", "customer_id"),)
+    __table_args__ = (
+        UniqueConstraint("brand_id", "customer_id"),
+        brand_foreign_key("customer_id", "customers"),
+        brand_foreign_key("tier_id", "loyalty_tiers"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
-    tier_id: Mapped[int | None] = mapped_column(ForeignKey("loyalty_tiers.id"))
+    customer_id: Mapped[int]
+    tier_id: Mapped[int | None]
     tier_since: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
-class LoyaltyTierChange(Base):
+class LoyaltyTierChange(BrandScoped, Base):
     """Tier history (append-only): who moved from which tier to which, why and when."""
 
     __tablename__ = "loyalty_tier_changes"
-    __table_args__ = (Index("ix_loyalty_tier_changes_brand_customer", "brand_id", "customer_id"),)
+    __table_args__ = (
+        Index("ix_loyalty_tier_changes_brand_customer", "brand_id", "customer_id"),
+        brand_foreign_key("customer_id", "customers"),
+        brand_foreign_key("old_tier_id", "loyalty_tiers"),
+        brand_foreign_key("new_tier_id", "loyalty_tiers"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
-    old_tier_id: Mapped[int | None] = mapped_column(ForeignKey("loyalty_tiers.id"))
-    new_tier_id: Mapped[int] = mapped_column(ForeignKey("loyalty_tiers.id"))
+    customer_id: Mapped[int]
+    old_tier_id: Mapped[int | None]
+    new_tier_id: Mapped[int]
     metric: Mapped[Decimal] = mapped_column(Money)
     reason: Mapped[str] = mapped_column(String(32))
     changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
-class LoyaltyEntry(Base):
+class LoyaltyEntry(BrandScoped, Base):
     """One append-only ledger line. ``points`` is signed (earn +, redeem/expire -, reverse
     and adjust either way). ``base_amount`` is the money it was computed from (net paid for
     an earn, minus the refunded net for a reverse): the rolling spend for tiers."""
@@ -160,16 +163,19 @@ class LoyaltyEntry(Base):
               "effective_at"),
         Index("ix_loyalty_entries_brand_order", "brand_id", "order_id"),
         Index("ix_loyalty_entries_brand_expires", "brand_id", "expires_at"),
+        brand_foreign_key("customer_id", "customers"),
+        brand_foreign_key("order_id", "orders"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"))  # indexes below lead with it
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    # No index of its own on brand_id: the indexes above lead with it.
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), primary_key=True,
+                                          autoincrement=False, sort_order=-1)
+    customer_id: Mapped[int]
     kind: Mapped[EntryKind] = mapped_column(_enum(EntryKind, "loyalty_entry_kind"))
     points: Mapped[int] = mapped_column(Integer)
     source_kind: Mapped[SourceKind] = mapped_column(_enum(SourceKind, "loyalty_source_kind"))
     source_ref: Mapped[str] = mapped_column(String(120))
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    order_id: Mapped[int | None]
     base_amount: Mapped[Decimal | None] = mapped_column(Money)
     effective_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     # Set on lots (positive earn/adjust entries): when what remains of the lot expires.
@@ -179,30 +185,31 @@ class LoyaltyEntry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
-class LoyaltyAllocation(Base):
+class LoyaltyAllocation(BrandScoped, Base):
     """Which lot a debit drew from (positive points) or a hand-back restored (negative)."""
 
     __tablename__ = "loyalty_allocations"
     __table_args__ = (
         UniqueConstraint("brand_id", "entry_id", "lot_id"),
         Index("ix_loyalty_allocations_brand_lot", "brand_id", "lot_id"),
+        brand_foreign_key("entry_id", "loyalty_entries"),
+        brand_foreign_key("lot_id", "loyalty_entries"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"))  # indexes below lead with it
-    entry_id: Mapped[int] = mapped_column(ForeignKey("loyalty_entries.id"))
-    lot_id: Mapped[int] = mapped_column(ForeignKey("loyalty_entries.id"))
+    # No index of its own on brand_id: the indexes above lead with it.
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), primary_key=True,
+                                          autoincrement=False, sort_order=-1)
+    entry_id: Mapped[int]
+    lot_id: Mapped[int]
     points: Mapped[int] = mapped_column(Integer)
 
 
-class LoyaltyReward(Base):
+class LoyaltyReward(BrandScoped, Base):
     """A catalogue reward bought with points. ``stock`` None = unlimited."""
 
     __tablename__ = "loyalty_rewards"
     __table_args__ = (UniqueConstraint("brand_id", "code"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
     code: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[RewardKind] = mapped_column(_enum(RewardKind, "loyalty_reward_kind"))
@@ -212,18 +219,21 @@ class LoyaltyReward(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
-class LoyaltyRewardRedemption(Base):
+class LoyaltyRewardRedemption(BrandScoped, Base):
     """A reward given for points; its ``redemption_ref`` makes a retried request harmless."""
 
     __tablename__ = "loyalty_reward_redemptions"
-    __table_args__ = (UniqueConstraint("brand_id", "redemption_ref"),)
+    __table_args__ = (
+        UniqueConstraint("brand_id", "redemption_ref"),
+        brand_foreign_key("reward_id", "loyalty_rewards"),
+        brand_foreign_key("customer_id", "customers"),
+        brand_foreign_key("entry_id", "loyalty_entries"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
     redemption_ref: Mapped[str] = mapped_column(String(120))
-    reward_id: Mapped[int] = mapped_column(ForeignKey("loyalty_rewards.id"))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    reward_id: Mapped[int]
+    customer_id: Mapped[int] = mapped_column(index=True)
     points: Mapped[int] = mapped_column(Integer)
-    entry_id: Mapped[int] = mapped_column(ForeignKey("loyalty_entries.id"))
+    entry_id: Mapped[int]
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

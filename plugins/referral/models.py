@@ -10,10 +10,10 @@ import datetime as dt
 import enum
 from decimal import Decimal
 
-from sqlalchemy import Date, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, Enum, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.api import Base, Money, UTCDateTime
+from core.api import Base, BrandScoped, Money, UTCDateTime, brand_foreign_key
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -43,36 +43,40 @@ class RewardStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
-class ReferralCode(Base):
+class ReferralCode(BrandScoped, Base):
     """A customer's referral code (short, unambiguous characters, unique in the brand)."""
 
     __tablename__ = "referral_codes"
-    __table_args__ = (UniqueConstraint("brand_id", "code"),
-                      UniqueConstraint("brand_id", "customer_id"))
+    __table_args__ = (
+        UniqueConstraint("brand_id", "code"),
+        UniqueConstraint("brand_id", "customer_id"),
+        brand_foreign_key("customer_id", "customers"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    customer_id: Mapped[int]
     code: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
-class Referral(Base):
+class Referral(BrandScoped, Base):
     """One customer brought by another."""
 
     __tablename__ = "referrals"
-    __table_args__ = (UniqueConstraint("brand_id", "referred_id"),
-                      Index("ix_referrals_referrer", "brand_id", "referrer_id", "referred_at"))
+    __table_args__ = (
+        UniqueConstraint("brand_id", "referred_id"),
+        Index("ix_referrals_referrer", "brand_id", "referrer_id", "referred_at"),
+        brand_foreign_key("referrer_id", "customers"),
+        brand_foreign_key("referred_id", "customers"),
+        brand_foreign_key("order_id", "orders"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
-    referrer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
-    referred_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    referrer_id: Mapped[int]
+    referred_id: Mapped[int]
     referred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     source: Mapped[str] = mapped_column(String(16))  # link, cli, api, import
     status: Mapped[ReferralStatus] = mapped_column(_enum(ReferralStatus, "referral_status"))
     hold_reason: Mapped[str | None] = mapped_column(String(200))
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    order_id: Mapped[int | None]
     qualifies_on: Mapped[dt.date | None] = mapped_column(Date)
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     decision_reason: Mapped[str | None] = mapped_column(Text)
@@ -80,16 +84,18 @@ class Referral(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
-class ReferralReward(Base):
+class ReferralReward(BrandScoped, Base):
     """A reward of one side of a qualified referral."""
 
     __tablename__ = "referral_rewards"
-    __table_args__ = (UniqueConstraint("brand_id", "referral_id", "side"),)
+    __table_args__ = (
+        UniqueConstraint("brand_id", "referral_id", "side"),
+        brand_foreign_key("referral_id", "referrals"),
+        brand_foreign_key("customer_id", "customers"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
-    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    referral_id: Mapped[int] = mapped_column(index=True)
+    customer_id: Mapped[int]
     side: Mapped[RewardSide] = mapped_column(_enum(RewardSide, "referral_reward_side"))
     kind: Mapped[str] = mapped_column(String(16))  # points
     value: Mapped[Decimal] = mapped_column(Money)
@@ -99,16 +105,17 @@ class ReferralReward(Base):
     note: Mapped[str | None] = mapped_column(String(200))
 
 
-class ReferralLinkView(Base):
+class ReferralLinkView(BrandScoped, Base):
     """How often a code's landing page was opened on a brand-local day (the top of the
     funnel). Anonymous traffic counts: no person, no address."""
 
     __tablename__ = "referral_link_views"
-    __table_args__ = (UniqueConstraint("brand_id", "code_id", "day"),)
+    __table_args__ = (
+        UniqueConstraint("brand_id", "code_id", "day"),
+        brand_foreign_key("code_id", "referral_codes"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
-    code_id: Mapped[int] = mapped_column(ForeignKey("referral_codes.id"))
+    code_id: Mapped[int]
     day: Mapped[dt.date] = mapped_column(Date)
     views: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -120,19 +127,21 @@ class CouponKind(enum.StrEnum):
     GIFT = "gift"
 
 
-class ReferralCoupon(Base):
+class ReferralCoupon(BrandScoped, Base):
     """A coupon (or gift) granted as a referral reward: spent once, as a payment of a
     later order of its customer (method ``coupon``, reference = the code), before it
     expires. A gift pays one unit of its product, which the order must contain."""
 
     __tablename__ = "referral_coupons"
-    __table_args__ = (UniqueConstraint("brand_id", "code"),
-                      UniqueConstraint("brand_id", "reward_id"))
+    __table_args__ = (
+        UniqueConstraint("brand_id", "code"),
+        UniqueConstraint("brand_id", "reward_id"),
+        brand_foreign_key("reward_id", "referral_rewards"),
+        brand_foreign_key("customer_id", "customers"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
-    reward_id: Mapped[int] = mapped_column(ForeignKey("referral_rewards.id"))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    reward_id: Mapped[int]
+    customer_id: Mapped[int] = mapped_column(index=True)
     code: Mapped[str] = mapped_column(String(16))
     kind: Mapped[CouponKind] = mapped_column(_enum(CouponKind, "referral_coupon_kind"))
     value: Mapped[Decimal] = mapped_column(Money)
@@ -141,16 +150,18 @@ class ReferralCoupon(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
-class ReferralCouponUse(Base):
+class ReferralCouponUse(BrandScoped, Base):
     """The order a coupon was spent on; one per coupon (the unique key is the guard
     against two orders spending it at once)."""
 
     __tablename__ = "referral_coupon_uses"
-    __table_args__ = (UniqueConstraint("brand_id", "coupon_id"),)
+    __table_args__ = (
+        UniqueConstraint("brand_id", "coupon_id"),
+        brand_foreign_key("coupon_id", "referral_coupons"),
+        brand_foreign_key("order_id", "orders"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
-    coupon_id: Mapped[int] = mapped_column(ForeignKey("referral_coupons.id"))
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    coupon_id: Mapped[int]
+    order_id: Mapped[int]
     amount: Mapped[Decimal] = mapped_column(Money)
     used_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -63,7 +63,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_brand_modules_brand_id'), ['brand_id'], unique=False)
 
     op.create_table('products',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
     sa.Column('sku', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -73,14 +73,14 @@ def upgrade() -> None:
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_products_brand_id_brands')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_products')),
+    sa.PrimaryKeyConstraint('id', 'brand_id', name=op.f('pk_products')),
     sa.UniqueConstraint('brand_id', 'sku', name=op.f('uq_products_brand_id_sku'))
     )
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_products_brand_id'), ['brand_id'], unique=False)
 
     op.create_table('reps',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
     sa.Column('rep_ref', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -102,8 +102,8 @@ def upgrade() -> None:
     sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_reps_brand_id_brands')),
-    sa.ForeignKeyConstraint(['sponsor_id'], ['reps.id'], name=op.f('fk_reps_sponsor_id_reps')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_reps')),
+    sa.ForeignKeyConstraint(['sponsor_id', 'brand_id'], ['reps.id', 'reps.brand_id'], name=op.f('fk_reps_sponsor_id_reps')),
+    sa.PrimaryKeyConstraint('id', 'brand_id', name=op.f('pk_reps')),
     sa.UniqueConstraint('brand_id', 'rep_ref', name=op.f('uq_reps_brand_id_rep_ref'))
     )
     with op.batch_alter_table('reps', schema=None) as batch_op:
@@ -125,7 +125,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_user_brands_brand_id'), ['brand_id'], unique=False)
 
     op.create_table('customers',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
     sa.Column('customer_ref', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -143,9 +143,9 @@ def upgrade() -> None:
     sa.Column('updated_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('search_text', sa.String(length=530), sa.Computed("lower(customer_ref || ' ' || name || ' ' || coalesce(email, ''))", persisted=True), nullable=False),
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_customers_brand_id_brands')),
-    sa.ForeignKeyConstraint(['merged_into_id'], ['customers.id'], name=op.f('fk_customers_merged_into_id_customers')),
-    sa.ForeignKeyConstraint(['rep_id'], ['reps.id'], name=op.f('fk_customers_rep_id_reps')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_customers')),
+    sa.ForeignKeyConstraint(['merged_into_id', 'brand_id'], ['customers.id', 'customers.brand_id'], name=op.f('fk_customers_merged_into_id_customers')),
+    sa.ForeignKeyConstraint(['rep_id', 'brand_id'], ['reps.id', 'reps.brand_id'], name=op.f('fk_customers_rep_id_reps')),
+    sa.PrimaryKeyConstraint('id', 'brand_id', name=op.f('pk_customers')),
     sa.UniqueConstraint('brand_id', 'customer_ref', name=op.f('uq_customers_brand_id_customer_ref'))
     )
     with op.batch_alter_table('customers', schema=None) as batch_op:
@@ -156,7 +156,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_customers_wechat_hash'), ['wechat_hash'], unique=False)
 
     op.create_table('handovers',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('from_rep_id', sa.Integer(), nullable=True),
@@ -168,15 +168,15 @@ def upgrade() -> None:
     sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.String(length=120), nullable=False),
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_handovers_brand_id_brands')),
-    sa.ForeignKeyConstraint(['from_rep_id'], ['reps.id'], name=op.f('fk_handovers_from_rep_id_reps')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_handovers'))
+    sa.ForeignKeyConstraint(['from_rep_id', 'brand_id'], ['reps.id', 'reps.brand_id'], name=op.f('fk_handovers_from_rep_id_reps')),
+    sa.PrimaryKeyConstraint('id', 'brand_id', name=op.f('pk_handovers'))
     )
     with op.batch_alter_table('handovers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_handovers_brand_id'), ['brand_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_handovers_from_rep_id'), ['from_rep_id'], unique=False)
 
     op.create_table('rep_status_changes',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
     sa.Column('rep_id', sa.Integer(), nullable=False),
     sa.Column('old_status', sa.Enum('applicant', 'active', 'suspended', 'terminated', name='rep_status', native_enum=False, length=20), nullable=True),
@@ -186,15 +186,15 @@ def upgrade() -> None:
     sa.Column('changed_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('changed_by', sa.String(length=120), nullable=False),
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_rep_status_changes_brand_id_brands')),
-    sa.ForeignKeyConstraint(['rep_id'], ['reps.id'], name=op.f('fk_rep_status_changes_rep_id_reps')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_rep_status_changes'))
+    sa.ForeignKeyConstraint(['rep_id', 'brand_id'], ['reps.id', 'reps.brand_id'], name=op.f('fk_rep_status_changes_rep_id_reps')),
+    sa.PrimaryKeyConstraint('id', 'brand_id', name=op.f('pk_rep_status_changes'))
     )
     with op.batch_alter_table('rep_status_changes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_rep_status_changes_brand_id'), ['brand_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_rep_status_changes_rep_id'), ['rep_id'], unique=False)
 
     op.create_table('customer_segment_changes',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
     sa.Column('scheme', sa.String(length=16), nullable=False),
@@ -204,8 +204,8 @@ def upgrade() -> None:
     sa.Column('recorded_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('recorded_by', sa.String(length=120), nullable=False),
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_customer_segment_changes_brand_id_brands')),
-    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_customer_segment_changes_customer_id_customers')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_customer_segment_changes'))
+    sa.ForeignKeyConstraint(['customer_id', 'brand_id'], ['customers.id', 'customers.brand_id'], name=op.f('fk_customer_segment_changes_customer_id_customers')),
+    sa.PrimaryKeyConstraint('id', 'brand_id', name=op.f('pk_customer_segment_changes'))
     )
     with op.batch_alter_table('customer_segment_changes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_customer_segment_changes_brand_id'), ['brand_id'], unique=False)
@@ -213,7 +213,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_customer_segment_changes_customer_id'), ['customer_id'], unique=False)
 
     op.create_table('customer_segments',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
     sa.Column('scheme', sa.String(length=16), nullable=False),
@@ -221,8 +221,8 @@ def upgrade() -> None:
     sa.Column('as_of', sa.Date(), nullable=False),
     sa.Column('updated_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_customer_segments_brand_id_brands')),
-    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_customer_segments_customer_id_customers')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_customer_segments')),
+    sa.ForeignKeyConstraint(['customer_id', 'brand_id'], ['customers.id', 'customers.brand_id'], name=op.f('fk_customer_segments_customer_id_customers')),
+    sa.PrimaryKeyConstraint('id', 'brand_id', name=op.f('pk_customer_segments')),
     sa.UniqueConstraint('brand_id', 'scheme', 'customer_id', name=op.f('uq_customer_segments_brand_id_scheme_customer_id'))
     )
     with op.batch_alter_table('customer_segments', schema=None) as batch_op:
@@ -231,13 +231,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_customer_segments_customer_id'), ['customer_id'], unique=False)
 
     op.create_table('customer_tags',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
     sa.Column('tag', sa.String(length=64), nullable=False),
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_customer_tags_brand_id_brands')),
-    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_customer_tags_customer_id_customers')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_customer_tags')),
+    sa.ForeignKeyConstraint(['customer_id', 'brand_id'], ['customers.id', 'customers.brand_id'], name=op.f('fk_customer_tags_customer_id_customers')),
+    sa.PrimaryKeyConstraint('id', 'brand_id', name=op.f('pk_customer_tags')),
     sa.UniqueConstraint('brand_id', 'customer_id', 'tag', name=op.f('uq_customer_tags_brand_id_customer_id_tag'))
     )
     with op.batch_alter_table('customer_tags', schema=None) as batch_op:
@@ -245,7 +245,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_customer_tags_customer_id'), ['customer_id'], unique=False)
 
     op.create_table('handover_items',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
     sa.Column('handover_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
@@ -253,10 +253,10 @@ def upgrade() -> None:
     sa.Column('from_rep_id', sa.Integer(), nullable=True),
     sa.Column('to_rep_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_handover_items_brand_id_brands')),
-    sa.ForeignKeyConstraint(['from_rep_id'], ['reps.id'], name=op.f('fk_handover_items_from_rep_id_reps')),
-    sa.ForeignKeyConstraint(['handover_id'], ['handovers.id'], name=op.f('fk_handover_items_handover_id_handovers')),
-    sa.ForeignKeyConstraint(['to_rep_id'], ['reps.id'], name=op.f('fk_handover_items_to_rep_id_reps')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_handover_items')),
+    sa.ForeignKeyConstraint(['from_rep_id', 'brand_id'], ['reps.id', 'reps.brand_id'], name=op.f('fk_handover_items_from_rep_id_reps')),
+    sa.ForeignKeyConstraint(['handover_id', 'brand_id'], ['handovers.id', 'handovers.brand_id'], name=op.f('fk_handover_items_handover_id_handovers')),
+    sa.ForeignKeyConstraint(['to_rep_id', 'brand_id'], ['reps.id', 'reps.brand_id'], name=op.f('fk_handover_items_to_rep_id_reps')),
+    sa.PrimaryKeyConstraint('id', 'brand_id', name=op.f('pk_handover_items')),
     sa.UniqueConstraint('brand_id', 'handover_id', 'kind', 'record_id', name=op.f('uq_handover_items_brand_id_handover_id_kind_record_id'))
     )
     with op.batch_alter_table('handover_items', schema=None) as batch_op:
@@ -265,7 +265,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_handover_items_handover_id'), ['handover_id'], unique=False)
 
     op.create_table('interactions',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
     sa.Column('rep_id', sa.Integer(), nullable=True),
@@ -274,9 +274,9 @@ def upgrade() -> None:
     sa.Column('summary', sa.Text(), nullable=False),
     sa.Column('created_by', sa.String(length=120), nullable=False),
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_interactions_brand_id_brands')),
-    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_interactions_customer_id_customers')),
-    sa.ForeignKeyConstraint(['rep_id'], ['reps.id'], name=op.f('fk_interactions_rep_id_reps')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_interactions'))
+    sa.ForeignKeyConstraint(['customer_id', 'brand_id'], ['customers.id', 'customers.brand_id'], name=op.f('fk_interactions_customer_id_customers')),
+    sa.ForeignKeyConstraint(['rep_id', 'brand_id'], ['reps.id', 'reps.brand_id'], name=op.f('fk_interactions_rep_id_reps')),
+    sa.PrimaryKeyConstraint('id', 'brand_id', name=op.f('pk_interactions'))
     )
     with op.batch_alter_table('interactions', schema=None) as batch_op:
         batch_op.create_index('ix_interactions_brand_customer_at', ['brand_id', 'customer_id', 'occurred_at'], unique=False)
@@ -284,7 +284,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_interactions_rep_id'), ['rep_id'], unique=False)
 
     op.create_table('leads',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
     sa.Column('lead_ref', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -307,10 +307,10 @@ def upgrade() -> None:
     sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_leads_brand_id_brands')),
-    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_leads_customer_id_customers')),
-    sa.ForeignKeyConstraint(['referrer_customer_id'], ['customers.id'], name=op.f('fk_leads_referrer_customer_id_customers')),
-    sa.ForeignKeyConstraint(['rep_id'], ['reps.id'], name=op.f('fk_leads_rep_id_reps')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_leads')),
+    sa.ForeignKeyConstraint(['customer_id', 'brand_id'], ['customers.id', 'customers.brand_id'], name=op.f('fk_leads_customer_id_customers')),
+    sa.ForeignKeyConstraint(['referrer_customer_id', 'brand_id'], ['customers.id', 'customers.brand_id'], name=op.f('fk_leads_referrer_customer_id_customers')),
+    sa.ForeignKeyConstraint(['rep_id', 'brand_id'], ['reps.id', 'reps.brand_id'], name=op.f('fk_leads_rep_id_reps')),
+    sa.PrimaryKeyConstraint('id', 'brand_id', name=op.f('pk_leads')),
     sa.UniqueConstraint('brand_id', 'lead_ref', name=op.f('uq_leads_brand_id_lead_ref'))
     )
     with op.batch_alter_table('leads', schema=None) as batch_op:
@@ -321,7 +321,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_leads_rep_id'), ['rep_id'], unique=False)
 
     op.create_table('orders',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
     sa.Column('order_ref', sa.String(length=64), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
@@ -335,9 +335,9 @@ def upgrade() -> None:
     sa.Column('cancelled_at', core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_orders_brand_id_brands')),
-    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_orders_customer_id_customers')),
-    sa.ForeignKeyConstraint(['rep_id'], ['reps.id'], name=op.f('fk_orders_rep_id_reps')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders')),
+    sa.ForeignKeyConstraint(['customer_id', 'brand_id'], ['customers.id', 'customers.brand_id'], name=op.f('fk_orders_customer_id_customers')),
+    sa.ForeignKeyConstraint(['rep_id', 'brand_id'], ['reps.id', 'reps.brand_id'], name=op.f('fk_orders_rep_id_reps')),
+    sa.PrimaryKeyConstraint('id', 'brand_id', name=op.f('pk_orders')),
     sa.UniqueConstraint('brand_id', 'order_ref', name=op.f('uq_orders_brand_id_order_ref'))
     )
     with op.batch_alter_table('orders', schema=None) as batch_op:
@@ -346,7 +346,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_orders_rep_id'), ['rep_id'], unique=False)
 
     op.create_table('tasks',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=True),
     sa.Column('rep_id', sa.Integer(), nullable=True),
@@ -358,9 +358,9 @@ def upgrade() -> None:
     sa.Column('rule_key', sa.String(length=200), nullable=True),
     sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_tasks_brand_id_brands')),
-    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_tasks_customer_id_customers')),
-    sa.ForeignKeyConstraint(['rep_id'], ['reps.id'], name=op.f('fk_tasks_rep_id_reps')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_tasks')),
+    sa.ForeignKeyConstraint(['customer_id', 'brand_id'], ['customers.id', 'customers.brand_id'], name=op.f('fk_tasks_customer_id_customers')),
+    sa.ForeignKeyConstraint(['rep_id', 'brand_id'], ['reps.id', 'reps.brand_id'], name=op.f('fk_tasks_rep_id_reps')),
+    sa.PrimaryKeyConstraint('id', 'brand_id', name=op.f('pk_tasks')),
     sa.UniqueConstraint('brand_id', 'rule_key', name=op.f('uq_tasks_brand_id_rule_key'))
     )
     with op.batch_alter_table('tasks', schema=None) as batch_op:
@@ -369,7 +369,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_tasks_customer_id'), ['customer_id'], unique=False)
 
     op.create_table('lead_assignments',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
     sa.Column('lead_id', sa.Integer(), nullable=False),
     sa.Column('from_rep_id', sa.Integer(), nullable=True),
@@ -379,17 +379,17 @@ def upgrade() -> None:
     sa.Column('assigned_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('assigned_by', sa.String(length=120), nullable=False),
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_lead_assignments_brand_id_brands')),
-    sa.ForeignKeyConstraint(['from_rep_id'], ['reps.id'], name=op.f('fk_lead_assignments_from_rep_id_reps')),
-    sa.ForeignKeyConstraint(['lead_id'], ['leads.id'], name=op.f('fk_lead_assignments_lead_id_leads')),
-    sa.ForeignKeyConstraint(['to_rep_id'], ['reps.id'], name=op.f('fk_lead_assignments_to_rep_id_reps')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_lead_assignments'))
+    sa.ForeignKeyConstraint(['from_rep_id', 'brand_id'], ['reps.id', 'reps.brand_id'], name=op.f('fk_lead_assignments_from_rep_id_reps')),
+    sa.ForeignKeyConstraint(['lead_id', 'brand_id'], ['leads.id', 'leads.brand_id'], name=op.f('fk_lead_assignments_lead_id_leads')),
+    sa.ForeignKeyConstraint(['to_rep_id', 'brand_id'], ['reps.id', 'reps.brand_id'], name=op.f('fk_lead_assignments_to_rep_id_reps')),
+    sa.PrimaryKeyConstraint('id', 'brand_id', name=op.f('pk_lead_assignments'))
     )
     with op.batch_alter_table('lead_assignments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lead_assignments_brand_id'), ['brand_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lead_assignments_lead_id'), ['lead_id'], unique=False)
 
     op.create_table('lead_contacts',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
     sa.Column('lead_id', sa.Integer(), nullable=False),
     sa.Column('rep_id', sa.Integer(), nullable=True),
@@ -398,16 +398,16 @@ def upgrade() -> None:
     sa.Column('summary', sa.Text(), nullable=True),
     sa.Column('created_by', sa.String(length=120), nullable=False),
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_lead_contacts_brand_id_brands')),
-    sa.ForeignKeyConstraint(['lead_id'], ['leads.id'], name=op.f('fk_lead_contacts_lead_id_leads')),
-    sa.ForeignKeyConstraint(['rep_id'], ['reps.id'], name=op.f('fk_lead_contacts_rep_id_reps')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_lead_contacts'))
+    sa.ForeignKeyConstraint(['lead_id', 'brand_id'], ['leads.id', 'leads.brand_id'], name=op.f('fk_lead_contacts_lead_id_leads')),
+    sa.ForeignKeyConstraint(['rep_id', 'brand_id'], ['reps.id', 'reps.brand_id'], name=op.f('fk_lead_contacts_rep_id_reps')),
+    sa.PrimaryKeyConstraint('id', 'brand_id', name=op.f('pk_lead_contacts'))
     )
     with op.batch_alter_table('lead_contacts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lead_contacts_brand_id'), ['brand_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lead_contacts_lead_id'), ['lead_id'], unique=False)
 
     op.create_table('order_lines',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
     sa.Column('line_no', sa.Integer(), nullable=False),
@@ -416,9 +416,9 @@ def upgrade() -> None:
     sa.Column('unit_price', core.db.Money(precision=18, scale=2), nullable=False),
     sa.Column('amount', core.db.Money(precision=18, scale=2), nullable=False),
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_order_lines_brand_id_brands')),
-    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_lines_order_id_orders')),
-    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_order_lines_product_id_products')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_order_lines')),
+    sa.ForeignKeyConstraint(['order_id', 'brand_id'], ['orders.id', 'orders.brand_id'], name=op.f('fk_order_lines_order_id_orders')),
+    sa.ForeignKeyConstraint(['product_id', 'brand_id'], ['products.id', 'products.brand_id'], name=op.f('fk_order_lines_product_id_products')),
+    sa.PrimaryKeyConstraint('id', 'brand_id', name=op.f('pk_order_lines')),
     sa.UniqueConstraint('brand_id', 'order_id', 'line_no', name=op.f('uq_order_lines_brand_id_order_id_line_no'))
     )
     with op.batch_alter_table('order_lines', schema=None) as batch_op:
@@ -427,7 +427,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_order_lines_product_id'), ['product_id'], unique=False)
 
     op.create_table('payments',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
     sa.Column('method', sa.String(length=32), nullable=False),
@@ -435,15 +435,15 @@ def upgrade() -> None:
     sa.Column('paid_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('reference', sa.String(length=120), nullable=True),
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_payments_brand_id_brands')),
-    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_payments_order_id_orders')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_payments'))
+    sa.ForeignKeyConstraint(['order_id', 'brand_id'], ['orders.id', 'orders.brand_id'], name=op.f('fk_payments_order_id_orders')),
+    sa.PrimaryKeyConstraint('id', 'brand_id', name=op.f('pk_payments'))
     )
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_payments_brand_id'), ['brand_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_payments_order_id'), ['order_id'], unique=False)
 
     op.create_table('returns',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
     sa.Column('return_ref', sa.String(length=64), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
@@ -453,8 +453,8 @@ def upgrade() -> None:
     sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_returns_brand_id_brands')),
-    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_returns_order_id_orders')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_returns')),
+    sa.ForeignKeyConstraint(['order_id', 'brand_id'], ['orders.id', 'orders.brand_id'], name=op.f('fk_returns_order_id_orders')),
+    sa.PrimaryKeyConstraint('id', 'brand_id', name=op.f('pk_returns')),
     sa.UniqueConstraint('brand_id', 'return_ref', name=op.f('uq_returns_brand_id_return_ref'))
     )
     with op.batch_alter_table('returns', schema=None) as batch_op:
@@ -462,16 +462,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_returns_order_id'), ['order_id'], unique=False)
 
     op.create_table('return_lines',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
     sa.Column('return_id', sa.Integer(), nullable=False),
     sa.Column('product_id', sa.Integer(), nullable=False),
     sa.Column('quantity', sa.Integer(), nullable=False),
     sa.Column('amount', core.db.Money(precision=18, scale=2), nullable=False),
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_return_lines_brand_id_brands')),
-    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_return_lines_product_id_products')),
-    sa.ForeignKeyConstraint(['return_id'], ['returns.id'], name=op.f('fk_return_lines_return_id_returns')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_return_lines')),
+    sa.ForeignKeyConstraint(['product_id', 'brand_id'], ['products.id', 'products.brand_id'], name=op.f('fk_return_lines_product_id_products')),
+    sa.ForeignKeyConstraint(['return_id', 'brand_id'], ['returns.id', 'returns.brand_id'], name=op.f('fk_return_lines_return_id_returns')),
+    sa.PrimaryKeyConstraint('id', 'brand_id', name=op.f('pk_return_lines')),
     sa.UniqueConstraint('brand_id', 'return_id', 'product_id', name=op.f('uq_return_lines_brand_id_return_id_product_id'))
     )
     with op.batch_alter_table('return_lines', schema=None) as batch_op:

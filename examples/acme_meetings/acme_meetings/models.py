@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from core.api import Base, UTCDateTime
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from core.api import Base, BrandScoped, UTCDateTime, brand_foreign_key
+from sqlalchemy import Enum, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -18,14 +18,12 @@ class AttendanceStatus(enum.StrEnum):
     ABSENT = "absent"
 
 
-class Meeting(Base):
+class Meeting(BrandScoped, Base):
     """A product experience meeting of the brand."""
 
     __tablename__ = "acme_meetings_meetings"
     __table_args__ = (UniqueConstraint("brand_id", "meeting_ref"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
     meeting_ref: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(200))
     held_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -34,20 +32,23 @@ class Meeting(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
-class Attendance(Base):
+class Attendance(BrandScoped, Base):
     """One customer at one meeting; ``order_id`` is their first paid order within the
     follow-up window after the meeting (a conversion)."""
 
     __tablename__ = "acme_meetings_attendance"
-    __table_args__ = (UniqueConstraint("brand_id", "meeting_id", "customer_id"),)
+    __table_args__ = (
+        UniqueConstraint("brand_id", "meeting_id", "customer_id"),
+        brand_foreign_key("meeting_id", "acme_meetings_meetings"),
+        brand_foreign_key("customer_id", "customers"),
+        brand_foreign_key("order_id", "orders"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
-    meeting_id: Mapped[int] = mapped_column(ForeignKey("acme_meetings_meetings.id"))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    meeting_id: Mapped[int]
+    customer_id: Mapped[int] = mapped_column(index=True)
     status: Mapped[AttendanceStatus] = mapped_column(Enum(
         AttendanceStatus, name="acme_meetings_status", native_enum=False, length=16,
         values_callable=lambda c: [m.value for m in c]))
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    order_id: Mapped[int | None]
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

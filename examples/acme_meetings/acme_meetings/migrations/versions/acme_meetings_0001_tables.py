@@ -16,7 +16,7 @@ depends_on = "core"
 def upgrade() -> None:
     op.create_table(
         "acme_meetings_meetings",
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("brand_id", sa.Integer(), nullable=False),
         sa.Column("meeting_ref", sa.String(length=64), nullable=False),
         sa.Column("title", sa.String(length=200), nullable=False),
@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["brand_id"], ["brands.id"],
                                 name=op.f("fk_acme_meetings_meetings_brand_id_brands")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_acme_meetings_meetings")),
+        sa.PrimaryKeyConstraint("id", "brand_id", name=op.f("pk_acme_meetings_meetings")),
         sa.UniqueConstraint("brand_id", "meeting_ref",
                             name=op.f("uq_acme_meetings_meetings_brand_id_meeting_ref")),
     )
@@ -34,7 +34,7 @@ def upgrade() -> None:
                     ["brand_id"])
     op.create_table(
         "acme_meetings_attendance",
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("brand_id", sa.Integer(), nullable=False),
         sa.Column("meeting_id", sa.Integer(), nullable=False),
         sa.Column("customer_id", sa.Integer(), nullable=False),
@@ -46,13 +46,13 @@ def upgrade() -> None:
         sa.Column("recorded_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["brand_id"], ["brands.id"],
                                 name=op.f("fk_acme_meetings_attendance_brand_id_brands")),
-        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"],
+        sa.ForeignKeyConstraint(["customer_id", "brand_id"], ["customers.id", "customers.brand_id"],
                                 name=op.f("fk_acme_meetings_attendance_customer_id_customers")),
-        sa.ForeignKeyConstraint(["meeting_id"], ["acme_meetings_meetings.id"],
+        sa.ForeignKeyConstraint(["meeting_id", "brand_id"], ["acme_meetings_meetings.id", "acme_meetings_meetings.brand_id"],
                                 name=op.f("fk_acme_meetings_attendance_meeting_id_acme_meetings_meetings")),
-        sa.ForeignKeyConstraint(["order_id"], ["orders.id"],
+        sa.ForeignKeyConstraint(["order_id", "brand_id"], ["orders.id", "orders.brand_id"],
                                 name=op.f("fk_acme_meetings_attendance_order_id_orders")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_acme_meetings_attendance")),
+        sa.PrimaryKeyConstraint("id", "brand_id", name=op.f("pk_acme_meetings_attendance")),
         sa.UniqueConstraint("brand_id", "meeting_id", "customer_id",
                             name=op.f("uq_acme_meetings_attendance_brand_id_meeting_id_customer_id")),
     )

@@ -165,7 +165,10 @@ def columns(model: type) -> str:
             "(`select(...).where(*row_policy(ctx, Model))`), write through the services.\n",
             "| column | type | null | refers to |", "|---|---|---|---|"]
     for col in table.columns:
-        refs = ", ".join(f"`{fk.target_fullname}`" for fk in col.foreign_keys)
+        # brand_id is also the second column of every composite key (brand_foreign_key):
+        # only its own reference, to brands.id, says something.
+        refs = ", ".join(sorted({f"`{fk.target_fullname}`" for fk in col.foreign_keys
+                                 if col.name != "brand_id" or fk.column.table.name == "brands"}))
         kind = type(col.type).__name__
         enum_class = getattr(col.type, "enum_class", None)
         if enum_class is not None:

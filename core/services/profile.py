@@ -8,11 +8,21 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from core.analytics.sql import cents, money
 from core.context import Ctx
 from core.events import ProfileSection
-from core.models import Customer, Interaction, Order, OrderStatus, Rep, Return, Task
+from core.models import (
+    Customer,
+    Interaction,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Rep,
+    Return,
+    Task,
+)
 from core.privacy import masked as mask
 from core.segmentation.services import customer_segments
 from core.services.scoping import get_by_id
@@ -62,8 +72,10 @@ def customer_profile(ctx: Ctx, customer_id: int, timeline_limit: int = 50) -> Cu
                         .where(Return.brand_id == ctx.brand_id, Order.customer_id == customer.id,
                                Return.refunded_at.is_not(None)))
     timeline: list[TimelineEntry] = []
+    # Lines and their products in two queries, not two per order.
     for o in s.scalars(select(Order).where(Order.brand_id == ctx.brand_id,
                                            Order.customer_id == customer.id)
+                       .options(selectinload(Order.lines).joinedload(OrderLine.product))
                        .order_by(Order.ordered_at.desc()).limit(timeline_limit)):
         timeline.append(TimelineEntry(o.ordered_at, "order", o.order_ref,
                                       ", ".join(f"{ln.product.name} × {ln.quantity}"

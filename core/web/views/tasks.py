@@ -27,7 +27,7 @@ FIELDS = [
     Field("title", N_("Title"), required=True),
     Field("due_at", N_("Due at"), "datetime", required=True),
     Field("customer_ref", N_("Customer"), "picker", picker="CustomerView.pick"),
-    Field("rep_ref", N_("Owner"), "select", choices=rep_choices,
+    Field("rep_ref", N_("Owner"), "picker", picker="RepView.pick",
           help=N_("Defaults to the customer's rep.")),
 ]
 

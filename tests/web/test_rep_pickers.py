@@ -74,3 +74,20 @@ def test_an_unknown_or_foreign_ref_is_a_field_error(login, ctx_a) -> None:
     ctx_a.session.rollback()
     assert ctx_a.session.scalar(select(Customer.id).where(
         Customer.customer_ref.in_(["N2", "N3"]))) is None
+
+
+@pytest.mark.parametrize("url", ["/orders/list/", "/customers/list/", "/tasks/list/",
+                                 "/today/"])
+def test_list_filters_use_the_rep_picker(login, url: str) -> None:
+    html = login("boss_a").get(url).get_data(as_text=True)
+    field = re.search(r'<input type="search" name="rep"[^>]*>', html)
+    assert field and 'data-picker="/reps/pick"' in field.group(0), url
+    assert '<select name="rep"' not in html and "forms.js" in html
+
+
+def test_the_rep_filter_keeps_the_typed_ref(login) -> None:
+    html = login("boss_a").get("/orders/list/?rep=R2").get_data(as_text=True)
+    assert re.search(r'<input type="search" name="rep" value="R2"', html)
+    # R2's customers C3 and C4: orders O3 and O4 only.
+    refs = re.findall(r'class="mono strong" href="/orders/show/\d+">([^<]+)<', html)
+    assert sorted(refs) == ["O3", "O4"]

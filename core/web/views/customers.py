@@ -75,7 +75,7 @@ class CustomerView(CrmView):
     def list(self) -> Any:
         result = self._search(self.args_int("page"))
         return self.page("crm/customers/list.html", result=result,
-                         stages=labels.choices("stage"), reps=rep_choices(),
+                         stages=labels.choices("stage"),
                          title=_("Customers"))
 
     @expose("/export.csv")

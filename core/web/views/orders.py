@@ -37,7 +37,6 @@ from core.services.scoping import get_by_id, get_by_ref
 from core.web import formatting, labels
 from core.web.context import crm_ctx
 from core.web.views.base import CrmView, Field, not_found_on_missing
-from core.web.views.customers import rep_choices
 
 ORDER_FIELDS = [
     Field("order_ref", N_("Order no."),
@@ -155,7 +154,7 @@ class OrderView(CrmView):
         statuses = [*labels.choices("order_status"),
                     *[(code, labels.label("payment_state", code)) for code in DERIVED_STATES]]
         return self.page("crm/orders/list.html", result=result, statuses=statuses,
-                         reps=rep_choices(), money_state=money_state, title=_("Orders"))
+                         money_state=money_state, title=_("Orders"))
 
     def _show(self, order: Order, pay_values: Mapping[str, str] | None = None,
               pay_errors: Mapping[str, list[str]] | None = None) -> Any:

@@ -21,7 +21,6 @@ from core.web.views.base import (
     name_and_ref,
     not_found_on_missing,
 )
-from core.web.views.customers import rep_choices
 
 FIELDS = [
     Field("title", N_("Title"), required=True),
@@ -69,7 +68,7 @@ class TaskView(CrmView):
         ctx = crm_ctx()
         result = self._search(self.args_int("page"))
         return self.page("crm/tasks/list.html", result=result, now=ctx.now(),
-                         statuses=labels.choices("task_status"), reps=rep_choices(),
+                         statuses=labels.choices("task_status"),
                          title=_("Tasks"))
 
     @expose("/add", methods=["GET", "POST"])

@@ -206,7 +206,7 @@ def _receive(ctx: Ctx, order: Order, payments: Sequence[Mapping[str, Any]] | Non
     """Record payments on a pending order (locked, or just created) in the caller's write
     transaction; when they reach the total the order is paid and ``crm_order_paid`` fires.
     ``partial``: they may leave a balance (a deposit); otherwise they pay all of it."""
-    if payments is not None and order.payments:
+    if payments and order.payments:
         payments = _replays(order, payments)
         if not payments:  # every payment given is already recorded: a retry
             return

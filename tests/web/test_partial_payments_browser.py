@@ -35,12 +35,13 @@ def server(rt: Runtime, clock: FixedClock, seeded: Seeded) -> Iterator[str]:
         yield base
 
 
-def _no_overflow(driver: WebDriver) -> bool:
-    return driver.execute_script(
+def _no_overflow(drv: WebDriver) -> bool:
+    return drv.execute_script(
         "return document.documentElement.scrollWidth <= document.documentElement.clientWidth")
 
 
-def test_order_with_a_deposit_then_an_instalment(driver: WebDriver, server: str) -> None:
+def test_order_with_a_deposit_then_an_instalment(driver: WebDriver,  # noqa: F811
+                                                  server: str) -> None:
     log_in(driver, server, "boss_a")
     driver.get(f"{server}/orders/add?customer=C2")
     driver.find_element(By.ID, "f-order_ref").send_keys("SO-DEP-1")

@@ -475,6 +475,29 @@ DEMO_FINDINGS = {
 DEMO_SETTINGS = {"churn_risk.no_order_days": 120, "churn_risk.no_contact_days": 60}
 
 
+def _deposits(ctx: Ctx, count: int = 3) -> int:
+    """A deposit of about 30% (whole yuan, cash or WeChat Pay) on the brand's first
+    ``count`` pending orders, paid when they were ordered: the orders list then shows
+    partly paid orders with their balance (#18). An order that already has a payment is
+    left alone, so running the demo again adds nothing."""
+    from core.services.orders import record_payment
+
+    orders = list(ctx.session.scalars(
+        select(Order).where(Order.brand_id == ctx.brand_id,
+                            Order.status == OrderStatus.PENDING)
+        .order_by(Order.order_ref).limit(count)))
+    done = 0
+    for i, order in enumerate(orders):
+        if order.payments:
+            continue
+        amount = max(Decimal(1), (order.total_amount * Decimal("0.3")).quantize(Decimal(1)))
+        record_payment(ctx, order.order_ref, {
+            "payments": [{"method": ("cash", "wechat_pay")[i % 2], "amount": str(amount)}],
+            "paid_at": order.ordered_at.isoformat()})
+        done += 1
+    return done
+
+
 def build_demo(make_ctx: Callable[[str | None], Ctx], *, code: str = DEMO_BRAND,
                customers: int = 300, seed: int = 2026, folder: Path | None = None
                ) -> DemoSummary:
@@ -507,6 +530,7 @@ def build_demo(make_ctx: Callable[[str | None], Ctx], *, code: str = DEMO_BRAND,
             summary.backdated = _backdate_customers(ctx)
             summary.interactions, summary.tasks = _history(ctx, seed)
             summary.duplicates = _duplicates(ctx, files["customers"])
+            _deposits(ctx)
         refs = list(ctx.session.scalars(
             select(Customer.customer_ref).where(Customer.brand_id == ctx.brand_id,
                                                 Customer.merged_into_id.is_(None))

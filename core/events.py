@@ -74,7 +74,12 @@ class PaymentLine:
 
 @dataclass(frozen=True, slots=True)
 class PaymentDraft:
-    """The payments about to settle an order, for ``crm_validate_payments``."""
+    """The payments about to be recorded on a pending order, for ``crm_validate_payments``.
+
+    ``settles`` is true when they pay what is left of the total (the order becomes paid
+    and ``crm_order_paid`` fires); false for a deposit or an instalment, after which the
+    order stays pending. ``paid_before`` is what earlier payments of the order add up to.
+    """
 
     order_id: int
     order_ref: str
@@ -82,6 +87,8 @@ class PaymentDraft:
     total: Decimal
     paid_at: dt.datetime
     payments: tuple[PaymentLine, ...]
+    settles: bool = True
+    paid_before: Decimal = Decimal("0.00")
 
     def amount_by(self, method: str) -> Decimal:
         """What the payments of ``method`` add up to."""

@@ -245,11 +245,15 @@ def crm_validate_orders(ctx: Ctx, orders: Sequence[OrderDraft]) -> list[Problem]
 
 @hookspec
 def crm_validate_payments(ctx: Ctx, payment: PaymentDraft) -> list[Problem] | None:
-    """Check the payments that are about to settle an order (loyalty: points balance).
+    """Check the payments about to be recorded on a pending order (loyalty: points balance).
 
     Every enabled module is asked and all problems are collected; a blocking one
     refuses the payment and nothing is written. The core has already checked that the
-    amounts are positive, add up to the total and use the brand's methods.
+    amounts are positive, use the brand's methods and pay at most the balance due.
+    ``payment.settles`` tells whether they complete the order (which then becomes paid
+    and ``crm_order_paid`` fires) or are a deposit or instalment that leaves it pending:
+    a module that acts only on ``crm_order_paid`` (points, coupons) refuses its method
+    on a payment that does not settle.
 
     :param ctx: the acting brand and user.
     :param payment: the order and its payments (:class:`~core.events.PaymentDraft`).

@@ -84,6 +84,10 @@ _CORE: dict[str, dict[str, str]] = {
                    "suspended": N_("Suspended"), "terminated": N_("Terminated")},
     "order_status": {"pending": N_("Pending"), "paid": N_("Paid"),
                      "cancelled": N_("Cancelled")},
+    # An order's state read from its payments (core.services.payments.payment_state).
+    "payment_state": {"pending": N_("Pending"), "partly_paid": N_("Partly paid"),
+                      "paid": N_("Paid"), "cancelled": N_("Cancelled"),
+                      "refund_due": N_("Deposit to refund")},
     "interaction": {"visit": N_("Visit"), "call": N_("Call"), "message": N_("Message"),
                     "note": N_("Note")},
     "task_status": {"open": N_("Open"), "done": N_("Done"), "cancelled": N_("Cancelled")},

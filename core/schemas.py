@@ -399,6 +399,22 @@ class PayOrderSchema(BrandScopedSchema):
     payments = fields.List(fields.Nested(PaymentSchema), validate=validate.Length(min=1))
 
 
+class RecordPaymentSchema(BrandScopedSchema):
+    """The body of "record a payment": money received for a pending order (a deposit, an
+    instalment or the balance), at most what is left to pay."""
+
+    payments = fields.List(fields.Nested(PaymentSchema), required=True,
+                           validate=validate.Length(min=1))
+    paid_at = AwareDateTime(load_default=None)
+
+
+class RefundDepositSchema(BrandScopedSchema):
+    """The body of "the deposit was given back" (optional): when, and a reference."""
+
+    refunded_at = AwareDateTime(load_default=None)
+    reference = fields.String(validate=validate.Length(max=120), load_default=None)
+
+
 class OrderSchema(BrandScopedSchema):
     # Optional: without one the brand's pattern numbers the order (orders.number_pattern).
     order_ref = fields.String(validate=validate.Length(min=1, max=64), load_default=None)

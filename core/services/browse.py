@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from core.context import Ctx
@@ -32,6 +32,7 @@ from core.models import (
     Task,
     TaskStatus,
 )
+from core.services.payments import PAYMENT_STATES, paid_cents_sql
 from core.services.scoping import scoped
 
 T = TypeVar("T")
@@ -179,13 +180,27 @@ def product_categories(ctx: Ctx) -> list[str]:
 def search_orders(ctx: Ctx, q: str | None = None, status: str | None = None,
                   customer_id: int | None = None, rep_ref: str | None = None,
                   since: dt.datetime | None = None, until: dt.datetime | None = None,
-                  page: int = 1, per_page: int = 25, sort: str | None = None) -> Page[Order]:
-    """Orders by ref, filtered by status, customer, rep and time range."""
+                  page: int = 1, per_page: int = 25, sort: str | None = None,
+                  payment_state: str | None = None) -> Page[Order]:
+    """Orders by ref, filtered by status, payment state (``partly_paid``: pending with a
+    deposit; ``refund_due``: cancelled with a deposit to give back; see
+    :func:`core.services.payments.payment_state`), customer, rep and time range."""
     stmt = scoped(ctx, Order)
     if q:
         stmt = stmt.where(Order.order_ref.ilike(_like(q), escape="\\"))
     if status and status in OrderStatus._value2member_map_:
         stmt = stmt.where(Order.status == OrderStatus(status))
+    if payment_state in PAYMENT_STATES:
+        paid = paid_cents_sql()
+        stmt = stmt.where({
+            "pending": and_(Order.status == OrderStatus.PENDING, paid == 0),
+            "partly_paid": and_(Order.status == OrderStatus.PENDING, paid > 0),
+            "paid": Order.status == OrderStatus.PAID,
+            "refund_due": and_(Order.status == OrderStatus.CANCELLED,
+                               Order.paid_at.is_(None), paid > 0),
+            "cancelled": and_(Order.status == OrderStatus.CANCELLED, or_(
+                Order.paid_at.is_not(None), paid <= 0)),
+        }[payment_state])
     if customer_id is not None:
         stmt = stmt.where(Order.customer_id == customer_id)
     if rep_ref:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import func, select
 
+from core import labels
 from core.context import Ctx
 from core.errors import DomainError, NotFound, ValidationFailed
 from core.events import (
@@ -35,11 +36,17 @@ from core.models import (
     Return,
     ReturnLine,
 )
-from core.schemas import OrderSchema, ReturnSchema, load_or_raise
+from core.schemas import (
+    OrderSchema,
+    RecordPaymentSchema,
+    RefundDepositSchema,
+    ReturnSchema,
+    load_or_raise,
+)
 from core.services import payloads
 from core.services.decisions import problems_by_item, refuse_if_blocking
 from core.services.numbering import next_order_ref
-from core.services.payments import validate_payments
+from core.services.payments import paid_amount, validate_payments
 from core.services.scoping import get_by_ref, own_rep_only, ref_map, resolve_customer
 from core.services.settings import get_setting
 
@@ -71,10 +78,11 @@ def order_draft(values: Mapping[str, Any], customer_id: int, rep_id: int | None,
 def create_order(ctx: Ctx, data: Mapping[str, Any], *, rest: bool = False) -> Order:
     """Record an order with its lines (and payments); a paid order fires ``crm_order_paid``.
 
-    Without explicit payments, a paid order gets one payment of its total. Without an
-    ``order_ref`` the order is numbered from the brand's pattern
-    (:mod:`core.services.numbering`). ``rest`` (the web form): one payment given without
-    an amount pays what the others leave of the total.
+    Without explicit payments, a paid order gets one payment of its total. A pending
+    order may come with what the customer pays now (a deposit, at most the total; paying
+    the whole total makes it paid). Without an ``order_ref`` the order is numbered from
+    the brand's pattern (:mod:`core.services.numbering`). ``rest`` (the web form, a paid
+    order): one payment given without an amount pays what the others leave of the total.
     """
     data = {**data}
     if isinstance(data.get("order_ref"), str) and not data["order_ref"].strip():
@@ -122,15 +130,22 @@ def create_order(ctx: Ctx, data: Mapping[str, Any], *, rest: bool = False) -> Or
         # The new order is in hand: settle it without reading it back (a lookup by ref
         # would apply the caller's rep scope to an order it may not see).
         if status == OrderStatus.PAID:
-            _settle(ctx, order, payments, values["ordered_at"], rest=rest)
+            _receive(ctx, order, payments, values["ordered_at"], rest=rest)
+        elif status == OrderStatus.PENDING and payments:
+            # What the customer pays now (a deposit); reaching the total pays the order.
+            _receive(ctx, order, payments, values["ordered_at"], partial=True)
         elif status == OrderStatus.CANCELLED:
+            if payments:
+                raise ValidationFailed({"payments": [_(
+                    "A cancelled order takes no payments.")]})
             _cancel(ctx, order, values["ordered_at"])
     return order
 
 
 def pay_order(ctx: Ctx, order_ref: str, payments: Sequence[Mapping[str, Any]] | None = None,
               paid_at: dt.datetime | None = None) -> Order:
-    """Mark a pending order paid with its payments (which must add up to the total).
+    """Mark a pending order paid with its payments, which must add up to the balance due
+    (the total less a deposit); without payments, one payment of the balance.
 
     ``payments`` is the caller's input as given; it is validated here
     (:func:`core.services.payments.validate_payments`). The order row is locked, so
@@ -138,24 +153,81 @@ def pay_order(ctx: Ctx, order_ref: str, payments: Sequence[Mapping[str, Any]] | 
     """
     with ctx.write():
         order = get_by_ref(ctx, Order, order_ref, lock=True)
-        _settle(ctx, order, payments, paid_at or ctx.now())
+        _receive(ctx, order, payments, paid_at or ctx.now())
     return order
 
 
-def _settle(ctx: Ctx, order: Order, payments: Sequence[Mapping[str, Any]] | None,
-            paid_at: dt.datetime, *, rest: bool = False) -> None:
-    """Pay a pending order (locked, or just created) in the caller's write transaction."""
+def record_payment(ctx: Ctx, order_ref: str, data: Mapping[str, Any]) -> Order:
+    """Record money received for a pending order: a deposit, an instalment or the balance.
+
+    ``data`` is :class:`core.schemas.RecordPaymentSchema`: ``payments`` (method, amount,
+    reference) and ``paid_at`` (default now). The payments may add up to at most the
+    balance due (more is refused, naming the field). When the order's payments reach its
+    total it becomes paid and ``crm_order_paid`` fires, once: the order row is locked, so
+    concurrent payments never pay more than the total nor fire twice. A payment whose
+    method, reference and amount are already on the order is a retry and is not recorded
+    again.
+    """
+    values = load_or_raise(RecordPaymentSchema(tz=ctx.tz), data)
+    paid_at = values["paid_at"] or ctx.now()
+    with ctx.write():
+        order = get_by_ref(ctx, Order, order_ref, lock=True)
+        if paid_at < order.ordered_at:
+            raise ValidationFailed({"paid_at": [_(
+                "The payment is dated before the order was placed.")]})
+        # The input as given: the one payment validation reads it (and names its fields).
+        _receive(ctx, order, data["payments"], paid_at, partial=True)
+    return order
+
+
+def _replays(order: Order, raw: Any) -> Any:
+    """``raw`` without the payments already recorded on the order (same method,
+    reference and amount: a retried request); raw as given when it is not a list of
+    payments (the validation names what is wrong with it)."""
+    if not isinstance(raw, list | tuple) or not all(isinstance(r, Mapping) for r in raw):
+        return raw
+    seen = {(p.method, p.reference, p.amount) for p in order.payments if p.reference}
+    if not seen:
+        return raw
+    fresh = []
+    for r in raw:
+        try:
+            key = (r.get("method"), (r.get("reference") or None),
+                   Decimal(str(r.get("amount"))).quantize(Decimal("0.01")))
+        except (InvalidOperation, TypeError, ValueError):
+            key = None
+        if key not in seen:
+            fresh.append(r)
+    return fresh
+
+
+def _receive(ctx: Ctx, order: Order, payments: Sequence[Mapping[str, Any]] | None,
+             paid_at: dt.datetime, *, rest: bool = False, partial: bool = False) -> None:
+    """Record payments on a pending order (locked, or just created) in the caller's write
+    transaction; when they reach the total the order is paid and ``crm_order_paid`` fires.
+    ``partial``: they may leave a balance (a deposit); otherwise they pay all of it."""
+    if payments and order.payments:
+        payments = _replays(order, payments)
+        if not payments:  # every payment given is already recorded: a retry
+            return
     if order.status != OrderStatus.PENDING:
         raise DomainError(_("Order %(ref)s is %(status)s, not pending.", ref=order.order_ref,
-                            status=order.status.value), code="bad_status")
-    lines = validate_payments(ctx, order, payments, paid_at, rest=rest)
+                            status=labels.label("order_status", order.status)),
+                          code="bad_status")
+    before = paid_amount(order)
+    lines = validate_payments(ctx, order, payments, paid_at, rest=rest, partial=partial,
+                              paid_before=before)
     for p in lines:
-        ctx.session.add(Payment(brand_id=ctx.brand_id, order_id=order.id, method=p.method,
-                                amount=p.amount, paid_at=paid_at, reference=p.reference))
+        order.payments.append(Payment(brand_id=ctx.brand_id, method=p.method,
+                                      amount=p.amount, paid_at=paid_at, reference=p.reference))
+    if before + sum((p.amount for p in lines), Decimal("0.00")) < order.total_amount:
+        ctx.session.flush()  # a deposit: the order stays pending
+        return
     order.status = OrderStatus.PAID
     order.paid_at = paid_at
     ctx.session.flush()
-    points = sum((p.amount for p in lines if p.method == POINTS_METHOD), Decimal("0.00"))
+    points = sum((p.amount for p in order.payments if p.method == POINTS_METHOD),
+                 Decimal("0.00"))
     orders_paid(ctx, [payloads.order_paid(order.id, order, paid_at, points)])
 
 
@@ -173,10 +245,45 @@ def orders_cancelled(ctx: Ctx, events: Sequence[OrderCancelled]) -> None:
 
 
 def cancel_order(ctx: Ctx, order_ref: str, cancelled_at: dt.datetime | None = None) -> Order:
-    """Cancel an order; a paid one can be cancelled only before any refund."""
+    """Cancel an order; a paid one can be cancelled only before any refund.
+
+    A pending order with a deposit is cancelled too (the customer changed their mind):
+    its payments stay on record and the deposit is shown as to be refunded
+    (:func:`core.services.payments.refund_due`) until :func:`refund_deposit` records that
+    it was given back.
+    """
     with ctx.write():
         order = get_by_ref(ctx, Order, order_ref, lock=True)
         _cancel(ctx, order, cancelled_at or ctx.now())
+    return order
+
+
+def refund_deposit(ctx: Ctx, order_ref: str, data: Mapping[str, Any] | None = None) -> Order:
+    """Record that the deposit of an order cancelled before it was paid has been given
+    back (``data``: :class:`core.schemas.RefundDepositSchema`, when and a reference): one
+    negative payment per method, so the order's payments add up to zero (payments are
+    append-only). Nothing is written when nothing is left to refund, so a retry changes
+    nothing; an order that is not cancelled, or was paid in full, is refused."""
+    values = load_or_raise(RefundDepositSchema(tz=ctx.tz), data or {})
+    refunded_at = values["refunded_at"] or ctx.now()
+    with ctx.write():
+        order = get_by_ref(ctx, Order, order_ref, lock=True)
+        if order.status != OrderStatus.CANCELLED or order.paid_at is not None:
+            raise DomainError(_("Order %(ref)s has no deposit to refund: only an order "
+                                "cancelled before it was paid in full has one.",
+                                ref=order.order_ref), code="bad_status")
+        if refunded_at < (order.cancelled_at or order.ordered_at):
+            raise ValidationFailed({"refunded_at": [_(
+                "The refund is dated before the order was cancelled.")]})
+        by_method: dict[str, Decimal] = {}
+        for p in order.payments:
+            by_method[p.method] = by_method.get(p.method, Decimal("0.00")) + p.amount
+        for method, net in sorted(by_method.items()):
+            if net > 0:
+                order.payments.append(Payment(
+                    brand_id=ctx.brand_id, method=method, amount=-net, paid_at=refunded_at,
+                    reference=values["reference"]))
+        ctx.session.flush()
     return order
 
 

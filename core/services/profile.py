@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import selectinload
 
 from core.analytics.sql import cents, money
@@ -25,6 +25,7 @@ from core.models import (
 )
 from core.privacy import masked as mask
 from core.segmentation.services import customer_segments
+from core.services.payments import balance_due, paid_amounts, paid_cents_sql, payment_state
 from core.services.scoping import get_by_id
 
 
@@ -39,6 +40,7 @@ class TimelineEntry:
     amount: Decimal | None = None
     status: str = ""
     link_id: int | None = None
+    balance_due: Decimal | None = None  # an order partly paid: what is left to pay
 
 
 @dataclass
@@ -56,6 +58,10 @@ class CustomerProfile:
     last_order_at: dt.datetime | None
     timeline: list[TimelineEntry] = field(default_factory=list)
     sections: list[ProfileSection] = field(default_factory=list)
+    # What the customer still owes on pending orders (their totals less deposits), and
+    # deposits to give back on orders cancelled before they were paid.
+    balance_due: Decimal = Decimal("0.00")
+    refund_due: Decimal = Decimal("0.00")
 
 
 def customer_profile(ctx: Ctx, customer_id: int, timeline_limit: int = 50) -> CustomerProfile:
@@ -71,16 +77,30 @@ def customer_profile(ctx: Ctx, customer_id: int, timeline_limit: int = 50) -> Cu
                         .join(Order, Order.id == Return.order_id)
                         .where(Return.brand_id == ctx.brand_id, Order.customer_id == customer.id,
                                Return.refunded_at.is_not(None)))
+    paid_cents = paid_cents_sql()
+    open_money = s.execute(
+        select(func.coalesce(func.sum(case(
+                   (Order.status == OrderStatus.PENDING,
+                    cents(Order.total_amount) - paid_cents), else_=0)), 0),
+               func.coalesce(func.sum(case(
+                   (and_(Order.status == OrderStatus.CANCELLED, Order.paid_at.is_(None),
+                         paid_cents > 0), paid_cents), else_=0)), 0))
+        .where(Order.brand_id == ctx.brand_id, Order.customer_id == customer.id,
+               Order.status != OrderStatus.PAID)).one()
     timeline: list[TimelineEntry] = []
-    # Lines and their products in two queries, not two per order.
-    for o in s.scalars(select(Order).where(Order.brand_id == ctx.brand_id,
-                                           Order.customer_id == customer.id)
-                       .options(selectinload(Order.lines).joinedload(OrderLine.product))
-                       .order_by(Order.ordered_at.desc()).limit(timeline_limit)):
-        timeline.append(TimelineEntry(o.ordered_at, "order", o.order_ref,
-                                      ", ".join(f"{ln.product.name} × {ln.quantity}"
-                                                for ln in o.lines),
-                                      o.total_amount, o.status.value, o.id))
+    recent = list(s.scalars(select(Order).where(Order.brand_id == ctx.brand_id,
+                                                Order.customer_id == customer.id)
+                            # lines and their products in two queries, not two per order
+                            .options(selectinload(Order.lines).joinedload(OrderLine.product))
+                            .order_by(Order.ordered_at.desc()).limit(timeline_limit)))
+    paid_by_order = paid_amounts(ctx, [o.id for o in recent])
+    for o in recent:
+        paid_so_far = paid_by_order[o.id]
+        due = balance_due(o, paid_so_far)
+        detail = ", ".join(f"{ln.product.name} × {ln.quantity}" for ln in o.lines)
+        timeline.append(TimelineEntry(o.ordered_at, "order", o.order_ref, detail,
+                                      o.total_amount, payment_state(o, paid_so_far), o.id,
+                                      balance_due=due if paid_so_far > 0 else None))
     for r in s.scalars(select(Return).join(Order, Order.id == Return.order_id)
                        .where(Return.brand_id == ctx.brand_id, Order.customer_id == customer.id)
                        .order_by(Return.requested_at.desc()).limit(timeline_limit)):
@@ -107,7 +127,8 @@ def customer_profile(ctx: Ctx, customer_id: int, timeline_limit: int = 50) -> Cu
         tags=sorted(t.tag for t in customer.tags), segments=customer_segments(ctx, customer.id),
         orders_paid=int(paid[0]), revenue=money(paid[1]), refunded=money(refunded),
         last_order_at=_aware(paid[2]),
-        timeline=timeline[:timeline_limit], sections=sections)
+        timeline=timeline[:timeline_limit], sections=sections,
+        balance_due=money(open_money[0]), refund_due=money(open_money[1]))
 
 
 def customer_card(ctx: Ctx, customer: Customer) -> dict[str, Any]:

@@ -178,6 +178,12 @@ def payment_problems(ctx: Ctx, payment: PaymentDraft) -> list[Problem]:
     money = payment.amount_by(POINTS_METHOD)
     if money <= 0:
         return []
+    if not payment.settles:
+        # Points are spent when the order becomes paid (crm_order_paid): a deposit in
+        # points would hold nothing back, and could be spent twice meanwhile.
+        return [Problem(code="loyalty.points_on_deposit", field="payments", message=_(
+            "Points can pay only the payment that completes the order: pay the deposit "
+            "another way and use points on the balance."))]
     settings = programme(ctx)
     points = settings.points_for_money(money)
     if points < settings.min_redemption:

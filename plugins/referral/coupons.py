@@ -93,6 +93,13 @@ def payment_problems(ctx: Ctx, payment: PaymentDraft) -> list[Problem]:
         if line.method != METHOD:
             continue
         field = f"payments.{i}.reference"
+        if not payment.settles:
+            # A coupon is used when the order becomes paid (crm_order_paid): on a deposit
+            # it would be held by nothing and could be spent elsewhere meanwhile.
+            problems.append(Problem("coupon", _(
+                "A coupon can pay only the payment that completes the order: use it on "
+                "the balance, not on a deposit."), f"payments.{i}.method"))
+            continue
         code = (line.reference or "").strip().upper()
         coupon = ctx.session.scalar(select(ReferralCoupon).where(
             ReferralCoupon.brand_id == ctx.brand_id, ReferralCoupon.code == code)) \

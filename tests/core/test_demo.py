@@ -118,6 +118,17 @@ def test_demo_is_coherent_and_builds_once(make_ctx, clock):
     # "At risk" is a short list, not most buyers.
     assert 0 < len(at_risk_customers(ctx)) <= len(assess(ctx)) * 0.4
 
+    # Three pending orders carry a deposit (about 30%, less than the total): the orders
+    # list shows them partly paid with their balance (#18).
+    from core.services.browse import search_orders
+    from core.services.payments import balance_due, paid_amount
+
+    partly = search_orders(ctx, payment_state="partly_paid").items
+    assert len(partly) == 3
+    assert all(0 < paid_amount(o) < o.total_amount and balance_due(o) > 0 for o in partly)
+    deposits = sorted(paid_amount(o) for o in partly)
+    ctx.session.rollback()
+
     # A second run adds nothing.
     ctx.session.rollback()
     second = build_demo(make_ctx, customers=N)
@@ -127,6 +138,8 @@ def test_demo_is_coherent_and_builds_once(make_ctx, clock):
     assert second.interactions == 0 and second.leads == 0 and second.duplicates == 0
     assert second.tasks == 0
     assert _counts(ctx) == counts
+    assert sorted(paid_amount(o) for o in search_orders(
+        ctx, payment_state="partly_paid").items) == deposits  # no second deposit
 
 
 def test_demo_compliance_findings_are_only_the_deliberate_ones(make_ctx, clock):

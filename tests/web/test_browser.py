@@ -20,7 +20,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as EC  # noqa: N812
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from core.context import Ctx
@@ -118,7 +118,14 @@ def test_customer_order_and_languages(driver: WebDriver, server: str, seeded: Se
     driver.find_element(By.ID, "f-customer_ref").send_keys("WEB1")
     driver.find_element(By.ID, "f-name").send_keys("周杰")
     driver.find_element(By.ID, "f-phone").send_keys("13900001111")
-    Select(driver.find_element(By.ID, "f-rep_ref")).select_by_value("R1")
+    # The owning rep is a search picker (no select of every rep): typing part of the
+    # name offers 王芳 (R1); the field takes her ref.
+    rep = driver.find_element(By.ID, "f-rep_ref")
+    rep.send_keys("王")
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(
+        By.CSS_SELECTOR, "#dl-rep_ref option[value='R1']"))
+    rep.clear()
+    rep.send_keys("R1")
     driver.find_element(By.ID, "f-tags").send_keys("新客, 直播")
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     assert driver.find_element(By.CSS_SELECTOR, ".profile-head h2").text.startswith("周杰")

@@ -100,11 +100,14 @@ def test_other_lists_export_with_labels(login: Login, seeded: Seeded) -> None:
     boss = login("boss_a")
     rows = csv_rows(boss, "/orders/export.csv?sort=ref")
     assert rows[0] == ["Order no.", "Ordered", "Customer", "Rep", "Status", "Total",
-                       "Channel"]
-    # O1: 2026-01-10 10:00 in Shanghai, 张伟 (C1) of 王芳 (R1), paid, 199.00.
+                       "Channel", "Paid so far", "Balance due"]
+    # O1: 2026-01-10 10:00 in Shanghai, 张伟 (C1) of 王芳 (R1), paid, 199.00, all of it
+    # paid, nothing due.
     assert rows[1] == ["O1", "2026-01-10 10:00", "张伟 (C1)", "王芳 (R1)", "Paid", "199.00",
-                       ""]
+                       "", "199.00", "0.00"]
     assert [r[4] for r in rows[1:]] == ["Paid", "Paid", "Paid", "Pending"]
+    # O4 is pending with nothing paid: its whole 199.00 is due.
+    assert rows[4][7:] == ["0.00", "199.00"]
     rows = csv_rows(boss, "/products/export.csv?sort=-price")
     assert [r[0] for r in rows[1:]] == ["P3", "P2", "P1"]
     assert rows[0][:4] == ["SKU", "Name", "Category", "List price"]

@@ -305,3 +305,43 @@ def test_parallel_payments_spend_a_coupon_once(app: Flask, token: Headers, ctx_a
     ctx_a.session.rollback()
     assert ctx_a.session.scalar(select(func.count()).select_from(ReferralCouponUse)) == 1
     assert sum(len(_payments(ctx_a, ref)) for ref in refs) == 1  # the refused paid nothing
+
+
+@race
+def test_parallel_deposits_never_pay_more_than_the_total(app: Flask, token: Headers,
+                                                         ctx_a: Ctx, recorder: Recorder,
+                                                         attempt: int) -> None:
+    """Partial payments (#18): ten clerks record 40.00 at once on an 89.00 order; two fit
+    (80.00), the third would exceed the total and is refused; the order stays pending."""
+    _pending(ctx_a, "R6")
+    headers = token("boss_a")
+    responses = _parallel(app, 10, lambda c: c.post(
+        "/api/v1/orders/R6/payments", headers=headers,
+        json={"payments": [{"method": "cash", "amount": "40.00"}]}))
+    codes = Counter(r.status_code for r in responses)
+    assert codes == {200: 2, 422: 8}, [r.json for r in responses]
+    assert all("payments.0.amount" in r.json["errors"] for r in responses
+               if r.status_code == 422)
+    assert _payments(ctx_a, "R6") == [("cash", Decimal("40.00"))] * 2
+    assert _status(ctx_a, "R6") == "pending" and recorder.paid == []
+
+
+@race
+def test_parallel_balance_payments_pay_once_and_fire_once(
+        app: Flask, token: Headers, ctx_a: Ctx, recorder: Recorder, attempt: int) -> None:
+    """After a 9.00 deposit, ten requests pay the 80.00 balance at once: one pays it (the
+    order becomes paid and crm_order_paid fires once), the others find it paid."""
+    _pending(ctx_a, "R7")
+    headers = token("boss_a")
+    r = app.test_client().post("/api/v1/orders/R7/payments", headers=headers, json={
+        "payments": [{"method": "cash", "amount": "9.00"}]})
+    assert r.status_code == 200 and r.json["result"]["payment_state"] == "partly_paid"
+    responses = _parallel(app, 10, lambda c: c.post(
+        "/api/v1/orders/R7/payments", headers=headers,
+        json={"payments": [{"method": "wechat_pay", "amount": "80.00"}]}))
+    codes = Counter(r.status_code for r in responses)
+    assert codes == {200: 1, 409: 9}, [r.json for r in responses]
+    assert _payments(ctx_a, "R7") == [("cash", Decimal("9.00")),
+                                      ("wechat_pay", Decimal("80.00"))]
+    assert _status(ctx_a, "R7") == "paid"
+    assert [(o.order_ref, o.amount) for o in recorder.paid] == [("R7", Decimal("89.00"))]

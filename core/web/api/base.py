@@ -207,7 +207,8 @@ def _answer(response: Any, many: bool, paged: bool, envelope: Any) -> dict[str, 
 
 _METHOD = {"get_list": "get", "get_one": "get", "post": "post", "put": "put",
            "pay": "post", "cancel": "post", "refund": "post", "complete": "post",
-           "status": "post", "overdue": "get", "history": "get"}
+           "status": "post", "overdue": "get", "history": "get",
+           "record_payment": "post", "refund_deposit": "post"}
 
 
 # Refusals because of the record's current state (a duplicate ref, an order no longer
@@ -300,7 +301,8 @@ class CrmApi(ApiErrors, BaseApi):
     method_permission_name = {"get_list": "read", "get_one": "read", "post": "write",
                               "put": "write", "pay": "write", "cancel": "write",
                               "refund": "write", "complete": "write", "status": "write",
-                              "history": "read"}
+                              "history": "read", "record_payment": "write",
+                              "refund_deposit": "write"}
 
     @property
     def openapi_spec_tag(self) -> str:  # type: ignore[override]

@@ -33,6 +33,8 @@ from core.schemas import (
     OrderSchema,
     PayOrderSchema,
     ProductSchema,
+    RecordPaymentSchema,
+    RefundDepositSchema,
     RepSchema,
     ReturnSchema,
     TaskSchema,
@@ -40,7 +42,16 @@ from core.schemas import (
 from core.services import browse
 from core.services.activities import complete_task, create_interaction, create_task
 from core.services.customers import create_customer, update_customer
-from core.services.orders import cancel_order, create_order, create_return, pay_order, refund_return
+from core.services.orders import (
+    cancel_order,
+    create_order,
+    create_return,
+    pay_order,
+    record_payment,
+    refund_deposit,
+    refund_return,
+)
+from core.services.payments import PAYMENT_STATES
 from core.services.products import create_product, update_product
 from core.services.reps import change_rep_status, create_rep, rep_status_history, update_rep
 from core.services.scoping import get_by_ref
@@ -236,6 +247,8 @@ class OrderApi(CrmApi):
     @protect()
     @api_errors
     @openapi("List orders", query={"q": "string", "status": _codes(OrderStatus),
+                                   "payment_state": {"type": "string",
+                                                     "enum": list(PAYMENT_STATES)},
                                    "customer_ref": "string",
                                    "rep_ref": "string", "since": "date-time",
                                    "until": "date-time"}, paged=True, response=out.OrderOut)
@@ -246,6 +259,7 @@ class OrderApi(CrmApi):
             if _arg("customer_ref") else None
         return self.page_response(browse.search_orders(
             ctx, q=_arg("q"), status=_arg("status"), customer_id=customer_id,
+            payment_state=_arg("payment_state"),
             rep_ref=_arg("rep_ref"), since=_when("since"), until=_when("until"), page=page,
             per_page=size), ser.order)
 
@@ -277,12 +291,36 @@ class OrderApi(CrmApi):
         return self.response(200, result=_json(ser.order(pay_order(
             ctx, ref, payments=body.get("payments")))))
 
+    @expose("/<string:ref>/payments", methods=["POST"])
+    @protect()
+    @api_errors
+    @openapi("Record a payment on a pending order: a deposit, an instalment or the balance "
+             "(at most the balance due; the order becomes paid, firing crm_order_paid, "
+             "when its payments reach the total)", path=("ref",),
+             body=RecordPaymentSchema, status=200, response=out.OrderOut)
+    def record_payment(self, ref: str) -> Any:
+        return self.response(200, result=_json(ser.order(record_payment(
+            crm_ctx(), ref, self.json_body()))))
+
     @expose("/<string:ref>/cancel", methods=["POST"])
     @protect()
     @api_errors
-    @openapi("Cancel an order", path=("ref",), response=out.OrderOut)
+    @openapi("Cancel an order (a deposit on it is then due back: refund-deposit)",
+             path=("ref",), response=out.OrderOut)
     def cancel(self, ref: str) -> Any:
         return self.response(200, result=_json(ser.order(cancel_order(crm_ctx(), ref))))
+
+    @expose("/<string:ref>/refund-deposit", methods=["POST"])
+    @protect()
+    @api_errors
+    @openapi("Record that the deposit of an order cancelled before it was paid was given "
+             "back (optional body: refunded_at, reference)", path=("ref",),
+             body=RefundDepositSchema, body_required=False, status=200,
+             response=out.OrderOut)
+    def refund_deposit(self, ref: str) -> Any:
+        body = self.json_body() if request.get_data() else {}
+        return self.response(200, result=_json(ser.order(refund_deposit(
+            crm_ctx(), ref, body))))
 
 
 class ReturnApi(CrmApi):

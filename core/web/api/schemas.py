@@ -19,6 +19,7 @@ from marshmallow import Schema, fields, validate
 
 from core.models import InteractionKind, LifecycleStage, OrderStatus, RepStatus, TaskStatus
 from core.schemas import CustomerSchema
+from core.services.payments import PAYMENT_STATES
 
 
 def _values(enum: Any) -> list[str]:
@@ -157,6 +158,11 @@ class OrderOut(Schema):
     total_amount = money()
     paid_at = when(nullable=True)
     cancelled_at = when(nullable=True)
+    # Derived from the payments (a deposit leaves the status pending).
+    paid_amount = money()
+    balance_due = money()
+    refund_due = money()
+    payment_state = one_of(list(PAYMENT_STATES))
     lines = fields.List(fields.Nested(OrderLineOut), required=True)
     payments = fields.List(fields.Nested(PaymentOut), required=True)
 

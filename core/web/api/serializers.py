@@ -19,6 +19,7 @@ from core.models import (
     Task,
 )
 from core.privacy import masked as mask
+from core.services.payments import balance_due, paid_amount, payment_state, refund_due
 
 
 def customer(c: Customer) -> dict[str, Any]:
@@ -48,11 +49,14 @@ def product(p: Product) -> dict[str, Any]:
 
 
 def order(o: Order) -> dict[str, Any]:
+    paid = paid_amount(o)
     return {"id": o.id, "order_ref": o.order_ref, "customer_ref": o.customer.customer_ref,
             "rep_ref": o.rep.rep_ref if o.rep else None, "ordered_at": o.ordered_at,
             "status": o.status, "channel": o.channel, "region": o.region,
             "total_amount": o.total_amount, "paid_at": o.paid_at,
-            "cancelled_at": o.cancelled_at,
+            "cancelled_at": o.cancelled_at, "paid_amount": paid,
+            "balance_due": balance_due(o, paid), "refund_due": refund_due(o, paid),
+            "payment_state": payment_state(o, paid),
             "lines": [{"line_no": ln.line_no, "sku": ln.product.sku, "quantity": ln.quantity,
                        "unit_price": ln.unit_price, "amount": ln.amount} for ln in o.lines],
             "payments": [{"method": p.method, "amount": p.amount, "paid_at": p.paid_at,

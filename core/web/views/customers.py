@@ -43,7 +43,8 @@ def customer_fields(new: bool) -> list[Field]:
         Field("wechat_id", N_("WeChat ID")),
         Field("birthday", N_("Birthday"), "date"),
         Field("source_channel", N_("Source channel")),
-        Field("rep_ref", N_("Owning rep"), "select", choices=rep_choices),
+        Field("rep_ref", N_("Owning rep"), "picker", picker="RepView.pick",
+              help=N_("Type part of a rep's name or ref; blank for no owner.")),
         Field("tags", N_("Tags"), "tags", help=N_("Separate tags with commas.")),
     ]
 
@@ -74,7 +75,7 @@ class CustomerView(CrmView):
     def list(self) -> Any:
         result = self._search(self.args_int("page"))
         return self.page("crm/customers/list.html", result=result,
-                         stages=labels.choices("stage"), reps=rep_choices(),
+                         stages=labels.choices("stage"),
                          title=_("Customers"))
 
     @expose("/export.csv")

@@ -26,7 +26,6 @@ from core.services.scoping import get_by_id
 from core.web import labels
 from core.web.context import crm_ctx
 from core.web.views.base import CrmView, Field, not_found_on_missing, rows_page
-from core.web.views.customers import rep_choices
 from core.web.views.insights import manages_brand
 
 
@@ -96,7 +95,7 @@ class DuplicateView(CrmView):
 
 
 OFFBOARD_FIELDS = [
-    Field("to_rep_ref", N_("Hand over to"), "select", choices=rep_choices,
+    Field("to_rep_ref", N_("Hand over to"), "picker", picker="RepView.pick",
           help=N_("One rep takes everything, or name a team below.")),
     Field("team", N_("Team"), "tags",
           help=N_("Rep refs separated by commas: customers are spread by spare capacity.")),

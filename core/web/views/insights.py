@@ -20,7 +20,6 @@ from core.tasks.today import overdue_by_rep, today_list
 from core.web import labels
 from core.web.context import crm_ctx, rep_of_user
 from core.web.views.base import CrmView, not_found_on_missing, rows_page, sorted_rows
-from core.web.views.customers import rep_choices
 
 
 def manages_brand(view: CrmView) -> bool:
@@ -50,7 +49,7 @@ class TodayView(CrmView):
         tasks = today_list(ctx, rep_ref) if rep_ref else []
         overdue = overdue_by_rep(ctx) if not ctx.acts_as_rep else []
         return self.page("crm/insights/today.html", tasks=tasks, rep_ref=rep_ref,
-                         overdue=overdue, reps=rep_choices(),
+                         overdue=overdue,
                          pick_rep=not ctx.acts_as_rep,
                          customer_ids=_customer_ids(ctx, [t.customer_ref for t in tasks]),
                          title=_("Today"))

@@ -47,8 +47,8 @@ CONTACT_FIELDS = [
 ]
 
 MOVE_FIELDS = [
-    Field("rep_ref", N_("Move to"), "select",
-          choices=lambda: [("", _("The pool"))] + rep_choices()[1:]),
+    Field("rep_ref", N_("Move to"), "picker", picker="RepView.pick",
+          help=N_("Type part of a rep's name or ref; blank returns the lead to the pool.")),
     Field("reason", N_("Reason")),
 ]
 

@@ -4,24 +4,39 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from sqlalchemy import select
 
-from core.errors import DomainError
+from core.errors import DomainError, ValidationFailed
 from core.i18n import N_
 from core.i18n import gettext_core as _
 from core.models import Order, Product, Return
 from core.services import browse
-from core.services.orders import cancel_order, create_order, create_return, pay_order, refund_return
-from core.services.payments import payment_methods
+from core.services.orders import (
+    cancel_order,
+    create_order,
+    create_return,
+    pay_order,
+    record_payment,
+    refund_deposit,
+    refund_return,
+)
+from core.services.payments import (
+    balance_due,
+    paid_amount,
+    paid_amounts,
+    payment_methods,
+    payment_state,
+    refund_due,
+)
 from core.services.scoping import get_by_id, get_by_ref
-from core.web import labels
+from core.web import formatting, labels
 from core.web.context import crm_ctx
 from core.web.views.base import CrmView, Field, not_found_on_missing
-from core.web.views.customers import rep_choices
 
 ORDER_FIELDS = [
     Field("order_ref", N_("Order no."),
@@ -53,6 +68,9 @@ METHOD_LABELS = {"cash": N_("Cash"), "bank_card": N_("Bank card"),
                  "alipay": N_("Alipay"), "points": N_("Loyalty points"),
                  "unspecified": N_("Not specified")}
 
+# States read from the payments, offered beside the stored statuses in the list filter.
+DERIVED_STATES = ("partly_paid", "refund_due")
+
 _ROW = re.compile(r"^(lines|payments)-(\d{1,3})-")
 
 
@@ -83,17 +101,28 @@ def _line_count() -> int:
     return max(1, len(_row_indexes(request.form, "lines"))) if request.method == "POST" else 1
 
 
+def format_money(amount: Decimal) -> str:
+    """An amount in the brand's currency, for a message."""
+    ctx = crm_ctx()
+    return formatting.money(amount, ctx.brand.currency, ctx.locale)
+
+
 class OrderView(CrmView):
     """The order screens."""
 
     route_base = "/orders"
     class_permission_name = "Orders"
     method_permission_name = {**CrmView.method_permission_name, "pay": "write",
-                              "cancel": "write"}
+                              "cancel": "write", "payment": "write",
+                              "refund_deposit": "write"}
 
     def _search(self, page: int, per_page: int = 25) -> Any:
+        # The status filter also offers the states read from the payments (partly paid,
+        # deposit to refund): those filter on the payments, not the stored status.
+        status = request.args.get("status")
+        state = status if status in DERIVED_STATES else None
         return browse.search_orders(crm_ctx(), q=request.args.get("q"),
-                                    status=request.args.get("status"),
+                                    status=None if state else status, payment_state=state,
                                     rep_ref=request.args.get("rep"), page=page,
                                     per_page=per_page, sort=request.args.get("sort"))
 
@@ -106,26 +135,104 @@ class OrderView(CrmView):
             (N_("Order no."), lambda o: o.order_ref), (N_("Ordered"), lambda o: o.ordered_at),
             (N_("Customer"), lambda o: f"{o.customer.name} ({o.customer.customer_ref})"),
             (N_("Rep"), lambda o: f"{o.rep.name} ({o.rep.rep_ref})" if o.rep else ""),
-            (N_("Status"), lambda o: labels.label("order_status", o.status)),
+            # The state read from the payments: "Partly paid" rather than "Pending".
+            (N_("Status"), lambda o: labels.label("payment_state", payment_state(o))),
             (N_("Total"), lambda o: o.total_amount),
-            (N_("Channel"), lambda o: labels.label("order_channel", o.channel))], self._search)
+            (N_("Channel"), lambda o: labels.label("order_channel", o.channel)),
+            (N_("Paid so far"), paid_amount), (N_("Balance due"), balance_due),
+            ], self._search)
 
     @expose("/list/")
     @has_access
     @not_found_on_missing
     def list(self) -> Any:
+        ctx = crm_ctx()
         result = self._search(self.args_int("page"))
-        return self.page("crm/orders/list.html", result=result,
-                         statuses=labels.choices("order_status"), reps=rep_choices(),
-                         title=_("Orders"))
+        paid = paid_amounts(ctx, [o.id for o in result.items])
+        money_state = {o.id: (payment_state(o, paid[o.id]), balance_due(o, paid[o.id]),
+                              refund_due(o, paid[o.id])) for o in result.items}
+        statuses = [*labels.choices("order_status"),
+                    *[(code, labels.label("payment_state", code)) for code in DERIVED_STATES]]
+        return self.page("crm/orders/list.html", result=result, statuses=statuses,
+                         money_state=money_state, title=_("Orders"))
+
+    def _show(self, order: Order, pay_values: Mapping[str, str] | None = None,
+              pay_errors: Mapping[str, list[str]] | None = None) -> Any:
+        """The order page, with the "Record payment" form's values and errors."""
+        ctx = crm_ctx()
+        paid = paid_amount(order)
+        due = balance_due(order, paid)
+        defaults = {"amount": str(due) if due > 0 else "",
+                    "paid_at": ctx.now().astimezone(ctx.tz).strftime("%Y-%m-%dT%H:%M")}
+        return self.page("crm/orders/show.html", o=order, paid=paid, due=due,
+                         to_refund=refund_due(order, paid), state=payment_state(order, paid),
+                         methods=self._methods(ctx),
+                         pay_values={**defaults, **(pay_values or {})},
+                         pay_errors=pay_errors or {},
+                         title=_("Order %(ref)s", ref=order.order_ref)), \
+            (422 if pay_errors else 200)
+
+    @staticmethod
+    def _methods(ctx: Any) -> list[tuple[str, str]]:
+        """The brand's payment methods as (code, label) for a select (a module refuses its
+        own method on a deposit if it cannot take one, e.g. loyalty's points)."""
+        return [(m, _(METHOD_LABELS[m]) if m in METHOD_LABELS else
+                 labels.label("payment_method", m)) for m in payment_methods(ctx)]
 
     @expose("/show/<int:pk>")
     @has_access
     @not_found_on_missing
     def show(self, pk: int) -> Any:
-        order = get_by_id(crm_ctx(), Order, pk)
-        return self.page("crm/orders/show.html", o=order,
-                         title=_("Order %(ref)s", ref=order.order_ref))
+        return self._show(get_by_id(crm_ctx(), Order, pk))
+
+    @expose("/payment/<int:pk>", methods=["POST"])
+    @has_access
+    @not_found_on_missing
+    def payment(self, pk: int) -> Any:
+        """Record a payment (a deposit, an instalment or the balance) from the order page;
+        bad input shows the page again with each field's message, nothing recorded."""
+        ctx = crm_ctx()
+        order = get_by_id(ctx, Order, pk)
+        form = {k: (request.form.get(k) or "").strip()
+                for k in ("method", "amount", "reference", "paid_at")}
+        row = {k: form[k] for k in ("method", "amount", "reference") if form[k]}
+        data: dict[str, Any] = {"payments": [row]}
+        if form["paid_at"]:
+            data["paid_at"] = form["paid_at"]
+        try:
+            order = record_payment(ctx, order.order_ref, data)
+        except ValidationFailed as exc:
+            errors = {k.removeprefix("payments.0."): v for k, v in exc.errors.items()}
+            ctx.session.rollback()
+            return self._show(get_by_id(ctx, Order, pk), form, errors)
+        except DomainError as exc:
+            flash(exc.message, "danger")
+            return redirect(url_for(".show", pk=pk))
+        if order.status.value == "paid":
+            flash(_("Payment recorded: order %(ref)s is paid in full.", ref=order.order_ref),
+                  "success")
+        else:
+            flash(_("Payment recorded: %(due)s is still due on order %(ref)s.",
+                    due=format_money(balance_due(order)), ref=order.order_ref), "success")
+        return redirect(url_for(".show", pk=pk))
+
+    @expose("/refund-deposit/<int:pk>", methods=["POST"])
+    @has_access
+    @not_found_on_missing
+    def refund_deposit(self, pk: int) -> Any:
+        """Record that the deposit of a cancelled order was given back."""
+        ctx = crm_ctx()
+        order = get_by_id(ctx, Order, pk)
+        reference = (request.form.get("reference") or "").strip() or None
+        try:
+            refund_deposit(ctx, order.order_ref, {"reference": reference})
+            flash(_("The deposit of order %(ref)s is recorded as refunded.",
+                    ref=order.order_ref), "success")
+        except ValidationFailed as exc:
+            flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "danger")
+        except DomainError as exc:
+            flash(exc.message, "danger")
+        return redirect(url_for(".show", pk=pk))
 
     @expose("/add", methods=["GET", "POST"])
     @has_access
@@ -142,14 +249,16 @@ class OrderView(CrmView):
                 if "unit_price" not in line and line.get("sku") in prices:
                     line["unit_price"] = str(prices[line["sku"]])
             payments = _rows(request.form, "payments", ("method", "amount"))
-            if data.get("status", "paid") == "paid" and payments:
+            status = data.get("status") or "paid"
+            # A paid order: its payments (one blank amount pays the rest). A pending one:
+            # what the customer pays now, if anything (a deposit).
+            if status in ("paid", "pending") and payments:
                 data["payments"] = payments
-            return create_order(ctx, {**data, "lines": lines}, rest=True)
+            return create_order(ctx, {**data, "lines": lines}, rest=status == "paid")
 
         defaults = {"status": "paid", "customer_ref": request.args.get("customer", ""),
                     "ordered_at": ctx.now().astimezone(ctx.tz).strftime("%Y-%m-%dT%H:%M")}
-        methods = [(m, _(METHOD_LABELS[m]) if m in METHOD_LABELS else
-                    labels.label("payment_method", m)) for m in payment_methods(ctx)]
+        methods = self._methods(ctx)
         return self.save(ORDER_FIELDS, act, "crm/orders/form.html",
                          lambda o: url_for(".show", pk=o.id), _("New order"), defaults,
                          line_rows=_line_count(), money_key="unit_price",
@@ -165,6 +274,8 @@ class OrderView(CrmView):
         try:
             pay_order(ctx, order.order_ref)
             flash(_("Order %(ref)s is paid.", ref=order.order_ref), "success")
+        except ValidationFailed as exc:  # a module refused (the balance is not payable)
+            flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "danger")
         except DomainError as exc:
             flash(exc.message, "danger")
         return redirect(url_for(".show", pk=pk))
@@ -176,8 +287,15 @@ class OrderView(CrmView):
         ctx = crm_ctx()
         order = get_by_id(ctx, Order, pk)
         try:
-            cancel_order(ctx, order.order_ref)
-            flash(_("Order %(ref)s is cancelled.", ref=order.order_ref), "success")
+            order = cancel_order(ctx, order.order_ref)
+            owed = refund_due(order)
+            if owed > 0:
+                flash(_("Order %(ref)s is cancelled. Its deposit of %(amount)s is to be "
+                        "refunded to the customer: record the refund on this page once "
+                        "it is paid back.", ref=order.order_ref,
+                        amount=format_money(owed)), "warning")
+            else:
+                flash(_("Order %(ref)s is cancelled.", ref=order.order_ref), "success")
         except DomainError as exc:
             flash(exc.message, "danger")
         return redirect(url_for(".show", pk=pk))

@@ -21,13 +21,12 @@ from core.web.views.base import (
     name_and_ref,
     not_found_on_missing,
 )
-from core.web.views.customers import rep_choices
 
 FIELDS = [
     Field("title", N_("Title"), required=True),
     Field("due_at", N_("Due at"), "datetime", required=True),
     Field("customer_ref", N_("Customer"), "picker", picker="CustomerView.pick"),
-    Field("rep_ref", N_("Owner"), "select", choices=rep_choices,
+    Field("rep_ref", N_("Owner"), "picker", picker="RepView.pick",
           help=N_("Defaults to the customer's rep.")),
 ]
 
@@ -69,7 +68,7 @@ class TaskView(CrmView):
         ctx = crm_ctx()
         result = self._search(self.args_int("page"))
         return self.page("crm/tasks/list.html", result=result, now=ctx.now(),
-                         statuses=labels.choices("task_status"), reps=rep_choices(),
+                         statuses=labels.choices("task_status"),
                          title=_("Tasks"))
 
     @expose("/add", methods=["GET", "POST"])

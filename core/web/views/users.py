@@ -9,7 +9,6 @@ from flask_appbuilder import expose, has_access
 
 from core.i18n import N_
 from core.i18n import gettext_core as _
-from core.services import browse
 from core.services.brands import list_brands
 from core.web import roles
 from core.web.context import crm_ctx, current_user, is_super_admin
@@ -32,9 +31,8 @@ def _fields(super_admin: bool) -> list[Field]:
               help=N_("At least 8 characters; the user can keep it or ask for a new one.")),
         Field("role", N_("Role"), "select", required=True,
               choices=lambda: [(k, _(ROLE_LABELS[roles.ROLE_KEYS[k]])) for k in keys]),
-        Field("rep_ref", N_("Rep (for a rep login)"), "select",
-              choices=lambda: [("", "—")] + [(r.rep_ref, f"{r.name} ({r.rep_ref})")
-                                             for r in browse.search_reps(ctx, per_page=100).items]),
+        Field("rep_ref", N_("Rep (for a rep login)"), "picker", picker="RepView.pick",
+              help=N_("Type part of a rep's name or ref.")),
         Field("locale", N_("Language"), "select",
               choices=[("", "—"), ("zh_Hans_CN", "简体中文"), ("zh_Hant_TW", "繁體中文"),
                        ("en", "English")]),

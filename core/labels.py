@@ -122,6 +122,31 @@ _CORE: dict[str, dict[str, str]] = {
                   "manual": N_("Task"), "offboarding": N_("Rep leaving")},
     "jurisdiction": {"CN": N_("Mainland China"), "TW": N_("Taiwan"),
                      "US": N_("United States"), "EU": N_("European Union")},
+    # The contact gate's purposes (modules may add theirs) and its "any channel".
+    "contact_purpose": {"care": N_("Care"), "marketing": N_("Marketing"),
+                        "service": N_("Service")},
+    "contact_channel": {"any": N_("Any channel"), "sms": N_("SMS"), "wechat": N_("WeChat"),
+                        "email": N_("E-mail"), "phone": N_("Phone"), "visit": N_("Visit")},
+    # The last run of a scheduled job.
+    "job_run_status": {"ok": N_("Succeeded"), "failed": N_("Failed"),
+                       "running": N_("Running")},
+    # The customer figures (``directcrm figures``), by their field names.
+    "figure": {"rep_ref": N_("Rep"), "first_day": N_("First day"), "last_day": N_("Last day"),
+               "orders": N_("Orders"), "buyers": N_("Buying customers"),
+               "revenue": N_("Revenue"), "aov": N_("Average order value"),
+               "repurchase_rate": N_("Repurchase rate (%)"),
+               "purchases_per_year": N_("Purchases per year"),
+               "years_retained": N_("Years retained"), "ltv": N_("Lifetime value"),
+               "new_customers": N_("New customers"), "tasks_due": N_("Tasks due"),
+               "tasks_on_time": N_("Tasks done on time"),
+               "follow_up_timeliness": N_("Follow-up timeliness (%)"),
+               "leads_converted": N_("Leads converted")},
+    # The product's languages, each by its own name (as on the language switch).
+    "language": {"en": "English", "zh_Hans_CN": "简体中文", "zh_Hant_TW": "繁體中文"},
+    # A yes/no cell of a CLI table or an export.
+    "boolean": {"True": N_("Yes"), "False": N_("No")},
+    "handover_kind": {"offboarding": N_("Rep leaving"), "manual": N_("Manual move")},
+    "handover_move": {"customer": N_("Customer"), "task": N_("Task"), "lead": N_("Lead")},
     # Who wrote a row when no person did (imports, rules, the demo).
     "actor": {"system": N_("System")},
     "segment_scheme": {"abc": N_("ABC (Pareto)"), "grid": N_("Value grid (A–E)"),

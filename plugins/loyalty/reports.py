@@ -146,6 +146,8 @@ def _period_label(start: dt.date, end: dt.date) -> str:
     return f"{start.isoformat()}/{end.isoformat()}"
 
 
+register_labels("loyalty.reward_kind", {"product": N_("Product"), "voucher": N_("Voucher"),
+                                        "service": N_("Service")}, _)
 register_labels("loyalty.entry", {
     EntryKind.EARN.value: N_("Earned"), EntryKind.REDEEM.value: N_("Redeemed"),
     EntryKind.EXPIRE.value: N_("Expired"), EntryKind.REVERSE.value: N_("Reversed"),

@@ -98,6 +98,9 @@ _CORE: dict[str, dict[str, str]] = {
     "lead_channel": {"referral": N_("Referral"), "event": N_("Event"), "ads": N_("Ads"),
                      "social": N_("Social"), "purchased_list": N_("Purchased list"),
                      "partner": N_("Partner")},
+    "lead_strategy": {"referral": N_("To the referrer's rep"), "score": N_("By score"),
+                      "territory": N_("By territory"), "round_robin": N_("In turn"),
+                      "manual": N_("By hand"), "pool": N_("From the pool")},
     "lead_contact": {"visit": N_("Visit"), "call": N_("Call"), "message": N_("Message"),
                      "event": N_("Event"), "other": N_("Other")},
     "category": PRODUCT_CATEGORIES,
@@ -106,7 +109,7 @@ _CORE: dict[str, dict[str, str]] = {
                        "wechat_group": N_("WeChat group"), "field": N_("Door-to-door"),
                        "self_media": N_("Own social media"), "ads": N_("Ads"),
                        "wechat": N_("WeChat"), "phone": N_("Phone call"), "web": N_("Website"),
-                       "import": N_("Imported")},
+                       "import": N_("Imported"), "social": N_("Social media")},
     # How an order was placed.
     "order_channel": {"offline": N_("In person"), "wechat": N_("WeChat"),
                       "phone": N_("Phone call"), "event": N_("Event"),

@@ -230,4 +230,6 @@ def personal_data(ctx: Ctx, customer_id: int) -> list[DataPart]:
         .where(LoyaltyEntry.brand_id == ctx.brand_id, LoyaltyEntry.customer_id == customer_id)
         .order_by(LoyaltyEntry.effective_at, LoyaltyEntry.id))
     return [DataPart("loyalty_ledger", _("Loyalty points ledger"), tuple(result.keys()),
-                     tuple(tuple(r) for r in result))]
+                     tuple(tuple(r) for r in result),
+                     {"kind": "loyalty.entry", "source_kind": "loyalty.source",
+                      "reason": "text"})]

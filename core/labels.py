@@ -122,7 +122,8 @@ _CORE: dict[str, dict[str, str]] = {
     "task_kind": {"profile": N_("Profile"), "followup": N_("Follow-up"),
                   "a_monthly": N_("Monthly A-class contact"), "birthday": N_("Birthday"),
                   "replenish": N_("Replenishment"), "reactivation": N_("Reactivation"),
-                  "manual": N_("Task"), "offboarding": N_("Rep leaving")},
+                  "manual": N_("Task"), "offboarding": N_("Rep leaving"),
+                  "certificate": N_("Certificate renewal")},
     "jurisdiction": {"CN": N_("Mainland China"), "TW": N_("Taiwan"),
                      "US": N_("United States"), "EU": N_("European Union")},
     # The contact gate's purposes (modules may add theirs) and its "any channel".

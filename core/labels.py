@@ -124,6 +124,11 @@ _CORE: dict[str, dict[str, str]] = {
                   "replenish": N_("Replenishment"), "reactivation": N_("Reactivation"),
                   "manual": N_("Task"), "offboarding": N_("Rep leaving"),
                   "certificate": N_("Certificate renewal")},
+    # The task rules (``directcrm tasks generate``, the settings that switch them).
+    "task_rule": {"profile": N_("Complete new profiles"),
+                  "followup48": N_("Follow-up within 48 hours"),
+                  "a_monthly": N_("Monthly A-class contact"), "birthday": N_("Birthday"),
+                  "replenish": N_("Replenishment"), "certificate": N_("Certificate renewal")},
     "jurisdiction": {"CN": N_("Mainland China"), "TW": N_("Taiwan"),
                      "US": N_("United States"), "EU": N_("European Union")},
     # The contact gate's purposes (modules may add theirs) and its "any channel".

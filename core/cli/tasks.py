@@ -10,7 +10,7 @@ from core.cli.common import FORMAT_OPTION, cli, emit_rows, handles_domain_errors
 from core.context import Ctx
 from core.errors import ValidationFailed
 from core.i18n import _
-from core.labels import stored_text
+from core.labels import label, stored_text
 
 
 def brand_ctx(brand: str, now: str | None) -> Ctx:
@@ -81,5 +81,5 @@ def tasks_generate(brand: str, now: str | None) -> None:
     from core.tasks.rules import run_task_rules
 
     ctx = brand_ctx(brand, now)
-    for name, count in run_task_rules(ctx).items():
-        click.echo(f"{name}\t{count}")
+    for name, count in run_task_rules(ctx).items():  # each rule by its name, then its count
+        click.echo(f"{label('task_rule', name)}\t{count}")

@@ -104,3 +104,13 @@ def test_at_risk_flags_and_figures_by_their_labels(ctx_a, run_cli):
     coded = json.loads(run_cli("figures", "--brand", "A", "--as-of", "2026-03-01",
                                "--format", "json").stdout)
     assert "repurchase_rate" in coded and "follow_up_timeliness" in coded
+
+
+def test_tasks_generate_names_each_rule(ctx_a, run_cli):
+    rep(ctx_a, "R1")
+    result = run_cli("--locale", "zh_Hans_CN", "tasks", "generate", "--brand", "A",
+                     "--now", NOW)
+    assert result.exit_code == 0, result.output
+    names = [line.split("\t")[0] for line in result.stdout.splitlines()]
+    assert names == ["完善新客户资料", "48 小时内回访", "A 类客户月度联系", "生日", "补货",
+                     "证书续期"]

@@ -114,3 +114,20 @@ def test_tasks_generate_names_each_rule(ctx_a, run_cli):
     names = [line.split("\t")[0] for line in result.stdout.splitlines()]
     assert names == ["完善新客户资料", "48 小时内回访", "A 类客户月度联系", "生日", "补货",
                      "证书续期"]
+
+
+def test_audit_export_readable_has_the_screens_labels(ctx_a, run_cli, tmp_path):
+    rep(ctx_a, "R1")
+    customer(ctx_a, "C1", "R1")
+    out = tmp_path / "audit.csv"
+    result = run_cli("--locale", "zh_Hans_CN", "audit", "export", "--brand", "A",
+                     "--record-type", "customers", "--readable", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    header, [row] = rows[0], rows[1:]
+    assert header[6] == "变更内容" and row[3] == "新建" and row[4] == "客户"
+    assert "客户编号: C1" in row[6].splitlines() and "阶段: 潜在客户" in row[6].splitlines()
+    raw = tmp_path / "raw.csv"  # without --readable: the entry as stored (the evidence)
+    run_cli("audit", "export", "--brand", "A", "--record-type", "customers", "--out", str(raw))
+    [stored] = list(csv.DictReader(io.StringIO(raw.read_text(encoding="utf-8"))))
+    assert stored["action"] == "create" and '"lifecycle_stage"' in stored["changes"]

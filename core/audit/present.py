@@ -78,6 +78,12 @@ def hidden_field(kind: AuditKind | None, column: str) -> bool:
             or (kind is not None and column in kind.hidden))
 
 
+def stored_text_field(column: str) -> bool:
+    """Whether ``column`` may hold a text a rule or a job wrote in the brand's language
+    (a task's title, a reason): see :func:`core.labels.register_stored_texts`."""
+    return column in ("title", "evidence") or column.endswith("reason")
+
+
 def ref_field(column: str) -> bool:
     """Whether ``column`` holds a reference or code (``order_ref``, ``sku``)."""
     return column in REF_FIELDS or column.endswith(("_ref", "_no", "_code"))
@@ -619,8 +625,9 @@ class Presenter:
                 return str(raw)
         if isinstance(raw, (list, dict)):
             return json.dumps(raw, ensure_ascii=False)
-        # a text a rule or a job wrote in the brand's language: in the reader's
-        return stored_text(raw) if isinstance(raw, str) else str(raw)
+        if isinstance(raw, str) and stored_text_field(column):
+            return stored_text(raw)  # written by a rule or a job: in the reader's language
+        return str(raw)
 
     def setting_label(self, name: str) -> str:
         """A setting's translated label ("No order for (days)"), its name when unknown."""

@@ -272,13 +272,17 @@ class DataPart:
 
     ``key`` names the part (and its CSV file), ``title`` is shown in the readable copy,
     ``columns`` name the values of each row (plain JSON-able values: text, numbers,
-    dates, Decimals).
+    dates, Decimals). ``codes`` names the label family (``core.labels``) of each column
+    that holds codes, or ``"text"`` for a text stored in the writer's language (see
+    ``register_stored_texts``): the readable copy shows their labels, in the reader's
+    language, the JSON and CSV the values as stored.
     """
 
     key: str
     title: str
     columns: tuple[str, ...]
     rows: tuple[tuple[object, ...], ...]
+    codes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,8 @@ imports anything else of the core.
   {"new": N_("New")}, _)`` when ``plugin.py`` is imported) and shows them with
   :func:`label`; the code itself stays in the API and in ``--format json``. Texts stored
   already translated (titles of generated tasks) are declared with
-  :func:`register_stored_texts` so they are shown in the reader's language.
+  :func:`register_stored_texts` so they are shown in the reader's language
+  (:func:`stored_text` shows one).
 - **Settings**: declare with :class:`Setting` / :class:`Kind` (``crm_settings`` hook), read
   with :func:`get_setting`, change with :func:`set_settings` / :func:`configure_area`.
 - **Core records and services**: the core's models (read them through the row policy,
@@ -127,7 +128,13 @@ from core.jobqueue.services import (
     list_jobs,
     register_job_kind,
 )
-from core.labels import label, register_labels, register_stored_texts, segment_label
+from core.labels import (
+    label,
+    register_labels,
+    register_stored_texts,
+    segment_label,
+    stored_text,
+)
 from core.leads.models import Lead, LeadChannel, LeadStatus
 from core.leads.services import create_lead
 from core.models import (
@@ -226,5 +233,5 @@ __all__ = [
     "read_encrypted", "delete_encrypted",
     "JobHandle", "JobInfo", "JobKind", "JobOutput", "enqueue", "get_job", "job_kind",
     "list_jobs", "register_job_kind",
-    "label", "register_labels", "register_stored_texts", "segment_label",
+    "label", "register_labels", "register_stored_texts", "segment_label", "stored_text",
 ]

@@ -7,7 +7,8 @@
 - :func:`handles_domain_errors` prints domain and validation errors as translated
   messages naming the field and exits with status 1.
 - :data:`FORMAT_OPTION` (``--format csv|json``) and :func:`emit_rows` print rows for
-  scripts.
+  scripts; its ``labels`` shows code columns by their labels in the CSV table (the codes
+  stay in JSON), :func:`labels_of` for a cell holding several codes.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from core.cli.common import (
     cli,
     emit_rows,
     handles_domain_errors,
+    labels_of,
     runtime,
 )
 
 __all__ = ["FORMAT_OPTION", "brand_ctx", "cli", "emit_rows", "handles_domain_errors",
-           "runtime"]
+           "labels_of", "runtime"]

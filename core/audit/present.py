@@ -32,6 +32,8 @@ from core.context import Ctx
 from core.db import Base, Money, UTCDateTime
 from core.i18n import N_, ngettext, use_locale
 from core.i18n import gettext_core as _
+from core.labels import label as code_label
+from core.labels import register_labels, segment_label, stored_text
 
 #: The labels of the actions the core and the built-in modules write.
 ACTION_LABELS: dict[str, str] = {
@@ -45,13 +47,15 @@ ACTION_LABELS: dict[str, str] = {
     "export": N_("Exported"), "referral_review": N_("Referral reviewed"),
 }
 
+register_labels("audit_action", ACTION_LABELS)
+
 #: Labels of columns many tables share; an :class:`AuditKind` may override them.
 COMMON_FIELDS: dict[str, str] = {
     "name": N_("Name"), "phone": N_("Phone"), "email": N_("E-mail"),
     "wechat_id": N_("WeChat"), "status": N_("Status"), "kind": N_("Kind"),
     "customer_id": N_("Customer"), "rep_id": N_("Rep"), "product_id": N_("Product"),
     "order_id": N_("Order"), "lead_id": N_("Lead"), "amount": N_("Amount"),
-    "created_at": N_("Created"), "created_by": N_("Created by"),
+    "created_at": N_("Created at"), "created_by": N_("Created by"),
     "changed_at": N_("Changed"), "changed_by": N_("Changed by"), "reason": N_("Reason"),
     "note": N_("Note"), "notes": N_("Notes"), "title": N_("Title"), "points": N_("Points"),
     "quantity": N_("Quantity"), "channel": N_("Channel"), "enabled": N_("Enabled"),
@@ -60,8 +64,29 @@ COMMON_FIELDS: dict[str, str] = {
     "purpose": N_("Purpose"), "code": N_("Code"), "expires_at": N_("Expires"),
 }
 
-#: Columns never worth showing: the brand is the screen's, the entry has its own time.
-HIDDEN_FIELDS = frozenset({"brand_id", "updated_at", "search_text"})
+#: Columns never worth showing: the brand is the screen's, the entry has its own time;
+#: keyed hashes (``phone_hash``) and idempotency keys are machinery, not facts.
+HIDDEN_FIELDS = frozenset({"brand_id", "updated_at", "search_text", "source_key", "nonce"})
+
+#: Columns whose values are references or codes people copy (shown in monospace).
+REF_FIELDS = frozenset({"code", "ref", "sku", "key", "rule_key"})
+
+
+def hidden_field(kind: AuditKind | None, column: str) -> bool:
+    """Whether ``column`` of ``kind``'s table is left out of the screen and the export."""
+    return (column in HIDDEN_FIELDS or column.endswith("_hash")
+            or (kind is not None and column in kind.hidden))
+
+
+def stored_text_field(column: str) -> bool:
+    """Whether ``column`` may hold a text a rule or a job wrote in the brand's language
+    (a task's title, a reason): see :func:`core.labels.register_stored_texts`."""
+    return column in ("title", "evidence") or column.endswith("reason")
+
+
+def ref_field(column: str) -> bool:
+    """Whether ``column`` holds a reference or code (``order_ref``, ``sku``)."""
+    return column in REF_FIELDS or column.endswith(("_ref", "_no", "_code"))
 
 #: Labels of the ``details`` keys the core writes; debug-only keys are hidden.
 DETAIL_LABELS: dict[str, str] = {
@@ -70,8 +95,11 @@ DETAIL_LABELS: dict[str, str] = {
     "entries": N_("Entries"), "reason": N_("Reason"), "to": N_("To"), "from": N_("From"),
     "customers": N_("Customers"), "ip": N_("Address"), "remote_addr": N_("Address"),
     "value": N_("Value"), "key": N_("Setting"), "period": N_("Period"),
+    "skipped_existing": N_("Skipped (already there)"), "lines": N_("Lines"),
+    "version": N_("Version"), "module": N_("Module"), "scheme": N_("Scheme"),
 }
-HIDDEN_DETAILS = frozenset({"bulk", "columns", "rows", "count"})
+#: Debug tags and the demo's notes to itself.
+HIDDEN_DETAILS = frozenset({"bulk", "columns", "rows", "count", "demo"})
 
 REPORT_LABELS: dict[str, str] = {"audit_csv": N_("Audit log (CSV)")}
 
@@ -307,6 +335,7 @@ def _core_kinds() -> list[AuditKind]:
         AuditKind("return_lines", N_("Return line"), fields={"return_id": N_("Return")},
                   references={"return_id": "returns"}),
         AuditKind("interactions", N_("Interaction"), fields={"summary": N_("Summary")},
+                  references={"user_id": "ab_users"},
                   codes={"kind": family("interaction")},
                   names=names_from(Interaction, lambda r: r.name,
                                    columns=[Interaction.customer_id, Customer.name],
@@ -314,21 +343,32 @@ def _core_kinds() -> list[AuditKind]:
                                    join=(Customer, Interaction.customer_id == Customer.id))),
         AuditKind("tasks", N_("Task"), fields={
             "done_at": N_("Done"), "rule_key": N_("Rule")},
-            codes={"status": family("task_status")},
-            names=names_from(Task, lambda r: r.title,
+            codes={"status": family("task_status"), "kind": family("task_kind")},
+            names=names_from(Task, lambda r: stored_text(r.title),
                              columns=[Task.title, Task.customer_id],
                              endpoint="CustomerView.show",
                              args=lambda r: {"pk": r.customer_id} if r.customer_id else None)),
-        AuditKind("leads", N_("Lead"), fields={"lead_ref": N_("Lead no.")},
+        AuditKind("leads", N_("Lead"), fields={
+            "lead_ref": N_("Lead no."), "province": N_("Province"), "score": N_("Score"),
+            "referrer_customer_id": N_("Referred by"), "contacts_count": N_("Contacts"),
+            "assigned_at": N_("Assigned"), "first_contacted_at": N_("First contact"),
+            "last_contacted_at": N_("Last contact"), "converted_at": N_("Converted"),
+            "pooled_at": N_("Back in the pool")},
+                  references={"referrer_customer_id": "customers"},
                   codes={"status": family("lead_status"), "channel": family("lead_channel")},
                   names=names_from(Lead, lambda r: f"{r.name} ({r.lead_ref})",
                                    columns=[Lead.name, Lead.lead_ref],
                                    endpoint="LeadView.show",
                                    args=lambda r: {"ref": r.lead_ref}),
                   lookup=lookup_by(Lead, Lead.lead_ref)),
-        AuditKind("lead_contacts", N_("Lead contact"),
+        AuditKind("lead_contacts", N_("Lead contact"), fields={"summary": N_("Summary")},
                   codes={"kind": family("lead_contact")}),
-        AuditKind("lead_assignments", N_("Lead assignment")),
+        AuditKind("lead_assignments", N_("Lead assignment"), fields={
+            "from_rep_id": N_("From rep"), "to_rep_id": N_("To rep"),
+            "strategy": N_("How assigned"), "assigned_at": N_("Assigned"),
+            "assigned_by": N_("Assigned by")},
+            references={"from_rep_id": "reps", "to_rep_id": "reps"},
+            codes={"strategy": family("lead_strategy")}),
         AuditKind("user", N_("User")),
         AuditKind("ab_users", N_("User"), names=_users),
         AuditKind("user_brands", N_("User"), fields={
@@ -336,22 +376,39 @@ def _core_kinds() -> list[AuditKind]:
             references={"user_id": "ab_users"}, names=_user_links),
         AuditKind("brands", N_("Brand"), fields={
             "timezone": N_("Timezone"), "currency": N_("Currency"),
-            "jurisdiction": N_("Jurisdiction"), "default_locale": N_("Language")}),
-        AuditKind("brand_modules", N_("Module")),
+            "jurisdiction": N_("Jurisdiction"), "default_locale": N_("Language")},
+            codes={"jurisdiction": family("jurisdiction"), "default_locale": family("language")},
+            hidden=frozenset({"settings"})),  # each change has its own "setting" entry
+        AuditKind("brand_modules", N_("Module"), codes={"module": family("module")}),
         AuditKind("module", N_("Module")),
         AuditKind("audit_log", N_("Audit log")),
         AuditKind("login_attempts", N_("Login attempt"), fields={
             "at": N_("When"), "username": N_("Username"), "address": N_("Address"),
             "success": N_("Succeeded")}),
         AuditKind("customer_segments", N_("Customer segment"), fields={
-            "scheme": N_("Scheme"), "value": N_("Segment")}),
+            "scheme": N_("Scheme"), "segment": N_("Segment"), "as_of": N_("As of")},
+            codes={"scheme": family("segment_scheme")}),
         AuditKind("customer_segment_changes", N_("Segment change"), fields={
-            "scheme": N_("Scheme"), "old_value": N_("Previous segment"),
-            "new_value": N_("New segment")}),
-        AuditKind("handovers", N_("Handover")),
-        AuditKind("handover_items", N_("Handover item")),
-        AuditKind("outreach_refusals", N_("Refused outreach")),
+            "scheme": N_("Scheme"), "old_segment": N_("Previous segment"),
+            "new_segment": N_("New segment"), "as_of": N_("As of"),
+            "recorded_at": N_("Recorded"), "recorded_by": N_("Recorded by")},
+            codes={"scheme": family("segment_scheme")}),
+        AuditKind("handovers", N_("Handover"), fields={
+            "from_rep_id": N_("From rep"), "effective_on": N_("Effective on"),
+            "customers_moved": N_("Customers moved"), "tasks_moved": N_("Tasks moved"),
+            "leads_moved": N_("Leads moved")},
+            references={"from_rep_id": "reps"}, codes={"kind": family("handover_kind")}),
+        AuditKind("handover_items", N_("Handover item"), fields={
+            "handover_id": N_("Handover"), "record_id": N_("Record"),
+            "from_rep_id": N_("From rep"), "to_rep_id": N_("To rep")},
+            references={"from_rep_id": "reps", "to_rep_id": "reps"},
+            codes={"kind": family("handover_move")}),
+        AuditKind("outreach_refusals", N_("Refused outreach"), fields={
+            "refused_at": N_("Refused")},
+            codes={"purpose": family("contact_purpose"), "channel": family("contact_channel"),
+                   "kind": family("task_kind")}),
         AuditKind("settings", N_("Setting")),
+        AuditKind("setting", N_("Setting")),
     ]
 
 
@@ -393,6 +450,8 @@ class Change:
     label: str
     old: str | None
     new: str | None
+    #: a reference or code people copy (shown in monospace)
+    ref: bool = False
 
 
 @dataclass
@@ -495,6 +554,10 @@ class Presenter:
             return None
         if table == "user":  # a login attempt names the login itself
             return RecordName(record_id)
+        if table == "setting":  # a setting is named by its label
+            return RecordName(self.setting_label(record_id))
+        if table == "module":  # a module by its name in the reader's language
+            return RecordName(code_label("module", record_id))
         named = self._names.get(table, {}).get(record_id)
         if named is not None:
             return named
@@ -518,7 +581,10 @@ class Presenter:
             return _("(hidden)")
         if kind is not None and column in kind.codes and isinstance(raw, str):
             msgid = kind.codes[column].get(raw)
-            return _(msgid) if msgid else raw
+            if msgid:
+                return _(msgid)
+        if raw == SYSTEM_ACTOR:  # who wrote a row when no person did
+            return _("System")
         target = self._reference_target(kind, column)
         if target is not None:
             named = self._names.get(target, {}).get(str(raw))
@@ -559,6 +625,25 @@ class Presenter:
                 return str(raw)
         if isinstance(raw, (list, dict)):
             return json.dumps(raw, ensure_ascii=False)
+        if isinstance(raw, str) and stored_text_field(column):
+            return stored_text(raw)  # written by a rule or a job: in the reader's language
+        return str(raw)
+
+    def setting_label(self, name: str) -> str:
+        """A setting's translated label ("No order for (days)"), its name when unknown."""
+        from core.services.settings import declared
+
+        setting = declared(self.ctx).get(name)
+        return _(setting.label) if setting is not None else name
+
+    def setting_value(self, name: str, raw: Any) -> str | None:
+        """A setting's value as the settings screen shows it."""
+        if raw is None:
+            return None
+        if isinstance(raw, bool):
+            return _("Yes") if raw else _("No")
+        if isinstance(raw, list):
+            return ", ".join(str(v) for v in raw)
         return str(raw)
 
     def _details(self, e: AuditEntry, kind: AuditKind | None) -> list[tuple[str, str]]:
@@ -569,7 +654,10 @@ class Presenter:
             out.append(("", ngettext("%(num)d record", "%(num)d records", rows, num=rows)))
         columns = d.get("columns")
         if d.get("bulk") and isinstance(columns, list):
-            shown = [field_label(kind, c) for c in columns if c not in HIDDEN_FIELDS]
+            # a bulk UPDATE's parameters may have their own names: the table's columns only
+            table = Base.metadata.tables.get(kind.table) if kind is not None else None
+            shown = [field_label(kind, c) for c in columns if not hidden_field(kind, c)
+                     and (table is None or c in table.c)]
             if shown:
                 out.append((_("Fields"), ", ".join(shown)))
         for key, raw in d.items():
@@ -580,6 +668,10 @@ class Presenter:
                 text = field_label(kind, raw)
             elif key == "report" and isinstance(raw, str):
                 text = _(REPORT_LABELS[raw]) if raw in REPORT_LABELS else raw
+            elif key == "module" and isinstance(raw, str):
+                text = code_label("module", raw)
+            elif key == "scheme" and isinstance(raw, str):
+                text = code_label("segment_scheme", raw)
             elif key == "filters" and isinstance(raw, dict):
                 text = ", ".join(f"{k}={v}" for k, v in raw.items()) or "—"
             elif isinstance(raw, bool):
@@ -596,14 +688,24 @@ class Presenter:
         from core.web import formatting
 
         kind = self.kinds.get(e.record_type or "")
-        hidden = HIDDEN_FIELDS | (kind.hidden if kind else frozenset())
         changes = []
+        scheme = _segment_scheme(e)
         for column, pair in (e.changes or {}).items():
-            if column in hidden:
+            if hidden_field(kind, column):
                 continue
             old, new = (pair if isinstance(pair, list) and len(pair) == 2 else (None, pair))
-            changes.append(Change(column, field_label(kind, column),
-                                  self.value(kind, column, old), self.value(kind, column, new)))
+            if e.record_type == "setting":  # changes={"area.key": [old, new]}
+                changes.append(Change(column, self.setting_label(column),
+                                      self.setting_value(column, old),
+                                      self.setting_value(column, new)))
+                continue
+            if scheme is not None and column in SEGMENT_VALUE_FIELDS:
+                shown = [segment_label(scheme, v) if isinstance(v, str) else
+                         self.value(kind, column, v) for v in (old, new)]
+            else:
+                shown = [self.value(kind, column, v) for v in (old, new)]
+            changes.append(Change(column, field_label(kind, column), shown[0], shown[1],
+                                  ref=ref_field(column)))
         action = _(ACTION_LABELS[e.action]) if e.action in ACTION_LABELS else humanise(e.action)
         return Shown(entry=e, when=formatting.datetime(e.at, self.ctx.tz, self.locale, "medium"),
                      actor=self.actor(e.actor), actor_login=e.actor, action=action,
@@ -616,6 +718,19 @@ class Presenter:
         self.prefetch(entries)
         with use_locale(self.locale):
             return [self.show(e) for e in entries]
+
+
+#: The tables of stored segments, whose values are read with their scheme.
+SEGMENT_VALUE_FIELDS = frozenset({"segment", "old_segment", "new_segment"})
+
+
+def _segment_scheme(e: AuditEntry) -> str | None:
+    """The segmentation scheme of a segment row's entry (None for other tables)."""
+    if e.record_type not in ("customer_segments", "customer_segment_changes"):
+        return None
+    pair = (e.changes or {}).get("scheme")
+    scheme = pair[-1] if isinstance(pair, list) and pair else pair
+    return scheme if isinstance(scheme, str) else None
 
 
 def record_types(ctx: Ctx) -> list[tuple[str, str]]:

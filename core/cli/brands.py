@@ -8,6 +8,7 @@ import click
 
 from core.cli.common import cli, handles_domain_errors, runtime
 from core.i18n import _
+from core.labels import label
 from core.services.brands import create_brand, list_brands
 
 
@@ -95,5 +96,5 @@ def brand_list(as_json: bool) -> None:
                               ensure_ascii=False, indent=2))
         return
     for b in brands:
-        click.echo(f"{b.code}\t{b.name}\t{b.currency}\t{b.timezone}\t{b.jurisdiction.value}"
-                   f"\t{b.default_locale}")
+        click.echo(f"{b.code}\t{b.name}\t{b.currency}\t{b.timezone}"
+                   f"\t{label('jurisdiction', b.jurisdiction)}\t{b.default_locale}")

@@ -5,17 +5,19 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
 import click
+from babel.lists import format_list
 
 from core.cli.help_i18n import LocalisedGroup, set_help_domain
 from core.csv_cells import spreadsheet_safe
 from core.errors import DomainError, ModuleError, ValidationFailed
-from core.i18n import _, set_locale
+from core.i18n import _, current_locale, set_locale
+from core.labels import label
 from core.runtime import Runtime, start
 
 if TYPE_CHECKING:
@@ -75,16 +77,47 @@ def handles_domain_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def emit_rows(header: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str) -> None:
-    """Print rows as CSV (with a header) or as a JSON list of objects."""
+Labeller = str | Callable[[Any], str]
+
+
+def emit_rows(header: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str,
+              labels: Mapping[str, Labeller] | None = None) -> None:
+    """Print rows as CSV (with a header) or as a JSON list of objects.
+
+    ``labels`` names the columns that hold codes: column name → label family (as
+    registered with :func:`core.labels.register_labels`, e.g. ``"stage"``) or a function
+    giving a cell's text. The CSV table shows those cells' labels in the language of the
+    command (``--locale``); ``--format json`` keeps the codes, for scripts.
+    """
     if fmt == "json":
         data = [dict(zip(header, (_jsonable(v) for v in row), strict=True)) for row in rows]
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
+    shown = [_labeller(labels[name]) if labels and name in labels else None
+             for name in header]
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow([_csv_cell(v) for v in row])
+        writer.writerow([_csv_cell(v if show is None or v is None else show(v))
+                         for v, show in zip(row, shown, strict=True)])
+
+
+def _labeller(how: Labeller) -> Callable[[Any], str]:
+    if callable(how):
+        return how
+    return lambda code: label(how, code)
+
+
+def labels_of(kind: str, separator: str = " ") -> Callable[[Any], str]:
+    """A cell of several codes of family ``kind`` (``"no_order no_contact"``, or a list)
+    shown as their labels joined by a comma (for :func:`emit_rows`'s ``labels``)."""
+
+    def show(cell: Any) -> str:
+        items = cell if isinstance(cell, (list, tuple)) else str(cell).split(separator)
+        return format_list([label(kind, item) for item in items if item != ""],
+                           locale=current_locale())
+
+    return show
 
 
 def _csv_cell(value: Any) -> Any:

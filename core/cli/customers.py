@@ -8,6 +8,7 @@ import click
 
 from core.cli.common import FORMAT_OPTION, emit_rows, handles_domain_errors, runtime
 from core.cli.customers_group import customers
+from core.labels import stored_text
 from core.privacy import masked
 from core.services.contact import blocked_outreach
 from core.services.customers import find_by_phone
@@ -44,4 +45,5 @@ def customers_blocked_outreach(brand_code: str, since: dt.datetime | None, fmt: 
     rows = [(b.refused_at, b.customer_ref, b.purpose, b.channel, b.kind, b.reason)
             for b in blocked_outreach(ctx, start)]
     emit_rows(("refused_at", "customer_ref", "purpose", "channel", "kind", "reason"), rows,
-              fmt)
+              fmt, labels={"purpose": "contact_purpose", "channel": "contact_channel",
+                           "kind": "task_kind", "reason": stored_text})

@@ -10,6 +10,7 @@ from core.cli.common import FORMAT_OPTION, emit_rows, handles_domain_errors, run
 from core.cli.customers_group import customers
 from core.cli.reps_group import reps
 from core.i18n import _
+from core.labels import stored_text
 
 
 @reps.command("offboard")
@@ -70,12 +71,13 @@ def reps_handovers(brand: str, rep_ref: str | None, handover_id: int | None, fmt
     ctx = runtime().ctx(brand)
     if handover_id is not None:
         emit_rows(["kind", "record", "from_rep", "to_rep"], handover_moves(ctx, handover_id),
-                  fmt)
+                  fmt, labels={"kind": "handover_move"})
         return
     emit_rows(["id", "kind", "from_rep", "effective_on", "customers", "tasks", "leads",
                "reason", "by"],
               [(h.id, h.kind, h.from_rep_ref, h.effective_on, h.customers, h.tasks, h.leads,
-                h.reason, h.created_by) for h in list_handovers(ctx, rep_ref)], fmt)
+                h.reason, h.created_by) for h in list_handovers(ctx, rep_ref)], fmt,
+              labels={"kind": "handover_kind", "reason": stored_text, "by": "actor"})
 
 
 @reps.command("history")
@@ -93,4 +95,6 @@ def reps_history(brand: str, rep_ref: str, fmt: str) -> None:
                "changed_by"),
               [(h.effective_on, h.old_status.value if h.old_status else None,
                 h.new_status.value, h.reason, h.changed_at, h.changed_by)
-               for h in rep_status_history(ctx, rep_ref)], fmt)
+               for h in rep_status_history(ctx, rep_ref)], fmt,
+              labels={"old_status": "rep_status", "new_status": "rep_status",
+                      "reason": stored_text, "changed_by": "actor"})

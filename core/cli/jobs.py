@@ -10,6 +10,8 @@ import click
 
 from core.cli.common import FORMAT_OPTION, cli, emit_rows, handles_domain_errors, runtime
 from core.i18n import _
+from core.jobqueue.services import status_label
+from core.labels import label
 from core.scheduler import JobRun, describe, job_statuses, tick
 
 
@@ -70,7 +72,8 @@ def jobs_list(brand_code: str, now: str | None, fmt: str) -> None:
                "last_message", "description"),
               [(j.module, j.job, j.schedule, "yes" if j.due else "no", j.last_started_at,
                 j.last_status, j.last_message, j.description) for j in job_statuses(ctx)],
-              fmt)
+              fmt, labels={"module": "module", "due": lambda v: label("boolean", v == "yes"),
+                           "last_status": "job_run_status"})
 
 
 @jobs_group.command("queue")
@@ -95,7 +98,8 @@ def jobs_queue(brand_code: str, status: str | None, limit: int, fmt: str) -> Non
                "finished_at", "result", "error"),
               [(j.id, j.kind, j.requested_by, j.status, j.progress,
                 f"{j.attempts}/{j.max_attempts}", j.created_at, j.finished_at,
-                j.result_name or "", j.error or "") for j in jobs], fmt)
+                j.result_name or "", j.error or "") for j in jobs], fmt,
+              labels={"status": status_label, "requested_by": "actor"})
 
 
 @cli.command("worker")

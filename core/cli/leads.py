@@ -131,4 +131,4 @@ def leads_funnel(brand: str, by: str, since: dt.datetime | None, until: dt.datet
     rows = funnel(ctx, by, since.date() if since else None, until.date() if until else None)
     emit_rows([by, "leads", "contacted", "first_purchase", "repeat", "conversion_pct"],
               [(r.key, r.leads, r.contacted, r.converted, r.repeat, r.conversion)
-               for r in rows], fmt)
+               for r in rows], fmt, labels={"channel": "lead_channel"})

@@ -10,10 +10,18 @@ from typing import Any
 
 import click
 
-from core.cli.common import FORMAT_OPTION, cli, emit_rows, handles_domain_errors, runtime
+from core.cli.common import (
+    FORMAT_OPTION,
+    cli,
+    emit_rows,
+    handles_domain_errors,
+    labels_of,
+    runtime,
+)
 from core.cli.customers_group import customers
 from core.context import Ctx
 from core.i18n import _
+from core.labels import label, segment_label
 from core.segmentation.services import compute_segments, store_segments, summarize
 from core.settings_catalog import SEGMENT_SCHEMES as SCHEMES
 
@@ -55,13 +63,17 @@ def segments(brand: str, scheme: str, as_of: dt.datetime | None, since: dt.datet
         if store:
             changes = store_segments(ctx, scheme, day, rows)
             click.echo(_("Stored %(n)s segment changes.", n=len(changes)), err=True)
+        shown = {"segment": lambda value: segment_label(scheme, value)}
+        if fmt != "json":  # the scheme's name and what its values mean, beside the table
+            click.echo(f"{label('segment_scheme', scheme)}: "
+                       f"{label('segment_scheme_help', scheme)}", err=True)
         if summary:
             emit_rows(["segment", "customers", "revenue", "share"],
                       [(s.segment, s.customers, s.revenue, s.share)
-                       for s in summarize(rows)], fmt)
+                       for s in summarize(rows)], fmt, labels=shown)
         else:
             emit_rows(["customer_ref", "segment"],
-                      [(r.customer_ref, r.segment) for r in rows], fmt)
+                      [(r.customer_ref, r.segment) for r in rows], fmt, labels=shown)
 
 
 @customers.command("silent")
@@ -117,7 +129,7 @@ def customers_at_risk(brand: str, as_of: dt.datetime | None, fmt: str) -> None:
                   [(r.customer_ref, " ".join(f.rule for f in r.flags),
                     r.last_order_at.astimezone(ctx.tz) if r.last_order_at else None,
                     r.last_contact_at.astimezone(ctx.tz) if r.last_contact_at else None)
-                   for r in rows], fmt)
+                   for r in rows], fmt, labels={"flags": labels_of("risk_rule")})
 
 
 @cli.command("figures")
@@ -139,7 +151,7 @@ def figures_command(brand: str, rep_ref: str | None, as_of: dt.datetime | None,
             click.echo(json.dumps({k: _plain(v) for k, v in data.items()}, ensure_ascii=False,
                                   indent=2))
         else:
-            emit_rows(["figure", "value"], list(data.items()), fmt)
+            emit_rows(["figure", "value"], list(data.items()), fmt, labels={"figure": "figure"})
 
 
 def _plain(value: Any) -> Any:

@@ -10,6 +10,7 @@ from core.cli.common import FORMAT_OPTION, cli, emit_rows, handles_domain_errors
 from core.context import Ctx
 from core.errors import ValidationFailed
 from core.i18n import _
+from core.labels import label, stored_text
 
 
 def brand_ctx(brand: str, now: str | None) -> Ctx:
@@ -52,7 +53,8 @@ def tasks_today(brand: str, rep_ref: str, now: str | None, fmt: str) -> None:
     emit_rows(["task_id", "due_at", "overdue", "kind", "customer_ref", "customer_value",
                "title"],
               [(t.task_id, t.due_at.astimezone(ctx.tz), t.overdue, t.kind, t.customer_ref,
-                t.customer_value, t.title) for t in rows], fmt)
+                t.customer_value, t.title) for t in rows], fmt,
+              labels={"overdue": "boolean", "kind": "task_kind", "title": stored_text})
 
 
 @tasks.command("overdue")
@@ -79,5 +81,5 @@ def tasks_generate(brand: str, now: str | None) -> None:
     from core.tasks.rules import run_task_rules
 
     ctx = brand_ctx(brand, now)
-    for name, count in run_task_rules(ctx).items():
-        click.echo(f"{name}\t{count}")
+    for name, count in run_task_rules(ctx).items():  # each rule by its name, then its count
+        click.echo(f"{label('task_rule', name)}\t{count}")

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import delete, false, or_, select, update
 
+from core.audit import present as _present  # noqa: F401  (labels the audit actions)
 from core.audit.models import AuditEntry
 from core.audit.services import ERASED, pseudonymise, record
 from core.context import Ctx
@@ -50,9 +51,11 @@ def _record_ids(ctx: Ctx, customer_id: int) -> list[int]:
     return [customer_id, *merged]
 
 
-def _part(ctx: Ctx, key: str, title: str, stmt: Any) -> DataPart:
+def _part(ctx: Ctx, key: str, title: str, stmt: Any,
+          codes: dict[str, str] | None = None) -> DataPart:
     result = ctx.session.execute(stmt)
-    return DataPart(key, title, tuple(result.keys()), tuple(tuple(r) for r in result))
+    return DataPart(key, title, tuple(result.keys()), tuple(tuple(r) for r in result),
+                    codes or {})
 
 
 def personal_data(ctx: Ctx, customer_id: int) -> list[DataPart]:
@@ -68,7 +71,8 @@ def personal_data(ctx: Ctx, customer_id: int) -> list[DataPart]:
         .outerjoin(Rep, Rep.id == Customer.rep_id)
         .where(Customer.brand_id == b, Customer.id.in_(ids)).order_by(Customer.id))
     profile = DataPart("profile", _("Profile"), tuple(customers.keys()),
-                       tuple(tuple(r) for r in customers))
+                       tuple(tuple(r) for r in customers),
+                       {"source_channel": "source_channel", "lifecycle_stage": "stage"})
     orders = select(Order.id).where(Order.brand_id == b, Order.customer_id.in_(ids))
     parts = [
         profile,
@@ -78,7 +82,8 @@ def personal_data(ctx: Ctx, customer_id: int) -> list[DataPart]:
         _part(ctx, "orders", _("Orders"), select(
             Order.order_ref, Order.ordered_at, Order.status, Order.total_amount,
             Order.paid_at, Order.cancelled_at, Order.channel, Order.region)
-            .where(Order.id.in_(orders)).order_by(Order.ordered_at, Order.id)),
+            .where(Order.id.in_(orders)).order_by(Order.ordered_at, Order.id),
+            {"status": "order_status", "channel": "order_channel"}),
         _part(ctx, "order_lines", _("Order lines"), select(
             Order.order_ref, OrderLine.line_no, Product.sku, Product.name,
             OrderLine.quantity, OrderLine.unit_price, OrderLine.amount)
@@ -89,7 +94,8 @@ def personal_data(ctx: Ctx, customer_id: int) -> list[DataPart]:
         _part(ctx, "payments", _("Payments"), select(
             Order.order_ref, Payment.method, Payment.amount, Payment.paid_at)
             .join(Order, Order.id == Payment.order_id)
-            .where(Payment.order_id.in_(orders)).order_by(Payment.paid_at, Payment.id)),
+            .where(Payment.order_id.in_(orders)).order_by(Payment.paid_at, Payment.id),
+            {"method": "payment_method"}),
         _part(ctx, "returns", _("Returns"), select(
             Return.return_ref, Order.order_ref, Return.amount, Return.requested_at,
             Return.refunded_at, Return.reason)
@@ -104,26 +110,31 @@ def personal_data(ctx: Ctx, customer_id: int) -> list[DataPart]:
             Interaction.occurred_at, Interaction.kind, Interaction.summary,
             Interaction.created_by)
             .where(Interaction.brand_id == b, Interaction.customer_id.in_(ids))
-            .order_by(Interaction.occurred_at, Interaction.id)),
+            .order_by(Interaction.occurred_at, Interaction.id),
+            {"kind": "interaction", "created_by": "actor"}),
         _part(ctx, "tasks", _("Tasks"), select(
             Task.kind, Task.title, Task.due_at, Task.status, Task.done_at)
             .where(Task.brand_id == b, Task.customer_id.in_(ids))
-            .order_by(Task.due_at, Task.id)),
+            .order_by(Task.due_at, Task.id),
+            {"kind": "task_kind", "status": "task_status", "title": "text"}),
         _part(ctx, "leads", _("Leads"), select(
             Lead.lead_ref, Lead.name, Lead.channel, Lead.status, Lead.converted_at,
             Lead.note).where(Lead.brand_id == b, Lead.customer_id.in_(ids))
-            .order_by(Lead.id)),
+            .order_by(Lead.id), {"channel": "lead_channel", "status": "lead_status"}),
         _part(ctx, "refused_outreach", _("Outreach not made"), select(
             OutreachRefusal.refused_at, OutreachRefusal.purpose, OutreachRefusal.channel,
             OutreachRefusal.kind, OutreachRefusal.reason)
             .where(OutreachRefusal.brand_id == b, OutreachRefusal.customer_id.in_(ids))
-            .order_by(OutreachRefusal.refused_at)),
+            .order_by(OutreachRefusal.refused_at),
+            {"purpose": "contact_purpose", "channel": "contact_channel", "kind": "task_kind",
+             "reason": "text"}),
         _part(ctx, "audit", _("Audit log entries"), select(
             AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.record_type,
             AuditEntry.record_id, AuditEntry.changes, AuditEntry.details)
             .where(AuditEntry.brand_id == b, AuditEntry.record_type == "customers",
                    AuditEntry.record_id.in_([str(i) for i in ids]))
-            .order_by(AuditEntry.at, AuditEntry.id)),
+            .order_by(AuditEntry.at, AuditEntry.id),
+            {"actor": "actor", "action": "audit_action"}),
     ]
     for answer in ctx.hooks.crm_personal_data(ctx=ctx, customer_id=customer.id):
         parts.extend(answer or ())

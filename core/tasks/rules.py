@@ -81,6 +81,9 @@ register_stored_texts((
     N_("Monthly contact with an A-class customer (%(month)s)"),
     N_("Birthday greetings: the birthday is on %(date)s"),
     N_("Replenishment: %(product)s runs out around %(date)s"),
+    N_("Renew the certificate of %(name)s (%(ref)s): %(number)s expires on %(date)s"),
+    # the demo's reactivation tasks (core.demo)
+    N_("Win back a churned customer: call and ask what changed"),
 ))
 
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from core.api import Ctx, ValidationFailed, _
-from core.api.cli import FORMAT_OPTION, brand_ctx, emit_rows, handles_domain_errors
+from core.api import Ctx, ValidationFailed, _, label
+from core.api.cli import FORMAT_OPTION, brand_ctx, emit_rows, handles_domain_errors, labels_of
 from plugins.complaints import services, surveys
 from plugins.complaints.models import CATEGORIES, CHANNELS, RESOLUTIONS, SEVERITIES, STATUSES
 from plugins.complaints.settings import CLOCKS
@@ -158,11 +158,29 @@ def show_cmd(brand_code: str, ref: str, fmt: str) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     for key, value in data.items():
+        if key in _SHOWN and value is not None:
+            value = _SHOWN[key](value)
         if key != "timeline":
             click.echo(f"{key}: {value if value is not None else ''}")
     for entry in data["timeline"]:
-        click.echo(f"  {entry['at']} {entry['kind']} {entry['actor']} "
-                   f"{entry['old'] or ''}->{entry['new'] or ''} {entry['body'] or ''}")
+        old, new = (_entry_value(entry["kind"], entry[k]) for k in ("old", "new"))
+        click.echo(f"  {entry['at']} {label('complaints.kind', entry['kind'])} "
+                   f"{label('actor', entry['actor'])} {old}->{new} {entry['body'] or ''}")
+
+
+#: The text view shows these fields by their labels (``--format json`` keeps the codes).
+_SHOWN = {
+    **{name: (lambda code, kind=name: label(f"complaints.{kind}", code))
+       for name in ("status", "severity", "category", "channel", "resolution")},
+    "breaches": labels_of("complaints.target"),
+}
+
+
+def _entry_value(kind: str, value: str | None) -> str:
+    """A timeline entry's old or new value: a status or severity by its label."""
+    if value is None:
+        return ""
+    return label(f"complaints.{kind}", value) if kind in ("status", "severity") else value
 
 
 @complaints_group.command("list")
@@ -177,7 +195,10 @@ def list_cmd(brand_code: str, status: str | None, breached: bool, fmt: str) -> N
         rows = [services.ticket_dict(ctx, t) for t in
                 services.list_tickets(ctx, status=status, breached=breached)]
     emit_rows(LIST_COLUMNS, [[(";".join(r[c]) if c == "breaches" else r[c])
-                              for c in LIST_COLUMNS] for r in rows], fmt)
+                              for c in LIST_COLUMNS] for r in rows], fmt,
+              labels={"status": "complaints.status", "severity": "complaints.severity",
+                      "category": "complaints.category",
+                      "breaches": labels_of("complaints.target", ";")})
 
 
 @complaints_group.group("policy")

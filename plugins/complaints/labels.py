@@ -37,6 +37,8 @@ LABELS: dict[str, dict[str, str]] = {
 
 for _kind, _labels in LABELS.items():
     register_labels(f"complaints.{_kind}", _labels, _)
+# The tasks the module creates (an adverse reaction, an escalation).
+register_labels("task_kind", {"complaint": N_("Complaint")}, _)
 
 
 def label(kind: str, code: str | None) -> str:

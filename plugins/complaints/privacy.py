@@ -37,9 +37,12 @@ def personal_data(ctx: Ctx, customer_id: int) -> list[DataPart]:
         .where(Survey.brand_id == b, Survey.customer_id == customer_id)
         .order_by(Survey.sent_at, Survey.id))
     return [DataPart("complaints", _("Complaints"), tuple(tickets.keys()),
-                     tuple(tuple(r) for r in tickets)),
+                     tuple(tuple(r) for r in tickets),
+                     {name: f"complaints.{name}" for name in
+                      ("channel", "category", "severity", "status", "resolution")}),
             DataPart("complaint_timeline", _("Timeline"), tuple(entries.keys()),
-                     tuple(tuple(r) for r in entries)),
+                     tuple(tuple(r) for r in entries),
+                     {"kind": "complaints.kind", "actor": "actor"}),
             DataPart("surveys", _("Surveys"), tuple(answers.keys()),
                      tuple(tuple(r) for r in answers))]
 

@@ -74,7 +74,8 @@ def check_cmd(brand_code: str, period: str, fmt: str) -> None:
     with _ctx(brand_code) as ctx:
         results = run_checks(ctx, parse_period(ctx, period))
     emit_rows(("rule", "status", "checked", "failed", "title"),
-              [(r.rule_id, r.status, r.checked, r.failed, r.title) for r in results], fmt)
+              [(r.rule_id, r.status, r.checked, r.failed, r.title) for r in results], fmt,
+              labels={"status": "compliance.status"})
 
 
 @compliance_group.command("set-mode")
@@ -117,7 +118,8 @@ def reports_cmd(brand_code: str, fmt: str) -> None:
         rows = [(r.id, r.kind, r.period, r.locale, r.generated_at, r.generated_by, r.pages,
                  r.sha256, r.file_name) for r in list_reports(ctx)]
     emit_rows(("id", "kind", "period", "locale", "generated_at", "generated_by", "pages",
-               "sha256", "file_name"), rows, fmt)
+               "sha256", "file_name"), rows, fmt,
+              labels={"kind": "compliance.report_kind", "locale": "language"})
 
 
 def _import_pay(file: Path, brand_code: str) -> None:

@@ -6,12 +6,15 @@ import datetime as dt
 
 from sqlalchemy import insert, select
 
-from core.api import Ctx, Task, TaskStatus, _
+from core.api import N_, Ctx, Task, TaskStatus, _, register_labels, register_stored_texts
 from plugins.compliance.checks.reps import ineligible_active_reps
 from plugins.compliance.rules import rule_in_force
 
 TASK_KIND = "compliance"
 DUE_DAYS = 7
+
+register_labels("task_kind", {TASK_KIND: N_("Compliance follow-up")}, _)
+register_stored_texts((N_("Rep %(ref)s is no longer eligible (DS1): %(reasons)s"),), _)
 
 
 def recheck_eligibility(ctx: Ctx) -> object:

@@ -34,6 +34,9 @@ register_labels("module_summary", {"compliance": N_(
 
 REPORT_KINDS = {"compliance": N_("Compliance report"), "filing": N_("Monthly filing pack")}
 register_labels("compliance.report_kind", REPORT_KINDS, _)
+register_labels("compliance.status", {"pass": N_("Pass"), "fail": N_("Fail"),
+                                      "warn": N_("Warning"),
+                                      "not_applicable": N_("Not applicable")}, _)
 
 
 @hookimpl

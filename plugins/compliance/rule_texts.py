@@ -4,6 +4,8 @@ checks that this list matches the packs."""
 
 from __future__ import annotations
 
+import re
+
 
 def N_(s: str) -> str:  # noqa: N802 - mark for extraction
     return s
@@ -62,3 +64,29 @@ SOURCE_TEXTS = [
     N_("(fair prices)"),
     N_("%(first)s and %(second)s"),
 ]
+
+
+_CITATION = re.compile(r"\b(arts?|sec)\. ([0-9A-Z.()]+(?:(?:, |–)[0-9A-Z.()]+)*)")
+_INFERRED = re.compile(r"^inferred from (.+)$")
+
+
+def source_text(source: str) -> str:
+    """A rule's legal source in the reader's language: the law's own name stays as it is
+    written, its words around it are translated ("art. 15" → "第 15 条")."""
+    from core.api import _
+
+    whole = _(source)
+    if whole != source:
+        return whole
+    inferred = _INFERRED.match(source)
+    if inferred:
+        return _("inferred from %(source)s", source=source_text(inferred.group(1)))
+    if " and " in source:
+        first, second = source.split(" and ", 1)
+        return _("%(first)s and %(second)s", first=source_text(first),
+                 second=source_text(second))
+    msgids = {"art": "art. %(n)s", "arts": "arts. %(n)s", "sec": "sec. %(n)s"}
+    text = _CITATION.sub(lambda m: _(msgids[m.group(1)], n=m.group(2)), source)
+    for words in ("(fair prices)", "brand policy"):
+        text = text.replace(words, _(words))
+    return text

@@ -5,7 +5,6 @@ background job; the button leads to the job's page)."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from flask_appbuilder import expose, has_access
 from core.api import ValidationFailed, _, enqueue
 from core.api.web import CrmView, crm_ctx, not_found_on_missing, redirect_to_job
 from plugins.compliance.background import FILING_JOB, REPORT_JOB
+from plugins.compliance.rule_texts import source_text
 from plugins.compliance.services import list_reports, parse_period, run_checks
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -23,30 +23,6 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 def _last_month(today: dt.date) -> str:
     first = today.replace(day=1) - dt.timedelta(days=1)
     return f"{first.year:04d}-{first.month:02d}"
-
-
-_CITATION = re.compile(r"\b(arts?|sec)\. ([0-9A-Z.()]+(?:(?:, |–)[0-9A-Z.()]+)*)")
-_INFERRED = re.compile(r"^inferred from (.+)$")
-
-
-def source_text(source: str) -> str:
-    """A rule's legal source in the reader's language: the law's own name stays as it is
-    written, its words around it are translated ("art. 15" → "第 15 条")."""
-    whole = _(source)
-    if whole != source:
-        return whole
-    inferred = _INFERRED.match(source)
-    if inferred:
-        return _("inferred from %(source)s", source=source_text(inferred.group(1)))
-    if " and " in source:
-        first, second = source.split(" and ", 1)
-        return _("%(first)s and %(second)s", first=source_text(first),
-                 second=source_text(second))
-    msgids = {"art": "art. %(n)s", "arts": "arts. %(n)s", "sec": "sec. %(n)s"}
-    text = _CITATION.sub(lambda m: _(msgids[m.group(1)], n=m.group(2)), source)
-    for words in ("(fair prices)", "brand policy"):
-        text = text.replace(words, _(words))
-    return text
 
 
 class ComplianceView(CrmView):

@@ -27,8 +27,10 @@ from core.api import (
     DataPart,
     _,
     get_by_id,
+    label,
     personal_data,
     spreadsheet_safe,
+    stored_text,
     use_locale,
 )
 
@@ -109,8 +111,18 @@ def _render(ctx: Ctx, customer: Customer, parts: list[DataPart], title: str) -> 
         title=title, brand=ctx.brand.name, customer_ref=customer.customer_ref,
         generated=ctx.now().astimezone(ctx.tz).strftime("%Y-%m-%d %H:%M"),
         fonts=FONTS.get(ctx.locale, FONTS["en"]), lang=ctx.locale.replace("_", "-"),
-        parts=[(p, [[_plain(v, ctx.tz) for v in row] for row in p.rows]) for p in parts])
+        parts=[(p, [_shown_row(p, row, ctx.tz) for row in p.rows]) for p in parts])
     return HTML(string=html).write_pdf()
+
+
+def _shown_row(part: DataPart, row: tuple[object, ...], tz: Any) -> list[Any]:
+    """A row of the readable copy: codes by their labels, times local and short."""
+    return [_code(part.codes[column], value) if column in part.codes and value is not None
+            else _plain(value, tz) for column, value in zip(part.columns, row, strict=True)]
+
+
+def _code(family: str, value: object) -> str:
+    return stored_text(str(value)) if family == "text" else label(family, value)
 
 
 def write_archive(ctx: Ctx, customer_id: int, out_dir: Path, name: str) -> Path:

@@ -23,6 +23,7 @@ from core.api import (
     clean_row,
     insert_tasks,
     load_or_raise,
+    register_labels,
     register_stored_texts,
     task_row,
     use_locale,
@@ -39,6 +40,7 @@ register_stored_texts((
 TRIGGERS = ("sensitive_data", "automated_decision", "sharing", "publishing", "cross_border",
             "other")
 REVIEW_KIND = "kyc_assessment_review"
+register_labels("task_kind", {REVIEW_KIND: N_("Impact assessment review")}, _)
 
 
 class AssessmentSchema(BrandScopedSchema):

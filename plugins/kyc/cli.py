@@ -119,7 +119,9 @@ def status_cmd(brand_code: str, customer_ref: str, fmt: str) -> None:
         states = consent.consent_states(ctx, customer.merged_into_id or customer.id)
         emit_rows(("purpose", "channel", "state", "since", "notice_version", "source"),
                   [(s.purpose, s.channel, "given" if s.live else "withdrawn", s.since,
-                    s.notice_version, s.source) for s in states], fmt)
+                    s.notice_version, s.source) for s in states], fmt,
+                  labels={"purpose": "kyc.purpose", "channel": "kyc.channel",
+                          "state": "kyc.consent_state", "source": "kyc.consent_source"})
 
 
 @consent_group.command("reconsent")
@@ -133,7 +135,8 @@ def reconsent_cmd(brand_code: str, purpose: str | None, fmt: str) -> None:
         emit_rows(("customer_ref", "purpose", "channel", "answered_version",
                    "current_version"),
                   [(d.customer_ref, d.purpose, d.channel, d.answered_version,
-                    d.current_version) for d in consent.reconsent_due(ctx, purpose)], fmt)
+                    d.current_version) for d in consent.reconsent_due(ctx, purpose)], fmt,
+                  labels={"purpose": "kyc.purpose", "channel": "kyc.channel"})
 
 
 @consent_group.command("link")
@@ -274,7 +277,8 @@ def assessment_list_cmd(brand_code: str, fmt: str) -> None:
         emit_rows(("ref", "trigger", "assessed_on", "review_on", "assessed_by", "scope",
                    "decision"),
                   [(a.assessment_ref, a.trigger, a.assessed_on, a.review_on, a.assessed_by,
-                    a.scope, a.decision) for a in list_assessments(ctx)], fmt)
+                    a.scope, a.decision) for a in list_assessments(ctx)], fmt,
+                  labels={"trigger": "kyc.trigger", "assessed_by": "actor"})
 
 
 @kyc_group.command("bank-account")
@@ -309,7 +313,8 @@ def due_cmd(brand_code: str, within_days: int | None, fmt: str) -> None:
     with _ctx(brand_code) as ctx:
         emit_rows(("subject", "ref", "id_type", "number", "valid_until"),
                   [(d.subject, d.ref, d.id_type, d.masked_number, d.valid_until)
-                   for d in identity.refresh_due(ctx, within_days)], fmt)
+                   for d in identity.refresh_due(ctx, within_days)], fmt,
+                  labels={"subject": "kyc.subject", "id_type": "kyc.id_type"})
 
 
 @click.group("dsr")
@@ -353,7 +358,9 @@ def dsr_list_cmd(brand_code: str, overdue: bool, open_only: bool, fmt: str) -> N
         emit_rows(("ref", "customer_ref", "kind", "status", "opened_at", "due_on",
                    "closed_at", "overdue", "days_to_close"),
                   [(r.request_ref, r.customer_ref, r.kind, r.status, r.opened_at, r.due_on,
-                    r.closed_at, r.overdue, r.days_to_close) for r in rows], fmt)
+                    r.closed_at, r.overdue, r.days_to_close) for r in rows], fmt,
+                  labels={"kind": "kyc.request_kind", "status": "kyc.request_status",
+                          "overdue": "boolean"})
 
 
 @dsr_group.command("export")

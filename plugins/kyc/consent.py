@@ -24,6 +24,7 @@ from sqlalchemy import and_, func, select
 
 from core.api import (
     ANY_CHANNEL,
+    N_,
     AwareDateTime,
     BrandScopedSchema,
     ContactRequest,
@@ -37,8 +38,10 @@ from core.api import (
     clean_row,
     get_setting,
     insert_ignore,
+    label,
     load_or_raise,
     raise_row_problems,
+    register_stored_texts,
     resolve_customer_refs,
 )
 from plugins.kyc.common import require_enabled
@@ -50,6 +53,11 @@ from plugins.kyc.models import (
     ConsentSource,
     Purpose,
 )
+
+# The contact gate's reasons are stored with each refused outreach (in the language of the
+# run that refused it) and shown in the reader's.
+register_stored_texts((N_("no live %(purpose)s consent on any channel"),
+                       N_("no live %(purpose)s consent for %(channel)s")), _)
 
 # The core's contact channels → consent channels (a call is made on the phone).
 CONTACT_CHANNELS: dict[str, Channel] = {
@@ -339,11 +347,13 @@ def contact_refusals(ctx: Ctx, request: ContactRequest) -> dict[int, str] | None
         return None
     live = live_consents(ctx, request.customer_ids, request.purpose)
     if request.channel == ANY_CHANNEL:
-        return {cid: _("no live %(purpose)s consent on any channel", purpose=request.purpose)
+        return {cid: _("no live %(purpose)s consent on any channel",
+                       purpose=label("kyc.purpose", request.purpose))
                 for cid in request.customer_ids if not live.get(cid)}
     channel = CONTACT_CHANNELS.get(request.channel, request.channel)
-    return {cid: _("no live %(purpose)s consent for %(channel)s", purpose=request.purpose,
-                   channel=channel)
+    return {cid: _("no live %(purpose)s consent for %(channel)s",
+                   purpose=label("kyc.purpose", request.purpose),
+                   channel=label("kyc.channel", channel))
             for cid in request.customer_ids if channel not in live.get(cid, ())}
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import func, select
 
-from core.api import Ctx, Customer
+from core.api import Ctx, Customer, _, use_locale
 from plugins.kyc.consent import add_notice, record_answers
 from plugins.kyc.models import ConsentAction, ConsentNotice, ConsentSource
 
@@ -40,6 +40,8 @@ def demo_data(ctx: Ctx, customer_refs: Sequence[str]) -> None:
     for purpose, text in NOTICES.items():
         add_notice(ctx, {"purpose": purpose, "version": VERSION, "locale": "zh_Hans_CN",
                          "text": text, "effective_on": effective.isoformat()})
+    with use_locale(ctx.locale):  # written in the brand's language, like the notices
+        evidence = _("Signed on paper at the first visit (demo)")
     given = []
     for k, ref in enumerate(customer_refs):
         if k % 12 == 5 or ref not in joined:  # about one in twelve never answered
@@ -47,7 +49,7 @@ def demo_data(ctx: Ctx, customer_refs: Sequence[str]) -> None:
         at = joined[ref].isoformat()
         purposes = ("care", "service", "marketing") if k % 4 else ("care", "service")
         given += [{"customer_ref": ref, "purpose": p, "channel": ch, "at": at,
-                   "evidence": "demo: signed at the first visit"}
+                   "evidence": evidence}
                   for p in purposes for ch in CHANNELS]
     record_answers(ctx, given, ConsentAction.GIVEN, ConsentSource.REP)
     withdrawn = next((ref for k, ref in enumerate(customer_refs)

@@ -34,6 +34,7 @@ from core.api import (
     insert_tasks,
     load_or_raise,
     record_audit,
+    register_labels,
     register_stored_texts,
     resolve_customer,
     row_policy,
@@ -50,6 +51,7 @@ register_stored_texts((
 ))
 
 OVERDUE_KIND = "kyc_dsr_overdue"
+register_labels("task_kind", {OVERDUE_KIND: N_("Overdue data request")}, _)
 _SEE = {RequestKind.ACCESS, RequestKind.EXPORT, RequestKind.PORTABILITY, RequestKind.EXPLAIN}
 
 

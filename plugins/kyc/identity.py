@@ -36,6 +36,7 @@ from core.api import (
     load_or_raise,
     lookup_hash,
     masked,
+    register_labels,
     register_stored_texts,
     resolve_customer,
     reveal,
@@ -55,6 +56,7 @@ register_stored_texts((
 ))
 
 REFRESH_KIND = "kyc_refresh"
+register_labels("task_kind", {REFRESH_KIND: N_("Identity refresh")}, _)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

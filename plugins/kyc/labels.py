@@ -29,12 +29,30 @@ REQUEST_KIND_LABELS = {
     "delete": N_("Deletion"), "portability": N_("Portability"), "explain": N_("Explanation"),
     "withdraw": N_("Withdrawal"),
 }
+TRIGGER_LABELS = {
+    "sensitive_data": N_("Sensitive data"), "automated_decision": N_("Automated decisions"),
+    "sharing": N_("Sharing with third parties"), "publishing": N_("Publishing"),
+    "cross_border": N_("Transfer abroad"), "other": N_("Other"),
+}
+REQUEST_STATUS_LABELS = {"open": N_("Open"), "done": N_("Done"), "refused": N_("Refused")}
+CONSENT_STATE_LABELS = {"given": N_("Given"), "withdrawn": N_("Withdrawn")}
+CONSENT_SOURCE_LABELS = {"web": N_("Web page"), "rep": N_("Through a rep"),
+                         "import": N_("Imported"), "api": N_("API"),
+                         "cli": N_("Command line")}
+SUBJECT_LABELS = {"customer": N_("Customer"), "rep": N_("Rep")}
 
 
 for _kind, _labels in (("purpose", PURPOSE_LABELS), ("channel", CHANNEL_LABELS),
                        ("id_type", ID_TYPE_LABELS), ("method", METHOD_LABELS),
-                       ("request_kind", REQUEST_KIND_LABELS)):
+                       ("request_kind", REQUEST_KIND_LABELS), ("trigger", TRIGGER_LABELS),
+                       ("request_status", REQUEST_STATUS_LABELS),
+                       ("consent_state", CONSENT_STATE_LABELS),
+                       ("consent_source", CONSENT_SOURCE_LABELS),
+                       ("subject", SUBJECT_LABELS)):
     register_labels(f"kyc.{_kind}", _labels, _)
+# The contact gate's refusals name a consent purpose and channel.
+register_labels("contact_purpose", PURPOSE_LABELS, _)
+register_labels("contact_channel", CHANNEL_LABELS, _)
 
 
 def label(labels: dict[str, str], code: str | None) -> str:

@@ -13,6 +13,7 @@ import click
 
 from core.api import (
     N_,
+    AuditKind,
     ComplianceResult,
     ContactRequest,
     Ctx,
@@ -41,6 +42,14 @@ register_labels("module", {"kyc": N_("Identity and consent")}, _)
 register_labels("module_summary", {"kyc": N_(
         "Verified identities (ID check digits, refresh), consent notices and an append-"
         "only consent ledger that answers the contact gate.")}, _)
+
+
+@hookimpl
+def crm_audit_kinds(ctx: Ctx) -> list[AuditKind]:
+    """The audit screen labels the module's fields and names its codes."""
+    from plugins.kyc.audit import kinds
+
+    return kinds()
 
 
 @hookimpl

@@ -38,15 +38,20 @@ def personal_data(ctx: Ctx, customer_id: int) -> list[DataPart]:
         .order_by(DataRequest.opened_at))
     return [
         DataPart("consents", _("Consents"), tuple(consents.keys()),
-                 tuple(tuple(r) for r in consents)),
+                 tuple(tuple(r) for r in consents),
+                 {"purpose": "kyc.purpose", "channel": "kyc.channel",
+                  "action": "kyc.consent_state", "source": "kyc.consent_source"}),
         DataPart("identities", _("Identity documents"),
                  ("id_type", "number", "legal_name", "birth_date", "region"),
                  tuple((t, masked(n), name, born, region)
-                       for t, n, name, born, region in identities)),
+                       for t, n, name, born, region in identities),
+                 {"id_type": "kyc.id_type"}),
         DataPart("verifications", _("Identity verifications"), tuple(checks.keys()),
-                 tuple(tuple(r) for r in checks)),
+                 tuple(tuple(r) for r in checks),
+                 {"id_type": "kyc.id_type", "method": "kyc.method"}),
         DataPart("data_requests", _("Data requests"), tuple(requests.keys()),
-                 tuple(tuple(r) for r in requests)),
+                 tuple(tuple(r) for r in requests),
+                 {"kind": "kyc.request_kind", "status": "kyc.request_status"}),
     ]
 
 

@@ -24,6 +24,7 @@ from plugins.kyc.labels import (
     METHOD_LABELS,
     PURPOSE_LABELS,
     REQUEST_KIND_LABELS,
+    TRIGGER_LABELS,
     label,
 )
 from plugins.kyc.models import (
@@ -78,13 +79,6 @@ def request_fields() -> list[Field]:
               choices=lambda: _choices(REQUEST_KIND_LABELS, [k.value for k in RequestKind])),
         Field("identity_check", N_("How the requester's identity was checked")),
     ]
-
-
-TRIGGER_LABELS = {
-    "sensitive_data": N_("Sensitive data"), "automated_decision": N_("Automated decisions"),
-    "sharing": N_("Sharing with third parties"), "publishing": N_("Publishing"),
-    "cross_border": N_("Transfer abroad"), "other": N_("Other"),
-}
 
 
 def assessment_fields() -> list[Field]:

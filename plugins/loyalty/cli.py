@@ -118,7 +118,8 @@ def reward_list(brand_code: str, fmt: str) -> None:
     with _ctx(brand_code) as ctx:
         rows = [(r.code, r.name, r.kind.value, r.points_cost, r.stock, r.active)
                 for r in services.list_rewards(ctx)]
-    emit_rows(("code", "name", "kind", "points_cost", "stock", "active"), rows, fmt)
+    emit_rows(("code", "name", "kind", "points_cost", "stock", "active"), rows, fmt,
+              labels={"kind": "loyalty.reward_kind", "active": "boolean"})
 
 
 @reward.command("redeem")

@@ -22,6 +22,7 @@ from core.api import (
     _,
     insert_many,
     insert_tasks,
+    register_labels,
     register_stored_texts,
     task_row,
     use_locale,
@@ -37,6 +38,7 @@ register_stored_texts((
 ))
 
 REMINDER_KIND = "loyalty_expiry"
+register_labels("task_kind", {REMINDER_KIND: N_("Points expiring")}, _)
 
 
 def N_(message: str) -> str:  # noqa: N802 - marks a message for extraction

@@ -146,6 +146,8 @@ def _period_label(start: dt.date, end: dt.date) -> str:
     return f"{start.isoformat()}/{end.isoformat()}"
 
 
+register_labels("loyalty.reward_kind", {"product": N_("Product"), "voucher": N_("Voucher"),
+                                        "service": N_("Service")}, _)
 register_labels("loyalty.entry", {
     EntryKind.EARN.value: N_("Earned"), EntryKind.REDEEM.value: N_("Redeemed"),
     EntryKind.EXPIRE.value: N_("Expired"), EntryKind.REVERSE.value: N_("Reversed"),
@@ -228,4 +230,6 @@ def personal_data(ctx: Ctx, customer_id: int) -> list[DataPart]:
         .where(LoyaltyEntry.brand_id == ctx.brand_id, LoyaltyEntry.customer_id == customer_id)
         .order_by(LoyaltyEntry.effective_at, LoyaltyEntry.id))
     return [DataPart("loyalty_ledger", _("Loyalty points ledger"), tuple(result.keys()),
-                     tuple(tuple(r) for r in result))]
+                     tuple(tuple(r) for r in result),
+                     {"kind": "loyalty.entry", "source_kind": "loyalty.source",
+                      "reason": "text"})]

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from core.api import (
+    N_,
     POINTS_METHOD,
     Ctx,
     Customer,
@@ -46,6 +47,7 @@ from core.api import (
     get_by_ref,
     insert_many,
     load_or_raise,
+    register_stored_texts,
 )
 from plugins.loyalty import ledger, tiers
 from plugins.loyalty.ledger import InsufficientPoints, chunks
@@ -76,6 +78,9 @@ from plugins.loyalty.settings import (
 
 MODULE = "loyalty"
 CENT = Decimal("0.01")
+
+# A redemption's ledger reason, written in the language of the request that redeemed.
+register_stored_texts((N_("Reward %(code)s: %(name)s"),), _)
 
 
 def require_enabled(ctx: Ctx) -> None:

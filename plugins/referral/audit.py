@@ -14,7 +14,7 @@ SIDES = {"referrer": N_("Referrer"), "referred": N_("Referred customer")}
 
 def kinds() -> list[AuditKind]:
     """Referrals named by the two customers, codes and rewards by their customer."""
-    from plugins.referral.web import STATUS_LABELS
+    from plugins.referral.reports import STATUS_LABELS
 
     referrer, referred = aliased(Customer), aliased(Customer)
 

@@ -75,7 +75,9 @@ def rewards_cmd(brand_code: str, status: str | None, fmt: str) -> None:
     with _ctx(brand_code) as ctx:
         emit_rows(reports.COLUMNS, [(r.referral, r.referrer_ref, r.referred_ref, r.order_ref,
                                      r.side, r.kind, r.value, r.status, r.qualified_at)
-                                    for r in reports.rewards(ctx, status)], fmt)
+                                    for r in reports.rewards(ctx, status)], fmt,
+                  labels={"side": "referral.side", "kind": "referral.reward_kind",
+                          "status": "referral.status"})
 
 
 @referral_group.command("review")

@@ -26,6 +26,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from core.api import (
+    N_,
     Ctx,
     Order,
     OrderStatus,
@@ -35,6 +36,7 @@ from core.api import (
     get_setting,
     insert_ignore,
     mark_advocate,
+    register_stored_texts,
 )
 from plugins.referral import coupons
 from plugins.referral.models import (
@@ -45,6 +47,13 @@ from plugins.referral.models import (
     RewardStatus,
 )
 from plugins.referral.settings import parse_tiers
+
+# The reasons a job writes on a referral it cancels (in the language of its run): shown in
+# the reader's language.
+register_stored_texts((
+    N_("no qualifying first order within the attribution window"),
+    N_("the first order was cancelled or refunded within the return window"),
+), _)
 
 
 @dataclass

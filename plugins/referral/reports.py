@@ -25,6 +25,7 @@ from core.api import (
     ValidationFailed,
     _,
     get_setting,
+    register_labels,
     row_policy,
 )
 from plugins.referral.models import (
@@ -35,6 +36,15 @@ from plugins.referral.models import (
     RewardSide,
     RewardStatus,
 )
+
+STATUS_LABELS = {"pending": N_("Waiting to qualify"), "held": N_("Held for review"),
+                 "qualified": N_("Qualified"), "cancelled": N_("Cancelled"),
+                 "rejected": N_("Rejected"), "granted": N_("Granted")}
+register_labels("referral.status", STATUS_LABELS, _)
+register_labels("referral.side", {"referrer": N_("Referrer"),
+                                  "referred": N_("Referred customer")}, _)
+register_labels("referral.reward_kind", {"points": N_("Points"), "coupon": N_("Coupon"),
+                                         "gift": N_("Gift")}, _)
 
 COLUMNS = ("referral", "referrer_ref", "referred_ref", "order_ref", "side", "kind", "value",
            "status", "qualified_at")

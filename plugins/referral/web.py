@@ -28,7 +28,6 @@ from core.api import (
     get_by_ref,
     label,
     load_or_raise,
-    register_labels,
     row_policy,
 )
 from core.api.web import (
@@ -48,12 +47,6 @@ from plugins.referral import coupons, reports, services
 from plugins.referral.models import Referral, ReferralCode, ReferralReward, ReferralStatus
 
 RESOURCE = "mod_referral"
-STATUS_LABELS = {"pending": N_("Waiting to qualify"), "held": N_("Held for review"),
-                 "qualified": N_("Qualified"), "cancelled": N_("Cancelled"),
-                 "rejected": N_("Rejected"), "granted": N_("Granted")}
-
-
-register_labels("referral.status", STATUS_LABELS, _)
 
 
 def status_label(code: str) -> str:

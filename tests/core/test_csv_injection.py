@@ -34,5 +34,5 @@ def test_cli_csv_outputs_escape_a_formula_ref(ctx_a: Ctx, run_cli) -> None:  # n
                  ("segments", "--brand", "A", "--scheme", "abc", "--as-of", "2025-06-01")):
         out = run_cli(*args)
         assert out.exit_code == 0, out.output
-        cells = [row[0] for row in csv.reader(io.StringIO(out.output))][1:]
+        cells = [row[0] for row in csv.reader(io.StringIO(out.stdout))][1:]
         assert cells == ['\'=HYPERLINK("http://x","y")'], (args, out.output)

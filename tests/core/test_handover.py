@@ -212,9 +212,9 @@ def test_cli_offboard_and_reassign(ctx_a, team, run_cli):
     # the history: the manual move of K1 (newest first), then the offboarding
     lines = run_cli("reps", "handovers", "--brand", "A").output.splitlines()
     assert lines[0] == "id,kind,from_rep,effective_on,customers,tasks,leads,reason,by"
-    assert [line.split(",")[1:7] for line in lines[1:]] == [
-        ["manual", "", lines[1].split(",")[3], "1", "0", "0"],
-        ["offboarding", "L", "2026-03-01", "5", "3", "3"]]
+    assert [line.split(",")[1:7] for line in lines[1:]] == [  # kinds by their labels
+        ["Manual move", "", lines[1].split(",")[3], "1", "0", "0"],
+        ["Rep leaving", "L", "2026-03-01", "5", "3", "3"]]
     offboarding_id = lines[2].split(",")[0]
     moves = run_cli("reps", "handovers", "--brand", "A", "--id", offboarding_id,
                     "--format", "json").output

@@ -135,8 +135,9 @@ def test_jobs_list_shows_schedules_and_last_runs(counted, rt, run_cli):  # noqa:
     out = run_cli("jobs", "list", "--brand", "A", "--now", "2026-03-01T19:40:00Z")
     assert out.exit_code == 0, out.output
     rows = {r["job"]: r for r in csv.DictReader(io.StringIO(out.output))}
-    assert rows["nightly"]["schedule"] == "daily 03:00" and rows["nightly"]["due"] == "no"
-    assert rows["nightly"]["last_status"] == "ok"
+    # the table shows yes/no and the run's status by their labels (codes in JSON)
+    assert rows["nightly"]["schedule"] == "daily 03:00" and rows["nightly"]["due"] == "No"
+    assert rows["nightly"]["last_status"] == "Succeeded"
     assert rows["nightly"]["last_message"] == "nightly ran"
-    assert rows["flaky"]["last_status"] == "failed" and rows["flaky"]["due"] == "yes"
+    assert rows["flaky"]["last_status"] == "Failed" and rows["flaky"]["due"] == "Yes"
     assert rows["flaky"]["last_message"] == "RuntimeError: first try fails"

@@ -199,7 +199,7 @@ def test_jobs_are_brand_scoped_and_a_rep_sees_their_own(
     csv_out = run_cli("jobs", "queue", "--brand", "B").output.splitlines()
     assert csv_out[0] == ("id,kind,requested_by,status,progress,attempts,created_at,"
                           "finished_at,result,error")
-    assert len(csv_out) == 2 and csv_out[1].startswith(f"{b_job.id},test.echo,tester,done,100,1/3,")
+    assert len(csv_out) == 2 and csv_out[1].startswith(f"{b_job.id},test.echo,tester,Done,100,1/3,")
 
 
 def _set(rt: Runtime, job_id: int, **values: Any) -> None:

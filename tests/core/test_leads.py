@@ -277,7 +277,9 @@ def test_cli_leads(ctx_a, funnel_data, run_cli, tmp_path):
     result = run_cli("leads", "funnel", "--brand", "A", "--by", "channel")
     assert result.output.splitlines() == [
         "channel,leads,contacted,first_purchase,repeat,conversion_pct",
-        "ads,3,2,1,1,33.3", "event,1,1,1,0,100.0"]
+        "Ads,3,2,1,1,33.3", "Event,1,1,1,0,100.0"]  # channels by their labels
+    result = run_cli("--locale", "zh_Hans_CN", "leads", "funnel", "--brand", "A")
+    assert result.output.splitlines()[1:] == ["广告,3,2,1,1,33.3", "活动,1,1,1,0,100.0"]
     path = tmp_path / "list.csv"
     path.write_text("lead_ref,name,phone,province\nP1,a,13700000009,浙江\nP2,b,\n",
                     encoding="utf-8")

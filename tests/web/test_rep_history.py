@@ -50,7 +50,9 @@ def test_history_in_the_api_page_and_cli(app: Flask, token: Headers, login: Logi
     assert 'id="status-history"' in page and "调查中" in page
     out = run_cli("reps", "history", "--brand", "A", "R2")
     rows = list(csv.DictReader(io.StringIO(out.output)))
-    assert rows[-1]["new_status"] == "suspended" and rows[-1]["reason"] == "调查中"
+    # the table shows the statuses by their labels (English: the CLI's default language)
+    assert (rows[-1]["old_status"], rows[-1]["new_status"], rows[-1]["reason"]) \
+        == ("Active", "Suspended", "调查中")
 
 
 def test_a_rep_reads_only_their_own_profile(app: Flask, token: Headers) -> None:

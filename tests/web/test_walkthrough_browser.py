@@ -1,14 +1,14 @@
 """Every menu entry, as each demo role, in each language, in headless Chromium (issue 18,
-"Done when"): no raw code from :data:`RAW_CODES`, no English word on a Chinese page
-outside :data:`ALLOWED_WORDS`, no horizontal overflow, and no visible button or link of
-the page leading to a 403. One browser and one demo brand for the whole walk.
+"Done when"): no raw code from ``tests.raw_codes.RAW_CODES`` (the list every label check
+shares), no English word on a Chinese page outside its ``ALLOWED_WORDS``, no horizontal
+overflow, and no visible button or link of the page leading to a 403. One browser and one
+demo brand for the whole walk.
 
 Screenshots: docs/screenshots/walk-*.png (a few representative pages).
 """
 
 from __future__ import annotations
 
-import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -25,6 +25,7 @@ from core.runtime import Runtime
 from core.web import roles
 from core.web.users import DEMO_USERS, create_user
 from tests.conftest import FixedClock
+from tests.raw_codes import problems_in
 from tests.web.conftest import PASSWORD, build_app
 from tests.web.test_browser import driver, serving, shot  # noqa: F401
 
@@ -32,37 +33,13 @@ pytestmark = pytest.mark.browser
 
 LANGUAGES = ("en", "zh_Hans_CN", "zh_Hant_TW")
 
-# Stored codes that must never reach a reader (each has a label in core.labels or a
-# module's registry).
-RAW_CODES = (
-    "health_food", "health_equipment", "wechat_group", "self_media", "unspecified",
-    "bank_transfer", "bank_card", "wechat_pay",
-    "alipay", "first_purchase", "a_monthly", "followup48", "no_contact", "no_order",
-    "purchased_list", "round_robin", "satisfaction_down", "complaints_rising",
-    "in_progress", "waiting_on_customer", "product_quality", "adverse_reaction",
-    "rep_conduct", "return_refund", "web_form", "in_person", "cross_border", "third_party",
-    "sensitive_data", "cn_resident_id", "refund_points", "cancellation_points",
-)
-# Words a Chinese page may show in Latin letters: brand and product names, units and
-# abbreviations every reader uses, and the demo's login names (data, not interface).
-ALLOWED_WORDS = {
-    "directcrm", "CSV", "API", "PDF", "SKU", "RFM", "ABC", "SLA", "KYC", "VIP", "DEMO",
-    "WeChat", "ID", "CNY", "Asia", "Shanghai", "SPF", "LTV", "SHA",
-    # survey scores, the PRC's personal information law, the file format and the README
-    # are named so in Chinese too
-    "NPS", "CSAT", "CES", "PIPL", "UTF", "README",
-    "CPL",  # the prefix of complaint ticket refs, data like order refs
-    *(username for username, _role, _rep in DEMO_USERS),
-}
-WORD = re.compile(r"[A-Za-z]{3,}")
 # The visible text of the page, without what is data or deliberately another language:
 # refs and codes set in monospace, raw audit entries, the language switch's own names,
-# form controls. The audit log's recorded values (its "changes" column) are left out too:
-# they are the values as written, and the labels of modules' own tables are the audit
-# screen's work (a known gap, see the report of issue 18).
+# form controls. The audit log's "changes" column is read like the rest (labelled fields,
+# old and new values named; refs in monospace).
 VISIBLE_TEXT = """
 const skip = 'script, style, .mono, code, pre, details.raw, [lang]:not(html), select, input,'
-           + ' textarea, noscript, table.audit td.changes';
+           + ' textarea, noscript';
 const out = [];
 const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
 while (walker.nextNode()) {
@@ -117,15 +94,8 @@ def _status(driver: WebDriver, url: str) -> int:  # noqa: F811
 
 
 def _problems(driver: WebDriver, locale: str) -> list[str]:  # noqa: F811
-    found = []
     text = driver.execute_script(VISIBLE_TEXT)
-    for code in RAW_CODES:
-        if re.search(rf"(?<![\w-]){re.escape(code)}(?![\w-])", text):
-            found.append(f"raw code {code!r}")
-    if locale != "en":
-        english = sorted({w for w in WORD.findall(text) if w not in ALLOWED_WORDS})
-        if english:
-            found.append(f"English words {english}")
+    found = problems_in(text, locale)
     if not driver.execute_script(
             "return document.documentElement.scrollWidth <= window.innerWidth"):
         found.append("horizontal overflow")

@@ -20,6 +20,7 @@ from plugins.compliance.checks.filing import (
 )
 from plugins.compliance.report.formatting import Formatter
 from plugins.compliance.report.pdf import ROW_BUDGET, Block
+from plugins.compliance.rule_texts import source_text
 from plugins.compliance.rules import RulePack
 
 
@@ -95,13 +96,15 @@ def compliance_blocks(info: CoverInfo, results: list[ComplianceResult], fmt: For
     yield Block("summary", {"heading": _("Summary"), "status_labels": labels,
                             "intro": _("Status of every rule in the period."),
                             "results": results,
+                            "sources": {r.rule_id: source_text(r.source) for r in results},
                             "totals": [(labels[s], counts[s]) for s in labels]},
                 rows=len(results) + 8)
     for r in results:
         if r.status not in ("fail", "warn"):
             continue
-        first = {"source": r.source, "status": r.status, "status_label": labels[r.status],
-                 "checked": r.checked, "failed": r.failed, "figures": list(r.figures)}
+        first = {"source": source_text(r.source), "status": r.status,
+                 "status_label": labels[r.status], "checked": r.checked,
+                 "failed": r.failed, "figures": list(r.figures)}
         yield from _table_blocks(f"{r.rule_id} · {r.title}", r.columns, list(r.records), fmt,
                                  first=first, subheading=_("Records concerned"), budget=budget)
     yield Block("signatures", {"heading": _("Sign-off"), "statement": _(
@@ -132,8 +135,9 @@ def filing_blocks(ctx: Ctx, info: CoverInfo, fmt: Formatter, filing_day: int,
                (_("Terminated reps"), figures["terminated_reps"]),
                (_("Total rep income"), figures["total_income"]),
                (_("Tax withheld"), figures["total_tax"])]
+    source = source_text("直销企业信息报备、披露管理办法 arts. 5–7")
     yield Block("section", {"heading": _("Company figures"), "first": True,
-                            "source": "直销企业信息报备、披露管理办法 arts. 5–7", "status": "",
+                            "source": source, "status": "",
                             "status_label": "", "checked": figures["reps"],
                             "failed": 0, "figures": company, "rows": [], "columns": [],
                             "numeric": []}, rows=10)

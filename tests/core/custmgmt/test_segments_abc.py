@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 from core.segmentation.services import compute_segments, summarize
@@ -97,14 +98,25 @@ def test_segments_cli_prints_and_stores_only_when_asked(ctx_a, rt, monkeypatch):
     args = ["segments", "--brand", "A", "--scheme", "abc", "--as-of", "2026-02-28"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == ["customer_ref,segment", "C1,A", "C2,A", "C3,A",
-                                          "C4,B", "C5,B", "C6,C", "C7,-", "C8,-", "C9,-"]
+    # the table: each value with its meaning; the scheme and its explanation on stderr
+    top, mid, rest, none = ("A: top 80% of revenue", "B: next 15% of revenue",
+                            "C: last 5% of revenue", "Not ranked (no revenue)")
+    assert result.stdout.splitlines() == [
+        "customer_ref,segment", f"C1,{top}", f"C2,{top}", f"C3,{top}", f"C4,{mid}",
+        f"C5,{mid}", f"C6,{rest}", f"C7,{none}", f"C8,{none}", f"C9,{none}"]
+    assert result.stderr.splitlines() == [
+        "ABC (Pareto): A: the customers who bring 80% of the revenue; B: the next 15%; "
+        "C: the rest."]
+    coded = CliRunner().invoke(cli, [*args, "--format", "json"])  # JSON keeps the codes
+    assert [r["segment"] for r in json.loads(coded.stdout)] == [
+        "A", "A", "A", "B", "B", "C", "-", "-", "-"]
     stored = select(func.count()).select_from(CustomerSegment)
     assert ctx_a.session.scalar(stored) == 0
     result = CliRunner().invoke(cli, [*args, "--summary", "--store"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines() == ["segment,customers,revenue,share", "A,3,800.00,80.00",
-                                          "B,2,150.00,15.00", "C,1,50.00,5.00", "-,3,0.00,0.00"]
+    assert result.stdout.splitlines() == [
+        "segment,customers,revenue,share", f"{top},3,800.00,80.00", f"{mid},2,150.00,15.00",
+        f"{rest},1,50.00,5.00", f"{none},3,0.00,0.00"]
     ctx_a.session.rollback()  # end this session's read snapshot
     assert ctx_a.session.scalar(stored) == 9
     bad = CliRunner().invoke(cli, [*args, "--since", "2026-03-01"])

@@ -185,8 +185,8 @@ def test_cli_list_csv_breached_show_text_and_translated_errors(brand, run_cli):
     r = run_cli("complaints", "list", "--brand", "A", "--breached", "--format", "csv")
     lines = r.output.strip().splitlines()
     assert lines[0].startswith("ref,status,severity,category,customer_ref")
-    assert lines[1].startswith("CPL-000001,new,normal,product_quality,C1,")
-    assert "first_response" in lines[1]
+    assert lines[1].startswith("CPL-000001,New,Normal,Product quality,C1,")
+    assert ",First-response target and Resolution target," in lines[1]  # both missed
     text = run_cli("complaints", "show", "--brand", "A", "CPL-000001", "--format",
                    "text").output
     assert "first_response_due: 2026-03-02T17:00:00+08:00" in text

@@ -70,6 +70,8 @@ class ImportKind:
         second time. None only for the core's own kinds.
     :param help: one sentence on what a row is and what an import does, marked with
         ``N_`` (shown on the import page and as the CLI command's help).
+    :param record_labels: how the job's page names the keys ``run`` returns
+        (``{"attendance": N_("Attendances")}``); a key without one is shown as is.
     :param module: filled in by the core: the module that declared the kind.
     """
 
@@ -79,6 +81,8 @@ class ImportKind:
     optional: tuple[str, ...] = ()
     run: ImportRun | None = field(default=None, repr=False, compare=False)
     help: str | None = None
+    record_labels: Mapping[str, str] = field(default_factory=dict, compare=False,
+                                             hash=False)
     module: str | None = None
 
 
@@ -95,14 +99,21 @@ def kind_text(kind: ImportKind, text: str | None) -> str:
 def _core_kinds() -> list[ImportKind]:
     from core.importing import KINDS
 
-    labels = {"reps": N_("Reps"), "customers": N_("Customers"), "products": N_("Products"),
-              "orders": N_("Orders"), "returns": N_("Returns")}
     out = []
     for name, kind in KINDS.items():
         required, optional = kind.columns()
-        out.append(ImportKind(name=name, label=labels.get(name, name),
-                              columns=tuple(required), optional=tuple(optional)))
+        out.append(ImportKind(name=name, label=_CORE_RECORDS.get(name, name),
+                              columns=tuple(required), optional=tuple(optional),
+                              record_labels=_CORE_RECORDS))
     return out
+
+
+#: The core's kinds and the records they count.
+_CORE_RECORDS = {"reps": N_("Reps"), "customers": N_("Customers"),
+                 "products": N_("Products"), "orders": N_("Orders"),
+                 "returns": N_("Returns"), "order_lines": N_("Order lines"),
+                 "payments": N_("Payments"), "return_lines": N_("Return lines"),
+                 "refunds": N_("Refunds")}
 
 
 def import_kinds(ctx: Ctx, *, every_module: bool = False) -> dict[str, ImportKind]:

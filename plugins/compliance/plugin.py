@@ -64,7 +64,10 @@ def crm_import_kinds(ctx: Ctx) -> list[ImportKind]:
 
     return [ImportKind("rep_pay", N_("Rep pay"), columns=PAY_COLUMNS, run=_import_rep_pay,
                        help=N_("One row per rep, month and kind of pay; a new amount for "
-                               "the same rep, month and kind replaces the old one."))]
+                               "the same rep, month and kind replaces the old one."),
+                       record_labels={"inserted": N_("New amounts"),
+                                      "updated": N_("Amounts replaced"),
+                                      "unchanged": N_("Amounts unchanged")})]
 
 
 @hookimpl

@@ -64,7 +64,8 @@ def crm_import_kinds(ctx: Ctx) -> list[ImportKind]:
                        optional=consent.IMPORT_OPTIONAL, run=_import_consents,
                        help=N_("One row per customer, purpose and channel: the notice "
                                "version answered and when; with withdrawn_at, the "
-                               "withdrawal too."))]
+                               "withdrawal too."),
+                       record_labels={"consents": N_("Consent ledger entries")})]
 
 
 @hookimpl

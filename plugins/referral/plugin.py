@@ -64,7 +64,8 @@ def crm_import_kinds(ctx: Ctx) -> list[ImportKind]:
                        optional=("code",), run=_import_referrals,
                        help=N_("One row per referred customer: the referrer (or their "
                                "code instead of referrer_ref) and when; a customer "
-                               "already referred is skipped."))]
+                               "already referred is skipped."),
+                       record_labels={"referrals": N_("Referrals")})]
 
 
 @hookimpl

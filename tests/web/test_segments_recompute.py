@@ -83,7 +83,7 @@ def test_the_button_queues_one_recompute_per_brand_and_the_job_stores_every_sche
     assert "Nothing stored yet" not in page and 'id="recompute-last"' in page
     assert '<tr data-segment="-"><td>Not ranked (no revenue)</td><td class="num">1</td>' in page
     job_page = manager.get(url).get_data(as_text=True)
-    assert "Segment changes" in job_page and "abc 3" in job_page
+    assert "Segment changes" in job_page and "ABC (Pareto) 3" in job_page
 
     # Done: a new click queues a new job; it stores nothing new.
     url2 = manager.post("/segments/recompute").headers["Location"]

@@ -138,6 +138,8 @@ def test_rep_pay_on_the_web_gives_the_cli_result(
     summary = get_job(make_ctx("D"), _job_id(url)).result_summary or {}
     assert (summary["committed"], summary["imported"], summary["rejected"],
             summary["records"]) == (True, 2, 3, {"inserted": 2, "updated": 0, "unchanged": 0})
+    page = client.get(url).get_data(as_text=True)  # the records, as the module names them
+    assert "New amounts 2, Amounts replaced 0, Amounts unchanged 0" in page
     r = client.get(url.rstrip("/") + "/download")
     assert r.status_code == 200 and "pay-rejects.csv" in r.headers["Content-Disposition"]
     rejects = r.data.decode().splitlines()

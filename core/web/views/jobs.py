@@ -53,6 +53,22 @@ def _kind_labels() -> dict[str, str]:
     return labels
 
 
+def item_label(job: JobInfo, key: str, item: str) -> str:
+    """A key inside a summary field, in the user's language: the records an import wrote
+    (as its kind names them), the schemes of a segment recompute."""
+    if key == "records":
+        from core.importing.kinds import import_kinds, kind_text
+
+        kind = import_kinds(crm_ctx()).get(str(job.params.get("kind")))
+        if kind is not None and item in kind.record_labels:
+            return kind_text(kind, kind.record_labels[item])
+    if key == "changes":
+        from core.labels import label
+
+        return label("segment_scheme", item)
+    return item
+
+
 def summary_label(key: str) -> str:
     """A parameter or summary field's label in the user's language."""
     return _(SUMMARY_LABELS[key]) if key in SUMMARY_LABELS else key
@@ -93,6 +109,7 @@ class JobView(CrmView):
         job = get_job(crm_ctx(), pk)
         return self.page("crm/jobs/show.html", job=job, status_label=status_label,
                          summary_label=summary_label, param_value=param_value,
+                         item_label=item_label,
                          refresh=None if job.finished else REFRESH_SECONDS,
                          title=job.title)
 

@@ -75,4 +75,5 @@ def crm_import_kinds(ctx: Ctx) -> list[ImportKind]:
     return [ImportKind("acme_meetings_attendance", N_("Meeting attendance"),
                        columns=services.IMPORT_COLUMNS, run=services.import_attendance,
                        help=N_("One row per customer and meeting: invited, attended or "
-                               "absent; the latest status wins."))]
+                               "absent; the latest status wins."),
+                       record_labels={"attendance": N_("Meeting attendance")})]

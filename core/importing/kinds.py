@@ -81,8 +81,7 @@ class ImportKind:
     optional: tuple[str, ...] = ()
     run: ImportRun | None = field(default=None, repr=False, compare=False)
     help: str | None = None
-    record_labels: Mapping[str, str] = field(default_factory=dict, compare=False,
-                                             hash=False)
+    record_labels: Mapping[str, str] | None = field(default=None, compare=False)
     module: str | None = None
 
 

@@ -60,8 +60,8 @@ def item_label(job: JobInfo, key: str, item: str) -> str:
         from core.importing.kinds import import_kinds, kind_text
 
         kind = import_kinds(crm_ctx()).get(str(job.params.get("kind")))
-        if kind is not None and item in kind.record_labels:
-            return kind_text(kind, kind.record_labels[item])
+        if kind is not None and item in (kind.record_labels or {}):
+            return kind_text(kind, (kind.record_labels or {})[item])
     if key == "changes":
         from core.labels import label
 

@@ -170,10 +170,12 @@ def segments_recompute(brand: str, wait: bool, as_json: bool) -> None:
     with brand_ctx(brand) as ctx:
         job = start_recompute(ctx)
         if wait and not job.finished:
-            QueueRunner(rt.engine, rt.registry).run_job_now(job.id)
+            runner = QueueRunner(rt.engine, rt.registry)
+            runner.run_job_now(job.id)
             job = get_job(ctx, job.id)
-            while not job.finished:  # a worker has it: follow it
+            while not job.finished:  # a worker has it, or a retry is not due yet
                 time.sleep(0.5)
+                runner.run_job_now(job.id)  # runs it once it is due and nobody has it
                 job = get_job(ctx, job.id)
     if as_json:
         click.echo(json.dumps(job.as_dict(), ensure_ascii=False, indent=2))

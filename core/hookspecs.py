@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         ScheduledJob,
         SegmentChange,
     )
+    from core.importing.kinds import ImportKind
     from core.settings import Setting
 
 PROJECT = "directcrm"
@@ -71,7 +72,8 @@ COMBINE: dict[str, str] = {
                      "crm_scheduled_jobs", "crm_customer_profile_sections",
                      "crm_rep_profile_sections", "crm_dashboard_sections", "crm_award_points",
                      "crm_rep_pay_items", "crm_compliance_checks", "crm_personal_data",
-                     "crm_erase_personal_data", "crm_audit_kinds"), _LISTS),
+                     "crm_erase_personal_data", "crm_audit_kinds", "crm_import_kinds"),
+                    _LISTS),
     "crm_register_views": "every module adds its views once, at start-up",
     **dict.fromkeys(("crm_customer_satisfaction", "crm_customer_complaint_counts",
                      "crm_verified_birth_dates"),
@@ -365,6 +367,23 @@ def crm_scheduled_jobs(ctx: Ctx) -> list[ScheduledJob] | None:
 
     :param ctx: the brand being ticked; ``ctx.now()`` is the tick time.
     :return: the jobs, run in module dependency order.
+    """
+
+
+@hookspec
+def crm_import_kinds(ctx: Ctx) -> list[ImportKind] | None:
+    """CSV import kinds the module adds (:class:`core.api.ImportKind`: name, label,
+    columns, and ``run(ctx, path)``, all or nothing, raising :class:`core.api.RowErrors`
+    for invalid rows).
+
+    Each kind gets ``directcrm import NAME`` (unless the module adds that command itself)
+    and a place on the web import page of the brands that enabled the module, where it
+    runs as a background job with progress, the per-line errors and the rejects file.
+
+    :param ctx: the brand (the kinds its import page lists), or an installation-wide
+        context (``ctx.brand`` is None) when the CLI builds its commands: the answer must
+        not depend on the brand.
+    :return: the kinds.
     """
 
 

@@ -69,7 +69,7 @@ def cli_help_messages(root: Path = ROOT) -> list[tuple[str, tuple[str, int]]]:
 
     import plugins
     from core.cli import cli
-    from core.cli.help_i18n import source_texts
+    from core.cli.help_i18n import _DOMAIN, source_texts
 
     roots: list[click.Command] = [cli]
     for info in pkgutil.iter_modules(plugins.__path__):
@@ -91,6 +91,9 @@ def cli_help_messages(root: Path = ROOT) -> list[tuple[str, tuple[str, int]]]:
             path, line = Path("core/cli/__init__.py"), 1
         if path.parts[0] not in SOURCE_DIRS:
             return  # the example module's, also third-party
+        domain = getattr(command, _DOMAIN, None)
+        if domain and not (root / "plugins" / domain).is_dir():
+            return  # made by the core for a third-party module (its import kind's command)
         found.extend((text, (str(path), line)) for text in source_texts(command))
         if isinstance(command, click.Group):
             for sub in command.commands.values():

@@ -57,6 +57,11 @@ imports anything else of the core.
   :func:`get_job` / :func:`list_jobs` read a job's state (:class:`JobInfo`). A worker runs
   it, retrying with back-off; the web page ``/jobs/<id>`` shows progress and the download
   (``core.api.web.redirect_to_job``).
+- **CSV imports**: a module declares its import kinds with :class:`ImportKind`
+  (``crm_import_kinds`` hook): the columns and ``run(ctx, path)``, all or nothing, raising
+  :class:`RowErrors` (a list of :class:`RowError`: line, column, reason) for invalid rows.
+  Each kind gets ``directcrm import NAME`` and a place on the web import page (a
+  background job with progress, the per-line errors and the rejects file).
 """
 
 from __future__ import annotations
@@ -117,6 +122,8 @@ from core.i18n import (
     register_catalog,
     use_locale,
 )
+from core.importing.base import RowError
+from core.importing.kinds import ImportKind, RowErrors
 from core.jobqueue.services import (
     JobHandle,
     JobInfo,
@@ -234,4 +241,5 @@ __all__ = [
     "JobHandle", "JobInfo", "JobKind", "JobOutput", "enqueue", "get_job", "job_kind",
     "list_jobs", "register_job_kind",
     "label", "register_labels", "register_stored_texts", "segment_label", "stored_text",
+    "ImportKind", "RowError", "RowErrors",
 ]

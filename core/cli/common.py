@@ -160,6 +160,9 @@ def load_plugin_commands() -> None:
                 if command.name not in cli.commands:
                     set_help_domain(command, name)  # its help from its own catalog first
                     cli.add_command(command)
+        from core.cli.imports import add_module_import_commands
+
+        add_module_import_commands(ctx)  # after the modules' own: theirs win
     finally:
         ctx.session.close()
 

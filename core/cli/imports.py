@@ -10,8 +10,12 @@ from typing import Any
 import click
 
 from core.cli.common import cli, handles_domain_errors, runtime
+from core.cli.help_i18n import set_help_domain
+from core.context import Ctx
+from core.errors import require_module
 from core.i18n import _
-from core.importing import KINDS, ImportResult, NoProgress, import_csv
+from core.importing import KINDS, ImportResult, NoProgress
+from core.importing.kinds import import_kinds, run_import
 
 ERRORS_SHOWN_IN_FULL = 1000
 
@@ -48,7 +52,8 @@ def import_group() -> None:
     """
 
 
-def _import_command(kind: str) -> click.Command:
+def _import_command(kind: str, help_text: str | None = None,
+                    module: str | None = None) -> click.Command:
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
     @click.option("--brand", "brand_code", required=True, help="Brand code to import into.")
     @click.option("--skip-invalid", "rejects", type=click.Path(dir_okay=False, writable=True),
@@ -60,7 +65,9 @@ def _import_command(kind: str) -> click.Command:
         ctx = runtime().ctx(brand_code)
         progress = BarProgress() if sys.stderr.isatty() and not as_json else NoProgress()
         try:
-            result = import_csv(ctx, kind, file, rejects_path=rejects, progress=progress)
+            if module is not None:
+                require_module(ctx, module)
+            result = run_import(ctx, kind, file, rejects_path=rejects, progress=progress)
         finally:
             ctx.session.close()
         if as_json:
@@ -70,12 +77,25 @@ def _import_command(kind: str) -> click.Command:
         if not result.committed:
             sys.exit(1)
 
-    command.__doc__ = f"Import a CSV FILE of {kind} (columns: see the README)."
+    command.__doc__ = help_text or f"Import a CSV FILE of {kind} (columns: see the README)."
     return import_group.command(kind)(command)
 
 
 for _kind in KINDS:
     _import_command(_kind)
+
+
+def add_module_import_commands(ctx: Ctx) -> None:
+    """``directcrm import NAME`` for each import kind an installed module declares
+    (``crm_import_kinds``), unless the module added that command itself: the same
+    :func:`~core.importing.kinds.run_import` as the web import page."""
+    for name, kind in import_kinds(ctx, every_module=True).items():
+        if kind.module is None or name in import_group.commands:
+            continue
+        command = _import_command(name, kind.help or kind.label, kind.module)
+        # The columns, as a template file's header (optional ones in brackets).
+        command.epilog = ",".join([*kind.columns, *(f"[{c}]" for c in kind.optional)])
+        set_help_domain(command, kind.module)  # its help from the module's catalog first
 
 
 def _print_result(result: ImportResult) -> None:

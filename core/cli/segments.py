@@ -160,3 +160,47 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
+
+
+@cli.command("segments-recompute")
+@click.option("--brand", required=True, help="Brand code.")
+@click.option("--wait", is_flag=True,
+              help="Run the job here now (or wait for the worker that took it) and print "
+                   "its result.")
+@click.option("--json", "as_json", is_flag=True, help="Print the job as JSON.")
+@handles_domain_errors
+def segments_recompute(brand: str, wait: bool, as_json: bool) -> None:
+    """Queue the brand's full segment recompute (every scheme, as of today): the job the
+    segmentation page's button queues; one at a time per brand."""
+    import time
+
+    from core.jobqueue.runner import QueueRunner
+    from core.jobqueue.services import get_job
+    from core.segmentation.background import start_recompute
+
+    rt = runtime()
+    with brand_ctx(brand) as ctx:
+        job = start_recompute(ctx)
+        if wait and not job.finished:
+            runner = QueueRunner(rt.engine, rt.registry)
+            runner.run_job_now(job.id)
+            job = get_job(ctx, job.id)
+            while not job.finished:  # a worker has it, or a retry is not due yet
+                time.sleep(0.5)
+                runner.run_job_now(job.id)  # runs it once it is due and nobody has it
+                job = get_job(ctx, job.id)
+    if as_json:
+        click.echo(json.dumps(job.as_dict(), ensure_ascii=False, indent=2))
+    elif not job.finished:
+        click.echo(_("Job %(id)s: %(status)s. Follow it with: directcrm jobs queue --brand "
+                     "%(brand)s", id=job.id, status=job.status, brand=brand))
+    elif job.status == "failed":
+        click.echo(_("Job %(id)s failed: %(error)s", id=job.id, error=job.error), err=True)
+    else:
+        summary = job.result_summary or {}
+        changes = ", ".join(f"{k} {v}" for k, v in (summary.get("changes") or {}).items())
+        click.echo(_("Job %(id)s done: %(customers)s customers as of %(as_of)s; segment "
+                     "changes: %(changes)s.", id=job.id, customers=summary.get("customers"),
+                     as_of=summary.get("as_of"), changes=changes))
+    if job.status == "failed":
+        raise SystemExit(1)

@@ -1,9 +1,10 @@
 """CSV imports started from the web admin, run by a background job (``core.import``).
 
 The upload is kept encrypted (``core.files``) until the job has run; the job runs the same
-:func:`~core.importing.import_csv` as ``directcrm import`` (same checks, per-line errors
-and rejects file) as the user who uploaded it, reports the two passes as progress, and
-returns the summary and, with "skip invalid rows", the rejects file to download.
+:func:`~core.importing.kinds.run_import` as ``directcrm import``, for the core's kinds and
+those of the brand's enabled modules (same checks, per-line errors and rejects file), as
+the user who uploaded it, reports the progress, and returns the summary and, with "skip
+invalid rows", the rejects file to download.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from core.context import Ctx
-from core.errors import DomainError
+from core.errors import DomainError, ValidationFailed
 from core.files import delete_encrypted, read_encrypted, store_encrypted
 from core.i18n import N_, _
 from core.jobqueue.services import JobHandle, JobInfo, JobOutput, enqueue, job_kind
@@ -49,34 +50,47 @@ class _JobProgress:
 
 def start_import(ctx: Ctx, kind: str, data: bytes, filename: str,
                  skip_invalid: bool) -> JobInfo:
-    """Keep the uploaded CSV (encrypted) and queue its import; the job's info."""
-    from core.importing import KINDS
+    """Keep the uploaded CSV (encrypted) and queue its import (any kind the brand has:
+    the core's or an enabled module's); the job's info."""
+    from core.importing.kinds import import_kinds, unknown_kind
 
-    if kind not in KINDS:
-        raise DomainError(_("Unknown import kind %(kind)s (one of: %(kinds)s).", kind=kind,
-                            kinds=", ".join(KINDS)))
+    kinds = import_kinds(ctx)
+    if kind not in kinds:
+        raise unknown_kind(kinds, kind)
     ref = store_encrypted(ctx.brand_id, data, kind="imports")
     return enqueue(ctx, IMPORT_JOB, {"kind": kind, "file": filename, "upload": ref,
                                      "skip_invalid": bool(skip_invalid)})
+
+
+def _safe_name(filename: str) -> str:
+    """The uploaded file's base name, fit for a file system (``upload.csv`` when none)."""
+    name = os.path.basename(filename.replace("\\", "/")).strip().lstrip(".")
+    name = "".join(c for c in name if c.isprintable() and c not in '<>:"|?*')[:120]
+    return name or "upload.csv"
 
 
 @job_kind(IMPORT_JOB, N_("CSV import"))
 def import_job(ctx: Ctx, job: JobHandle) -> JobOutput:
     """Import the uploaded file; the summary, and the rejects file when rows were
     rejected."""
-    from core.importing import import_csv
+    from core.importing.kinds import import_kinds, run_import, unknown_kind
 
     params: dict[str, Any] = job.params
+    kinds = import_kinds(ctx)
+    if params.get("kind") not in kinds:  # its module was disabled since: no retry helps
+        raise ValidationFailed({"kind": [unknown_kind(kinds, str(params.get("kind"))).message]})
     try:
         data = read_encrypted(params["upload"])
     except FileNotFoundError:
         raise DomainError(_("The uploaded file is no longer available: upload it again."),
                           code="gone") from None
     with tempfile.TemporaryDirectory(prefix="directcrm-import-") as folder:
-        source = Path(folder) / "upload.csv"
+        # Under the uploaded file's own name: what the CLI records of the file, the job too.
+        source = Path(folder) / _safe_name(str(params.get("file") or ""))
         source.write_bytes(data)
-        rejects = Path(folder) / "rejects.csv" if params.get("skip_invalid") else None
-        result = import_csv(ctx, params["kind"], source, rejects_path=rejects,
+        (Path(folder) / "out").mkdir()
+        rejects = Path(folder) / "out" / "rejects.csv" if params.get("skip_invalid") else None
+        result = run_import(ctx, params["kind"], source, rejects_path=rejects,
                             progress=_JobProgress(job))
         rejects_data = rejects.read_bytes() if rejects and result.rejected else None
     delete_encrypted(params["upload"])  # personal data: kept no longer than needed

@@ -71,6 +71,7 @@ class QueueRunner:
                  worker_id: str | None = None,
                  clock: Callable[[], dt.datetime] = utcnow) -> None:
         import core.importing.background  # noqa: F401  (the core's own job kinds)
+        import core.segmentation.background  # noqa: F401
 
         self.engine = engine
         self.clock = clock

@@ -27,6 +27,7 @@ from core.errors import NotFound, ValidationFailed
 from core.files import read_encrypted
 from core.i18n import N_, _
 from core.jobqueue.models import DONE, FAILED, QUEUED, RUNNING, QueuedJob
+from core.models import Brand
 
 #: ``DIRECTCRM_JOBS=inline`` runs each job inside the call that enqueued it (where no
 #: worker process can run); the default, ``worker``, leaves it to a worker.
@@ -65,7 +66,9 @@ class JobOutput:
 class JobKind:
     """A kind of job: ``name`` (``module.what``), ``title`` (marked with ``N_``), ``run``,
     the module it belongs to (the job fails, untried, where the brand disabled it),
-    ``max_attempts`` and the back-off before the second attempt (doubled each time)."""
+    ``max_attempts`` and the back-off before the second attempt (doubled each time).
+    ``one_per_brand``: while one is queued or running for the brand, asking again (by
+    anyone, with any parameters) returns that job (a brand-wide recompute)."""
 
     name: str
     title: str
@@ -73,6 +76,7 @@ class JobKind:
     module: str | None = None
     max_attempts: int = 3
     backoff_seconds: float = 10.0
+    one_per_brand: bool = False
 
 
 _kinds: dict[str, JobKind] = {}
@@ -87,7 +91,7 @@ def register_job_kind(kind: JobKind) -> JobKind:
 
 
 def job_kind(name: str, title: str, *, module: str | None = None, max_attempts: int = 3,
-             backoff_seconds: float = 10.0
+             backoff_seconds: float = 10.0, one_per_brand: bool = False
              ) -> Callable[[Callable[[Ctx, JobHandle], JobOutput | None]],
                            Callable[[Ctx, JobHandle], JobOutput | None]]:
     """Decorator form of :func:`register_job_kind`:
@@ -96,7 +100,8 @@ def job_kind(name: str, title: str, *, module: str | None = None, max_attempts: 
     def wrap(fn: Callable[[Ctx, JobHandle], JobOutput | None]
              ) -> Callable[[Ctx, JobHandle], JobOutput | None]:
         register_job_kind(JobKind(name=name, title=title, run=fn, module=module,
-                                  max_attempts=max_attempts, backoff_seconds=backoff_seconds))
+                                  max_attempts=max_attempts, backoff_seconds=backoff_seconds,
+                                  one_per_brand=one_per_brand))
         return fn
 
     return wrap
@@ -186,8 +191,9 @@ def _params_key(params: Mapping[str, Any]) -> str:
 def enqueue(ctx: Ctx, kind: str, params: Mapping[str, Any] | None = None) -> JobInfo:
     """Queue a job of ``kind`` for the brand, asked by ``ctx.user`` (in ``ctx.locale``,
     with ``ctx``'s rep scope). The same request while an identical job (kind, parameters,
-    user) is still queued or running returns that job instead of a second one. With
-    ``DIRECTCRM_JOBS=inline`` the job runs before this returns."""
+    user; for a ``one_per_brand`` kind, any of the brand's) is still queued or running
+    returns that job instead of a second one. With ``DIRECTCRM_JOBS=inline`` the job runs
+    before this returns."""
     spec = _kinds.get(kind)
     if spec is None:
         raise ValidationFailed({"kind": [_("Unknown job kind: %(kind)s.", kind=kind)]})
@@ -197,13 +203,20 @@ def enqueue(ctx: Ctx, kind: str, params: Mapping[str, Any] | None = None) -> Job
     values = dict(params or {})
     wanted = _params_key(values)
     with ctx.write() as session:
+        mine = [QueuedJob.requested_by == ctx.user]
+        if spec.one_per_brand:
+            mine = []
+            if session.get_bind().dialect.name != "sqlite":  # SQLite: BEGIN IMMEDIATE did
+                # Two requests at once see the same queue: the second waits for the first.
+                session.execute(select(Brand.id).where(Brand.id == ctx.brand_id)
+                                .with_for_update())
         active = session.scalars(
             select(QueuedJob).where(QueuedJob.brand_id == ctx.brand_id,
-                                    QueuedJob.kind == kind,
-                                    QueuedJob.requested_by == ctx.user,
+                                    QueuedJob.kind == kind, *mine,
                                     QueuedJob.status.in_((QUEUED, RUNNING)))
             .order_by(QueuedJob.id)).all()
-        same = next((j for j in active if _params_key(j.params or {}) == wanted), None)
+        same = next((j for j in active if spec.one_per_brand
+                     or _params_key(j.params or {}) == wanted), None)
         if same is not None:
             return _info(same)
         now = _wall_clock()

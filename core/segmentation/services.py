@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -180,6 +180,29 @@ def recompute_segments(ctx: Ctx) -> dict[str, int]:
             for scheme, rows in computed.items()}
 
 
+def recompute_all(ctx: Ctx, progress: Callable[[float], None] | None = None
+                  ) -> dict[str, Any]:
+    """The brand's full recompute: every scheme (:data:`SCHEMES`, whatever the nightly
+    setting) stored as of today (brand timezone). Idempotent: a second run stores and
+    fires nothing. ``progress(percent)`` hears how far it got. Returns ``as_of``,
+    ``customers`` (live customers segmented) and ``changes`` per scheme."""
+    report = progress or (lambda percent: None)
+    as_of = ctx.local_today()
+    steps = 2 * len(SCHEMES)
+    computed: dict[str, list[SegmentRow]] = {}
+    with shared_stats(ctx, segment_window(ctx, as_of)) as stats:
+        for i, scheme in enumerate(SCHEMES):
+            computed[scheme] = compute_segments(ctx, scheme, as_of, stats=stats)
+            report(100 * (i + 1) / steps)
+    ctx.session.rollback()  # end the read transaction: each scheme is stored in its own
+    changes: dict[str, int] = {}
+    for i, (scheme, rows) in enumerate(computed.items()):
+        changes[scheme] = len(store_segments(ctx, scheme, as_of, rows))
+        report(100 * (len(SCHEMES) + i + 1) / steps)
+    customers = len(next(iter(computed.values()), []))
+    return {"as_of": as_of.isoformat(), "customers": customers, "changes": changes}
+
+
 @contextmanager
 def shared_stats(ctx: Ctx, window: Window) -> Iterator[FromClause]:
     """The window's per-customer figures (:func:`customer_stats`, with ``ever_paid``) in a
@@ -223,3 +246,38 @@ def customer_segments(ctx: Ctx, customer_id: int) -> dict[str, str]:
         select(CustomerSegment.scheme, CustomerSegment.segment)
         .where(CustomerSegment.brand_id == ctx.brand_id,
                CustomerSegment.customer_id == customer_id)).all())
+
+
+@dataclass(frozen=True, slots=True)
+class StoredScheme:
+    """What is stored of one scheme for the brand: the latest as-of date and the number of
+    customers per segment."""
+
+    scheme: str
+    as_of: dt.date | None
+    counts: list[tuple[str, int]]
+
+    @property
+    def customers(self) -> int:
+        """Customers with a stored segment in the scheme."""
+        return sum(n for _segment, n in self.counts)
+
+
+def stored_overview(ctx: Ctx) -> list[StoredScheme]:
+    """Every scheme's stored segments for the brand (the segmentation page)."""
+    from sqlalchemy import func
+
+    s = CustomerSegment
+    counts: dict[str, list[tuple[str, int]]] = {}
+    latest: dict[str, dt.date] = {}
+    for scheme, segment, n, as_of in ctx.session.execute(
+            select(s.scheme, s.segment, func.count(), func.max(s.as_of))
+            .where(s.brand_id == ctx.brand_id).group_by(s.scheme, s.segment)
+            .order_by(s.scheme, s.segment)):
+        counts.setdefault(scheme, []).append((segment, int(n)))
+        if as_of is not None and (scheme not in latest or as_of > latest[scheme]):
+            latest[scheme] = as_of
+    ctx.session.rollback()
+    return [StoredScheme(scheme, latest.get(scheme),
+                         sorted(counts.get(scheme, []), key=lambda c: (c[0] == NOT_RANKED, c[0])))
+            for scheme in SCHEMES]

@@ -34,6 +34,7 @@ CORE_NAV: tuple[NavItem, ...] = (
     NavItem(N_("Today"), "TodayView.index", "Tasks", "☀"),
     NavItem(N_("Customers"), "CustomerView.list", "Customers", "☺"),
     NavItem(N_("At risk"), "AtRiskView.list", "Customers", "⚠"),
+    NavItem(N_("Segments"), "SegmentsView.index", roles.SEGMENTS, "◔"),
     NavItem(N_("Leads"), "LeadView.list", "Customers", "➚"),
     NavItem(N_("Duplicates"), "DuplicateView.list", "Brands", "⇄"),
     NavItem(N_("Orders"), "OrderView.list", "Orders", "▤"),

@@ -62,6 +62,8 @@ def _ro(*resources: str) -> list[list[str]]:
 JOBS = "Jobs"
 # CSV imports in the web admin: brand admins and managers.
 IMPORTS = "Imports"
+# The segmentation page (brand-wide counts); writing = queueing the full recompute.
+SEGMENTS = "Segments"
 _OPENAPI = [["^OpenApi$", "^can_get$"],
             ["^ResetMyPasswordView$", "^can_this_form_(get|post)$"],
             [f"^{JOBS}$", f"^{READ}$"]]
@@ -76,10 +78,11 @@ FAB_ROLES: dict[str, list[list[str]]] = {
     # Everything, in every brand (also FAB's user and role screens).
     SUPER_ADMIN: [[".*", ".*"]],
     # The whole brand: every CRM screen, reading and writing, and the brand's settings.
-    BRAND_ADMIN: [[_ANY_CRM, f"^({READ}|{WRITE})$"], *_rw("Compliance", SETTINGS, IMPORTS),
+    BRAND_ADMIN: [[_ANY_CRM, f"^({READ}|{WRITE})$"],
+                  *_rw("Compliance", SETTINGS, IMPORTS, SEGMENTS),
                   *_ro(AUDIT),
                   *_OPENAPI, *_MODULE_ALL],
-    MANAGER: [[_BRAND_WIDE, f"^({READ}|{WRITE})$"], *_rw(IMPORTS),
+    MANAGER: [[_BRAND_WIDE, f"^({READ}|{WRITE})$"], *_rw(IMPORTS, SEGMENTS),
               *_ro("Brands", "Users", SETTINGS), *_OPENAPI,
               *_MODULE_ALL],
     # A rep: their own customers, orders, interactions and tasks (scoping does the rest).
@@ -89,7 +92,8 @@ FAB_ROLES: dict[str, list[list[str]]] = {
                        *_ro("Orders", "Products", "Reps", "Dashboard"), *_OPENAPI,
                        *_MODULE_READ],
     # "Compliance" is the compliance module's page (shown only where the brand enabled it).
-    COMPLIANCE_OFFICER: [[_ANY_CRM, f"^{READ}$"], *_rw("Compliance"), *_ro(AUDIT, SETTINGS),
+    COMPLIANCE_OFFICER: [[_ANY_CRM, f"^{READ}$"], *_rw("Compliance"),
+                         *_ro(AUDIT, SETTINGS, SEGMENTS),
                          *_OPENAPI,
                          *_MODULE_READ],
 }

@@ -23,6 +23,8 @@ from core.api import (
     DomainError,
     NotFound,
     Rep,
+    RowError,
+    RowErrors,
     ValidationFailed,
     _,
     clean_row,
@@ -148,7 +150,8 @@ class PayImportResult:
 
 def import_rep_pay(ctx: Ctx, source: str | Path | Iterable[str],
                    source_name: str | None = None) -> PayImportResult:
-    """Import ``rep_ref,period,kind,amount`` rows: all or nothing, errors per line.
+    """Import ``rep_ref,period,kind,amount`` rows: all or nothing, every invalid row in
+    :class:`RowErrors` (the ``rep_pay`` import kind: CLI and web import page).
 
     Idempotent on (rep, period, kind): the same file twice changes nothing; a row with a
     new amount for an existing key replaces it (the brand's figure is the truth).
@@ -165,30 +168,28 @@ def import_rep_pay(ctx: Ctx, source: str | Path | Iterable[str],
     if missing:
         raise ValidationFailed({"header": [_("Missing columns: %(columns)s.",
                                              columns=", ".join(missing))]})
-    errors: dict[str, list[str]] = {}
+    errors: list[RowError] = []
     rows: list[tuple[int, dict[str, Any]]] = []
     schema = RepPayRowSchema()
     for line_no, raw in enumerate(reader, start=2):
         try:
             rows.append((line_no, load_or_raise(schema, clean_row(raw))))
         except ValidationFailed as exc:
-            for field, messages in exc.errors.items():
-                errors[_("line %(line)s: %(field)s", line=line_no, field=field)] = messages
+            errors += [RowError(line_no, field, message)
+                       for field, messages in exc.errors.items() for message in messages]
     reps = ref_map(ctx, Rep, {r["rep_ref"] for _n, r in rows})
     seen: dict[tuple[str, str, str], int] = {}
     for line_no, row in rows:
         if row["rep_ref"] not in reps:
-            errors.setdefault(_("line %(line)s: %(field)s", line=line_no, field="rep_ref"),
-                              []).append(_("No rep with reference %(ref)s.",
-                                           ref=row["rep_ref"]))
+            errors.append(RowError(line_no, "rep_ref", _("No rep with reference %(ref)s.",
+                                                         ref=row["rep_ref"])))
         key = (row["rep_ref"], row["period"], row["kind"])
         if key in seen:
-            errors.setdefault(_("line %(line)s: %(field)s", line=line_no, field="kind"),
-                              []).append(_("Same rep, period and kind as line %(other)s.",
-                                           other=seen[key]))
+            errors.append(RowError(line_no, "kind", _(
+                "Same rep, period and kind as line %(other)s.", other=seen[key])))
         seen.setdefault(key, line_no)
     if errors:
-        raise ValidationFailed(errors)
+        raise RowErrors(errors)
     if not rows:
         return PayImportResult(0, 0, 0)
     return _write_pay(ctx, [r for _n, r in rows], reps, source_name)

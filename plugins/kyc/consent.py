@@ -32,6 +32,8 @@ from core.api import (
     Customer,
     Day,
     DomainError,
+    RowError,
+    RowErrors,
     RowProblem,
     ValidationFailed,
     _,
@@ -415,8 +417,9 @@ class ConsentImport:
 
 
 def import_consents(ctx: Ctx, path: str | Path) -> ConsentImport:
-    """Import ``customer_ref,purpose,channel,notice_version,given_at[,withdrawn_at]`` rows:
-    all or nothing, every error named by line and column, idempotent (the same file again
+    """Import ``customer_ref,purpose,channel,notice_version,given_at[,withdrawn_at]`` rows
+    (the ``consents`` import kind): all or nothing, every error named by line and column
+    (:class:`RowErrors`), idempotent (the same file again
     writes nothing). A row with ``withdrawn_at`` records the consent and its withdrawal."""
     require_enabled(ctx)
     with open(path, encoding="utf-8-sig", newline="") as handle:
@@ -440,19 +443,16 @@ def import_consents(ctx: Ctx, path: str | Path) -> ConsentImport:
                                 "purpose": given.get("purpose", ""),
                                 "channel": given.get("channel", ""), "at": withdrawn_at})
             withdraw_lines.append(line)
-    errors: dict[str, list[str]] = {}
+    errors: list[RowError] = []
 
     def note(lines: list[int], problems: list[RowProblem], renamed: dict[str, str]) -> None:
-        for p in problems:
-            key = _("line %(line)s: %(field)s", line=lines[p.index],
-                    field=renamed.get(p.field, p.field))
-            errors.setdefault(key, []).append(p.message)
+        errors.extend(RowError(lines[p.index], renamed.get(p.field, p.field), p.message)
+                      for p in problems)
 
     for i, row in enumerate(gives):
         if not str(row.get("at", "")).strip():
-            errors.setdefault(_("line %(line)s: %(field)s", line=give_lines[i],
-                                field="given_at"), []).append(
-                _("Missing data for required field."))
+            errors.append(RowError(give_lines[i], "given_at",
+                                   _("Missing data for required field.")))
     given_answers, problems = check_answers(ctx, gives, ConsentAction.GIVEN)
     note(give_lines, problems, {"at": "given_at"})
     withdrawn_answers, problems = check_answers(ctx, withdrawals, ConsentAction.WITHDRAWN)
@@ -461,10 +461,10 @@ def import_consents(ctx: Ctx, path: str | Path) -> ConsentImport:
     for w in withdrawn_answers:
         line = withdraw_lines[w.index]
         if line in given_at and w.at < given_at[line]:
-            errors.setdefault(_("line %(line)s: %(field)s", line=line, field="withdrawn_at"),
-                              []).append(_("Must not be before %(column)s.", column="given_at"))
+            errors.append(RowError(line, "withdrawn_at",
+                                   _("Must not be before %(column)s.", column="given_at")))
     if errors:
-        raise ValidationFailed(errors)
+        raise RowErrors(errors)
     with ctx.write():
         written = write_answers(ctx, given_answers, ConsentSource.IMPORT)
         written += write_answers(ctx, withdrawn_answers, ConsentSource.IMPORT)

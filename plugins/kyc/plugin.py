@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import click
@@ -18,6 +19,7 @@ from core.api import (
     ContactRequest,
     Ctx,
     DataPart,
+    ImportKind,
     ProfileSection,
     ScheduledJob,
     Setting,
@@ -58,6 +60,21 @@ def crm_demo_data(ctx: Ctx, customer_refs: Sequence[str]) -> None:
     from plugins.kyc import demo
 
     demo.demo_data(ctx, customer_refs)
+
+
+def _import_consents(ctx: Ctx, path: Path) -> dict[str, int]:
+    return {"consents": consent.import_consents(ctx, path).written}
+
+
+@hookimpl
+def crm_import_kinds(ctx: Ctx) -> list[ImportKind]:
+    """``consents``: answers collected on paper or in another system, into the ledger."""
+    return [ImportKind("consents", N_("Consents"), columns=consent.IMPORT_COLUMNS,
+                       optional=consent.IMPORT_OPTIONAL, run=_import_consents,
+                       help=N_("One row per customer, purpose and channel: the notice "
+                               "version answered and when; with withdrawn_at, the "
+                               "withdrawal too."),
+                       record_labels={"consents": N_("Consent ledger entries")})]
 
 
 @hookimpl

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import click
@@ -14,6 +15,7 @@ from core.api import (
     ComplianceResult,
     Ctx,
     CustomerEvent,
+    ImportKind,
     JobResult,
     OrderPaid,
     PayItem,
@@ -49,6 +51,21 @@ def crm_demo_data(ctx: Ctx, customer_refs: Sequence[str]) -> None:
 def crm_audit_kinds(ctx: Ctx) -> list[AuditKind]:
     """The audit screen names referrals by their two customers and labels their fields."""
     return audit.kinds()
+
+
+def _import_referrals(ctx: Ctx, path: Path) -> dict[str, int]:
+    return {"referrals": services.import_referrals(ctx, path)}
+
+
+@hookimpl
+def crm_import_kinds(ctx: Ctx) -> list[ImportKind]:
+    """``referrals``: who brought whom, from before the brand used directcrm."""
+    return [ImportKind("referrals", N_("Referrals"), columns=services.IMPORT_COLUMNS,
+                       optional=("code",), run=_import_referrals,
+                       help=N_("One row per referred customer: the referrer (or their "
+                               "code instead of referrer_ref) and when; a customer "
+                               "already referred is skipped."),
+                       record_labels={"referrals": N_("Referrals")})]
 
 
 @hookimpl

@@ -14,10 +14,12 @@ Depth is one by construction: a reward goes to the direct referrer only.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from marshmallow import fields, validate
@@ -35,6 +37,8 @@ from core.api import (
     Order,
     OrderStatus,
     Rep,
+    RowError,
+    RowErrors,
     RowProblem,
     ValidationFailed,
     _,
@@ -281,6 +285,30 @@ def record_referrals(ctx: Ctx, rows: Sequence[Mapping[str, Any]], source: str) -
     checked, problems = check_referrals(ctx, rows)
     raise_row_problems(problems, len(rows))
     return _write(ctx, checked, source)
+
+
+IMPORT_COLUMNS = ("referrer_ref", "referred_ref", "referred_at")
+
+
+def import_referrals(ctx: Ctx, path: str | Path) -> int:
+    """The ``referrals`` import kind: ``referrer_ref,referred_ref,referred_at`` (or a
+    ``code`` instead of ``referrer_ref``) rows, all or nothing: every invalid row in
+    :class:`RowErrors` (line, column, reason). Returns the count written (0 when all were
+    there: idempotent)."""
+    require_enabled(ctx)
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        header = reader.fieldnames or []
+        missing = [c for c in ("referred_ref", "referred_at") if c not in header]
+        if missing or not ({"referrer_ref", "code"} & set(header)):
+            raise ValidationFailed({"header": [_("Missing columns: %(columns)s.",
+                                                 columns=", ".join(missing or ["referrer_ref"]))]})
+        rows = [{k: v for k, v in r.items() if k in (*IMPORT_COLUMNS, "code") and v}
+                for r in reader]
+    checked, problems = check_referrals(ctx, rows)
+    if problems:  # the header is line 1
+        raise RowErrors([RowError(p.index + 2, p.field, p.message) for p in problems])
+    return _write(ctx, checked, "import")
 
 
 def _write(ctx: Ctx, checked: Sequence[Checked], source: str) -> int:

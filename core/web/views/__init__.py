@@ -24,13 +24,14 @@ def register_views(appbuilder: AppBuilder) -> None:
     from core.web.views.orders import OrderView, ReturnView
     from core.web.views.products import ProductView
     from core.web.views.reps import RepView
+    from core.web.views.segments import SegmentsView
     from core.web.views.settings import SettingsView
     from core.web.views.tasks import TaskView
     from core.web.views.users import UserView
 
     for view in (LanguageView, DashboardView, CustomerView, OrderView, ReturnView,
                  InteractionView, TaskView, RepView, ProductView, BrandView, UserView,
-                 AuditView, SettingsView, JobView, ImportView):
+                 AuditView, SettingsView, JobView, ImportView, SegmentsView):
         appbuilder.add_view_no_menu(view)
     for view in cm_views():
         appbuilder.add_view_no_menu(view)

@@ -1,5 +1,6 @@
-"""Import CSV files in the web admin: upload a file of one import kind; a background job
-runs the same import as ``directcrm import`` and its page shows the progress, the per-line
+"""Import CSV files in the web admin: upload a file of one import kind (the core's, or one
+that a module the brand enabled declares with ``crm_import_kinds``); a background job runs
+the same import as ``directcrm import`` and its page shows the progress, the per-line
 errors and the rejects file."""
 
 from __future__ import annotations
@@ -9,17 +10,13 @@ from typing import Any
 from flask import request
 from flask_appbuilder import expose, has_access
 
-from core.i18n import N_
 from core.i18n import gettext_core as _
 from core.importing.background import start_import
+from core.importing.kinds import import_kinds, kind_text
 from core.web import roles
 from core.web.context import crm_ctx
 from core.web.views.base import CrmView, not_found_on_missing
 from core.web.views.jobs import redirect_to_job
-
-#: The import kinds of the core, in the order a brand's history is loaded.
-KIND_LABELS = {"reps": N_("Reps"), "customers": N_("Customers"), "products": N_("Products"),
-               "orders": N_("Orders"), "returns": N_("Returns")}
 
 
 class ImportView(CrmView):
@@ -35,13 +32,14 @@ class ImportView(CrmView):
     @not_found_on_missing
     def form(self) -> Any:
         ctx = crm_ctx()
+        available = import_kinds(ctx)
         errors: dict[str, list[str]] = {}
         values = {"kind": request.form.get("kind", "customers"),
                   "skip_invalid": request.form.get("skip_invalid") == "1"}
         if request.method == "POST":
             kind = values["kind"]
             upload = request.files.get("file")
-            if kind not in KIND_LABELS:
+            if kind not in available:
                 errors["kind"] = [_("%(field)s: choose one of the listed kinds.",
                                     field=_("Kind"))]
             data = upload.read() if upload is not None else b""
@@ -52,6 +50,9 @@ class ImportView(CrmView):
                 job = start_import(ctx, kind, data, upload.filename or f"{kind}.csv",
                                    bool(values["skip_invalid"]))
                 return redirect_to_job(job)
-        kinds = [(k, _(label)) for k, label in KIND_LABELS.items()]
+        kinds = [(k, kind_text(kind, kind.label)) for k, kind in available.items()]
+        columns = [{"name": k.name, "label": kind_text(k, k.label),
+                    "help": kind_text(k, k.help), "columns": k.columns,
+                    "optional": k.optional} for k in available.values()]
         return self.page("crm/imports/form.html", kinds=kinds, values=values, errors=errors,
-                         title=_("Import CSV"))
+                         columns=columns, title=_("Import CSV"))

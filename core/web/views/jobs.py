@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, redirect, url_for
+from flask import Response, g, redirect, url_for
 from flask_appbuilder import expose, has_access
 
 from core.i18n import N_
@@ -22,7 +22,8 @@ SUMMARY_LABELS = {
     "imported": N_("Imported"), "skipped": N_("Skipped (already there)"),
     "rejected": N_("Rejected"), "records": N_("Records"),
     "ignored_columns": N_("Ignored columns"), "errors_total": N_("Invalid rows"),
-    "warnings_total": N_("Warnings"),
+    "warnings_total": N_("Warnings"), "as_of": N_("As of"), "customers": N_("Customers"),
+    "changes": N_("Segment changes"),
 }
 
 
@@ -37,10 +38,35 @@ def param_value(key: str, value: Any) -> Any:
     if key == "locale":
         return LANGUAGE_NAMES.get(value, value)
     if key == "kind":
-        from core.web.views.imports import KIND_LABELS
-
-        return _(KIND_LABELS[value]) if value in KIND_LABELS else value
+        return _kind_labels().get(value, value)
     return value
+
+
+def _kind_labels() -> dict[str, str]:
+    """The brand's import kinds' labels (the core's and its modules'), once a request."""
+    labels = getattr(g, "crm_import_kind_labels", None)
+    if labels is None:
+        from core.importing.kinds import import_kinds, kind_text
+
+        labels = g.crm_import_kind_labels = {
+            k: kind_text(kind, kind.label) for k, kind in import_kinds(crm_ctx()).items()}
+    return labels
+
+
+def item_label(job: JobInfo, key: str, item: str) -> str:
+    """A key inside a summary field, in the user's language: the records an import wrote
+    (as its kind names them), the schemes of a segment recompute."""
+    if key == "records":
+        from core.importing.kinds import import_kinds, kind_text
+
+        kind = import_kinds(crm_ctx()).get(str(job.params.get("kind")))
+        if kind is not None and item in (kind.record_labels or {}):
+            return kind_text(kind, (kind.record_labels or {})[item])
+    if key == "changes":
+        from core.labels import label
+
+        return label("segment_scheme", item)
+    return item
 
 
 def summary_label(key: str) -> str:
@@ -83,6 +109,7 @@ class JobView(CrmView):
         job = get_job(crm_ctx(), pk)
         return self.page("crm/jobs/show.html", job=job, status_label=status_label,
                          summary_label=summary_label, param_value=param_value,
+                         item_label=item_label,
                          refresh=None if job.finished else REFRESH_SECONDS,
                          title=job.title)
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import click
-from core.api import N_, Ctx, Kind, OrderPaid, ProfileSection, Setting, hookimpl, register_labels
+from core.api import (
+    N_,
+    Ctx,
+    ImportKind,
+    Kind,
+    OrderPaid,
+    ProfileSection,
+    Setting,
+    hookimpl,
+    register_labels,
+)
 from markupsafe import Markup
 
 from acme_meetings import models as _models  # noqa: F401  (registers the tables)
@@ -56,3 +66,14 @@ def crm_cli_commands(ctx: Ctx) -> list[click.Command]:
     from acme_meetings.cli import group
 
     return [group]
+
+
+@hookimpl
+def crm_import_kinds(ctx: Ctx) -> list[ImportKind]:
+    """Attendance lists (``directcrm import acme_meetings_attendance``, and the web import
+    page of the brands that enabled the module)."""
+    return [ImportKind("acme_meetings_attendance", N_("Meeting attendance"),
+                       columns=services.IMPORT_COLUMNS, run=services.import_attendance,
+                       help=N_("One row per customer and meeting: invited, attended or "
+                               "absent; the latest status wins."),
+                       record_labels={"attendance": N_("Meeting attendance")})]

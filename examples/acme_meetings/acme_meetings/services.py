@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from core.api import (
@@ -15,12 +17,16 @@ from core.api import (
     DomainError,
     NotFound,
     OrderPaid,
+    RowError,
+    RowErrors,
+    ValidationFailed,
     chunks,
     clean_row,
     get_setting,
     load_or_raise,
     require_module,
     resolve_customer,
+    resolve_customer_refs,
 )
 from marshmallow import fields, validate
 from sqlalchemy import select
@@ -75,16 +81,79 @@ def record_attendance(ctx: Ctx, data: Mapping[str, Any]) -> Attendance:
         if meeting is None:
             raise NotFound(_("No meeting %(ref)s.", ref=values["meeting_ref"]))
         customer = resolve_customer(ctx, values["customer_ref"])
-        row = ctx.session.scalar(select(Attendance).where(
-            Attendance.brand_id == ctx.brand_id, Attendance.meeting_id == meeting.id,
-            Attendance.customer_id == customer.id))
-        if row is None:
-            row = Attendance(brand_id=ctx.brand_id, meeting_id=meeting.id,
-                             customer_id=customer.id)
-            ctx.session.add(row)
-        row.status = AttendanceStatus(values["status"])
-        row.recorded_by, row.recorded_at = ctx.user, ctx.now()
+        row, _changed = _set_status(ctx, meeting.id, customer.id, values["status"])
     return row
+
+
+def _set_status(ctx: Ctx, meeting_id: int, customer_id: int, status: str
+                ) -> tuple[Attendance, bool]:
+    """The one write of an attendance (inside the caller's write transaction); whether it
+    changed anything."""
+    row = ctx.session.scalar(select(Attendance).where(
+        Attendance.brand_id == ctx.brand_id, Attendance.meeting_id == meeting_id,
+        Attendance.customer_id == customer_id))
+    if row is None:
+        row = Attendance(brand_id=ctx.brand_id, meeting_id=meeting_id,
+                         customer_id=customer_id)
+        ctx.session.add(row)
+    elif row.status is AttendanceStatus(status):
+        return row, False
+    row.status = AttendanceStatus(status)
+    row.recorded_by, row.recorded_at = ctx.user, ctx.now()
+    return row, True
+
+
+IMPORT_COLUMNS = ("meeting_ref", "customer_ref", "status")
+
+
+def import_attendance(ctx: Ctx, path: Path) -> dict[str, int]:
+    """The ``acme_meetings_attendance`` import kind: a CSV of
+    ``meeting_ref,customer_ref,status``, all or nothing. Every invalid row is reported
+    (``RowErrors``: line, column, reason) and nothing is written; otherwise each row is
+    recorded as :func:`record_attendance` would. The same file again changes nothing."""
+    require_module(ctx, MODULE)
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in IMPORT_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValidationFailed({"header": [_("Missing columns: %(columns)s.",
+                                                 columns=", ".join(missing))]})
+        raw = list(enumerate(reader, start=2))  # the header is line 1
+    schema = AttendanceSchema(tz=ctx.tz)
+    errors: list[RowError] = []
+    rows: list[tuple[int, dict[str, Any]]] = []
+    for line, cells in raw:
+        try:
+            rows.append((line, load_or_raise(schema, clean_row(
+                {k: cells.get(k) for k in IMPORT_COLUMNS}), gettext=_)))
+        except ValidationFailed as exc:
+            errors += [RowError(line, column, message)
+                       for column, messages in exc.errors.items() for message in messages]
+    meetings = dict(ctx.session.execute(select(Meeting.meeting_ref, Meeting.id).where(
+        Meeting.brand_id == ctx.brand_id,
+        Meeting.meeting_ref.in_({v["meeting_ref"] for _line, v in rows}))).all())
+    customers = resolve_customer_refs(ctx, {v["customer_ref"] for _line, v in rows})
+    seen: dict[tuple[str, str], int] = {}
+    for line, v in rows:
+        if v["meeting_ref"] not in meetings:
+            errors.append(RowError(line, "meeting_ref",
+                                   _("No meeting %(ref)s.", ref=v["meeting_ref"])))
+        if v["customer_ref"] not in customers:
+            errors.append(RowError(line, "customer_ref",
+                                   _("No customer %(ref)s.", ref=v["customer_ref"])))
+        key = (v["meeting_ref"], v["customer_ref"])
+        if key in seen:
+            errors.append(RowError(line, "customer_ref", _(
+                "Same meeting and customer as line %(line)s.", line=seen[key])))
+        seen.setdefault(key, line)
+    if errors:
+        raise RowErrors(errors)
+    changed = 0
+    with ctx.write():
+        for _line, v in rows:
+            changed += _set_status(ctx, meetings[v["meeting_ref"]],
+                                   customers[v["customer_ref"]], v["status"])[1]
+    return {"attendance": changed}
 
 
 def link_orders(ctx: Ctx, orders: Sequence[OrderPaid]) -> int:

@@ -34,15 +34,21 @@ def test_every_benchmark_runs_at_smoke_size(tmp_path: Path) -> None:
     runs = [_start(tmp_path, "api", ["api"]),
             _start(tmp_path, "rest", ["hooks", "orders", "import", "segments", "pdf"])]
     results = []
-    for proc, out in runs:
-        # Generous: it checks that the harness works, not how fast (the api benchmark alone
-        # starts gunicorn nine times; 97 s on a loaded two-core machine).
-        stdout, stderr = proc.communicate(timeout=360)
-        assert proc.returncode == 0, stderr[-3000:]
-        got = json.loads(out.read_text())["results"]
-        # The table is printed with one row per result (plus the header row).
-        assert stdout.count("\n| ") >= len(got) + 1
-        results += got
+    try:
+        for proc, out in runs:
+            # Generous: it checks that the harness works, not how fast (the api benchmark
+            # alone starts gunicorn nine times; 97 s on a loaded two-core machine).
+            stdout, stderr = proc.communicate(timeout=360)
+            assert proc.returncode == 0, stderr[-3000:]
+            got = json.loads(out.read_text())["results"]
+            # The table is printed with one row per result (plus the header row).
+            assert stdout.count("\n| ") >= len(got) + 1
+            results += got
+    finally:  # a run that timed out must not go on beside the rest of the suite
+        for proc, _out in runs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
     failed = [r for r in results if r["case"] == "(failed)"]
     assert not failed, failed
     assert {r["bench"].split("/")[0] for r in results} == {

@@ -14,7 +14,8 @@ import pytest
 from flask import Flask
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from core.runtime import Runtime
 from core.web.users import create_user
@@ -51,6 +52,7 @@ def test_order_with_a_deposit_then_an_instalment(driver: WebDriver,  # noqa: F81
     Select(driver.find_element(By.NAME, "payments-0-method")).select_by_value("cash")
     driver.find_element(By.NAME, "payments-0-amount").send_keys("200.00")
     driver.find_element(By.CSS_SELECTOR, "form.form-card button[type=submit]").click()
+    WebDriverWait(driver, 20).until(expected_conditions.url_contains("/orders/show/"))
     # The order page: partly paid (部分付款), 599.00 − 200.00 = 399.00 due.
     head = driver.find_element(By.CSS_SELECTOR, ".profile-head h2")
     assert "部分付款" in head.text
@@ -63,7 +65,10 @@ def test_order_with_a_deposit_then_an_instalment(driver: WebDriver,  # noqa: F81
     amount.clear()
     amount.send_keys("99.00")
     form.find_element(By.NAME, "reference").send_keys("2026030222001")
+    before = driver.find_element(By.ID, "balance-due")
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    # The old page's figure is still there until the new page replaces it: wait for that.
+    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(before))
     assert "300.00" in driver.find_element(By.ID, "balance-due").text
     assert "300.00" in driver.find_element(By.CSS_SELECTOR, ".flash").text
     assert "299.00" in driver.find_element(By.ID, "paid-so-far").text  # 200.00 + 99.00

@@ -158,6 +158,10 @@ _CORE: dict[str, dict[str, str]] = {
     "language": {"en": "English", "zh_Hans_CN": "简体中文", "zh_Hant_TW": "繁體中文"},
     # A yes/no cell of a CLI table or an export.
     "boolean": {"True": N_("Yes"), "False": N_("No")},
+    # Customer fields a brand may require (setting customers.required_fields).
+    "profile_field": {"phone": N_("Phone"), "birthday": N_("Birthday"),
+                      "source_channel": N_("Source channel"), "email": N_("E-mail"),
+                      "province": N_("Province")},
     "handover_kind": {"offboarding": N_("Rep leaving"), "manual": N_("Manual move")},
     "handover_move": {"customer": N_("Customer"), "task": N_("Task"), "lead": N_("Lead")},
     # Who wrote a row when no person did (imports, rules, the demo).

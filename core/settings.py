@@ -48,7 +48,8 @@ _JSON_KINDS = frozenset({Kind.MAPPING, Kind.CHOICE_MAP, Kind.CHOICES, Kind.TEXT_
 class Setting:
     """One brand setting. ``label`` and ``help`` are English source strings marked with
     ``N_`` and translated when shown. ``nullable`` settings accept None ("automatic").
-    ``check`` is an extra rule on the cleaned value (raises :class:`SettingError`)."""
+    ``check`` is an extra rule on the cleaned value (raises :class:`SettingError`).
+    ``choice_labels`` names the label family of ``choices`` (the code stays the value)."""
 
     area: str
     key: str
@@ -61,6 +62,8 @@ class Setting:
     choices: tuple[str, ...] = ()
     nullable: bool = False
     places: int | None = None  # decimal places a DECIMAL may have (None: any)
+    #: The label family (core.labels) naming ``choices`` on pages and in the CLI.
+    choice_labels: str = ""
     check: Callable[[Any], None] | None = field(default=None, compare=False)
 
     @property

@@ -67,7 +67,7 @@ declare(
     Setting("tasks", "profile_fields", Kind.CHOICES, ["phone", "birthday", "source_channel"],
             N_("Profile fields to complete"), N_("A customer missing any of these gets "
                                                  "the profile task."),
-            choices=PROFILE_FIELDS),
+            choices=PROFILE_FIELDS, choice_labels="profile_field"),
     Setting("tasks", "profile_lookback_days", Kind.INT, 7,
             N_("Profile task for customers created in the last (days)"), min=1, max=365),
     Setting("tasks", "followup_hours", Kind.INT, 48, N_("Follow-up due after (hours)"),
@@ -90,7 +90,7 @@ declare(
     Setting("leads", "strategies", Kind.CHOICES, list(LEAD_STRATEGIES),
             N_("Lead assignment strategies"),
             N_("Tried in this order; the first that finds a rep assigns the lead."),
-            choices=LEAD_STRATEGIES),
+            choices=LEAD_STRATEGIES, choice_labels="lead_strategy"),
     Setting("leads", "score_threshold", Kind.INT, 80, N_("Score for best-rep assignment"),
             N_("Leads scoring at least this go to the reps who convert their channel "
                "best."), min=0, max=100),
@@ -123,10 +123,11 @@ declare(
     Setting("segmentation", "size_medium_frequency", Kind.INT, 3,
             N_("Size: medium customer orders"), min=1, max=100_000),
     Setting("segmentation", "nightly_schemes", Kind.CHOICES, list(SEGMENT_SCHEMES),
-            N_("Schemes stored every night"), choices=SEGMENT_SCHEMES),
+            N_("Schemes stored every night"), choices=SEGMENT_SCHEMES,
+            choice_labels="segment_scheme"),
     # -- churn risk -----------------------------------------------------------------
     Setting("churn_risk", "rules", Kind.CHOICES, list(CHURN_RULES), N_("At-risk rules"),
-            choices=CHURN_RULES),
+            choices=CHURN_RULES, choice_labels="risk_rule"),
     Setting("churn_risk", "no_order_days", Kind.INT, 90, N_("At risk: no order for (days)"),
             min=1, max=3650),
     Setting("churn_risk", "no_contact_days", Kind.INT, 30,

@@ -10,6 +10,7 @@ LABELS: dict[str, dict[str, str]] = {
                "in_progress": N_("In progress"),
                "waiting_on_customer": N_("Waiting on customer"),
                "resolved": N_("Resolved"), "closed": N_("Closed")},
+    "clock": {"business": N_("Working time"), "calendar": N_("Calendar time (24x7)")},
     "severity": {"critical": N_("Critical"), "high": N_("High"), "normal": N_("Normal"),
                  "low": N_("Low")},
     "category": {"product_quality": N_("Product quality"),

@@ -101,7 +101,7 @@ def _policy_settings() -> list[Setting]:
         out.append(Setting(AREA, f"{sev}_clock", Kind.CHOICE, "calendar",
                            N_("SLA clock"),
                            N_("`business`: the brand's working time; `calendar`: 24x7."),
-                           choices=CLOCKS))
+                           choices=CLOCKS, choice_labels="complaints.clock"))
     return out
 
 

@@ -12,7 +12,7 @@ SETTINGS = (
             N_("Outreach for these purposes needs a live consent for the purpose on the "
                "channel used (P10). Service contacts about the customer's own orders and "
                "complaints are allowed unless listed here."),
-            choices=(MARKETING, CARE, SERVICE)),
+            choices=(MARKETING, CARE, SERVICE), choice_labels="kyc.purpose"),
     Setting(AREA, "minor_age", Kind.INT, 14, N_("Age below which a guardian consents"),
             N_("Consent for a younger customer needs the guardian's name (P3)."),
             min=1, max=18),

@@ -146,6 +146,10 @@ def _period_label(start: dt.date, end: dt.date) -> str:
     return f"{start.isoformat()}/{end.isoformat()}"
 
 
+register_labels("loyalty.rounding", {"floor": N_("Round down"), "half_up": N_("Round half up"),
+                                     "ceil": N_("Round up")}, _)
+register_labels("loyalty.tier_basis", {"spend": N_("Net spend"), "points": N_("Points earned")},
+                _)
 register_labels("loyalty.reward_kind", {"product": N_("Product"), "voucher": N_("Voucher"),
                                         "service": N_("Service")}, _)
 register_labels("loyalty.entry", {

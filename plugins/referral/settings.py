@@ -37,7 +37,7 @@ SETTINGS = (
     Setting(AREA, "reward_kind", Kind.CHOICE, "points", N_("Reward kind"),
             N_("`points`: loyalty points (the loyalty module); `coupon`: an amount off a "
                "later order; `gift`: the gift product free on a later order."),
-            choices=("points", "coupon", "gift")),
+            choices=("points", "coupon", "gift"), choice_labels="referral.reward_kind"),
     Setting(AREA, "coupon_days", Kind.INT, 90, N_("Days a coupon or gift can be used"),
             min=1, max=3650),
     Setting(AREA, "gift_sku", Kind.TEXT, "", N_("Gift product (SKU)"),

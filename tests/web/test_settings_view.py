@@ -45,3 +45,21 @@ def test_who_sees_the_settings(login: Login) -> None:
     assert r.status_code in (302, 403)
     assert 'name="tasks.followup_hours"' in login("audit_a").get(
         "/settings/list/").get_data(as_text=True)
+
+
+def test_choices_are_shown_by_their_labels_and_posted_as_codes(login: Login) -> None:
+    import re
+
+    client = login("boss_a")
+    client.get("/language/zh_Hans_CN")
+    html = client.get("/settings/list/").get_data(as_text=True)
+    # A list of choices: the check box keeps the code, the reader sees the label.
+    assert re.search(r'value="phone"[^>]*>\s*手机号</label>', html)
+    assert re.search(r'value="no_order"[^>]*>\s*近期未下单</label>', html)
+    assert re.search(r'value="abc"[^>]*>\s*ABC（帕累托）</label>', html)
+    # The defaults are written the same way, not as codes.
+    assert "no_order, no_contact" not in html
+    assert '<span class="mono">no_order' not in html
+    client.get("/language/en")
+    html = client.get("/settings/list/").get_data(as_text=True)
+    assert re.search(r'value="no_contact"[^>]*>\s*No recent contact</label>', html)

@@ -15,6 +15,7 @@ from typing import Any
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 
+from core import labels
 from core.errors import ValidationFailed
 from core.i18n import N_
 from core.i18n import gettext_core as _
@@ -47,6 +48,19 @@ def form_text(setting: Setting, value: Any) -> str:
     return str(value)
 
 
+def choice_text(setting: Setting, code: str) -> str:
+    """One choice (or ``true``/``false``) as people read it: its label in the setting's
+    label family, the code itself where it has none."""
+    if setting.kind == Kind.BOOL:
+        return labels.label("boolean", code.capitalize())
+    return labels.label(setting.choice_labels, code) if setting.choice_labels else code
+
+
+def choices_text(setting: Setting, codes: Any) -> str:
+    """A list of choices as people read it (comma-separated labels)."""
+    return ", ".join(choice_text(setting, str(c)) for c in codes or [])
+
+
 _ABSENT = object()
 
 
@@ -77,7 +91,8 @@ class SettingsView(CrmView):
                  groupby(rows, key=lambda r: r.setting.area)]
         return self.page("crm/settings/list.html", areas=areas, errors=errors,
                          posted=posted or {}, posted_area=area, titles=AREA_TITLES,
-                         form_text=form_text, Kind=Kind, title=_("Settings"))
+                         form_text=form_text, choice_text=choice_text,
+                         choices_text=choices_text, Kind=Kind, title=_("Settings"))
 
     @expose("/list/")
     @has_access

@@ -1,3 +1,3 @@
 """directcrm core: brands, reps, customers, products, orders, the module system and the CLI."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -28,7 +28,7 @@ name = "directcrm-$name"
 version = "0.1.0"
 description = "$title: a directcrm module."
 requires-python = ">=3.11"
-dependencies = ["directcrm>=0.1,<1"]  # the public API is stable within a major version
+dependencies = ["directcrm>=0.2,<1"]  # the public API is stable within a major version
 
 [project.entry-points."directcrm.plugins"]
 $name = "$name"
